@@ -1,0 +1,215 @@
+//! Check: from spanned YAML documents to typed, validated Applications, with
+//! every problem reported as a [`Diagnostic`] at its source position.
+//!
+//! Order per document: JSON Schema (structure, types, unknown keys) → typed
+//! read → semantic rules (formats, derived names, cross-field rules).
+
+mod rules;
+mod schema_errors;
+pub(crate) use schema_errors::suggest;
+pub mod syntax;
+
+use crate::diagnostic::{Code, Diagnostic, SourceFile};
+use crate::dom::{self, Node, Pos, Seg};
+use crate::model::{self, Application, AppmodService};
+use std::sync::Arc;
+
+/// An Application that passed every check, ready to plan.
+#[derive(Debug, Clone)]
+pub struct CheckedApp {
+    pub file: Arc<SourceFile>,
+    pub app: Application,
+    pub services: Vec<CheckedService>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckedService {
+    pub name: String,
+    pub props: AppmodService,
+}
+
+/// Options that change what counts as an error.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckOptions {
+    /// Unknown component types and traits are errors instead of warnings.
+    pub strict: bool,
+}
+
+/// Holds the compiled schema: build once per process, use for every file.
+pub struct Checker {
+    schema: serde_json::Value,
+    validator: jsonschema::Validator,
+    options: CheckOptions,
+}
+
+/// What checking one file produced.
+#[derive(Default)]
+pub struct FileReport {
+    pub apps: Vec<CheckedApp>,
+    /// Applications found, valid or not.
+    pub applications_seen: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checker {
+    pub fn new(options: CheckOptions) -> Checker {
+        let schema = crate::schema::application_schema();
+        let validator = jsonschema::options()
+            .should_validate_formats(false)
+            .build(&schema)
+            .expect("the generated schema is a valid JSON Schema");
+        Checker {
+            schema,
+            validator,
+            options,
+        }
+    }
+
+    pub fn check_file(&self, file: &Arc<SourceFile>) -> FileReport {
+        let mut report = FileReport::default();
+        let docs = match dom::parse_stream(&file.text) {
+            Ok(docs) => docs,
+            Err(e) => {
+                let code = if e.message.contains("budget") || e.message.contains("limit") {
+                    Code::YamlLimit
+                } else {
+                    Code::YamlSyntax
+                };
+                let mut d =
+                    Diagnostic::error(code, format!("invalid YAML: {}", e.message)).at(file, e.pos);
+                if code == Code::YamlLimit {
+                    d = d.help(format!(
+                        "oamc refuses inputs beyond {} bytes, nesting depth {}, {} nodes, {} aliases or {} documents",
+                        dom::limits::MAX_FILE_BYTES,
+                        dom::limits::MAX_DEPTH,
+                        dom::limits::MAX_NODES,
+                        dom::limits::MAX_ALIASES,
+                        dom::limits::MAX_DOCUMENTS
+                    ));
+                }
+                report.diagnostics.push(d);
+                return report;
+            }
+        };
+        for doc in &docs {
+            if !is_application(doc) {
+                continue;
+            }
+            report.applications_seen += 1;
+            let mut ctx = DocContext {
+                file,
+                doc,
+                options: self.options,
+                diagnostics: Vec::new(),
+            };
+            let app = self.check_document(&mut ctx);
+            report.diagnostics.append(&mut ctx.diagnostics);
+            if let Some(app) = app {
+                report.apps.push(app);
+            }
+        }
+        report
+    }
+
+    fn check_document(&self, ctx: &mut DocContext) -> Option<CheckedApp> {
+        let json = ctx.doc.to_json();
+        let before = ctx.diagnostics.len();
+        for error in self.validator.iter_errors(&json) {
+            schema_errors::report(ctx, &self.schema, &error);
+        }
+        if ctx.diagnostics.len() > before {
+            return None;
+        }
+        let app: Application = match serde_json::from_value(json) {
+            Ok(app) => app,
+            Err(e) => {
+                ctx.error(
+                    Code::SchemaOther,
+                    &[],
+                    format!("cannot read the Application: {e}"),
+                );
+                return None;
+            }
+        };
+        let services = rules::check_application(ctx, &app);
+        let has_errors = ctx.diagnostics.iter().any(Diagnostic::is_error);
+        (!has_errors).then(|| CheckedApp {
+            file: ctx.file.clone(),
+            app,
+            services,
+        })
+    }
+}
+
+/// A document is compiled when it says it is an OAM Application; anything else
+/// (a Kustomization, a plain ConfigMap) is not ours and passes silently.
+fn is_application(doc: &Node) -> bool {
+    let api = doc.get("apiVersion").and_then(Node::as_str).unwrap_or("");
+    let kind = doc.get("kind").and_then(Node::as_str).unwrap_or("");
+    api.starts_with("core.oam.dev/") && kind == model::KIND
+}
+
+/// One document being checked: where diagnostics point and where they go.
+pub(crate) struct DocContext<'a> {
+    pub file: &'a Arc<SourceFile>,
+    pub doc: &'a Node,
+    pub options: CheckOptions,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl DocContext<'_> {
+    pub fn pos(&self, path: &[Seg]) -> Option<Pos> {
+        Some(self.doc.locate(path).pos)
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+
+    pub fn error(
+        &mut self,
+        code: Code,
+        path: &[Seg],
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        let pos = self.pos(path);
+        self.diagnostics
+            .push(Diagnostic::error(code, message).at(self.file, pos));
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    /// A warning, or an error under `--strict`.
+    pub fn lenient(
+        &mut self,
+        code: Code,
+        path: &[Seg],
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        let strict = self.options.strict;
+        let d = self.error(code, path, message);
+        if !strict {
+            d.severity = crate::diagnostic::Severity::Warning;
+        }
+        d
+    }
+}
+
+/// Build a path (an array of segments): `path!["spec", "components", 0]`.
+#[macro_export]
+macro_rules! path {
+    ($($seg:expr),* $(,)?) => {
+        [$($crate::dom::Seg::from($seg)),*]
+    };
+}
+
+impl From<&str> for Seg {
+    fn from(s: &str) -> Seg {
+        Seg::Key(s.to_owned())
+    }
+}
+
+impl From<usize> for Seg {
+    fn from(i: usize) -> Seg {
+        Seg::Index(i)
+    }
+}

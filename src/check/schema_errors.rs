@@ -1,0 +1,222 @@
+//! Turn jsonschema errors into diagnostics at the offending node, in words a
+//! developer reads: "unknown property `funtionalGate`; did you mean
+//! `functionalGate`?" rather than a schema path.
+
+use super::DocContext;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::dom::{self, Seg};
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use serde_json::Value;
+
+pub(crate) fn report(ctx: &mut DocContext, schema: &Value, error: &jsonschema::ValidationError) {
+    let path = dom::pointer_to_path(error.instance_path().as_str());
+    let what = describe(&path);
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let known = known_properties(schema, error);
+            for name in unexpected {
+                let pos = ctx
+                    .doc
+                    .locate_key(&path, name)
+                    .map(|k| k.pos)
+                    .or(ctx.pos(&path));
+                let mut d = Diagnostic::error(
+                    Code::SchemaUnknownProperty,
+                    format!("unknown property `{name}` in {what}"),
+                )
+                .at(ctx.file, pos)
+                .label("not a known property");
+                d = match suggest(name, known.iter().map(String::as_str)) {
+                    Some(best) => d.help(format!("did you mean `{best}`?")),
+                    None if !known.is_empty() => {
+                        d.help(format!("known properties: {}", known.join(", ")))
+                    }
+                    None => d,
+                };
+                ctx.push(d);
+            }
+        }
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            ctx.error(
+                Code::SchemaRequired,
+                &path,
+                format!("{what} is missing the required property `{name}`"),
+            )
+            .label = Some(format!("`{name}` is required here"));
+        }
+        ValidationErrorKind::Type { kind } => {
+            let expected = match kind {
+                TypeKind::Single(t) => format!("{t:?}").to_lowercase(),
+                TypeKind::Multiple(ts) => format!("{ts:?}").to_lowercase(),
+            };
+            let found = json_type(error.instance());
+            let d = ctx.error(
+                Code::SchemaType,
+                &path,
+                format!("{what} must be {}, found {found}", article(&expected)),
+            );
+            d.label = Some(format!("this is {}", article(found)));
+            if expected.contains("string") && found != "object" && found != "array" {
+                d.help = Some("quote the value so YAML reads it as text, e.g. \"8080\"".into());
+            }
+        }
+        ValidationErrorKind::Enum { options } => {
+            let found = error.instance();
+            let choices: Vec<String> = options
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|v| v.as_str().map_or(v.to_string(), str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let d = ctx.error(
+                Code::SchemaEnum,
+                &path,
+                format!(
+                    "{what} must be one of {}; found {found}",
+                    choices.join(", ")
+                ),
+            );
+            let found_text = found.as_str().unwrap_or_default();
+            if let Some(best) = suggest(found_text, choices.iter().map(String::as_str)) {
+                d.help = Some(format!("did you mean `{best}`?"));
+            }
+        }
+        ValidationErrorKind::Constant { expected_value } => {
+            ctx.error(
+                Code::SchemaEnum,
+                &path,
+                format!(
+                    "{what} must be {expected_value}, found {}",
+                    error.instance()
+                ),
+            );
+        }
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            ctx.error(
+                Code::SchemaRange,
+                &path,
+                format!(
+                    "{what} must be at least {limit}, found {}",
+                    error.instance()
+                ),
+            );
+        }
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            ctx.error(
+                Code::SchemaRange,
+                &path,
+                format!("{what} must be at most {limit}, found {}", error.instance()),
+            );
+        }
+        ValidationErrorKind::MinItems { limit } => {
+            ctx.error(
+                Code::SchemaRange,
+                &path,
+                format!("{what} must have at least {limit} item(s)"),
+            );
+        }
+        ValidationErrorKind::AnyOf { .. }
+            if error.instance().is_object() || error.instance().is_array() =>
+        {
+            ctx.error(
+                Code::SchemaType,
+                &path,
+                format!("{what} has the wrong shape: {error}"),
+            );
+        }
+        ValidationErrorKind::AnyOf { .. } => {
+            let found = json_type(error.instance());
+            ctx.error(
+                Code::SchemaType,
+                &path,
+                format!("{what} must be a string or a number, found {found}"),
+            );
+        }
+        _ => {
+            ctx.error(Code::SchemaOther, &path, format!("{what}: {error}"));
+        }
+    }
+}
+
+/// `spec.components[0].properties.image` — how a person names the place.
+pub(crate) fn describe(path: &[Seg]) -> String {
+    if path.is_empty() {
+        return "the document".into();
+    }
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    format!("`{out}`")
+}
+
+fn known_properties(schema: &Value, error: &jsonschema::ValidationError) -> Vec<String> {
+    let mut segs: Vec<String> = error
+        .schema_path()
+        .as_str()
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    segs.pop(); // "additionalProperties"
+    crate::schema::walk(schema, &segs)
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object)
+        .map(|props| props.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The closest known name, if it is close enough to be what was meant.
+pub(crate) fn suggest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&name.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_f64() => "number",
+        Value::Number(_) => "integer",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn article(word: &str) -> String {
+    let word = match word {
+        "object" => "mapping",
+        "array" => "list",
+        other => other,
+    };
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {word}")
+    } else {
+        format!("a {word}")
+    }
+}

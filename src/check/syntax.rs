@@ -1,0 +1,258 @@
+//! Small validators for the string formats Kubernetes, Argo and Prometheus
+//! define. Each returns `Err(reason)` so rules can put the reason in a message.
+
+/// RFC 1123 label: what Kubernetes requires of most object names (and containers).
+pub fn dns1123_label(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if s.len() > 63 {
+        return Err(format!("is {} characters; the limit is 63", s.len()));
+    }
+    let bytes = s.as_bytes();
+    let ok_char = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-';
+    if !bytes.iter().all(|&c| ok_char(c)) {
+        return Err("may contain only lowercase letters, digits and '-'".into());
+    }
+    if !bytes[0].is_ascii_alphanumeric() || !bytes[bytes.len() - 1].is_ascii_alphanumeric() {
+        return Err("must start and end with a letter or digit".into());
+    }
+    Ok(())
+}
+
+/// RFC 1035 label: what a Service name must be (starts with a letter).
+pub fn dns1035_label(s: &str) -> Result<(), String> {
+    dns1123_label(s)?;
+    if !s.as_bytes()[0].is_ascii_lowercase() {
+        return Err("must start with a lowercase letter".into());
+    }
+    Ok(())
+}
+
+/// RFC 1123 subdomain: dot-separated labels, at most 253 characters.
+pub fn dns1123_subdomain(s: &str) -> Result<(), String> {
+    if s.len() > 253 {
+        return Err(format!("is {} characters; the limit is 253", s.len()));
+    }
+    s.split('.').try_for_each(dns1123_label)
+}
+
+/// An OCI image reference: `[registry[:port]/]path[:tag][@algo:digest]`.
+pub fn image_reference(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain whitespace".into());
+    }
+    let (name_tag, digest) = match s.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (s, None),
+    };
+    if let Some(d) = digest {
+        let (algo, hex) = d
+            .split_once(':')
+            .ok_or("digest must look like sha256:<hex>")?;
+        let algo_ok = !algo.is_empty()
+            && algo
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"+._-".contains(&c));
+        if !algo_ok || hex.len() < 32 || !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return Err("digest must look like sha256:<64 hex digits>".into());
+        }
+    }
+    // A ':' after the last '/' starts the tag; one before it is a registry port.
+    let last_slash = name_tag.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match name_tag[last_slash..].find(':') {
+        Some(i) => (
+            &name_tag[..last_slash + i],
+            Some(&name_tag[last_slash + i + 1..]),
+        ),
+        None => (name_tag, None),
+    };
+    if let Some(tag) = tag {
+        let ok = !tag.is_empty()
+            && tag.len() <= 128
+            && tag.as_bytes()[0] != b'.'
+            && tag.as_bytes()[0] != b'-'
+            && tag
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(&c));
+        if !ok {
+            return Err(format!(
+                "tag `{tag}` may contain only letters, digits, '_', '.' and '-' (at most 128)"
+            ));
+        }
+    }
+    let mut parts: Vec<&str> = name.split('/').collect();
+    let first = parts[0];
+    let has_registry =
+        parts.len() > 1 && (first.contains('.') || first.contains(':') || first == "localhost");
+    if has_registry {
+        let host = first.split(':').next().unwrap_or("");
+        let port_ok = first
+            .split_once(':')
+            .is_none_or(|(_, p)| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
+        let host_ok = !host.is_empty()
+            && host
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-');
+        if !host_ok || !port_ok {
+            return Err(format!("registry `{first}` is not a host[:port]"));
+        }
+        parts.remove(0);
+    }
+    for part in parts {
+        let ok = !part.is_empty()
+            && part
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(&c))
+            && part.as_bytes()[0].is_ascii_alphanumeric()
+            && part.as_bytes()[part.len() - 1].is_ascii_alphanumeric();
+        if !ok {
+            return Err(format!(
+                "repository path component `{part}` may contain only lowercase letters, digits and separators"
+            ));
+        }
+    }
+    if tag.is_none() && digest.is_none() {
+        return Err(
+            "has neither a tag nor a digest; pin the version (`:1.2.3` or `@sha256:…`)".into(),
+        );
+    }
+    Ok(())
+}
+
+/// The image reference without its tag and digest (the repository a Warehouse watches).
+pub fn image_repository(s: &str) -> &str {
+    let name_tag = s.split('@').next().unwrap_or(s);
+    let last_slash = name_tag.rfind('/').map_or(0, |i| i + 1);
+    match name_tag[last_slash..].find(':') {
+        Some(i) => &name_tag[..last_slash + i],
+        None => name_tag,
+    }
+}
+
+/// Argo Rollouts duration: one or more `<integer><unit>` with unit `h`, `m` or `s`
+/// (`20s`, `1m`, `1h30m`). Argo parses these with Go's time.ParseDuration.
+pub fn argo_duration(s: &str) -> Result<(), String> {
+    let mut rest = s;
+    if rest.is_empty() {
+        return Err("must not be empty".into());
+    }
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err("expected a number followed by a unit (s, m or h)".into());
+        }
+        rest = &rest[digits..];
+        let unit = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        match &rest[..unit] {
+            "s" | "m" | "h" => rest = &rest[unit..],
+            "" => return Err("is missing a unit (s, m or h)".into()),
+            other => return Err(format!("`{other}` is not a unit; use s, m or h")),
+        }
+    }
+    Ok(())
+}
+
+/// A PromQL duration as used in a range selector (`30s`, `5m`, `1h`).
+pub fn promql_duration(s: &str) -> Result<(), String> {
+    promql_parser::util::duration::parse_duration(s)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// A Prometheus metric name.
+pub fn metric_name(s: &str) -> Result<(), String> {
+    let mut bytes = s.bytes();
+    let first_ok = bytes
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_' || c == b':');
+    if !first_ok || !bytes.all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b':') {
+        return Err("must match [a-zA-Z_:][a-zA-Z0-9_:]*".into());
+    }
+    Ok(())
+}
+
+/// An absolute URL path made of RFC 3986 path characters.
+pub fn url_path(s: &str) -> Result<(), String> {
+    if !s.starts_with('/') {
+        return Err("must start with '/'".into());
+    }
+    let bad = s
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@%/".contains(c)));
+    match bad {
+        Some(c) => Err(format!(
+            "contains {c:?}, which is not allowed in a URL path; percent-encode it"
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images() {
+        for ok in [
+            "nginx:1.27",
+            "httpd:alpine",
+            "ghcr.io/acme/shop:v1.2.3",
+            "localhost:5000/shop:dev",
+            "123456789012.dkr.ecr.us-west-2.amazonaws.com/peeks/java:abc123",
+            "ghcr.io/acme/shop@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert_eq!(image_reference(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "nginx",
+            "Nginx:1",
+            "nginx:",
+            "nginx:1 2",
+            "a//b:1",
+            "x@sha256:zz",
+            "<image>",
+        ] {
+            assert!(image_reference(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            image_repository("ghcr.io:443/a/b:1@sha256:00"),
+            "ghcr.io:443/a/b"
+        );
+        assert_eq!(
+            image_repository("localhost:5000/shop"),
+            "localhost:5000/shop"
+        );
+    }
+
+    #[test]
+    fn durations() {
+        for ok in ["20s", "1m", "1h", "1h30m", "0s"] {
+            assert_eq!(argo_duration(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "20", "20 seconds", "s", "1.5s", "5ms", "-1s"] {
+            assert!(argo_duration(bad).is_err(), "{bad}");
+        }
+        assert!(promql_duration("5m").is_ok());
+        assert!(promql_duration("5 minutes").is_err());
+    }
+
+    #[test]
+    fn names() {
+        assert!(dns1123_label("shop-1").is_ok());
+        assert!(dns1123_label("Shop").is_err());
+        assert!(dns1123_label(&"a".repeat(64)).is_err());
+        assert!(dns1035_label("1shop").is_err());
+        assert!(metric_name("http_requests_total").is_ok());
+        assert!(metric_name("1bad").is_err());
+        assert!(metric_name("up{job=\"x\"}").is_err());
+        assert!(url_path("/java-app").is_ok());
+        assert!(url_path("java").is_err());
+        assert!(url_path("/a b").is_err());
+        assert!(url_path("/{{x}}").is_err());
+    }
+}

@@ -1,0 +1,196 @@
+//! The command line: a thin layer that parses flags, runs the library and
+//! decides what reaches stdout (manifests only, and only when there is no
+//! error) and stderr (diagnostics).
+
+use crate::diagnostic::{self, Diagnostic, Format};
+use crate::platform::{DEFAULT_PROMETHEUS, Platform};
+use crate::{Options, check::CheckOptions, load};
+use clap::{Args, Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Compile OAM Applications (appmod-service) into Argo Rollouts canaries with quality gates.
+#[derive(Parser, Debug)]
+#[command(name = "oamc", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check and render Applications into Kubernetes manifests (a YAML stream on stdout).
+    Render(RenderArgs),
+    /// Check Applications and report every problem; write nothing to stdout.
+    Validate(ValidateArgs),
+    /// Print the JSON Schema of an Application with appmod-service components.
+    Schema,
+}
+
+#[derive(Args, Debug)]
+pub struct InputArgs {
+    /// Files, directories (searched for *.yaml and *.yml) or `-` for stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Treat unknown component types and traits as errors instead of warnings.
+    #[arg(long)]
+    pub strict: bool,
+    /// How to print diagnostics on stderr.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Write one file per resource under DIR/<application>/ instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Namespace for Applications whose metadata sets none.
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// Directory whose templates replace the built-in ones of the same name.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Prometheus the metrics gate queries.
+    #[arg(long, value_name = "URL", default_value = DEFAULT_PROMETHEUS)]
+    pub prometheus_address: String,
+    /// Sign metrics-gate queries with AWS SigV4 for REGION (Amazon Managed Prometheus).
+    #[arg(long, value_name = "REGION")]
+    pub prometheus_sigv4_region: Option<String>,
+    /// Prometheus label that carries the container name in the application's series.
+    #[arg(long, value_name = "LABEL", default_value = "container_name")]
+    pub prometheus_container_label: String,
+    /// Do not emit a PodDisruptionBudget per service.
+    #[arg(long)]
+    pub no_pdb: bool,
+    /// Mount the EKS Pod Identity token into pods with a non-default serviceAccount.
+    #[arg(long)]
+    pub eks_pod_identity: bool,
+}
+
+/// Exit codes: 0 success, 1 invalid input, 2 usage error (clap's own).
+pub const EXIT_INVALID: i32 = 1;
+
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Schema => {
+            print!("{}", crate::schema::application_schema_text());
+            0
+        }
+        Command::Validate(args) => validate(&args),
+        Command::Render(args) => render(&args),
+    }
+}
+
+fn check_options(input: &InputArgs) -> CheckOptions {
+    CheckOptions {
+        strict: input.strict,
+    }
+}
+
+fn validate(args: &ValidateArgs) -> i32 {
+    let (files, mut diagnostics) = load::load_inputs(&args.input.inputs);
+    let options = Options {
+        check: check_options(&args.input),
+        ..Options::default()
+    };
+    let validation = crate::validate(&files, &options);
+    diagnostics.extend(validation.diagnostics);
+    report(&diagnostics, args.input.format);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        EXIT_INVALID
+    } else {
+        0
+    }
+}
+
+fn render(args: &RenderArgs) -> i32 {
+    let (files, load_errors) = load::load_inputs(&args.input.inputs);
+    if !load_errors.is_empty() {
+        report(&load_errors, args.input.format);
+        return EXIT_INVALID;
+    }
+    let platform = Platform {
+        prometheus_address: args.prometheus_address.clone(),
+        prometheus_sigv4_region: args.prometheus_sigv4_region.clone(),
+        container_label: args.prometheus_container_label.clone(),
+        pod_disruption_budget: !args.no_pdb,
+        eks_pod_identity: args.eks_pod_identity,
+        ..Platform::default()
+    };
+    let options = Options {
+        check: check_options(&args.input),
+        namespace: args.namespace.clone(),
+        templates: args.templates.clone(),
+        platform,
+    };
+    let compilation = crate::compile(&files, &options);
+    report(&compilation.diagnostics, args.input.format);
+    if compilation.has_errors() {
+        return EXIT_INVALID;
+    }
+    let written = match &args.output {
+        Some(dir) => write_dir(dir, &compilation),
+        None => compilation
+            .to_yaml()
+            .map_err(|e| format!("cannot emit YAML: {e}"))
+            .and_then(|text| {
+                // One write of the whole stream: a reader never sees half of it.
+                let mut stdout = std::io::stdout().lock();
+                stdout
+                    .write_all(text.as_bytes())
+                    .and_then(|()| stdout.flush())
+                    .map_err(|e| format!("cannot write to stdout: {e}"))
+            }),
+    };
+    match written {
+        Ok(()) => 0,
+        Err(message) => {
+            eprintln!("error: {message}");
+            EXIT_INVALID
+        }
+    }
+}
+
+/// `DIR/<application>/<kind>-<name>.yaml`, one resource per file.
+fn write_dir(dir: &Path, compilation: &crate::Compilation) -> Result<(), String> {
+    for app in &compilation.apps {
+        let app_dir = dir.join(&app.plan.name);
+        std::fs::create_dir_all(&app_dir)
+            .map_err(|e| format!("cannot create {}: {e}", app_dir.display()))?;
+        for doc in &app.docs {
+            let path = app_dir.join(format!("{}-{}.yaml", doc.kind.to_lowercase(), doc.name));
+            let text = crate::emit::to_yaml(&doc.value)?;
+            std::fs::write(&path, text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn report(diagnostics: &[Diagnostic], format: Format) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stderr().is_terminal();
+    let mut text = String::new();
+    for d in diagnostics {
+        text.push_str(&diagnostic::render(d, format, color));
+    }
+    if format == Format::Human {
+        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+        let warnings = diagnostics.len() - errors;
+        text.push_str(&format!("{errors} error(s), {warnings} warning(s)\n"));
+    }
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}

@@ -1,0 +1,281 @@
+//! A YAML document tree that remembers where every node came from.
+//!
+//! Typed parsing loses positions; diagnostics need them. Like taplo's DOM, this
+//! tree keeps a span per node so a JSON Schema instance path (or a semantic
+//! rule's path) can be mapped back to `file:line:col`.
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// Where a node starts in its source: 1-based line and column, byte offset and length.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+    pub offset: usize,
+    pub len: usize,
+}
+
+impl Pos {
+    fn from_location(loc: &serde_saphyr::Location) -> Pos {
+        let span = loc.span();
+        Pos {
+            line: loc.line() as u32,
+            col: loc.column() as u32,
+            offset: span.byte_offset().unwrap_or(0) as usize,
+            len: span.byte_len().unwrap_or(0) as usize,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub pos: Pos,
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let spanned = Spanned::<Value>::deserialize(d)?;
+        Ok(Node {
+            pos: Pos::from_location(&spanned.referenced),
+            value: spanned.value,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        i64::try_from(v)
+            .map(Value::Int)
+            .or(Ok(Value::Float(v as f64)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::Str(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::Str(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Node>()? {
+            items.push(item);
+        }
+        Ok(Value::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Node>()? {
+            let value = map.next_value::<Node>()?;
+            entries.push((key, value));
+        }
+        Ok(Value::Map(entries))
+    }
+}
+
+/// Resource limits for untrusted YAML. An Application is a few hundred nodes;
+/// these leave room for large multi-document files and stop alias bombs and
+/// pathological nesting long before they cost memory or time.
+pub mod limits {
+    pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
+    pub const MAX_DEPTH: usize = 64;
+    pub const MAX_NODES: usize = 200_000;
+    pub const MAX_ALIASES: usize = 1_000;
+    pub const MAX_DOCUMENTS: usize = 1_000;
+}
+
+/// A YAML error with the position the parser gave for it.
+#[derive(Debug, Clone)]
+pub struct YamlError {
+    pub message: String,
+    pub pos: Option<Pos>,
+}
+
+/// Parse every document of a YAML stream into spanned trees, within [`limits`].
+/// Duplicate keys are errors: Kubernetes would silently keep one of them.
+pub fn parse_stream(text: &str) -> Result<Vec<Node>, YamlError> {
+    if text.len() > limits::MAX_FILE_BYTES {
+        return Err(YamlError {
+            message: format!(
+                "file is {} bytes; the limit is {} bytes",
+                text.len(),
+                limits::MAX_FILE_BYTES
+            ),
+            pos: None,
+        });
+    }
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: limits::MAX_DEPTH,
+            max_nodes: limits::MAX_NODES,
+            max_aliases: limits::MAX_ALIASES,
+            max_documents: limits::MAX_DOCUMENTS,
+        },
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
+        with_snippet: false,
+    };
+    serde_saphyr::from_multiple_with_options::<Node>(text, options).map_err(|e| {
+        let pos = e
+            .location()
+            .filter(|l| l.line() > 0)
+            .map(|l| Pos::from_location(&l));
+        YamlError {
+            message: first_line(&e.to_string()),
+            pos,
+        }
+    })
+}
+
+fn first_line(message: &str) -> String {
+    let line = message.lines().next().unwrap_or(message);
+    // serde-saphyr prefixes "error: line N column M: "; the diagnostic shows the position itself.
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    match line.split_once(": ") {
+        Some((head, rest)) if head.starts_with("line ") => rest.to_owned(),
+        _ => line.to_owned(),
+    }
+}
+
+/// One step of a path into a document: a mapping key or a sequence index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+impl Node {
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == key))
+                .map(|(k, v)| (k, v)),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The node at `path`, or the deepest node on the way when the path leaves the tree.
+    pub fn locate(&self, path: &[Seg]) -> &Node {
+        let mut node = self;
+        for seg in path {
+            let next = match (seg, &node.value) {
+                (Seg::Key(k), Value::Map(_)) => node.get(k),
+                (Seg::Index(i), Value::Seq(items)) => items.get(*i),
+                (Seg::Key(k), Value::Seq(items)) => {
+                    k.parse::<usize>().ok().and_then(|i| items.get(i))
+                }
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => break,
+            }
+        }
+        node
+    }
+
+    /// The key node of the entry `key` of the mapping at `path` (for "unknown property").
+    pub fn locate_key(&self, path: &[Seg], key: &str) -> Option<&Node> {
+        self.locate(path).entry(key).map(|(k, _)| k)
+    }
+
+    /// The JSON projection the schema validates and the typed model is read from.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(J::Number)
+                .unwrap_or_else(|| J::String(f.to_string())),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.key_text(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    fn key_text(&self) -> String {
+        match &self.value {
+            Value::Str(s) => s.clone(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Null => "null".into(),
+            Value::Seq(_) | Value::Map(_) => self.to_json().to_string(),
+        }
+    }
+}
+
+/// Parse a JSON pointer (`/spec/components/0/name`) into path segments.
+pub fn pointer_to_path(pointer: &str) -> Vec<Seg> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| {
+            let s = s.replace("~1", "/").replace("~0", "~");
+            match s.parse::<usize>() {
+                Ok(i) => Seg::Index(i),
+                Err(_) => Seg::Key(s),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,151 @@
+//! oamc: compile OAM Applications with `appmod-service` components into the
+//! manifests GitOps applies.
+//!
+//! The pipeline, one module per stage:
+//! [`load`] inputs → [`dom`] spanned YAML → [`check`] schema and rules into
+//! typed [`model`] values → [`plan`] one resolved model → [`render`]
+//! templates → [`verify`] read back and cross-check → [`emit`] canonical YAML.
+
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod dom;
+pub mod emit;
+pub mod load;
+pub mod model;
+pub mod names;
+pub mod plan;
+pub mod platform;
+pub mod render;
+pub mod schema;
+pub mod verify;
+
+use check::{CheckOptions, Checker};
+use diagnostic::{Code, Diagnostic, SourceFile};
+use plan::AppPlan;
+use platform::Platform;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Everything that shapes a compilation besides the input.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub check: CheckOptions,
+    /// Namespace for Applications that do not set one.
+    pub namespace: Option<String>,
+    pub templates: Option<PathBuf>,
+    pub platform: Platform,
+}
+
+/// The result of checking a set of files.
+pub struct Validation {
+    pub apps: Vec<check::CheckedApp>,
+    pub applications_seen: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Validation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Check every Application in `files`; never stops at the first problem.
+pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
+    let checker = Checker::new(options.check);
+    let mut out = Validation {
+        apps: Vec::new(),
+        applications_seen: 0,
+        diagnostics: Vec::new(),
+    };
+    for file in files {
+        let mut report = checker.check_file(file);
+        out.apps.append(&mut report.apps);
+        out.applications_seen += report.applications_seen;
+        out.diagnostics.append(&mut report.diagnostics);
+    }
+    out
+}
+
+/// One compiled Application: its plan and its verified documents.
+pub struct CompiledApp {
+    pub plan: AppPlan,
+    pub docs: Vec<verify::Doc>,
+}
+
+pub struct Compilation {
+    pub apps: Vec<CompiledApp>,
+    /// Warnings (and, when compilation failed, errors), in input order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// All documents as one YAML stream.
+    pub fn to_yaml(&self) -> Result<String, String> {
+        let docs: Vec<verify::Doc> = self
+            .apps
+            .iter()
+            .flat_map(|a| a.docs.iter().cloned())
+            .collect();
+        emit::to_yaml_stream(&docs)
+    }
+}
+
+/// Check, plan, render and verify every Application in `files`.
+pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
+    let validation = validate(files, options);
+    let mut diagnostics = validation.diagnostics;
+    if files.len() == 1
+        && validation.applications_seen == 0
+        && !diagnostics.iter().any(Diagnostic::is_error)
+    {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::NoApplication,
+                "no OAM Application (core.oam.dev/v1beta1, kind Application) in this file",
+            )
+            .at(&files[0], None),
+        );
+    } else if validation.applications_seen == 0 && !diagnostics.iter().any(Diagnostic::is_error) {
+        diagnostics.push(Diagnostic::error(
+            Code::NoApplication,
+            format!("no OAM Application in the {} input file(s)", files.len()),
+        ));
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Compilation {
+            apps: Vec::new(),
+            diagnostics,
+        };
+    }
+    let templates = match render::Templates::load(options.templates.as_deref()) {
+        Ok(t) => t,
+        Err(mut errors) => {
+            diagnostics.append(&mut errors);
+            return Compilation {
+                apps: Vec::new(),
+                diagnostics,
+            };
+        }
+    };
+    let mut apps = Vec::new();
+    for checked in &validation.apps {
+        let plan = plan::plan_app(checked, options.namespace.as_deref(), &options.platform);
+        let rendered = match templates.render_app(&plan) {
+            Ok(r) => r,
+            Err(e) => {
+                diagnostics.push(e);
+                continue;
+            }
+        };
+        match verify::verify(&rendered, &templates) {
+            Ok(docs) => apps.push(CompiledApp { plan, docs }),
+            Err(mut errors) => diagnostics.append(&mut errors),
+        }
+    }
+    Compilation { apps, diagnostics }
+}

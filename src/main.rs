@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(oamc::cli::main());
+}

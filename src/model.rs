@@ -1,0 +1,338 @@
+//! Typed OAM: the KubeVela `Application` envelope and the `appmod-service`
+//! component properties. These types are the single source of the JSON Schema
+//! (`oamc schema`) and of the defaults, which keep upstream's names and values so
+//! existing manifests compile unchanged.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const API_VERSION: &str = "core.oam.dev/v1beta1";
+pub const KIND: &str = "Application";
+pub const APPMOD_SERVICE: &str = "appmod-service";
+
+/// A KubeVela `core.oam.dev/v1beta1` Application.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(title = "OAM Application (as compiled by oamc)")]
+pub struct Application {
+    #[schemars(extend("const" = API_VERSION))]
+    pub api_version: String,
+    #[schemars(extend("const" = KIND))]
+    pub kind: String,
+    pub metadata: Metadata,
+    pub spec: ApplicationSpec,
+}
+
+/// The parts of Kubernetes ObjectMeta that oamc reads; other fields are allowed and ignored.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+pub struct Metadata {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+pub struct ApplicationSpec {
+    pub components: Vec<Component>,
+    /// Application policies; oamc reads the ones it knows and ignores the rest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<Policy>,
+}
+
+/// One OAM component. `properties` are checked against the schema of its `type`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Component {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traits: Vec<Trait>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+pub struct Trait {
+    #[serde(rename = "type")]
+    pub type_: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+pub struct Policy {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<serde_json::Value>,
+}
+
+/// Properties of an `appmod-service` component: a web service rolled out as an
+/// Argo Rollouts canary guarded by up to three quality gates.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "appmod-service properties")]
+pub struct AppmodService {
+    /// Container image: `registry/repository:tag` or `registry/repository@sha256:<digest>`.
+    pub image: String,
+    /// Name of the container in the pod.
+    #[serde(rename = "image_name")]
+    pub image_name: String,
+    /// Desired pods once the rollout is complete.
+    #[serde(default = "defaults::replicas")]
+    #[schemars(range(min = 0, max = 10000))]
+    pub replicas: u32,
+    /// Port the Services expose.
+    #[serde(default = "defaults::port")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: u32,
+    /// Port the container listens on.
+    #[serde(default = "defaults::target_port")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub target_port: u32,
+    /// ServiceAccount the pods run as.
+    #[serde(default = "defaults::service_account")]
+    pub service_account: String,
+    /// HTTP path the gates test, e.g. `/shop`.
+    #[serde(default = "defaults::app_path")]
+    pub app_path: String,
+    /// Environment variables of the container.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<EnvVar>,
+    /// A core/v1 Probe, passed through to the container unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness_probe: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Compute resources of the container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
+    /// Seconds a rollout may make no progress (e.g. an image that cannot be pulled)
+    /// before it is aborted and rolled back.
+    #[serde(default = "defaults::progress_deadline_seconds")]
+    #[schemars(range(min = 1, max = 86400))]
+    pub progress_deadline_seconds: u32,
+    /// Smoke test at the first canary step: fetch `appPath` from the new version and
+    /// require `extraArgs` (the expected text) in the response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub functional_gate: Option<QualityGate>,
+    /// Load test at the last canary step: fail when the mean latency exceeds
+    /// `extraArgs` milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance_gate: Option<QualityGate>,
+    /// Prometheus queries that decide whether the new version is healthy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<MetricGate>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub requests: BTreeMap<String, Quantity>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub limits: BTreeMap<String, Quantity>,
+}
+
+/// A Kubernetes quantity such as `500m`, `256Mi` or `2`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Quantity {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+/// A Job-based gate: run `image` against the new version.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QualityGate {
+    /// How long to wait at this step before the gate runs (Argo duration: `20s`, `1m`, `1h`).
+    pub pause: String,
+    /// Image that runs the check. It needs `sh` and `wget` (functional) or `ab` and
+    /// `awk` (performance); `httpd:alpine` has all of them.
+    pub image: String,
+    /// Functional gate: the text the response must contain. Performance gate: the
+    /// highest acceptable mean latency in milliseconds.
+    #[serde(default = "defaults::extra_args")]
+    pub extra_args: TextOrNumber,
+}
+
+/// A value written either as a string or as a number; oamc uses its text.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum TextOrNumber {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl TextOrNumber {
+    pub fn text(&self) -> String {
+        match self {
+            TextOrNumber::Text(s) => s.clone(),
+            TextOrNumber::Number(n) => n.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MetricGate {
+    /// How long to wait at this step before the queries run.
+    #[serde(default = "defaults::metrics_pause")]
+    pub pause: String,
+    /// One Prometheus measurement per criterion; all must pass.
+    #[schemars(length(min = 1))]
+    pub evaluation_criteria: Vec<Criterion>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Criterion {
+    /// Time between measurements (Argo duration).
+    #[serde(default = "defaults::interval")]
+    pub interval: String,
+    /// Number of measurements.
+    #[serde(default = "defaults::count")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub count: u32,
+    /// Aggregation over the series: `sum(...)`, `avg(...)`, … Without it the bare
+    /// series is compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<Function>,
+    /// Wrap the metric in `rate(...[rateInterval])` (a PromQL duration such as `1m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_interval: Option<String>,
+    /// `success`: meeting the comparison passes the gate. `fail`: meeting it fails the rollout.
+    #[serde(default)]
+    pub success_or_fail_condition: Outcome,
+    /// Prometheus metric name.
+    pub metric: String,
+    #[serde(default)]
+    pub comparison_type: Comparison,
+    #[serde(default = "defaults::threshold")]
+    pub threshold: serde_json::Number,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Function {
+    Sum,
+    Avg,
+    Max,
+    Min,
+    Count,
+}
+
+impl Function {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Function::Sum => "sum",
+            Function::Avg => "avg",
+            Function::Max => "max",
+            Function::Min => "min",
+            Function::Count => "count",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    #[default]
+    Success,
+    Fail,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum Comparison {
+    #[default]
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = "==")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+}
+
+impl Comparison {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Comparison::Gt => ">",
+            Comparison::Ge => ">=",
+            Comparison::Lt => "<",
+            Comparison::Le => "<=",
+            Comparison::Eq => "==",
+            Comparison::Ne => "!=",
+        }
+    }
+
+    /// The comparison that holds exactly when this one does not (for numbers, not NaN).
+    pub fn negated(self) -> Comparison {
+        match self {
+            Comparison::Gt => Comparison::Le,
+            Comparison::Ge => Comparison::Lt,
+            Comparison::Lt => Comparison::Ge,
+            Comparison::Le => Comparison::Gt,
+            Comparison::Eq => Comparison::Ne,
+            Comparison::Ne => Comparison::Eq,
+        }
+    }
+}
+
+/// Upstream's defaults, named so the schema and the docs can show them.
+pub mod defaults {
+    use super::TextOrNumber;
+    pub fn replicas() -> u32 {
+        3
+    }
+    pub fn port() -> u32 {
+        80
+    }
+    pub fn target_port() -> u32 {
+        8080
+    }
+    pub fn service_account() -> String {
+        "default".into()
+    }
+    pub fn app_path() -> String {
+        "/".into()
+    }
+    pub fn progress_deadline_seconds() -> u32 {
+        600
+    }
+    pub fn extra_args() -> TextOrNumber {
+        TextOrNumber::Text(String::new())
+    }
+    pub fn metrics_pause() -> String {
+        "1s".into()
+    }
+    pub fn interval() -> String {
+        "1s".into()
+    }
+    pub fn count() -> u32 {
+        1
+    }
+    pub fn threshold() -> serde_json::Number {
+        0.into()
+    }
+}

@@ -1,0 +1,34 @@
+//! Every name oamc derives from a user's name, in one place, so the checker
+//! validates exactly the names the planner will use.
+
+pub const PREVIEW_SUFFIX: &str = "-preview";
+
+/// The Service users and Ingresses reach: all pods, stable and canary.
+pub fn service(component: &str) -> String {
+    component.to_owned()
+}
+
+/// The Service the gates test: Argo Rollouts points it at the new pods only.
+pub fn preview_service(component: &str) -> String {
+    format!("{component}{PREVIEW_SUFFIX}")
+}
+
+pub fn functional_template(component: &str) -> String {
+    format!("functional-gate-{component}")
+}
+
+pub fn performance_template(component: &str) -> String {
+    format!("performance-gate-{component}")
+}
+
+pub fn metrics_template(component: &str) -> String {
+    format!("metrics-{component}")
+}
+
+/// Service names derived from a component, with what each is, for checking.
+pub fn derived_service_names(component: &str) -> [(&'static str, String); 2] {
+    [
+        ("Service", service(component)),
+        ("preview Service", preview_service(component)),
+    ]
+}

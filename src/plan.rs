@@ -1,0 +1,380 @@
+//! Plan: one resolved model of everything to emit. Defaults are applied,
+//! names derived, steps and gates laid out here and nowhere else; templates
+//! only format this model, and `plan` output (later) reads it too.
+
+use crate::check::CheckedApp;
+use crate::model::{AppmodService, Criterion, EnvVar, Outcome};
+use crate::names;
+use crate::platform::Platform;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppPlan {
+    pub name: String,
+    /// `metadata.namespace` of the Application, else `--namespace`, else none.
+    pub namespace: Option<String>,
+    /// Labels every emitted object carries (never used in selectors).
+    pub labels: BTreeMap<String, String>,
+    pub services: Vec<ServicePlan>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServicePlan {
+    pub name: String,
+    /// Metadata labels of every object of this service: the app's plus the selector.
+    pub labels: BTreeMap<String, String>,
+    /// Pod labels; the Rollout selector and both Services select exactly these.
+    pub selector: BTreeMap<String, String>,
+    pub replicas: u32,
+    pub revision_history_limit: u32,
+    pub progress_deadline_seconds: u32,
+    pub service_account: String,
+    pub container: ContainerPlan,
+    pub stable_service: String,
+    pub canary_service: String,
+    pub steps: Vec<StepPlan>,
+    pub services: Vec<ServicePortPlan>,
+    pub analysis_templates: Vec<AnalysisPlan>,
+    pub pod_disruption_budget: Option<PdbPlan>,
+    pub zone_spread: bool,
+    pub eks_pod_identity: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContainerPlan {
+    pub name: String,
+    pub image: String,
+    pub port: u32,
+    pub env: Vec<EnvVar>,
+    pub readiness_probe: Option<serde_json::Value>,
+    pub resources: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum StepPlan {
+    SetWeight {
+        weight: u32,
+    },
+    Pause {
+        duration: String,
+    },
+    Analysis {
+        gate: Gate,
+        template: String,
+        args: Vec<ArgPlan>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum Gate {
+    Functional,
+    Performance,
+    Metrics,
+}
+
+impl Gate {
+    /// The template that formats this gate's AnalysisTemplate.
+    pub fn template_file(self) -> &'static str {
+        match self {
+            Gate::Functional => "analysistemplate-functional.yaml",
+            Gate::Performance => "analysistemplate-performance.yaml",
+            Gate::Metrics => "analysistemplate-metrics.yaml",
+        }
+    }
+}
+
+/// An argument a Rollout step passes to an AnalysisTemplate: a literal, or a
+/// field of the Rollout.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArgPlan {
+    pub name: String,
+    pub value: Option<String>,
+    pub field_path: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServicePortPlan {
+    pub name: String,
+    pub port: u32,
+    pub target_port: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PdbPlan {
+    pub name: String,
+    pub max_unavailable: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalysisPlan {
+    pub name: String,
+    pub gate: Gate,
+    /// Arguments the template declares; the Rollout step supplies each.
+    pub args: Vec<String>,
+    pub job: Option<JobGatePlan>,
+    pub prometheus: Option<PrometheusPlan>,
+}
+
+/// A gate that runs a container against the preview Service.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobGatePlan {
+    pub image: String,
+    /// URL of the new version, with the preview Service as an analysis argument.
+    pub target_url: String,
+    /// Functional gate: text the response must contain.
+    pub expected_text: Option<String>,
+    /// Performance gate: highest acceptable mean latency (ms), and the load.
+    pub max_mean_latency_ms: Option<String>,
+    pub requests: u32,
+    pub concurrency: u32,
+    pub deadline_seconds: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PrometheusPlan {
+    pub address: String,
+    pub sigv4_region: Option<String>,
+    pub metrics: Vec<MetricPlan>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricPlan {
+    pub name: String,
+    pub interval: String,
+    pub count: u32,
+    pub query: String,
+    pub success_condition: String,
+    pub failure_condition: String,
+}
+
+const SERVICE_NAME_ARG: &str = "service-name";
+const NAMESPACE_ARG: &str = "namespace";
+
+pub fn plan_app(
+    checked: &CheckedApp,
+    default_namespace: Option<&str>,
+    platform: &Platform,
+) -> AppPlan {
+    let app = &checked.app;
+    let labels = BTreeMap::from([
+        ("app.kubernetes.io/managed-by".to_owned(), "oamc".to_owned()),
+        (
+            "app.kubernetes.io/part-of".to_owned(),
+            app.metadata.name.clone(),
+        ),
+    ]);
+    let services = checked
+        .services
+        .iter()
+        .map(|s| plan_service(&s.name, &s.props, platform, &labels))
+        .collect();
+    AppPlan {
+        name: app.metadata.name.clone(),
+        namespace: app
+            .metadata
+            .namespace
+            .clone()
+            .or_else(|| default_namespace.map(str::to_owned)),
+        labels,
+        services,
+    }
+}
+
+fn plan_service(
+    name: &str,
+    p: &AppmodService,
+    platform: &Platform,
+    app_labels: &BTreeMap<String, String>,
+) -> ServicePlan {
+    let preview = names::preview_service(name);
+    let target_url = format!(
+        "http://{{{{args.{SERVICE_NAME_ARG}}}}}:{}{}",
+        p.port, p.app_path
+    );
+    let service_arg = || {
+        vec![ArgPlan {
+            name: SERVICE_NAME_ARG.into(),
+            value: Some(preview.clone()),
+            field_path: None,
+        }]
+    };
+    let job = |image: &str| JobGatePlan {
+        image: image.to_owned(),
+        target_url: target_url.clone(),
+        expected_text: None,
+        max_mean_latency_ms: None,
+        requests: platform.load_requests,
+        concurrency: platform.load_concurrency,
+        deadline_seconds: platform.gate_job_deadline_seconds,
+    };
+
+    let mut steps = vec![StepPlan::SetWeight { weight: 20 }];
+    let mut templates = Vec::new();
+    if let Some(g) = &p.functional_gate {
+        let template = names::functional_template(name);
+        steps.push(StepPlan::Pause {
+            duration: g.pause.clone(),
+        });
+        steps.push(StepPlan::Analysis {
+            gate: Gate::Functional,
+            template: template.clone(),
+            args: service_arg(),
+        });
+        templates.push(AnalysisPlan {
+            name: template,
+            gate: Gate::Functional,
+            args: vec![SERVICE_NAME_ARG.into()],
+            job: Some(JobGatePlan {
+                expected_text: Some(g.extra_args.text()),
+                ..job(&g.image)
+            }),
+            prometheus: None,
+        });
+    }
+    for weight in [40, 60] {
+        steps.push(StepPlan::SetWeight { weight });
+        steps.push(StepPlan::Pause {
+            duration: platform.step_pause.clone(),
+        });
+    }
+    steps.push(StepPlan::SetWeight { weight: 80 });
+    if let Some(g) = &p.performance_gate {
+        let template = names::performance_template(name);
+        steps.push(StepPlan::Pause {
+            duration: g.pause.clone(),
+        });
+        steps.push(StepPlan::Analysis {
+            gate: Gate::Performance,
+            template: template.clone(),
+            args: service_arg(),
+        });
+        templates.push(AnalysisPlan {
+            name: template,
+            gate: Gate::Performance,
+            args: vec![SERVICE_NAME_ARG.into()],
+            job: Some(JobGatePlan {
+                max_mean_latency_ms: Some(g.extra_args.text().trim().to_owned()),
+                ..job(&g.image)
+            }),
+            prometheus: None,
+        });
+    }
+    if let Some(m) = &p.metrics {
+        let template = names::metrics_template(name);
+        steps.push(StepPlan::Pause {
+            duration: m.pause.clone(),
+        });
+        steps.push(StepPlan::Analysis {
+            gate: Gate::Metrics,
+            template: template.clone(),
+            args: vec![ArgPlan {
+                name: NAMESPACE_ARG.into(),
+                value: None,
+                field_path: Some("metadata.namespace".into()),
+            }],
+        });
+        let selector = format!(
+            "{}=\"{}\", namespace=\"{{{{args.{NAMESPACE_ARG}}}}}\"",
+            platform.container_label, p.image_name
+        );
+        templates.push(AnalysisPlan {
+            name: template,
+            gate: Gate::Metrics,
+            args: vec![NAMESPACE_ARG.into()],
+            job: None,
+            prometheus: Some(PrometheusPlan {
+                address: platform.prometheus_address.clone(),
+                sigv4_region: platform.prometheus_sigv4_region.clone(),
+                metrics: m
+                    .evaluation_criteria
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| metric_plan(i, c, &selector))
+                    .collect(),
+            }),
+        });
+    }
+
+    let selector = BTreeMap::from([("app".to_owned(), name.to_owned())]);
+    let mut labels = app_labels.clone();
+    labels.extend(selector.clone());
+    ServicePlan {
+        name: name.to_owned(),
+        labels,
+        selector,
+        replicas: p.replicas,
+        revision_history_limit: platform.revision_history_limit,
+        progress_deadline_seconds: p.progress_deadline_seconds,
+        service_account: p.service_account.clone(),
+        container: ContainerPlan {
+            name: p.image_name.clone(),
+            image: p.image.clone(),
+            port: p.target_port,
+            env: p.env.clone(),
+            readiness_probe: p.readiness_probe.clone().map(serde_json::Value::Object),
+            resources: p
+                .resources
+                .as_ref()
+                .and_then(|r| serde_json::to_value(r).ok()),
+        },
+        stable_service: names::service(name),
+        canary_service: preview.clone(),
+        steps,
+        services: [names::service(name), preview]
+            .into_iter()
+            .map(|n| ServicePortPlan {
+                name: n,
+                port: p.port,
+                target_port: p.target_port,
+            })
+            .collect(),
+        analysis_templates: templates,
+        pod_disruption_budget: platform.pod_disruption_budget.then(|| PdbPlan {
+            name: name.to_owned(),
+            max_unavailable: 1,
+        }),
+        zone_spread: platform.zone_spread,
+        eks_pod_identity: platform.eks_pod_identity && p.service_account != "default",
+    }
+}
+
+/// One Prometheus measurement. Both conditions are guarded so that an empty or
+/// NaN result satisfies neither: the measurement is Inconclusive and the
+/// Rollout pauses for a person, instead of erroring on `result[0]` or passing.
+fn metric_plan(index: usize, c: &Criterion, selector: &str) -> MetricPlan {
+    let series = format!("{}{{{selector}}}", c.metric);
+    let inner = match &c.rate_interval {
+        Some(ri) => format!("rate({series}[{ri}])"),
+        None => series,
+    };
+    let query = match c.function {
+        Some(f) => format!("{}({inner})", f.as_str()),
+        None => inner,
+    };
+    let guard = "len(result) > 0 && !isNaN(result[0])";
+    let holds = format!(
+        "{guard} && result[0] {} {}",
+        c.comparison_type.as_str(),
+        c.threshold
+    );
+    let fails = format!(
+        "{guard} && result[0] {} {}",
+        c.comparison_type.negated().as_str(),
+        c.threshold
+    );
+    let (success_condition, failure_condition) = match c.success_or_fail_condition {
+        Outcome::Success => (holds, fails),
+        Outcome::Fail => (fails, holds),
+    };
+    MetricPlan {
+        name: format!("m{index}"),
+        interval: c.interval.clone(),
+        count: c.count,
+        query,
+        success_condition,
+        failure_condition,
+    }
+}

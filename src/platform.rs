@@ -1,0 +1,49 @@
+//! Platform settings: what the platform team decides once for every
+//! application (where Prometheus is, which extras to emit). Developers decide
+//! the rest in their Application.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Platform {
+    /// Prometheus the metrics gate queries.
+    pub prometheus_address: String,
+    /// Sign Prometheus queries with AWS SigV4 for this region (Amazon Managed Prometheus).
+    pub prometheus_sigv4_region: Option<String>,
+    /// The Prometheus label that carries the container name in the app's series.
+    pub container_label: String,
+    /// Pause between the canary's intermediate weights (upstream: 5s).
+    pub step_pause: String,
+    pub revision_history_limit: u32,
+    /// Emit a PodDisruptionBudget (maxUnavailable 1) per service.
+    pub pod_disruption_budget: bool,
+    /// Spread pods over zones when the scheduler can (soft: single-zone clusters still schedule).
+    pub zone_spread: bool,
+    /// Mount the EKS Pod Identity token into pods whose serviceAccount is not `default`.
+    pub eks_pod_identity: bool,
+    /// A gate Job that runs longer than this fails.
+    pub gate_job_deadline_seconds: u32,
+    /// Requests and concurrency of the performance gate's load.
+    pub load_requests: u32,
+    pub load_concurrency: u32,
+}
+
+pub const DEFAULT_PROMETHEUS: &str = "http://prometheus-operated.monitoring.svc:9090";
+
+impl Default for Platform {
+    fn default() -> Self {
+        Platform {
+            prometheus_address: DEFAULT_PROMETHEUS.into(),
+            prometheus_sigv4_region: None,
+            container_label: "container_name".into(),
+            step_pause: "5s".into(),
+            revision_history_limit: 2,
+            pod_disruption_budget: true,
+            zone_spread: true,
+            eks_pod_identity: false,
+            gate_job_deadline_seconds: 300,
+            load_requests: 1000,
+            load_concurrency: 10,
+        }
+    }
+}

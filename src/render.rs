@@ -1,0 +1,219 @@
+//! Render: format a plan with minijinja templates, one YAML document per
+//! template call. Templates ship inside the binary and a platform may replace
+//! any of them from a directory (`--templates DIR`).
+//!
+//! Every interpolated value is JSON-encoded (auto-escape), and a JSON value is
+//! one YAML flow node: a user string can never add keys, documents or
+//! template code to the output.
+
+use crate::diagnostic::{Code, Diagnostic, SourceFile};
+use crate::dom::Pos;
+use crate::plan::{AppPlan, ServicePlan};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The templates oamc uses, by file name, with their built-in text.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("rollout.yaml", include_str!("../templates/rollout.yaml")),
+    ("service.yaml", include_str!("../templates/service.yaml")),
+    (
+        "analysistemplate-functional.yaml",
+        include_str!("../templates/analysistemplate-functional.yaml"),
+    ),
+    (
+        "analysistemplate-performance.yaml",
+        include_str!("../templates/analysistemplate-performance.yaml"),
+    ),
+    (
+        "analysistemplate-metrics.yaml",
+        include_str!("../templates/analysistemplate-metrics.yaml"),
+    ),
+    (
+        "poddisruptionbudget.yaml",
+        include_str!("../templates/poddisruptionbudget.yaml"),
+    ),
+];
+
+/// Template execution budget: generous for any sane template, finite for a
+/// custom one that loops without end.
+const TEMPLATE_FUEL: u64 = 5_000_000;
+
+/// One rendered document and the template that produced it.
+#[derive(Debug, Clone)]
+pub struct RenderedDoc {
+    pub template: String,
+    pub text: String,
+}
+
+pub struct Templates {
+    env: Environment<'static>,
+    /// Where each template came from, for error messages.
+    origins: Vec<(String, String)>,
+}
+
+impl Templates {
+    /// The built-in templates, optionally overridden file by file from `dir`.
+    pub fn load(dir: Option<&Path>) -> Result<Templates, Vec<Diagnostic>> {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| AutoEscape::Json);
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(TEMPLATE_FUEL));
+        let mut origins = Vec::new();
+        let mut errors = Vec::new();
+        if let Some(dir) = dir {
+            errors.extend(unknown_template_files(dir));
+        }
+        for (name, builtin) in BUILTIN {
+            let (source, origin) = match dir.map(|d| d.join(name)) {
+                Some(path) if path.is_file() => match std::fs::read_to_string(&path) {
+                    Ok(text) => (text, path.display().to_string()),
+                    Err(e) => {
+                        errors.push(Diagnostic::error(
+                            Code::Template,
+                            format!("cannot read template {}: {e}", path.display()),
+                        ));
+                        continue;
+                    }
+                },
+                _ => ((*builtin).to_owned(), format!("built-in template {name}")),
+            };
+            if let Err(e) = env.add_template_owned(*name, source.clone()) {
+                errors.push(template_error(&origin, &source, &e));
+            }
+            origins.push((name.to_string(), origin));
+        }
+        if errors.is_empty() {
+            Ok(Templates { env, origins })
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn origin(&self, name: &str) -> String {
+        self.origins
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or_else(|| name.to_owned(), |(_, o)| o.clone())
+    }
+
+    fn render(&self, name: &str, ctx: minijinja::Value) -> Result<RenderedDoc, Diagnostic> {
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| Diagnostic::error(Code::Template, format!("template {name}: {e}")))?;
+        let text = template.render(ctx).map_err(|e| {
+            let origin = self.origin(name);
+            let source = template.source().to_owned();
+            template_error(&origin, &source, &e)
+        })?;
+        Ok(RenderedDoc {
+            template: name.to_owned(),
+            text,
+        })
+    }
+
+    /// All documents of one Application, in a fixed order per service:
+    /// Rollout, Services, AnalysisTemplates, PodDisruptionBudget.
+    pub fn render_app(&self, app: &AppPlan) -> Result<Vec<RenderedDoc>, Diagnostic> {
+        let mut docs = Vec::new();
+        for service in &app.services {
+            let ctx = |item: minijinja::Value| {
+                context! { app => to_value(app_header(app)), service => to_value(service), item => item }
+            };
+            docs.push(self.render("rollout.yaml", ctx(minijinja::Value::UNDEFINED))?);
+            for port in &service.services {
+                docs.push(self.render("service.yaml", ctx(to_value(port)))?);
+            }
+            for analysis in &service.analysis_templates {
+                docs.push(self.render(analysis.gate.template_file(), ctx(to_value(analysis)))?);
+            }
+            if let Some(pdb) = &service.pod_disruption_budget {
+                docs.push(self.render("poddisruptionbudget.yaml", ctx(to_value(pdb)))?);
+            }
+        }
+        Ok(docs)
+    }
+}
+
+fn to_value<T: serde::Serialize>(value: T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(value))
+}
+
+/// The Application-level part of the context (its services are passed one by one).
+fn app_header(app: &AppPlan) -> AppPlan {
+    AppPlan {
+        services: Vec::<ServicePlan>::new(),
+        ..app.clone()
+    }
+}
+
+fn template_error(origin: &str, source: &str, e: &minijinja::Error) -> Diagnostic {
+    let file = Arc::new(SourceFile {
+        name: origin.to_owned(),
+        text: source.to_owned(),
+    });
+    let pos = e.line().map(|line| {
+        let offset = source
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum();
+        Pos {
+            line: line as u32,
+            col: 1,
+            offset,
+            len: 0,
+        }
+    });
+    let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
+    Diagnostic::error(
+        Code::Template,
+        format!("template {origin} failed: {}{detail}", e.kind()),
+    )
+    .at(&file, pos)
+    .help("fix the template, or remove it from the templates directory to use the built-in one")
+}
+
+/// A file in the templates directory that oamc would never read is almost
+/// certainly a misspelt override.
+fn unknown_template_files(dir: &Path) -> Vec<Diagnostic> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            return vec![Diagnostic::error(
+                Code::Template,
+                format!("cannot read templates directory {}: {e}", dir.display()),
+            )];
+        }
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !BUILTIN.iter().any(|(b, _)| b == n))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|n| {
+            let mut d = Diagnostic::error(
+                Code::Template,
+                format!("{} is not a template oamc uses", dir.join(&n).display()),
+            );
+            let known = BUILTIN.iter().map(|(b, _)| *b);
+            d = match crate::check::suggest(&n, known) {
+                Some(best) => d.help(format!("did you mean {best}?")),
+                None => d.help(format!(
+                    "templates oamc uses: {}",
+                    BUILTIN
+                        .iter()
+                        .map(|(b, _)| *b)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            };
+            d
+        })
+        .collect()
+}

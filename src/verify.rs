@@ -1,0 +1,243 @@
+//! Verify: read every rendered document back as YAML and check what a cluster
+//! would otherwise find out later — a template that produced broken YAML, a
+//! step naming an AnalysisTemplate that is not there, an `{{args.x}}` nobody
+//! declares or supplies, a Job with no container.
+
+use crate::diagnostic::{Code, Diagnostic, SourceFile};
+use crate::dom::Pos;
+use crate::render::{RenderedDoc, Templates};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// A rendered document, parsed and checked.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub kind: String,
+    pub name: String,
+    pub value: Value,
+}
+
+pub fn verify(
+    rendered: &[RenderedDoc],
+    templates: &Templates,
+) -> Result<Vec<Doc>, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut docs = Vec::new();
+    for r in rendered {
+        match parse_one(r, templates) {
+            Ok(doc) => docs.push(doc),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        errors.extend(cross_check(&docs));
+    }
+    if errors.is_empty() {
+        Ok(docs)
+    } else {
+        Err(errors)
+    }
+}
+
+fn parse_one(r: &RenderedDoc, templates: &Templates) -> Result<Doc, Diagnostic> {
+    let origin = templates.origin(&r.template);
+    let fail = |message: String, pos: Option<Pos>| {
+        let file = Arc::new(SourceFile {
+            name: format!("output of {origin}"),
+            text: r.text.clone(),
+        });
+        Diagnostic::error(
+            Code::Template,
+            format!("template {origin} produced {message}"),
+        )
+        .at(&file, pos)
+        .help("a template must produce exactly one Kubernetes object as YAML")
+    };
+    let nodes = crate::dom::parse_stream(&r.text)
+        .map_err(|e| fail(format!("invalid YAML: {}", e.message), e.pos))?;
+    let [node] = nodes.as_slice() else {
+        return Err(fail(format!("{} YAML documents", nodes.len()), None));
+    };
+    let value = node.to_json();
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let kind = text(value.get("kind"));
+    let name = text(value.pointer("/metadata/name"));
+    match (text(value.get("apiVersion")), kind, name) {
+        (Some(_), Some(kind), Some(name)) => Ok(Doc { kind, name, value }),
+        _ => Err(fail(
+            "an object without apiVersion, kind and metadata.name".into(),
+            Some(node.pos),
+        )),
+    }
+}
+
+fn cross_check(docs: &[Doc]) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    let mut fail = |message: String| errors.push(Diagnostic::error(Code::Verify, message));
+    let templates: BTreeMap<&str, &Doc> = docs
+        .iter()
+        .filter(|d| d.kind == "AnalysisTemplate")
+        .map(|d| (d.name.as_str(), d))
+        .collect();
+    let services: BTreeSet<&str> = docs
+        .iter()
+        .filter(|d| d.kind == "Service")
+        .map(|d| d.name.as_str())
+        .collect();
+
+    for t in templates.values() {
+        let declared = declared_args(&t.value);
+        for used in used_args(&t.value) {
+            if !declared.contains_key(&used) {
+                fail(format!(
+                    "AnalysisTemplate {} uses {{{{args.{used}}}}} but does not declare it in spec.args",
+                    t.name
+                ));
+            }
+        }
+        let metrics = t
+            .value
+            .pointer("/spec/metrics")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        for metric in metrics {
+            if let Some(query) = metric
+                .pointer("/provider/prometheus/query")
+                .and_then(Value::as_str)
+                && let Err(e) = promql_parser::parser::parse(&substitute_args(query))
+            {
+                fail(format!(
+                    "AnalysisTemplate {} has a Prometheus query that does not parse: {query}: {e}",
+                    t.name
+                ));
+            }
+            if let Some(job) = metric.pointer("/provider/job") {
+                let containers = job
+                    .pointer("/spec/template/spec/containers")
+                    .and_then(Value::as_array);
+                if containers.is_none_or(Vec::is_empty) {
+                    fail(format!(
+                        "AnalysisTemplate {} has a Job with no container",
+                        t.name
+                    ));
+                }
+            }
+        }
+    }
+
+    for rollout in docs.iter().filter(|d| d.kind == "Rollout") {
+        let canary = rollout.value.pointer("/spec/strategy/canary");
+        for key in ["canaryService", "stableService"] {
+            if let Some(svc) = canary.and_then(|c| c.get(key)).and_then(Value::as_str)
+                && !services.contains(svc)
+            {
+                fail(format!(
+                    "Rollout {} names {key} {svc}, which is not rendered",
+                    rollout.name
+                ));
+            }
+        }
+        let steps = canary
+            .and_then(|c| c.get("steps"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        for analysis in steps.filter_map(|s| s.get("analysis")) {
+            let supplied: BTreeSet<String> = analysis
+                .get("args")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a.get("name").and_then(Value::as_str).map(str::to_owned))
+                .collect();
+            let names = analysis
+                .get("templates")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten();
+            for name in names.filter_map(|t| t.get("templateName").and_then(Value::as_str)) {
+                let Some(t) = templates.get(name) else {
+                    fail(format!(
+                        "Rollout {} runs AnalysisTemplate {name}, which is not rendered",
+                        rollout.name
+                    ));
+                    continue;
+                };
+                for (arg, has_value) in declared_args(&t.value) {
+                    if !has_value && !supplied.contains(&arg) {
+                        fail(format!(
+                            "Rollout {} runs AnalysisTemplate {name} without its argument {arg}",
+                            rollout.name
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    errors
+}
+
+/// The query as Argo Rollouts will send it, with each `{{args.x}}` replaced by a sample value.
+fn substitute_args(query: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    let mut rest = query;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("}}") {
+            Some(end) => {
+                out.push_str("arg");
+                rest = &rest[start + end + 2..];
+            }
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Declared arguments and whether each has its own value.
+fn declared_args(template: &Value) -> BTreeMap<String, bool> {
+    template
+        .pointer("/spec/args")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|a| {
+            let name = a.get("name")?.as_str()?.to_owned();
+            Some((
+                name,
+                a.get("value").is_some() || a.get("valueFrom").is_some(),
+            ))
+        })
+        .collect()
+}
+
+/// Every `{{args.NAME}}` (Argo allows spaces inside the braces) in the template's strings.
+fn used_args(template: &Value) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut stack = vec![template.get("spec").unwrap_or(&Value::Null)];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) => {
+                let mut rest = s.as_str();
+                while let Some(start) = rest.find("{{") {
+                    let after = &rest[start + 2..];
+                    let Some(end) = after.find("}}") else { break };
+                    if let Some(name) = after[..end].trim().strip_prefix("args.") {
+                        found.insert(name.trim().to_owned());
+                    }
+                    rest = &after[end + 2..];
+                }
+            }
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => stack.extend(map.values()),
+            _ => {}
+        }
+    }
+    found
+}

@@ -1,0 +1,230 @@
+//! The real binary: what reaches stdout, stderr and the exit code.
+
+mod common;
+use common::*;
+
+const SPEC: &str = "fixtures/render/spec-gates/application.yaml";
+
+#[test]
+fn render_writes_a_yaml_stream_and_exits_zero() {
+    let out = oamc(&["render", SPEC], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let docs = yaml_docs(&text(&out.stdout));
+    let kinds: Vec<&str> = docs
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Rollout",
+            "Service",
+            "Service",
+            "AnalysisTemplate",
+            "AnalysisTemplate",
+            "AnalysisTemplate",
+            "PodDisruptionBudget"
+        ]
+    );
+}
+
+#[test]
+fn stdin_and_directories_are_inputs() {
+    let input = std::fs::read_to_string(root().join(SPEC)).expect("fixture");
+    let from_stdin = oamc(&["render", "-"], Some(&input));
+    let from_file = oamc(&["render", SPEC], None);
+    assert!(from_stdin.status.success(), "{}", text(&from_stdin.stderr));
+    assert_eq!(from_stdin.stdout, from_file.stdout);
+
+    // A directory: every Application under it, in path order; golden files are skipped.
+    let out = oamc(&["render", "fixtures/render"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rollouts: Vec<String> = yaml_docs(&text(&out.stdout))
+        .iter()
+        .filter(|d| d["kind"] == "Rollout")
+        .map(|d| d["metadata"]["name"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        rollouts,
+        [
+            "checkout-api",
+            "hostile",
+            "hello",
+            "rocket",
+            "java-webservice"
+        ]
+    );
+}
+
+#[test]
+fn namespace_comes_from_the_application_then_the_flag() {
+    let hello = "fixtures/render/no-gates/application.yaml";
+    let out = oamc(&["render", "--namespace", "team-a", hello], None);
+    for doc in yaml_docs(&text(&out.stdout)) {
+        assert_eq!(doc["metadata"]["namespace"], "team-a");
+    }
+    let out = oamc(&["render", "--namespace", "team-a", SPEC], None);
+    for doc in yaml_docs(&text(&out.stdout)) {
+        assert_eq!(
+            doc["metadata"]["namespace"], "shop",
+            "the Application's own namespace wins"
+        );
+    }
+    let out = oamc(&["render", hello], None);
+    for doc in yaml_docs(&text(&out.stdout)) {
+        assert!(doc["metadata"].get("namespace").is_none());
+    }
+}
+
+#[test]
+fn output_directory_gets_one_file_per_resource() {
+    let dir = std::env::temp_dir().join(format!("oamc-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = oamc(&["render", SPEC, "-o", dir.to_str().expect("utf-8")], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let mut files: Vec<String> = std::fs::read_dir(dir.join("rocket-shop"))
+        .expect("app folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "analysistemplate-functional-gate-rocket.yaml",
+            "analysistemplate-metrics-rocket.yaml",
+            "analysistemplate-performance-gate-rocket.yaml",
+            "poddisruptionbudget-rocket.yaml",
+            "rollout-rocket.yaml",
+            "service-rocket-preview.yaml",
+            "service-rocket.yaml",
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn other_component_types_and_traits_warn_and_strict_makes_them_errors() {
+    let java = "fixtures/render/upstream-java-application/application.yaml";
+    let out = oamc(&["render", java], None);
+    assert!(out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("trait `path-based-ingress` on component `java-webservice`"),
+        "{stderr}"
+    );
+    let strict = oamc(&["render", "--strict", java], None);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(strict.stdout.is_empty());
+
+    let checkout = "fixtures/render/all-gates/application.yaml";
+    let out = oamc(&["render", checkout], None);
+    assert!(text(&out.stderr).contains("component `orders-table` has type `dynamodb-table`"));
+}
+
+/// Every failure: exit 1, a message naming the file, and not one byte on stdout.
+#[test]
+fn errors_name_the_file_exit_one_and_write_nothing() {
+    let cases: &[(&str, Option<&str>, &str)] = &[
+        (
+            "fixtures/does-not-exist.yaml",
+            None,
+            "cannot read fixtures/does-not-exist.yaml",
+        ),
+        ("-", Some("a: [1\nb: 2\n"), "<stdin>"),
+        (
+            "-",
+            Some("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"),
+            "no OAM Application",
+        ),
+        (
+            "-",
+            Some(
+                "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - name: a\n      type: appmod-service\n      properties:\n        image_name: web\n",
+            ),
+            "missing the required property `image`",
+        ),
+        (
+            "fixtures/invalid/upstream-placeholder-image.yaml",
+            None,
+            "upstream-placeholder-image.yaml:12:16",
+        ),
+    ];
+    for (input, stdin, expected) in cases {
+        let out = oamc(&["render", input], *stdin);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{input}: {stderr}");
+        assert!(out.stdout.is_empty(), "{input}: stdout must stay empty");
+        assert!(
+            stderr.contains(expected),
+            "{input}: expected {expected:?} in:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(oamc(&["render"], None).status.code(), Some(2));
+    assert_eq!(
+        oamc(&["render", "--bogus", SPEC], None).status.code(),
+        Some(2)
+    );
+    assert_eq!(oamc(&["frobnicate"], None).status.code(), Some(2));
+}
+
+#[test]
+fn one_bad_file_among_good_ones_fails_the_whole_render() {
+    let out = oamc(
+        &[
+            "render",
+            SPEC,
+            "fixtures/invalid/upstream-placeholder-image.yaml",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "Argo CD would apply a partial stream"
+    );
+}
+
+#[test]
+fn diagnostics_come_as_json_lines_and_github_annotations() {
+    let bad = "fixtures/invalid/upstream-placeholder-image.yaml";
+    let out = oamc(&["validate", "--format", "json", bad], None);
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = text(&out.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let image = lines
+        .iter()
+        .find(|l| l["code"] == "oamc::image::invalid")
+        .expect("image error");
+    assert_eq!(
+        (image["line"].as_u64(), image["column"].as_u64()),
+        (Some(12), Some(16))
+    );
+    assert_eq!(image["severity"], "error");
+
+    let out = oamc(&["validate", "--format", "github", bad], None);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("::error file=fixtures/invalid/upstream-placeholder-image.yaml,line=12,col=16,title=oamc%3A%3Aimage%3A%3Ainvalid::"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn schema_prints_the_committed_schema() {
+    let out = oamc(&["schema"], None);
+    assert!(out.status.success());
+    let committed = std::fs::read_to_string(root().join("schemas/appmod-service.schema.json"))
+        .expect("committed schema");
+    assert_eq!(
+        text(&out.stdout),
+        committed,
+        "run `oamc schema > schemas/appmod-service.schema.json`"
+    );
+}
