@@ -178,19 +178,11 @@ fn write_dir(dir: &Path, compilation: &crate::Compilation) -> Result<(), String>
 }
 
 fn report(diagnostics: &[Diagnostic], format: Format) {
-    if diagnostics.is_empty() {
+    if diagnostics.is_empty() && format != Format::Sarif {
         return;
     }
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stderr().is_terminal();
-    let mut text = String::new();
-    for d in diagnostics {
-        text.push_str(&diagnostic::render(d, format, color));
-    }
-    if format == Format::Human {
-        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-        let warnings = diagnostics.len() - errors;
-        text.push_str(&format!("{errors} error(s), {warnings} warning(s)\n"));
-    }
+    let text = diagnostic::render_all(diagnostics, format, color);
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }

@@ -26,6 +26,7 @@ pub enum Code {
     Io,
     YamlSyntax,
     YamlLimit,
+    DuplicateKey,
     NoApplication,
     SchemaRequired,
     SchemaUnknownProperty,
@@ -56,6 +57,7 @@ impl Code {
             Code::Io => "oamc::io",
             Code::YamlSyntax => "oamc::yaml::syntax",
             Code::YamlLimit => "oamc::yaml::limit",
+            Code::DuplicateKey => "oamc::yaml::duplicate-key",
             Code::NoApplication => "oamc::input::no-application",
             Code::SchemaRequired => "oamc::schema::required",
             Code::SchemaUnknownProperty => "oamc::schema::unknown-property",
@@ -218,6 +220,80 @@ pub enum Format {
     Json,
     /// GitHub Actions workflow commands (`::error file=…,line=…,col=…::…`).
     Github,
+    /// One SARIF 2.1.0 log, for code-scanning UIs.
+    Sarif,
+}
+
+/// All diagnostics of a run in one format (SARIF is one document for the run).
+pub fn render_all(diagnostics: &[Diagnostic], format: Format, color: bool) -> String {
+    if format == Format::Sarif {
+        return sarif(diagnostics);
+    }
+    let mut out: String = diagnostics
+        .iter()
+        .map(|d| render(d, format, color))
+        .collect();
+    if format == Format::Human && !diagnostics.is_empty() {
+        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+        let warnings = diagnostics.len() - errors;
+        out.push_str(&format!("{errors} error(s), {warnings} warning(s)\n"));
+    }
+    out
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn sarif(diagnostics: &[Diagnostic]) -> String {
+    let mut rules: Vec<&'static str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    let results: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let mut region = serde_json::Map::new();
+            if let Some(p) = d.pos.filter(|p| p.line > 0) {
+                region.insert("startLine".into(), p.line.into());
+                region.insert("startColumn".into(), p.col.into());
+            }
+            let mut message = d.message.clone();
+            if let Some(help) = &d.help {
+                message.push_str(&format!(" (help: {help})"));
+            }
+            let mut location = serde_json::json!({
+                "physicalLocation": { "artifactLocation": { "uri": d.file_name() } }
+            });
+            if !region.is_empty() {
+                location["physicalLocation"]["region"] = serde_json::Value::Object(region);
+            }
+            serde_json::json!({
+                "ruleId": d.code.as_str(),
+                "ruleIndex": rules.iter().position(|r| *r == d.code.as_str()),
+                "level": level(d.severity),
+                "message": { "text": message },
+                "locations": [location],
+            })
+        })
+        .collect();
+    let log = serde_json::json!({
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "oamc",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules.iter().map(|r| serde_json::json!({ "id": r })).collect::<Vec<_>>(),
+            }},
+            "results": results,
+        }],
+    });
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 pub fn render(diag: &Diagnostic, format: Format, color: bool) -> String {
@@ -244,10 +320,11 @@ pub fn render(diag: &Diagnostic, format: Format, color: bool) -> String {
             }
             out
         }
+        Format::Sarif => sarif(std::slice::from_ref(diag)),
         Format::Json => {
             let pos = diag.pos.filter(|p| p.line > 0);
             let value = serde_json::json!({
-                "severity": match diag.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "severity": level(diag.severity),
                 "code": diag.code.as_str(),
                 "message": diag.message,
                 "file": diag.file_name(),
@@ -258,10 +335,7 @@ pub fn render(diag: &Diagnostic, format: Format, color: bool) -> String {
             format!("{value}\n")
         }
         Format::Github => {
-            let kind = match diag.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
+            let kind = level(diag.severity);
             let mut props = format!("file={}", github_escape_property(diag.file_name()));
             if let Some(p) = diag.pos.filter(|p| p.line > 0) {
                 props.push_str(&format!(",line={},col={}", p.line, p.col));

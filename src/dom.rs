@@ -124,6 +124,8 @@ pub mod limits {
     pub const MAX_NODES: usize = 200_000;
     pub const MAX_ALIASES: usize = 1_000;
     pub const MAX_DOCUMENTS: usize = 1_000;
+    /// Events (nodes) that alias expansion may add to a file in total.
+    pub const MAX_ALIAS_EVENTS: usize = 20_000;
 }
 
 /// A YAML error with the position the parser gave for it.
@@ -146,7 +148,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, YamlError> {
             pos: None,
         });
     }
-    let options = serde_saphyr::options! {
+    let mut options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: limits::MAX_DEPTH,
             max_nodes: limits::MAX_NODES,
@@ -156,6 +158,8 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, YamlError> {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
         with_snippet: false,
     };
+    // Aliases in real manifests repeat a few lines; a bomb repeats millions.
+    options.alias_limits.max_total_replayed_events = limits::MAX_ALIAS_EVENTS;
     serde_saphyr::from_multiple_with_options::<Node>(text, options).map_err(|e| {
         let pos = e
             .location()
@@ -168,14 +172,17 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, YamlError> {
     })
 }
 
+/// The parser's message without the position (the diagnostic shows it) and
+/// without advice meant for programs embedding the parser.
 fn first_line(message: &str) -> String {
     let line = message.lines().next().unwrap_or(message);
-    // serde-saphyr prefixes "error: line N column M: "; the diagnostic shows the position itself.
     let line = line.strip_prefix("error: ").unwrap_or(line);
-    match line.split_once(": ") {
-        Some((head, rest)) if head.starts_with("line ") => rest.to_owned(),
-        _ => line.to_owned(),
-    }
+    let line = match line.split_once(": ") {
+        Some((head, rest)) if head.starts_with("line ") => rest,
+        _ => line,
+    };
+    let line = line.split(" at line ").next().unwrap_or(line);
+    line.replace(", set DuplicateKeyPolicy in Options if acceptable", "")
 }
 
 /// One step of a path into a document: a mapping key or a sequence index.

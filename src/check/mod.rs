@@ -12,6 +12,7 @@ pub mod syntax;
 use crate::diagnostic::{Code, Diagnostic, SourceFile};
 use crate::dom::{self, Node, Pos, Seg};
 use crate::model::{self, Application, AppmodService};
+use crate::path;
 use std::sync::Arc;
 
 /// An Application that passed every check, ready to plan.
@@ -72,11 +73,18 @@ impl Checker {
             Err(e) => {
                 let code = if e.message.contains("budget") || e.message.contains("limit") {
                     Code::YamlLimit
+                } else if e.message.contains("duplicate mapping key") {
+                    Code::DuplicateKey
                 } else {
                     Code::YamlSyntax
                 };
                 let mut d =
                     Diagnostic::error(code, format!("invalid YAML: {}", e.message)).at(file, e.pos);
+                if code == Code::DuplicateKey {
+                    d = d.help(
+                        "Kubernetes would silently keep only one of the values; remove the other",
+                    );
+                }
                 if code == Code::YamlLimit {
                     d = d.help(format!(
                         "oamc refuses inputs beyond {} bytes, nesting depth {}, {} nodes, {} aliases or {} documents",
@@ -108,16 +116,44 @@ impl Checker {
                 report.apps.push(app);
             }
         }
+        // Read top to bottom, whichever stage found the problem.
+        report
+            .diagnostics
+            .sort_by_key(|d| d.pos.map(|p| (p.line, p.col)));
         report
     }
 
     fn check_document(&self, ctx: &mut DocContext) -> Option<CheckedApp> {
         let json = ctx.doc.to_json();
-        let before = ctx.diagnostics.len();
+        let mut broken: Vec<Vec<Seg>> = Vec::new();
         for error in self.validator.iter_errors(&json) {
-            schema_errors::report(ctx, &self.schema, &error);
+            broken.extend(schema_errors::report(ctx, &self.schema, &error));
         }
-        if ctx.diagnostics.len() > before {
+        // Semantic rules still run on every part the schema accepted, so one
+        // run shows all problems, not the schema's and then the rules'.
+        let broken = rules::Broken(&broken);
+        if broken.intact(&path!["metadata"])
+            && let Ok(metadata) =
+                serde_json::from_value::<model::Metadata>(json["metadata"].clone())
+        {
+            rules::check_metadata(ctx, &metadata);
+        }
+        let components = json.pointer("/spec/components").and_then(|c| c.as_array());
+        let mut names = rules::ComponentNames::default();
+        let mut services = Vec::new();
+        for (i, value) in components.into_iter().flatten().enumerate() {
+            let envelope = ["name", "type", "traits"].map(|k| path!["spec", "components", i, k]);
+            if !envelope.iter().all(|p| broken.intact(p)) {
+                continue;
+            }
+            if let Ok(component) = serde_json::from_value::<model::Component>(value.clone())
+                && let Some(service) =
+                    rules::check_component(ctx, i, &component, &mut names, &broken)
+            {
+                services.push(service);
+            }
+        }
+        if ctx.diagnostics.iter().any(Diagnostic::is_error) {
             return None;
         }
         let app: Application = match serde_json::from_value(json) {
@@ -131,9 +167,7 @@ impl Checker {
                 return None;
             }
         };
-        let services = rules::check_application(ctx, &app);
-        let has_errors = ctx.diagnostics.iter().any(Diagnostic::is_error);
-        (!has_errors).then(|| CheckedApp {
+        Some(CheckedApp {
             file: ctx.file.clone(),
             app,
             services,

@@ -1,24 +1,29 @@
 //! Semantic rules: what a schema cannot say. Every rule reports at the node it
-//! is about and never stops at the first problem.
+//! is about and never stops at the first problem: a part of a component that
+//! the schema rejected is skipped, every other part is still checked.
 
 use super::syntax;
 use super::{CheckedService, DocContext};
 use crate::diagnostic::Code;
 use crate::dom::Seg;
-use crate::model::{APPMOD_SERVICE, Application, AppmodService, QualityGate};
+use crate::model::{
+    APPMOD_SERVICE, AppmodService, Component, Criterion, EnvVar, Metadata, QualityGate,
+};
 use crate::names;
 use crate::path;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
-pub(crate) fn check_application(ctx: &mut DocContext, app: &Application) -> Vec<CheckedService> {
-    if let Err(why) = syntax::dns1123_subdomain(&app.metadata.name) {
+pub(crate) fn check_metadata(ctx: &mut DocContext, metadata: &Metadata) {
+    if let Err(why) = syntax::dns1123_subdomain(&metadata.name) {
         ctx.error(
             Code::Name,
             &path!["metadata", "name"],
-            format!("Application name `{}` {why}", app.metadata.name),
+            format!("Application name `{}` {why}", metadata.name),
         );
     }
-    if let Some(ns) = &app.metadata.namespace
+    if let Some(ns) = &metadata.namespace
         && let Err(why) = syntax::dns1123_label(ns)
     {
         ctx.error(
@@ -27,163 +32,199 @@ pub(crate) fn check_application(ctx: &mut DocContext, app: &Application) -> Vec<
             format!("namespace `{ns}` {why}"),
         );
     }
+}
 
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut services = Vec::new();
-    for (i, component) in app.spec.components.iter().enumerate() {
-        let base = path!["spec", "components", i];
-        if let Some(first) = seen.insert(&component.name, i) {
-            ctx.error(
-                Code::DuplicateComponent,
-                &join(&base, &path!["name"]),
-                format!(
-                    "component name `{}` is used twice (first at spec.components[{first}])",
-                    component.name
-                ),
-            );
-        }
-        if component.type_ != APPMOD_SERVICE {
-            ctx.lenient(
-                Code::UnknownComponentType,
-                &join(&base, &path!["type"]),
-                format!(
-                    "component `{}` has type `{}`, which oamc does not compile; it is not rendered",
-                    component.name, component.type_
-                ),
-            )
-            .help = Some(format!(
-                "oamc compiles `{APPMOD_SERVICE}` components; use --strict to make this an error"
-            ));
-            continue;
-        }
-        for (t, tr) in component.traits.iter().enumerate() {
-            ctx.lenient(
-                Code::UnknownTrait,
-                &join(&base, &path!["traits", t, "type"]),
-                format!(
-                    "trait `{}` on component `{}` is not supported by oamc; it is not rendered",
-                    tr.type_, component.name
-                ),
-            )
-            .help = Some("use --strict to make this an error".into());
-        }
-        let props_json = component.properties.clone().unwrap_or_default();
-        let props: AppmodService = match serde_json::from_value(props_json) {
-            Ok(p) => p,
-            Err(e) => {
-                ctx.error(
-                    Code::SchemaOther,
-                    &join(&base, &path!["properties"]),
-                    format!("cannot read the properties: {e}"),
-                );
-                continue;
-            }
-        };
-        let before = ctx.diagnostics.len();
-        check_service(ctx, &base, &component.name, &props);
-        let failed = ctx.diagnostics[before..].iter().any(|d| d.is_error());
-        if !failed {
-            services.push(CheckedService {
-                name: component.name.clone(),
-                props,
-            });
-        }
+/// Component names seen so far in one Application.
+#[derive(Default)]
+pub(crate) struct ComponentNames(BTreeMap<String, usize>);
+
+/// Paths the JSON Schema rejected; rules skip them (and everything under them).
+pub(crate) struct Broken<'a>(pub &'a [Vec<Seg>]);
+
+impl Broken<'_> {
+    pub fn intact(&self, path: &[Seg]) -> bool {
+        !self
+            .0
+            .iter()
+            .any(|b| b.starts_with(path) || path.starts_with(b))
     }
-    services
+}
+
+/// Check one component; an `appmod-service` without errors comes back ready to plan.
+pub(crate) fn check_component(
+    ctx: &mut DocContext,
+    i: usize,
+    component: &Component,
+    names: &mut ComponentNames,
+    broken: &Broken,
+) -> Option<CheckedService> {
+    let base = path!["spec", "components", i];
+    if let Some(first) = names.0.insert(component.name.clone(), i) {
+        ctx.error(
+            Code::DuplicateComponent,
+            &join(&base, &path!["name"]),
+            format!(
+                "component name `{}` is used twice (first at spec.components[{first}])",
+                component.name
+            ),
+        );
+    }
+    if component.type_ != APPMOD_SERVICE {
+        ctx.lenient(
+            Code::UnknownComponentType,
+            &join(&base, &path!["type"]),
+            format!(
+                "component `{}` has type `{}`, which oamc does not compile; it is not rendered",
+                component.name, component.type_
+            ),
+        )
+        .help = Some(format!(
+            "oamc compiles `{APPMOD_SERVICE}` components; use --strict to make this an error"
+        ));
+        return None;
+    }
+    for (t, tr) in component.traits.iter().enumerate() {
+        ctx.lenient(
+            Code::UnknownTrait,
+            &join(&base, &path!["traits", t, "type"]),
+            format!(
+                "trait `{}` on component `{}` is not supported by oamc; it is not rendered",
+                tr.type_, component.name
+            ),
+        )
+        .help = Some("use --strict to make this an error".into());
+    }
+    let props_json = component.properties.clone().unwrap_or_default();
+    let props = Props {
+        path: join(&base, &path!["properties"]),
+        json: &props_json,
+        broken,
+    };
+    let before = ctx.diagnostics.len();
+    check_name(ctx, &join(&base, &path!["name"]), &component.name);
+    check_service(ctx, &props);
+    let failed = ctx.diagnostics[before..].iter().any(|d| d.is_error());
+    if failed || !broken.intact(&base) {
+        return None;
+    }
+    let props: AppmodService = serde_json::from_value(props_json).ok()?;
+    Some(CheckedService {
+        name: component.name.clone(),
+        props,
+    })
+}
+
+/// The properties of one component, read part by part.
+struct Props<'a> {
+    path: Vec<Seg>,
+    json: &'a Value,
+    broken: &'a Broken<'a>,
+}
+
+impl Props<'_> {
+    fn at(&self, rest: &[Seg]) -> Vec<Seg> {
+        join(&self.path, rest)
+    }
+
+    /// The part at `rest`, typed, if present and accepted by the schema.
+    fn part<T: DeserializeOwned>(&self, rest: &[Seg]) -> Option<T> {
+        let path = self.at(rest);
+        if !self.broken.intact(&path) {
+            return None;
+        }
+        let mut value = self.json;
+        for seg in rest {
+            value = match seg {
+                Seg::Key(k) => value.get(k)?,
+                Seg::Index(i) => value.get(i)?,
+            };
+        }
+        serde_json::from_value(value.clone()).ok()
+    }
 }
 
 fn join(base: &[Seg], rest: &[Seg]) -> Vec<Seg> {
     base.iter().chain(rest).cloned().collect()
 }
 
-fn check_service(ctx: &mut DocContext, base: &[Seg], name: &str, p: &AppmodService) {
-    let name_path = join(base, &path!["name"]);
-    let props = join(base, &path!["properties"]);
-    let at = |rest: &[Seg]| join(&props, rest);
-
-    match syntax::dns1123_label(name) {
-        Err(why) => {
+fn check_name(ctx: &mut DocContext, name_path: &[Seg], name: &str) {
+    if let Err(why) = syntax::dns1123_label(name) {
+        ctx.error(
+            Code::Name,
+            name_path,
+            format!("component name `{name}` {why}"),
+        )
+        .help = Some("the component name becomes the Rollout, Service and label value".into());
+        return;
+    }
+    for (kind, derived) in names::derived_service_names(name) {
+        if let Err(why) = syntax::dns1035_label(&derived) {
             ctx.error(
-                Code::Name,
-                &name_path,
-                format!("component name `{name}` {why}"),
+                Code::DerivedName,
+                name_path,
+                format!("the {kind} name `{derived}` derived from component `{name}` {why}"),
             )
-            .help = Some("the component name becomes the Rollout, Service and label value".into());
-        }
-        Ok(()) => {
-            for (kind, derived) in names::derived_service_names(name) {
-                if let Err(why) = syntax::dns1035_label(&derived) {
-                    ctx.error(
-                        Code::DerivedName,
-                        &name_path,
-                        format!(
-                            "the {kind} name `{derived}` derived from component `{name}` {why}"
-                        ),
-                    )
-                    .help = Some(format!(
-                        "Service names are DNS-1035 labels; keep the component name within {} characters and starting with a letter",
-                        63 - names::PREVIEW_SUFFIX.len()
-                    ));
-                }
-            }
+            .help = Some(format!(
+                "Service names are DNS-1035 labels; keep the component name within {} characters and starting with a letter",
+                63 - names::PREVIEW_SUFFIX.len()
+            ));
         }
     }
-    if let Err(why) = syntax::image_reference(&p.image) {
+}
+
+fn check_service(ctx: &mut DocContext, p: &Props) {
+    if let Some(image) = p.part::<String>(&path!["image"])
+        && let Err(why) = syntax::image_reference(&image)
+    {
         ctx.error(
             Code::Image,
-            &at(&path!["image"]),
-            format!("image `{}` {why}", p.image),
+            &p.at(&path!["image"]),
+            format!("image `{image}` {why}"),
         );
     }
-    if let Err(why) = syntax::dns1123_label(&p.image_name) {
+    if let Some(container) = p.part::<String>(&path!["image_name"])
+        && let Err(why) = syntax::dns1123_label(&container)
+    {
         ctx.error(
             Code::Name,
-            &at(&path!["image_name"]),
-            format!("container name `{}` {why}", p.image_name),
+            &p.at(&path!["image_name"]),
+            format!("container name `{container}` {why}"),
         );
     }
-    if let Err(why) = syntax::dns1123_subdomain(&p.service_account) {
+    if let Some(sa) = p.part::<String>(&path!["serviceAccount"])
+        && let Err(why) = syntax::dns1123_subdomain(&sa)
+    {
         ctx.error(
             Code::Name,
-            &at(&path!["serviceAccount"]),
-            format!("ServiceAccount name `{}` {why}", p.service_account),
+            &p.at(&path!["serviceAccount"]),
+            format!("ServiceAccount name `{sa}` {why}"),
         );
     }
-    if let Err(why) = syntax::url_path(&p.app_path) {
+    if let Some(app_path) = p.part::<String>(&path!["appPath"])
+        && let Err(why) = syntax::url_path(&app_path)
+    {
         ctx.error(
             Code::AppPath,
-            &at(&path!["appPath"]),
-            format!("appPath `{}` {why}", p.app_path),
+            &p.at(&path!["appPath"]),
+            format!("appPath `{app_path}` {why}"),
         );
     }
-    let mut env_seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, e) in p.env.iter().enumerate() {
-        if e.name.is_empty() || e.name.contains('=') {
+    if let Some(env) = p.part::<Vec<EnvVar>>(&path!["env"]) {
+        check_env(ctx, p, &env);
+    }
+    if let Some(gate) = p.part::<QualityGate>(&path!["functionalGate"]) {
+        check_job_gate(ctx, &p.at(&path!["functionalGate"]), &gate);
+        if gate.extra_args.text().contains("{{") {
             ctx.error(
-                Code::Name,
-                &at(&path!["env", i, "name"]),
-                "environment variable names must be non-empty and must not contain '='",
-            );
-        }
-        if let Some(first) = env_seen.insert(&e.name, i) {
-            ctx.error(
-                Code::DuplicateEnv,
-                &at(&path!["env", i, "name"]),
-                format!(
-                    "environment variable `{}` is set twice (first at env[{first}])",
-                    e.name
-                ),
+                Code::ArgoTemplateSyntax,
+                &p.at(&path!["functionalGate", "extraArgs"]),
+                "`{{` here would be read by Argo Rollouts as an argument placeholder and break the analysis",
             )
-            .help = Some("Kubernetes keeps only the last value; remove one".into());
+            .help = Some("remove the double braces from the expected text".into());
         }
     }
-    if let Some(gate) = &p.functional_gate {
-        check_job_gate(ctx, &at(&path!["functionalGate"]), gate);
-        let expected = gate.extra_args.text();
-        check_no_argo_braces(ctx, &at(&path!["functionalGate", "extraArgs"]), &expected);
-    }
-    if let Some(gate) = &p.performance_gate {
-        check_job_gate(ctx, &at(&path!["performanceGate"]), gate);
+    if let Some(gate) = p.part::<QualityGate>(&path!["performanceGate"]) {
+        check_job_gate(ctx, &p.at(&path!["performanceGate"]), &gate);
         let ms = gate.extra_args.text();
         let valid = ms
             .trim()
@@ -192,42 +233,75 @@ fn check_service(ctx: &mut DocContext, base: &[Seg], name: &str, p: &AppmodServi
         if !valid {
             ctx.error(
                 Code::PerformanceThreshold,
-                &at(&path!["performanceGate", "extraArgs"]),
+                &p.at(&path!["performanceGate", "extraArgs"]),
                 format!("performanceGate.extraArgs must be the highest acceptable mean latency in milliseconds, found `{ms}`"),
             )
             .help = Some("e.g. extraArgs: \"160\"".into());
         }
     }
-    if let Some(metrics) = &p.metrics {
-        check_duration(ctx, &at(&path!["metrics", "pause"]), &metrics.pause);
-        for (i, c) in metrics.evaluation_criteria.iter().enumerate() {
-            let cp = |rest: &[Seg]| at(&join(&path!["metrics", "evaluationCriteria", i], rest));
-            check_duration(ctx, &cp(&path!["interval"]), &c.interval);
-            if let Some(ri) = &c.rate_interval
-                && let Err(why) = syntax::promql_duration(ri)
-            {
-                ctx.error(
-                    Code::PromqlDuration,
-                    &cp(&path!["rateInterval"]),
-                    format!("rateInterval `{ri}` is not a PromQL duration: {why}"),
-                )
-                .help = Some("e.g. 30s, 1m, 5m".into());
-            }
-            if let Err(why) = syntax::metric_name(&c.metric) {
-                ctx.error(
-                    Code::MetricName,
-                    &cp(&path!["metric"]),
-                    format!(
-                        "metric `{}` is not a Prometheus metric name: {why}",
-                        c.metric
-                    ),
-                )
-                .help = Some(
-                    "give the bare metric name; oamc adds the label selector and the function"
-                        .into(),
-                );
-            }
+    if let Some(pause) = p.part::<String>(&path!["metrics", "pause"]) {
+        check_duration(ctx, &p.at(&path!["metrics", "pause"]), &pause);
+    }
+    let criteria = p
+        .json
+        .pointer("/metrics/evaluationCriteria")
+        .and_then(Value::as_array);
+    for i in 0..criteria.map_or(0, Vec::len) {
+        let at = path!["metrics", "evaluationCriteria", i];
+        if let Some(c) = p.part::<Criterion>(&at) {
+            check_criterion(ctx, &p.at(&at), &c);
         }
+    }
+}
+
+fn check_env(ctx: &mut DocContext, p: &Props, env: &[EnvVar]) {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, e) in env.iter().enumerate() {
+        let at = p.at(&path!["env", i, "name"]);
+        if e.name.is_empty() || e.name.contains('=') {
+            ctx.error(
+                Code::Name,
+                &at,
+                "environment variable names must be non-empty and must not contain '='",
+            );
+        }
+        if let Some(first) = seen.insert(&e.name, i) {
+            ctx.error(
+                Code::DuplicateEnv,
+                &at,
+                format!(
+                    "environment variable `{}` is set twice (first at env[{first}])",
+                    e.name
+                ),
+            )
+            .help = Some("Kubernetes keeps only the last value; remove one".into());
+        }
+    }
+}
+
+fn check_criterion(ctx: &mut DocContext, at: &[Seg], c: &Criterion) {
+    check_duration(ctx, &join(at, &path!["interval"]), &c.interval);
+    if let Some(ri) = &c.rate_interval
+        && let Err(why) = syntax::promql_duration(ri)
+    {
+        ctx.error(
+            Code::PromqlDuration,
+            &join(at, &path!["rateInterval"]),
+            format!("rateInterval `{ri}` is not a PromQL duration: {why}"),
+        )
+        .help = Some("e.g. 30s, 1m, 5m".into());
+    }
+    if let Err(why) = syntax::metric_name(&c.metric) {
+        ctx.error(
+            Code::MetricName,
+            &join(at, &path!["metric"]),
+            format!(
+                "metric `{}` is not a Prometheus metric name: {why}",
+                c.metric
+            ),
+        )
+        .help =
+            Some("give the bare metric name; oamc adds the label selector and the function".into());
     }
 }
 
@@ -250,18 +324,5 @@ fn check_duration(ctx: &mut DocContext, at: &[Seg], value: &str) {
             format!("`{value}` is not a duration: {why}"),
         )
         .help = Some("write a number and a unit: \"20s\", \"1m\", \"1h\"".into());
-    }
-}
-
-/// Argo Rollouts substitutes `{{…}}` in AnalysisTemplates at run time and fails
-/// the analysis on anything that is not a known argument.
-fn check_no_argo_braces(ctx: &mut DocContext, at: &[Seg], value: &str) {
-    if value.contains("{{") {
-        ctx.error(
-            Code::ArgoTemplateSyntax,
-            at,
-            "`{{` here would be read by Argo Rollouts as an argument placeholder and break the analysis",
-        )
-        .help = Some("remove the double braces from the expected text".into());
     }
 }

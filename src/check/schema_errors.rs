@@ -8,8 +8,40 @@ use crate::dom::{self, Seg};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 
-pub(crate) fn report(ctx: &mut DocContext, schema: &Value, error: &jsonschema::ValidationError) {
+/// Report one schema error; returns the paths it makes unreadable (an unknown
+/// or missing key spoils only that key, not its siblings).
+pub(crate) fn report(
+    ctx: &mut DocContext,
+    schema: &Value,
+    error: &jsonschema::ValidationError,
+) -> Vec<Vec<Seg>> {
     let path = dom::pointer_to_path(error.instance_path().as_str());
+    let broken = match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
+            .iter()
+            .map(|k| path.iter().cloned().chain([Seg::Key(k.clone())]).collect())
+            .collect(),
+        ValidationErrorKind::Required { property } => {
+            vec![
+                path.iter()
+                    .cloned()
+                    .chain([Seg::Key(property.as_str().unwrap_or_default().to_owned())])
+                    .collect(),
+            ]
+        }
+        _ => vec![path.clone()],
+    };
+    describe_error(ctx, schema, error, &path);
+    broken
+}
+
+fn describe_error(
+    ctx: &mut DocContext,
+    schema: &Value,
+    error: &jsonschema::ValidationError,
+    path: &[Seg],
+) {
+    let path = path.to_vec();
     let what = describe(&path);
     match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
@@ -59,6 +91,10 @@ pub(crate) fn report(ctx: &mut DocContext, schema: &Value, error: &jsonschema::V
             d.label = Some(format!("this is {}", article(found)));
             if expected.contains("string") && found != "object" && found != "array" {
                 d.help = Some("quote the value so YAML reads it as text, e.g. \"8080\"".into());
+            } else if (expected.contains("integer") || expected.contains("number"))
+                && found == "string"
+            {
+                d.help = Some("write the number without quotes".into());
             }
         }
         ValidationErrorKind::Enum { options } => {

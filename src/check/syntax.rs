@@ -146,6 +146,9 @@ pub fn argo_duration(s: &str) -> Result<(), String> {
             return Err("expected a number followed by a unit (s, m or h)".into());
         }
         rest = &rest[digits..];
+        if rest.starts_with('.') {
+            return Err("has a fraction; write whole numbers (e.g. 90s instead of 1.5m)".into());
+        }
         let unit = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
         match &rest[..unit] {
             "s" | "m" | "h" => rest = &rest[unit..],

@@ -1,0 +1,219 @@
+//! One fixture per rule: each file under `fixtures/invalid/` ends with the
+//! diagnostics it must produce (`# expect: <code> <line>:<col>`), no more and
+//! no fewer.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+fn expectations(text: &str) -> Vec<String> {
+    let mut v: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# expect: "))
+        .map(str::to_owned)
+        .collect();
+    v.sort();
+    v
+}
+
+fn json_diagnostics(args: &[&str]) -> (Option<i32>, Vec<Value>) {
+    let out = oamc(args, None);
+    assert!(out.stdout.is_empty(), "validate writes nothing to stdout");
+    let diags = text(&out.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    (out.status.code(), diags)
+}
+
+#[test]
+fn every_invalid_fixture_reports_exactly_its_expected_diagnostics() {
+    let dir = root().join("fixtures/invalid");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 15);
+    for file in files {
+        let source = std::fs::read_to_string(&file).unwrap();
+        let expected = expectations(&source);
+        assert!(
+            !expected.is_empty(),
+            "{} has no `# expect:` lines",
+            file.display()
+        );
+        let (code, diags) =
+            json_diagnostics(&["validate", "--format", "json", file.to_str().unwrap()]);
+        let mut actual: Vec<String> = diags
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}:{}",
+                    d["code"].as_str().unwrap(),
+                    d["line"],
+                    d["column"]
+                )
+            })
+            .collect();
+        actual.sort();
+        assert_eq!(actual, expected, "{}", file.display());
+        let has_error = diags.iter().any(|d| d["severity"] == "error");
+        assert_eq!(
+            code,
+            Some(if has_error { 1 } else { 0 }),
+            "{}",
+            file.display()
+        );
+        for d in &diags {
+            assert_eq!(
+                d["file"],
+                file.to_str().unwrap(),
+                "every diagnostic names its file"
+            );
+        }
+    }
+}
+
+#[test]
+fn suggestions_name_what_was_meant() {
+    let cases = [
+        (
+            "fixtures/invalid/unknown-property.yaml",
+            "did you mean `functionalGate`?",
+        ),
+        (
+            "fixtures/invalid/multi-error.yaml",
+            "did you mean `replicas`?",
+        ),
+        ("fixtures/invalid/enums.yaml", "did you mean `>`?"),
+        ("fixtures/invalid/env-number.yaml", "quote the value"),
+    ];
+    for (file, help) in cases {
+        let (_, diags) = json_diagnostics(&["validate", "--format", "json", file]);
+        assert!(
+            diags
+                .iter()
+                .any(|d| d["help"].as_str().is_some_and(|h| h.contains(help))),
+            "{file}: no help containing {help:?} in {diags:?}"
+        );
+    }
+}
+
+#[test]
+fn all_problems_of_all_files_in_one_run() {
+    let (code, diags) = json_diagnostics(&[
+        "validate",
+        "--format",
+        "json",
+        "fixtures/invalid/multi-error.yaml",
+        "fixtures/invalid/ports.yaml",
+    ]);
+    assert_eq!(code, Some(1));
+    let files: std::collections::BTreeSet<&str> =
+        diags.iter().map(|d| d["file"].as_str().unwrap()).collect();
+    assert_eq!(files.len(), 2);
+    assert_eq!(diags.iter().filter(|d| d["severity"] == "error").count(), 8);
+}
+
+#[test]
+fn human_reports_show_the_snippet_the_code_and_the_place() {
+    let out = oamc(
+        &["validate", "fixtures/invalid/unknown-property.yaml"],
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("oamc::schema::unknown-property"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("[fixtures/invalid/unknown-property.yaml:13:9]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("        funtionalGate:"),
+        "the source line is shown: {stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "NO_COLOR and a non-terminal mean no colour codes"
+    );
+    assert!(stderr.ends_with("1 error(s), 0 warning(s)\n"));
+}
+
+#[test]
+fn sarif_is_one_valid_log_for_the_run() {
+    let out = oamc(
+        &[
+            "validate",
+            "--format",
+            "sarif",
+            "fixtures/invalid/ports.yaml",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let log: Value = serde_json::from_slice(&out.stderr).expect("one JSON document");
+    assert_eq!(log["version"], "2.1.0");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    let region = &results[0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(13), Some(15))
+    );
+    assert_eq!(results[0]["ruleId"], "oamc::schema::range");
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        rules[results[0]["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "oamc::schema::range"
+    );
+}
+
+#[test]
+fn files_without_applications_pass_validation_silently() {
+    let dir = std::env::temp_dir().join(format!("oamc-plain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("kustomization.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n",
+    )
+    .unwrap();
+    let out = oamc(&["validate", file.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty() && out.stdout.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hostile_inputs_are_refused_by_their_limits() {
+    for (file, needle) in [
+        ("fixtures/invalid/yaml-bomb.yaml", "alias replay limit"),
+        ("fixtures/invalid/deep-nesting.yaml", "Depth"),
+    ] {
+        let (code, diags) = json_diagnostics(&["validate", "--format", "json", file]);
+        assert_eq!(code, Some(1));
+        assert_eq!(diags[0]["code"], "oamc::yaml::limit");
+        assert!(
+            diags[0]["message"].as_str().unwrap().contains(needle),
+            "{diags:?}"
+        );
+    }
+    let big = std::env::temp_dir().join(format!("oamc-big-{}.yaml", std::process::id()));
+    let line = "# padding padding padding padding padding padding padding padding padding\n";
+    std::fs::write(&big, line.repeat(5 * 1024 * 1024 / line.len())).unwrap();
+    let (code, diags) = json_diagnostics(&["validate", "--format", "json", big.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert_eq!(diags[0]["code"], "oamc::yaml::limit");
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 4194304 bytes")
+    );
+    let _ = std::fs::remove_file(&big);
+}

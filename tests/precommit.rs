@@ -1,0 +1,94 @@
+//! The pre-commit hook, driven by the real `pre-commit` tool exactly as a user
+//! would try it: `pre-commit try-repo <this repo> oamc-validate` in a
+//! throwaway Git repository. CI installs pre-commit (`.ci/run`); elsewhere the
+//! test says it skipped, unless `CI` is set, where a missing tool fails it.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn pre_commit_available() -> bool {
+    Command::new("pre-commit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@t")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@t")
+        .status()
+        .expect("git runs")
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+fn try_repo(dir: &Path, file: &str) -> Output {
+    Command::new("pre-commit")
+        .args([
+            "try-repo",
+            root().to_str().unwrap(),
+            "oamc-validate",
+            "--files",
+            file,
+        ])
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("pre-commit runs")
+}
+
+#[test]
+fn the_pre_commit_hook_passes_good_manifests_and_names_the_line_of_bad_ones() {
+    if !pre_commit_available() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install pre-commit (.ci/run does)"
+        );
+        eprintln!("skipped: pre-commit is not installed (pip install pre-commit)");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("oamc-precommit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    git(&dir, &["init", "-q"]);
+    let good = std::fs::read_to_string(root().join("fixtures/render/spec-gates/application.yaml"))
+        .unwrap();
+    std::fs::write(dir.join("good.yaml"), &good).unwrap();
+    std::fs::write(
+        dir.join("not-oam.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("broken.yaml"),
+        good.replace("pause: \"20s\"", "pause: \"20 seconds\""),
+    )
+    .unwrap();
+    git(&dir, &["add", "."]);
+
+    for file in ["good.yaml", "not-oam.yaml"] {
+        let out = try_repo(&dir, file);
+        assert!(
+            out.status.success(),
+            "{file}:\n{}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+    let out = try_repo(&dir, "broken.yaml");
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!out.status.success(), "{all}");
+    assert!(
+        all.contains("broken.yaml:17:18"),
+        "the output names the line:\n{all}"
+    );
+    assert!(all.contains("`20 seconds` is not a duration"), "{all}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
