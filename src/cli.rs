@@ -68,6 +68,9 @@ pub struct RenderArgs {
     /// Prometheus label that carries the container name in the application's series.
     #[arg(long, value_name = "LABEL", default_value = "container_name")]
     pub prometheus_container_label: String,
+    /// Emit the Kargo pipeline of a kargo-promotion policy with the workload, skip it, or emit only it.
+    #[arg(long, value_enum, default_value = "include")]
+    pub promotion: crate::render::PromotionOutput,
     /// Do not emit a PodDisruptionBudget per service.
     #[arg(long)]
     pub no_pdb: bool,
@@ -132,6 +135,7 @@ fn render(args: &RenderArgs) -> i32 {
         namespace: args.namespace.clone(),
         templates: args.templates.clone(),
         platform,
+        promotion: args.promotion,
     };
     let compilation = crate::compile(&files, &options);
     report(&compilation.diagnostics, args.input.format);

@@ -49,6 +49,13 @@ pub enum Code {
     DuplicateComponent,
     Template,
     Verify,
+    KargoExpression,
+    GitRepo,
+    ManifestPath,
+    Placeholder,
+    StageGraph,
+    UnknownComponent,
+    UnknownPolicy,
 }
 
 impl Code {
@@ -80,6 +87,13 @@ impl Code {
             Code::DuplicateComponent => "oamc::component::duplicate",
             Code::Template => "oamc::template",
             Code::Verify => "oamc::verify",
+            Code::KargoExpression => "oamc::promotion::expression",
+            Code::GitRepo => "oamc::promotion::git",
+            Code::ManifestPath => "oamc::promotion::manifest-path",
+            Code::Placeholder => "oamc::promotion::placeholder",
+            Code::StageGraph => "oamc::promotion::stages",
+            Code::UnknownComponent => "oamc::promotion::component",
+            Code::UnknownPolicy => "oamc::policy::unknown",
         }
     }
 }

@@ -35,6 +35,7 @@ pub struct Options {
     pub namespace: Option<String>,
     pub templates: Option<PathBuf>,
     pub platform: Platform,
+    pub promotion: render::PromotionOutput,
 }
 
 /// The result of checking a set of files.
@@ -135,7 +136,7 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
     let mut apps = Vec::new();
     for checked in &validation.apps {
         let plan = plan::plan_app(checked, options.namespace.as_deref(), &options.platform);
-        let rendered = match templates.render_app(&plan) {
+        let rendered = match templates.render_app(&plan, options.promotion) {
             Ok(r) => r,
             Err(e) => {
                 diagnostics.push(e);

@@ -335,4 +335,118 @@ pub mod defaults {
     pub fn threshold() -> serde_json::Number {
         0.into()
     }
+    pub fn branch() -> String {
+        "main".into()
+    }
+    pub fn manifest_path() -> String {
+        "deployment/{stage}/application.yaml".into()
+    }
+    pub fn warehouse_interval() -> String {
+        "5m".into()
+    }
+    pub fn argocd_app() -> String {
+        "{app}-{stage}".into()
+    }
+    pub fn stages() -> Vec<super::StageSpec> {
+        vec![
+            super::StageSpec {
+                name: "dev".into(),
+                auto_promote: Some(true),
+                from: None,
+            },
+            super::StageSpec {
+                name: "prod".into(),
+                auto_promote: Some(false),
+                from: None,
+            },
+        ]
+    }
+}
+
+pub const KARGO_PROMOTION: &str = "kargo-promotion";
+
+/// Properties of a `kargo-promotion` policy: promote the component's image
+/// through stages with Kargo, each promotion a Git commit of the stage's
+/// Application manifest.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "kargo-promotion policy properties")]
+pub struct KargoPromotion {
+    /// The GitOps repository holding the stages' Application manifests.
+    #[serde(rename = "repoURL")]
+    pub repo_url: String,
+    /// Branch the promotions commit to.
+    #[serde(default = "defaults::branch")]
+    pub branch: String,
+    /// Where each stage's Application manifest lives; `{stage}` is the stage name.
+    #[serde(default = "defaults::manifest_path")]
+    pub manifest_path: String,
+    /// The appmod-service component whose image is promoted (needed when there are several).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    /// Image repository the Warehouse watches. Default: the component's image without tag or digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_repo: Option<String>,
+    /// How the Warehouse picks the newest image.
+    #[serde(default)]
+    pub image_selection_strategy: ImageSelectionStrategy,
+    /// Narrows the images considered: a SemVer range for `SemVer` (e.g. `^1.0.0`), the tag to
+    /// follow for `Digest`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraint: Option<String>,
+    /// How often the Warehouse looks for new images.
+    #[serde(default = "defaults::warehouse_interval")]
+    pub interval: String,
+    /// Argo CD Application each stage's promotion refreshes; `{app}` and `{stage}` are replaced.
+    #[serde(default = "defaults::argocd_app")]
+    pub argocd_app: String,
+    /// Namespace of those Argo CD Applications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub argocd_namespace: Option<String>,
+    /// Author of the promotion commits.
+    #[serde(default)]
+    pub git_author: GitAuthor,
+    /// Stages in promotion order. Default: `dev` (auto-promoted), then `prod`.
+    #[serde(default = "defaults::stages")]
+    #[schemars(length(min = 1, max = 20))]
+    pub stages: Vec<StageSpec>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum ImageSelectionStrategy {
+    #[default]
+    NewestBuild,
+    SemVer,
+    Lexical,
+    Digest,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GitAuthor {
+    pub name: String,
+    pub email: String,
+}
+
+impl Default for GitAuthor {
+    fn default() -> Self {
+        GitAuthor {
+            name: "Kargo".into(),
+            email: "kargo@akuity.io".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StageSpec {
+    /// Stage name (a DNS label); `{stage}` in paths and app names.
+    pub name: String,
+    /// Promote new Freight into this stage automatically. Default: true for the first stage only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_promote: Option<bool>,
+    /// The stage this one takes Freight from. Default: the previous stage in the list
+    /// (the first stage takes it from the Warehouse).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
 }

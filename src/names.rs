@@ -32,3 +32,13 @@ pub fn derived_service_names(component: &str) -> [(&'static str, String); 2] {
         ("preview Service", preview_service(component)),
     ]
 }
+
+pub const KARGO_PROJECT_SUFFIX: &str = "-kargo";
+
+/// The Kargo Project (and namespace) of an Application's promotion pipeline.
+pub fn kargo_project(app: &str) -> String {
+    format!("{app}{KARGO_PROJECT_SUFFIX}")
+}
+
+/// The PromotionTask every Stage runs.
+pub const PROMOTION_TASK: &str = "update-image";

@@ -17,6 +17,8 @@ pub struct AppPlan {
     /// Labels every emitted object carries (never used in selectors).
     pub labels: BTreeMap<String, String>,
     pub services: Vec<ServicePlan>,
+    /// The Kargo pipeline, when the Application has a `kargo-promotion` policy.
+    pub promotion: Option<PromotionPlan>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -178,6 +180,10 @@ pub fn plan_app(
             .namespace
             .clone()
             .or_else(|| default_namespace.map(str::to_owned)),
+        promotion: checked
+            .promotion
+            .as_ref()
+            .map(|p| plan_promotion(&app.metadata.name, p)),
         labels,
         services,
     }
@@ -376,5 +382,153 @@ fn metric_plan(index: usize, c: &Criterion, selector: &str) -> MetricPlan {
         query,
         success_condition,
         failure_condition,
+    }
+}
+
+/// The Kargo pipeline of one Application: a Warehouse watching the image,
+/// Stages in promotion order, one PromotionTask that commits the new image
+/// into a stage's Application manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct PromotionPlan {
+    pub project: String,
+    pub warehouse: String,
+    pub image_repo: String,
+    pub image_selection_strategy: String,
+    pub constraint: Option<String>,
+    pub interval: String,
+    pub task: String,
+    /// Variables of the PromotionTask (values are the user's, never expressions).
+    pub vars: Vec<VarPlan>,
+    pub repo_url_expr: String,
+    pub branch_expr: String,
+    pub checkout_path: String,
+    /// The stage's manifest, as a Kargo expression over `ctx.stage`.
+    pub manifest_path: String,
+    pub updates: Vec<YamlUpdatePlan>,
+    pub commit_message: String,
+    pub git_author_name: String,
+    pub git_author_email: String,
+    pub argocd_app: String,
+    pub argocd_namespace: Option<String>,
+    pub desired_revision: String,
+    pub stages: Vec<StagePlan>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VarPlan {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct YamlUpdatePlan {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StagePlan {
+    pub name: String,
+    pub auto_promote: bool,
+    /// The stage Freight comes from; `None`: straight from the Warehouse.
+    pub upstream: Option<String>,
+}
+
+/// A Kargo expression: `${{ inner }}`.
+fn kargo(inner: &str) -> String {
+    format!("${{{{ {inner} }}}}")
+}
+
+pub fn plan_promotion(app: &str, p: &crate::check::CheckedPromotion) -> PromotionPlan {
+    use crate::model::ImageSelectionStrategy as S;
+    let props = &p.props;
+    let fill = |pattern: &str| {
+        pattern
+            .replace("{app}", app)
+            .replace("{stage}", &kargo("ctx.stage"))
+    };
+    let image = "vars.imageRepo";
+    let (image_value, version) = match props.image_selection_strategy {
+        // Following a mutable tag: pin what was promoted by its digest.
+        S::Digest => (
+            format!(
+                "{}@{}",
+                kargo(image),
+                kargo(&format!("imageFrom({image}).Digest"))
+            ),
+            kargo(&format!("imageFrom({image}).Digest")),
+        ),
+        _ => (
+            format!(
+                "{}:{}",
+                kargo(image),
+                kargo(&format!("imageFrom({image}).Tag"))
+            ),
+            kargo(&format!("imageFrom({image}).Tag")),
+        ),
+    };
+    let strategy = match props.image_selection_strategy {
+        S::NewestBuild => "NewestBuild",
+        S::SemVer => "SemVer",
+        S::Lexical => "Lexical",
+        S::Digest => "Digest",
+    };
+    let stages = props
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| StagePlan {
+            name: s.name.clone(),
+            auto_promote: s.auto_promote.unwrap_or(i == 0),
+            upstream: match (&s.from, i) {
+                (Some(from), _) => Some(from.clone()),
+                (None, 0) => None,
+                (None, _) => Some(props.stages[i - 1].name.clone()),
+            },
+        })
+        .collect();
+    PromotionPlan {
+        project: names::kargo_project(app),
+        warehouse: app.to_owned(),
+        image_repo: p.image_repo.clone(),
+        image_selection_strategy: strategy.into(),
+        constraint: props.constraint.clone(),
+        interval: props.interval.clone(),
+        task: names::PROMOTION_TASK.into(),
+        vars: vec![
+            VarPlan {
+                name: "repoURL".into(),
+                value: props.repo_url.clone(),
+            },
+            VarPlan {
+                name: "branch".into(),
+                value: props.branch.clone(),
+            },
+            VarPlan {
+                name: "imageRepo".into(),
+                value: p.image_repo.clone(),
+            },
+        ],
+        repo_url_expr: kargo("vars.repoURL"),
+        branch_expr: kargo("vars.branch"),
+        checkout_path: "./src".into(),
+        manifest_path: format!("./src/{}", fill(&props.manifest_path)),
+        updates: vec![
+            YamlUpdatePlan {
+                key: format!("spec.components.{}.properties.image", p.component_index),
+                value: image_value,
+            },
+            YamlUpdatePlan {
+                key: "metadata.annotations.app\\.oam\\.dev/publishVersion".into(),
+                value: version.clone(),
+            },
+        ],
+        commit_message: format!("Promote {} to {}", kargo("ctx.stage"), version),
+        git_author_name: props.git_author.name.clone(),
+        git_author_email: props.git_author.email.clone(),
+        argocd_app: fill(&props.argocd_app),
+        argocd_namespace: props.argocd_namespace.clone(),
+        desired_revision: kargo("outputs.commit.commit"),
+        stages,
     }
 }

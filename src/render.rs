@@ -33,11 +33,44 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "poddisruptionbudget.yaml",
         include_str!("../templates/poddisruptionbudget.yaml"),
     ),
+    (
+        "kargo-project.yaml",
+        include_str!("../templates/kargo-project.yaml"),
+    ),
+    (
+        "kargo-projectconfig.yaml",
+        include_str!("../templates/kargo-projectconfig.yaml"),
+    ),
+    (
+        "kargo-warehouse.yaml",
+        include_str!("../templates/kargo-warehouse.yaml"),
+    ),
+    (
+        "kargo-promotiontask.yaml",
+        include_str!("../templates/kargo-promotiontask.yaml"),
+    ),
+    (
+        "kargo-stage.yaml",
+        include_str!("../templates/kargo-stage.yaml"),
+    ),
 ];
 
 /// Template execution budget: generous for any sane template, finite for a
 /// custom one that loops without end.
 const TEMPLATE_FUEL: u64 = 5_000_000;
+
+/// Which part of an Application to emit: its workload, its Kargo pipeline, or both.
+/// Per-stage Argo CD Applications render the workload; one place renders the pipeline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum PromotionOutput {
+    /// The workload and, when the Application has a kargo-promotion policy, its pipeline.
+    #[default]
+    Include,
+    /// Only the workload (Rollout, Services, AnalysisTemplates, …).
+    Skip,
+    /// Only the Kargo pipeline.
+    Only,
+}
 
 /// One rendered document and the template that produced it.
 #[derive(Debug, Clone)]
@@ -115,9 +148,18 @@ impl Templates {
 
     /// All documents of one Application, in a fixed order per service:
     /// Rollout, Services, AnalysisTemplates, PodDisruptionBudget.
-    pub fn render_app(&self, app: &AppPlan) -> Result<Vec<RenderedDoc>, Diagnostic> {
+    pub fn render_app(
+        &self,
+        app: &AppPlan,
+        promotion_output: PromotionOutput,
+    ) -> Result<Vec<RenderedDoc>, Diagnostic> {
         let mut docs = Vec::new();
-        for service in &app.services {
+        let services = if promotion_output == PromotionOutput::Only {
+            &[][..]
+        } else {
+            &app.services[..]
+        };
+        for service in services {
             let ctx = |item: minijinja::Value| {
                 context! { app => to_value(app_header(app)), service => to_value(service), item => item }
             };
@@ -132,6 +174,27 @@ impl Templates {
                 docs.push(self.render("poddisruptionbudget.yaml", ctx(to_value(pdb)))?);
             }
         }
+        let pipeline = app
+            .promotion
+            .as_ref()
+            .filter(|_| promotion_output != PromotionOutput::Skip);
+        if let Some(promotion) = pipeline {
+            let header = to_value(app_header(app));
+            let ctx = |item: minijinja::Value| {
+                context! { app => header.clone(), promotion => to_value(promotion), item => item }
+            };
+            for name in [
+                "kargo-project.yaml",
+                "kargo-projectconfig.yaml",
+                "kargo-warehouse.yaml",
+                "kargo-promotiontask.yaml",
+            ] {
+                docs.push(self.render(name, ctx(minijinja::Value::UNDEFINED))?);
+            }
+            for stage in &promotion.stages {
+                docs.push(self.render("kargo-stage.yaml", ctx(to_value(stage)))?);
+            }
+        }
         Ok(docs)
     }
 }
@@ -144,6 +207,7 @@ fn to_value<T: serde::Serialize>(value: T) -> minijinja::Value {
 fn app_header(app: &AppPlan) -> AppPlan {
     AppPlan {
         services: Vec::<ServicePlan>::new(),
+        promotion: None,
         ..app.clone()
     }
 }

@@ -2,7 +2,7 @@
 //! typed model: the envelope, plus the `appmod-service` properties wherever a
 //! component has that type.
 
-use crate::model::{APPMOD_SERVICE, Application, AppmodService};
+use crate::model::{APPMOD_SERVICE, Application, AppmodService, KARGO_PROMOTION, KargoPromotion};
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
@@ -11,6 +11,7 @@ pub const SCHEMA_ID: &str = "urn:oamc:schema:appmod-service";
 pub fn application_schema() -> Value {
     let mut generator = SchemaSettings::draft2020_12().into_generator();
     let props_ref = generator.subschema_for::<AppmodService>();
+    let promotion_ref = generator.subschema_for::<KargoPromotion>();
     let root = generator.into_root_schema_for::<Application>();
     let mut schema = root.to_value();
     strip_null(&mut schema);
@@ -23,6 +24,16 @@ pub fn application_schema() -> Value {
         },
         "then": {
             "properties": { "properties": props_ref.to_value() },
+            "required": ["properties"]
+        }
+    }]);
+    schema["$defs"]["Policy"]["allOf"] = json!([{
+        "if": {
+            "properties": { "type": { "const": KARGO_PROMOTION } },
+            "required": ["type"]
+        },
+        "then": {
+            "properties": { "properties": promotion_ref.to_value() },
             "required": ["properties"]
         }
     }]);

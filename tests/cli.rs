@@ -50,6 +50,10 @@ fn stdin_and_directories_are_inputs() {
             "checkout-api",
             "hostile",
             "hello",
+            "search",
+            "storefront",
+            "api",
+            "worker",
             "rocket",
             "java-webservice"
         ]
@@ -227,4 +231,33 @@ fn schema_prints_the_committed_schema() {
         committed,
         "run `oamc schema > schemas/appmod-service.schema.json`"
     );
+}
+
+#[test]
+fn promotion_output_can_be_skipped_or_rendered_alone() {
+    let input = "fixtures/render/promotion-default/application.yaml";
+    let kinds = |flag: &str| -> Vec<String> {
+        let out = oamc(&["render", "--promotion", flag, input], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        yaml_docs(&text(&out.stdout))
+            .iter()
+            .map(|d| d["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = kinds("include");
+    let skip = kinds("skip");
+    let only = kinds("only");
+    assert_eq!(
+        only,
+        [
+            "Project",
+            "ProjectConfig",
+            "Warehouse",
+            "PromotionTask",
+            "Stage",
+            "Stage"
+        ]
+    );
+    assert!(!skip.iter().any(|k| only.contains(k)));
+    assert_eq!(skip.len() + only.len(), all.len());
 }

@@ -4,6 +4,7 @@
 //! Order per document: JSON Schema (structure, types, unknown keys) → typed
 //! read → semantic rules (formats, derived names, cross-field rules).
 
+mod promotion;
 mod rules;
 mod schema_errors;
 pub(crate) use schema_errors::suggest;
@@ -21,6 +22,17 @@ pub struct CheckedApp {
     pub file: Arc<SourceFile>,
     pub app: Application,
     pub services: Vec<CheckedService>,
+    pub promotion: Option<CheckedPromotion>,
+}
+
+/// A valid `kargo-promotion` policy and what it promotes.
+#[derive(Debug, Clone)]
+pub struct CheckedPromotion {
+    pub props: model::KargoPromotion,
+    /// Index of the promoted component in `spec.components` (the image key's index).
+    pub component_index: usize,
+    /// The image repository the Warehouse watches (resolved default).
+    pub image_repo: String,
 }
 
 #[derive(Debug, Clone)]
@@ -141,16 +153,68 @@ impl Checker {
         let components = json.pointer("/spec/components").and_then(|c| c.as_array());
         let mut names = rules::ComponentNames::default();
         let mut services = Vec::new();
+        let mut service_components = Vec::new();
         for (i, value) in components.into_iter().flatten().enumerate() {
             let envelope = ["name", "type", "traits"].map(|k| path!["spec", "components", i, k]);
             if !envelope.iter().all(|p| broken.intact(p)) {
                 continue;
             }
-            if let Ok(component) = serde_json::from_value::<model::Component>(value.clone())
-                && let Some(service) =
-                    rules::check_component(ctx, i, &component, &mut names, &broken)
-            {
+            let Ok(component) = serde_json::from_value::<model::Component>(value.clone()) else {
+                continue;
+            };
+            if component.type_ == model::APPMOD_SERVICE {
+                service_components.push(promotion::ServiceComponent {
+                    index: i,
+                    name: component.name.clone(),
+                    image: value
+                        .pointer("/properties/image")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned),
+                });
+            }
+            if let Some(service) = rules::check_component(ctx, i, &component, &mut names, &broken) {
                 services.push(service);
+            }
+        }
+
+        let app_name = json.pointer("/metadata/name").and_then(|v| v.as_str());
+        let policies = json.pointer("/spec/policies").and_then(|c| c.as_array());
+        let mut promotion = None;
+        let mut promotion_seen = None;
+        for (i, value) in policies.into_iter().flatten().enumerate() {
+            let Ok(policy) = serde_json::from_value::<model::Policy>(value.clone()) else {
+                continue;
+            };
+            if policy.type_ != model::KARGO_PROMOTION {
+                ctx.lenient(
+                    Code::UnknownPolicy,
+                    &path!["spec", "policies", i, "type"],
+                    format!(
+                        "policy `{}` has type `{}`, which oamc does not apply",
+                        policy.name, policy.type_
+                    ),
+                )
+                .help = Some(format!(
+                    "oamc applies `{}` policies; use --strict to make this an error",
+                    model::KARGO_PROMOTION
+                ));
+                continue;
+            }
+            if let Some(first) = promotion_seen.replace(i) {
+                ctx.error(
+                    Code::StageGraph,
+                    &path!["spec", "policies", i, "type"],
+                    format!("a second kargo-promotion policy (the first is spec.policies[{first}]); an Application has one pipeline"),
+                );
+                continue;
+            }
+            if !broken.intact(&path!["spec", "policies", i]) {
+                continue;
+            }
+            let props_json = policy.properties.clone().unwrap_or_default();
+            if let Ok(props) = serde_json::from_value::<model::KargoPromotion>(props_json) {
+                promotion =
+                    promotion::check_promotion(ctx, i, app_name, &props, &service_components);
             }
         }
         if ctx.diagnostics.iter().any(Diagnostic::is_error) {
@@ -171,6 +235,7 @@ impl Checker {
             file: ctx.file.clone(),
             app,
             services,
+            promotion,
         })
     }
 }

@@ -1,0 +1,320 @@
+//! Rules for the `kargo-promotion` policy: stage graph, Git and image
+//! references, and that no user string can become a Kargo expression.
+
+use super::syntax;
+use super::{CheckedPromotion, DocContext};
+use crate::diagnostic::Code;
+use crate::dom::Seg;
+use crate::model::{ImageSelectionStrategy, KargoPromotion};
+use crate::names;
+use crate::path;
+use std::collections::BTreeMap;
+
+/// An appmod-service component of the Application, for choosing what to promote.
+pub(crate) struct ServiceComponent {
+    pub index: usize,
+    pub name: String,
+    pub image: Option<String>,
+}
+
+pub(crate) fn check_promotion(
+    ctx: &mut DocContext,
+    policy_index: usize,
+    app_name: Option<&str>,
+    p: &KargoPromotion,
+    services: &[ServiceComponent],
+) -> Option<CheckedPromotion> {
+    let base = path!["spec", "policies", policy_index, "properties"];
+    let at = |rest: &[Seg]| -> Vec<Seg> { base.iter().chain(rest).cloned().collect() };
+    let before = ctx.diagnostics.len();
+
+    if let Some(app) = app_name {
+        let project = names::kargo_project(app);
+        if let Err(why) = syntax::dns1123_label(&project) {
+            ctx.error(
+                Code::DerivedName,
+                &path!["metadata", "name"],
+                format!("the Kargo project `{project}` derived from Application `{app}` {why}"),
+            )
+            .help = Some(format!(
+                "the project is a namespace: keep the Application name within {} characters",
+                63 - names::KARGO_PROJECT_SUFFIX.len()
+            ));
+        }
+    }
+
+    // User strings reach Kargo resources, where `${{ … }}` is an expression.
+    let mut texts: Vec<(Vec<Seg>, &str)> = vec![
+        (at(&path!["repoURL"]), &p.repo_url),
+        (at(&path!["branch"]), &p.branch),
+        (at(&path!["manifestPath"]), &p.manifest_path),
+        (at(&path!["argocdApp"]), &p.argocd_app),
+        (at(&path!["gitAuthor", "name"]), &p.git_author.name),
+        (at(&path!["gitAuthor", "email"]), &p.git_author.email),
+    ];
+    for (key, value) in [
+        ("imageRepo", &p.image_repo),
+        ("constraint", &p.constraint),
+        ("argocdNamespace", &p.argocd_namespace),
+    ] {
+        if let Some(v) = value {
+            texts.push((at(&[Seg::Key(key.into())]), v));
+        }
+    }
+    for (path, text) in &texts {
+        if text.contains("${{") {
+            ctx.error(Code::KargoExpression, path, "`${{` would be evaluated by Kargo as an expression")
+                .help = Some("oamc writes the Kargo expressions itself; give plain values ({stage} and {app} are placeholders)".into());
+        }
+    }
+
+    if let Err(why) = git_url(&p.repo_url) {
+        ctx.error(
+            Code::GitRepo,
+            &at(&path!["repoURL"]),
+            format!("repoURL `{}` {why}", p.repo_url),
+        );
+    }
+    if let Err(why) = branch(&p.branch) {
+        ctx.error(
+            Code::GitRepo,
+            &at(&path!["branch"]),
+            format!("branch `{}` {why}", p.branch),
+        );
+    }
+    if let Err(why) = manifest_path(&p.manifest_path) {
+        ctx.error(
+            Code::ManifestPath,
+            &at(&path!["manifestPath"]),
+            format!("manifestPath `{}` {why}", p.manifest_path),
+        )
+        .help = Some("e.g. deployment/{stage}/application.yaml".into());
+    }
+    if let Err(why) = syntax::argo_duration(&p.interval) {
+        ctx.error(
+            Code::Duration,
+            &at(&path!["interval"]),
+            format!("`{}` is not a duration: {why}", p.interval),
+        );
+    }
+    if !p.git_author.email.contains('@') {
+        ctx.error(
+            Code::GitRepo,
+            &at(&path!["gitAuthor", "email"]),
+            format!("`{}` is not an email address", p.git_author.email),
+        );
+    }
+    let placeholders_ok =
+        without_placeholders(&p.argocd_app).is_some_and(|rest| !rest.contains(['{', '}']));
+    if !placeholders_ok {
+        ctx.error(
+            Code::Placeholder,
+            &at(&path!["argocdApp"]),
+            "argocdApp may use only the placeholders {app} and {stage}",
+        );
+    } else if p.stages.len() > 1 && !p.argocd_app.contains("{stage}") {
+        ctx.error(
+            Code::Placeholder,
+            &at(&path!["argocdApp"]),
+            "argocdApp names one Argo CD Application for every stage",
+        )
+        .help = Some("add {stage}, e.g. {app}-{stage}".into());
+    }
+    if p.image_selection_strategy == ImageSelectionStrategy::Digest && p.constraint.is_none() {
+        ctx.error(
+            Code::SchemaRequired,
+            &at(&path!["imageSelectionStrategy"]),
+            "the Digest strategy follows one tag: set `constraint` to it",
+        );
+    }
+
+    check_stages(ctx, &at(&path!["stages"]), p);
+
+    let chosen = match &p.component {
+        Some(name) => {
+            let found = services.iter().find(|s| &s.name == name);
+            if found.is_none() {
+                let d = ctx.error(
+                    Code::UnknownComponent,
+                    &at(&path!["component"]),
+                    format!("`{name}` is not an appmod-service component of this Application"),
+                );
+                d.help = super::suggest(name, services.iter().map(|s| s.name.as_str()))
+                    .map(|b| format!("did you mean `{b}`?"));
+            }
+            found
+        }
+        None => match services {
+            [one] => Some(one),
+            [] => {
+                ctx.error(
+                    Code::UnknownComponent,
+                    &base,
+                    "there is no appmod-service component to promote",
+                );
+                None
+            }
+            several => {
+                ctx.error(
+                    Code::UnknownComponent,
+                    &base,
+                    "several appmod-service components: name the one to promote",
+                )
+                .help = Some(format!(
+                    "add `component:` with one of {}",
+                    several
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                None
+            }
+        },
+    };
+    let image_repo = match (&p.image_repo, chosen.and_then(|c| c.image.as_deref())) {
+        (Some(repo), _) => Some(repo.clone()),
+        (None, Some(image)) => Some(syntax::image_repository(image).to_owned()),
+        (None, None) => None,
+    };
+    if let (Some(repo), Some(_)) = (&image_repo, &p.image_repo)
+        && let Err(why) = image_repository(repo)
+    {
+        ctx.error(
+            Code::Image,
+            &at(&path!["imageRepo"]),
+            format!("imageRepo `{repo}` {why}"),
+        );
+    }
+
+    let failed = ctx.diagnostics[before..].iter().any(|d| d.is_error());
+    let chosen = chosen?;
+    (!failed).then(|| CheckedPromotion {
+        props: p.clone(),
+        component_index: chosen.index,
+        image_repo: image_repo.unwrap_or_default(),
+    })
+}
+
+fn check_stages(ctx: &mut DocContext, at: &[Seg], p: &KargoPromotion) {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, stage) in p.stages.iter().enumerate() {
+        let here = |rest: &[Seg]| -> Vec<Seg> {
+            at.iter()
+                .cloned()
+                .chain([Seg::Index(i)])
+                .chain(rest.iter().cloned())
+                .collect()
+        };
+        if let Err(why) = syntax::dns1123_label(&stage.name) {
+            ctx.error(
+                Code::Name,
+                &here(&path!["name"]),
+                format!("stage name `{}` {why}", stage.name),
+            );
+        }
+        if let Some(first) = seen.get(stage.name.as_str()) {
+            ctx.error(
+                Code::StageGraph,
+                &here(&path!["name"]),
+                format!(
+                    "stage `{}` is listed twice (first at stages[{first}])",
+                    stage.name
+                ),
+            );
+        }
+        if let Some(from) = &stage.from {
+            match seen.get(from.as_str()) {
+                Some(_) => {}
+                None if i == 0 => {
+                    ctx.error(
+                        Code::StageGraph,
+                        &here(&path!["from"]),
+                        "the first stage takes Freight from the Warehouse; it cannot have `from`",
+                    );
+                }
+                None => {
+                    let later = p.stages.iter().any(|s| &s.name == from);
+                    let message = if later {
+                        format!(
+                            "`{from}` is not an earlier stage: stages take Freight only from stages listed before them (this keeps the pipeline free of cycles)"
+                        )
+                    } else {
+                        format!("`{from}` is not a stage of this pipeline")
+                    };
+                    let d = ctx.error(Code::StageGraph, &here(&path!["from"]), message);
+                    let earlier = p.stages[..i].iter().map(|s| s.name.as_str());
+                    d.help = super::suggest(from, earlier).map(|b| format!("did you mean `{b}`?"));
+                }
+            }
+        }
+        seen.entry(&stage.name).or_insert(i);
+    }
+}
+
+/// `{app}` and `{stage}` removed, or None if a brace is left unbalanced.
+fn without_placeholders(pattern: &str) -> Option<String> {
+    Some(pattern.replace("{app}", "").replace("{stage}", ""))
+}
+
+/// An HTTPS, HTTP or SSH URL, or the scp-like `git@host:path`.
+fn git_url(url: &str) -> Result<(), String> {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain whitespace".into());
+    }
+    let host_path = ["https://", "http://", "ssh://"]
+        .iter()
+        .find_map(|scheme| url.strip_prefix(scheme))
+        .map(|rest| rest.split_once('/'))
+        .or_else(|| {
+            let (user_host, path) = url.split_once(':')?;
+            let (_, host) = user_host.split_once('@')?;
+            Some(Some((host, path)))
+        });
+    match host_path {
+        Some(Some((host, path))) if !host.is_empty() && !path.is_empty() => Ok(()),
+        _ => {
+            Err("is not a Git URL (https://host/owner/repo.git or git@host:owner/repo.git)".into())
+        }
+    }
+}
+
+fn branch(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 255
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"._/-".contains(&c))
+        && !name.ends_with(['.', '/'])
+        && !name.contains("..");
+    if ok {
+        Ok(())
+    } else {
+        Err("is not a branch name Kargo accepts".into())
+    }
+}
+
+fn manifest_path(path: &str) -> Result<(), String> {
+    if !path.contains("{stage}") {
+        return Err("must contain {stage}, or every stage would write the same file".into());
+    }
+    if path.starts_with('/') || path.split('/').any(|p| p == ".." || p.is_empty()) {
+        return Err("must be a relative path inside the repository".into());
+    }
+    if !(path.ends_with(".yaml") || path.ends_with(".yml")) {
+        return Err("must name a .yaml file".into());
+    }
+    match without_placeholders(path) {
+        Some(rest) if !rest.contains(['{', '}']) => Ok(()),
+        _ => Err("may use only the placeholders {app} and {stage}".into()),
+    }
+}
+
+/// An image repository as a Warehouse subscribes to it: no tag, no digest.
+fn image_repository(repo: &str) -> Result<(), String> {
+    if repo.contains('@') || syntax::image_repository(repo) != repo {
+        return Err("must not carry a tag or digest".into());
+    }
+    syntax::image_reference(&format!("{repo}:latest"))
+}
