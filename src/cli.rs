@@ -23,6 +23,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Check Applications and report every problem; write nothing to stdout.
     Validate(ValidateArgs),
+    /// Show the rollout each component will go through, step by step, and its promotion.
+    Plan(PlanArgs),
     /// Print the JSON Schema of an Application with appmod-service components.
     Schema,
 }
@@ -47,18 +49,43 @@ pub struct ValidateArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// Files, directories (searched for *.yaml and *.yml) or `-` for stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Treat unknown component types and traits as errors instead of warnings.
+    #[arg(long)]
+    pub strict: bool,
+    /// How to print the plan.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::plan_view::PlanFormat,
+    #[command(flatten)]
+    pub platform: PlatformArgs,
+}
+
+#[derive(Args, Debug)]
 pub struct RenderArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Write one file per resource under DIR/<application>/ instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
-    /// Namespace for Applications whose metadata sets none.
-    #[arg(short = 'n', long)]
-    pub namespace: Option<String>,
     /// Directory whose templates replace the built-in ones of the same name.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// Emit the Kargo pipeline of a kargo-promotion policy with the workload, skip it, or emit only it.
+    #[arg(long, value_enum, default_value = "include")]
+    pub promotion: crate::render::PromotionOutput,
+    #[command(flatten)]
+    pub platform: PlatformArgs,
+}
+
+/// What the platform decides for every application.
+#[derive(Args, Debug)]
+pub struct PlatformArgs {
+    /// Namespace for Applications whose metadata sets none.
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
     /// Prometheus the metrics gate queries.
     #[arg(long, value_name = "URL", default_value = DEFAULT_PROMETHEUS)]
     pub prometheus_address: String,
@@ -68,9 +95,6 @@ pub struct RenderArgs {
     /// Prometheus label that carries the container name in the application's series.
     #[arg(long, value_name = "LABEL", default_value = "container_name")]
     pub prometheus_container_label: String,
-    /// Emit the Kargo pipeline of a kargo-promotion policy with the workload, skip it, or emit only it.
-    #[arg(long, value_enum, default_value = "include")]
-    pub promotion: crate::render::PromotionOutput,
     /// Do not emit a PodDisruptionBudget per service.
     #[arg(long)]
     pub no_pdb: bool,
@@ -91,6 +115,7 @@ pub fn main() -> i32 {
         }
         Command::Validate(args) => validate(&args),
         Command::Render(args) => render(&args),
+        Command::Plan(args) => plan(&args),
     }
 }
 
@@ -122,19 +147,11 @@ fn render(args: &RenderArgs) -> i32 {
         report(&load_errors, args.input.format);
         return EXIT_INVALID;
     }
-    let platform = Platform {
-        prometheus_address: args.prometheus_address.clone(),
-        prometheus_sigv4_region: args.prometheus_sigv4_region.clone(),
-        container_label: args.prometheus_container_label.clone(),
-        pod_disruption_budget: !args.no_pdb,
-        eks_pod_identity: args.eks_pod_identity,
-        ..Platform::default()
-    };
     let options = Options {
         check: check_options(&args.input),
-        namespace: args.namespace.clone(),
+        namespace: args.platform.namespace.clone(),
         templates: args.templates.clone(),
-        platform,
+        platform: args.platform.platform(),
         promotion: args.promotion,
     };
     let compilation = crate::compile(&files, &options);
@@ -163,6 +180,42 @@ fn render(args: &RenderArgs) -> i32 {
             EXIT_INVALID
         }
     }
+}
+
+impl PlatformArgs {
+    fn platform(&self) -> Platform {
+        Platform {
+            prometheus_address: self.prometheus_address.clone(),
+            prometheus_sigv4_region: self.prometheus_sigv4_region.clone(),
+            container_label: self.prometheus_container_label.clone(),
+            pod_disruption_budget: !self.no_pdb,
+            eks_pod_identity: self.eks_pod_identity,
+            ..Platform::default()
+        }
+    }
+}
+
+fn plan(args: &PlanArgs) -> i32 {
+    let (files, load_errors) = load::load_inputs(&args.inputs);
+    if !load_errors.is_empty() {
+        report(&load_errors, Format::Human);
+        return EXIT_INVALID;
+    }
+    let options = Options {
+        check: CheckOptions {
+            strict: args.strict,
+        },
+        namespace: args.platform.namespace.clone(),
+        platform: args.platform.platform(),
+        ..Options::default()
+    };
+    let (plans, diagnostics) = crate::plan_only(&files, &options);
+    report(&diagnostics, Format::Human);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return EXIT_INVALID;
+    }
+    print!("{}", crate::plan_view::render(&plans, args.format));
+    0
 }
 
 /// `DIR/<application>/<kind>-<name>.yaml`, one resource per file.

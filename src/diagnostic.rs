@@ -56,6 +56,9 @@ pub enum Code {
     StageGraph,
     UnknownComponent,
     UnknownPolicy,
+    StrategyMismatch,
+    StrategySteps,
+    StrategyRouting,
 }
 
 impl Code {
@@ -94,6 +97,9 @@ impl Code {
             Code::StageGraph => "oamc::promotion::stages",
             Code::UnknownComponent => "oamc::promotion::component",
             Code::UnknownPolicy => "oamc::policy::unknown",
+            Code::StrategyMismatch => "oamc::strategy::mismatch",
+            Code::StrategySteps => "oamc::strategy::steps",
+            Code::StrategyRouting => "oamc::strategy::traffic-routing",
         }
     }
 }

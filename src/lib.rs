@@ -15,6 +15,7 @@ pub mod load;
 pub mod model;
 pub mod names;
 pub mod plan;
+pub mod plan_view;
 pub mod platform;
 pub mod render;
 pub mod schema;
@@ -94,6 +95,21 @@ impl Compilation {
             .collect();
         emit::to_yaml_stream(&docs)
     }
+}
+
+/// Check and plan every Application in `files` (what `oamc plan` shows).
+pub fn plan_only(files: &[Arc<SourceFile>], options: &Options) -> (Vec<AppPlan>, Vec<Diagnostic>) {
+    let validation = validate(files, options);
+    let plans = if validation.has_errors() {
+        Vec::new()
+    } else {
+        validation
+            .apps
+            .iter()
+            .map(|checked| plan::plan_app(checked, options.namespace.as_deref(), &options.platform))
+            .collect()
+    };
+    (plans, validation.diagnostics)
 }
 
 /// Check, plan, render and verify every Application in `files`.

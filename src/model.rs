@@ -119,6 +119,18 @@ pub struct AppmodService {
     #[serde(default = "defaults::progress_deadline_seconds")]
     #[schemars(range(min = 1, max = 86400))]
     pub progress_deadline_seconds: u32,
+    /// How the new version replaces the old: `canary` (default), `blueGreen` or `abTest`.
+    #[serde(default)]
+    pub strategy: Strategy,
+    /// Settings of the canary strategy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<CanarySettings>,
+    /// Settings of the blue/green strategy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blue_green: Option<BlueGreenSettings>,
+    /// Settings of the A/B strategy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ab_test: Option<AbTestSettings>,
     /// Smoke test at the first canary step: fetch `appPath` from the new version and
     /// require `extraArgs` (the expected text) in the response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -130,6 +142,135 @@ pub struct AppmodService {
     /// Prometheus queries that decide whether the new version is healthy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<MetricGate>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum Strategy {
+    /// Shift traffic step by step, with gates at checkpoints.
+    #[default]
+    Canary,
+    /// Run the new version beside the old, switch at once, switch back at once.
+    BlueGreen,
+    /// Run the old and the new version side by side for a while and compare them.
+    AbTest,
+}
+
+impl Strategy {
+    pub fn key(self) -> &'static str {
+        match self {
+            Strategy::Canary => "canary",
+            Strategy::BlueGreen => "blueGreen",
+            Strategy::AbTest => "abTest",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CanarySettings {
+    /// Traffic weights (percent) in place of 20, 40, 60, 80: strictly increasing, 1-100.
+    /// The functional gate runs after the first, the performance and metrics gates after the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 20))]
+    pub steps: Option<Vec<Weight>>,
+    /// Pause after each intermediate weight (default 5s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause: Option<String>,
+    /// Split traffic at the exact weight with a router instead of by replica count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic_routing: Option<TrafficRouting>,
+}
+
+/// A traffic weight in percent.
+#[derive(
+    Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord,
+)]
+#[serde(transparent)]
+pub struct Weight(#[schemars(range(min = 1, max = 100))] pub u32);
+
+/// Exactly one traffic router.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TrafficRouting {
+    /// NGINX Ingress: the Ingress that routes to the component's Service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nginx: Option<NginxRouting>,
+    /// AWS Load Balancer Controller: the Ingress that routes to the component's Service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alb: Option<AlbRouting>,
+    /// Istio: the VirtualService whose routes split the traffic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub istio: Option<IstioRouting>,
+    /// Gateway API (the Argo Rollouts gatewayAPI plugin): the HTTPRoute that splits the traffic.
+    #[serde(
+        default,
+        rename = "gatewayAPI",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub gateway_api: Option<GatewayApiRouting>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NginxRouting {
+    pub stable_ingress: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AlbRouting {
+    pub ingress: String,
+    /// Service port the Ingress uses (default: the component's `port`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub service_port: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IstioRouting {
+    pub virtual_service: String,
+    /// Named HTTP routes of the VirtualService to split (default: its only route).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GatewayApiRouting {
+    pub http_route: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BlueGreenSettings {
+    /// Switch traffic to the new version as soon as it is ready and the
+    /// functional gate passed; false: a person promotes (`kubectl argo rollouts promote`).
+    #[serde(default = "defaults::yes")]
+    pub auto_promotion_enabled: bool,
+    /// Seconds the old version keeps running after the switch: the window for an instant rollback.
+    #[serde(default = "defaults::scale_down_delay_seconds")]
+    #[schemars(range(min = 0, max = 86400))]
+    pub scale_down_delay_seconds: u32,
+    /// Pods of the new version before promotion (default: all `replicas`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 10000))]
+    pub preview_replica_count: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AbTestSettings {
+    /// How long both versions run side by side (Argo duration).
+    #[serde(default = "defaults::ab_duration")]
+    pub duration: String,
+    /// Pods of each variant during the experiment.
+    #[serde(default = "defaults::ab_replicas")]
+    #[schemars(range(min = 1, max = 100))]
+    pub replicas: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -334,6 +475,18 @@ pub mod defaults {
     }
     pub fn threshold() -> serde_json::Number {
         0.into()
+    }
+    pub fn yes() -> bool {
+        true
+    }
+    pub fn scale_down_delay_seconds() -> u32 {
+        30
+    }
+    pub fn ab_duration() -> String {
+        "10m".into()
+    }
+    pub fn ab_replicas() -> u32 {
+        1
     }
     pub fn branch() -> String {
         "main".into()

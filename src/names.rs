@@ -25,6 +25,20 @@ pub fn metrics_template(component: &str) -> String {
     format!("metrics-{component}")
 }
 
+/// The Services an A/B experiment creates for its two variants.
+pub fn ab_variant_services(component: &str) -> [(&'static str, String); 2] {
+    [
+        (
+            "A/B stable variant Service",
+            format!("{component}-ab-stable"),
+        ),
+        (
+            "A/B canary variant Service",
+            format!("{component}-ab-canary"),
+        ),
+    ]
+}
+
 /// Service names derived from a component, with what each is, for checking.
 pub fn derived_service_names(component: &str) -> [(&'static str, String); 2] {
     [

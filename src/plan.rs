@@ -3,7 +3,7 @@
 //! only format this model, and `plan` output (later) reads it too.
 
 use crate::check::CheckedApp;
-use crate::model::{AppmodService, Criterion, EnvVar, Outcome};
+use crate::model::{AppmodService, Criterion, EnvVar, Outcome, Strategy, TrafficRouting};
 use crate::names;
 use crate::platform::Platform;
 use serde::Serialize;
@@ -33,9 +33,7 @@ pub struct ServicePlan {
     pub progress_deadline_seconds: u32,
     pub service_account: String,
     pub container: ContainerPlan,
-    pub stable_service: String,
-    pub canary_service: String,
-    pub steps: Vec<StepPlan>,
+    pub strategy: StrategyPlan,
     pub services: Vec<ServicePortPlan>,
     pub analysis_templates: Vec<AnalysisPlan>,
     pub pod_disruption_budget: Option<PdbPlan>,
@@ -53,6 +51,62 @@ pub struct ContainerPlan {
     pub resources: Option<serde_json::Value>,
 }
 
+/// How the Rollout replaces the old version.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum StrategyPlan {
+    Canary {
+        canary_service: String,
+        /// Set only with a traffic router.
+        stable_service: Option<String>,
+        traffic_routing: Option<TrafficRoutingPlan>,
+        steps: Vec<StepPlan>,
+    },
+    BlueGreen {
+        active_service: String,
+        preview_service: String,
+        auto_promotion_enabled: bool,
+        scale_down_delay_seconds: u32,
+        preview_replica_count: Option<u32>,
+        pre_promotion: Option<AnalysisBlockPlan>,
+        post_promotion: Option<AnalysisBlockPlan>,
+    },
+}
+
+/// Several gates' templates run as one analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalysisBlockPlan {
+    pub gates: Vec<Gate>,
+    pub templates: Vec<String>,
+    pub args: Vec<ArgPlan>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TrafficRoutingPlan {
+    pub nginx_stable_ingress: Option<String>,
+    pub alb: Option<AlbPlan>,
+    pub istio: Option<IstioPlan>,
+    pub gateway_api: Option<GatewayApiPlan>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AlbPlan {
+    pub ingress: String,
+    pub service_port: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IstioPlan {
+    pub virtual_service: String,
+    pub routes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewayApiPlan {
+    pub http_route: String,
+    pub namespace: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum StepPlan {
@@ -67,6 +121,28 @@ pub enum StepPlan {
         template: String,
         args: Vec<ArgPlan>,
     },
+    Experiment {
+        duration: String,
+        templates: Vec<ExperimentTemplatePlan>,
+        analyses: Vec<ExperimentAnalysisPlan>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExperimentTemplatePlan {
+    pub name: String,
+    pub spec_ref: String,
+    pub replicas: u32,
+    pub service: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExperimentAnalysisPlan {
+    pub name: String,
+    pub gate: Gate,
+    pub template: String,
+    pub args: Vec<ArgPlan>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -114,6 +190,8 @@ pub struct PdbPlan {
 pub struct AnalysisPlan {
     pub name: String,
     pub gate: Gate,
+    /// What the gate checks, in words (for `oamc plan`).
+    pub summary: String,
     /// Arguments the template declares; the Rollout step supplies each.
     pub args: Vec<String>,
     pub job: Option<JobGatePlan>,
@@ -145,6 +223,8 @@ pub struct PrometheusPlan {
 #[derive(Debug, Clone, Serialize)]
 pub struct MetricPlan {
     pub name: String,
+    /// The criterion in words, e.g. `avg(latency) > 3 fails the rollout`.
+    pub summary: String,
     pub interval: String,
     pub count: u32,
     pub query: String,
@@ -196,114 +276,12 @@ fn plan_service(
     app_labels: &BTreeMap<String, String>,
 ) -> ServicePlan {
     let preview = names::preview_service(name);
-    let target_url = format!(
-        "http://{{{{args.{SERVICE_NAME_ARG}}}}}:{}{}",
-        p.port, p.app_path
-    );
-    let service_arg = || {
-        vec![ArgPlan {
-            name: SERVICE_NAME_ARG.into(),
-            value: Some(preview.clone()),
-            field_path: None,
-        }]
+    let gates = plan_gates(name, p, platform);
+    let strategy = match p.strategy {
+        Strategy::Canary => plan_canary(name, p, platform, &gates),
+        Strategy::BlueGreen => plan_blue_green(name, p, &gates),
+        Strategy::AbTest => plan_ab_test(name, p, &gates),
     };
-    let job = |image: &str| JobGatePlan {
-        image: image.to_owned(),
-        target_url: target_url.clone(),
-        expected_text: None,
-        max_mean_latency_ms: None,
-        requests: platform.load_requests,
-        concurrency: platform.load_concurrency,
-        deadline_seconds: platform.gate_job_deadline_seconds,
-    };
-
-    let mut steps = vec![StepPlan::SetWeight { weight: 20 }];
-    let mut templates = Vec::new();
-    if let Some(g) = &p.functional_gate {
-        let template = names::functional_template(name);
-        steps.push(StepPlan::Pause {
-            duration: g.pause.clone(),
-        });
-        steps.push(StepPlan::Analysis {
-            gate: Gate::Functional,
-            template: template.clone(),
-            args: service_arg(),
-        });
-        templates.push(AnalysisPlan {
-            name: template,
-            gate: Gate::Functional,
-            args: vec![SERVICE_NAME_ARG.into()],
-            job: Some(JobGatePlan {
-                expected_text: Some(g.extra_args.text()),
-                ..job(&g.image)
-            }),
-            prometheus: None,
-        });
-    }
-    for weight in [40, 60] {
-        steps.push(StepPlan::SetWeight { weight });
-        steps.push(StepPlan::Pause {
-            duration: platform.step_pause.clone(),
-        });
-    }
-    steps.push(StepPlan::SetWeight { weight: 80 });
-    if let Some(g) = &p.performance_gate {
-        let template = names::performance_template(name);
-        steps.push(StepPlan::Pause {
-            duration: g.pause.clone(),
-        });
-        steps.push(StepPlan::Analysis {
-            gate: Gate::Performance,
-            template: template.clone(),
-            args: service_arg(),
-        });
-        templates.push(AnalysisPlan {
-            name: template,
-            gate: Gate::Performance,
-            args: vec![SERVICE_NAME_ARG.into()],
-            job: Some(JobGatePlan {
-                max_mean_latency_ms: Some(g.extra_args.text().trim().to_owned()),
-                ..job(&g.image)
-            }),
-            prometheus: None,
-        });
-    }
-    if let Some(m) = &p.metrics {
-        let template = names::metrics_template(name);
-        steps.push(StepPlan::Pause {
-            duration: m.pause.clone(),
-        });
-        steps.push(StepPlan::Analysis {
-            gate: Gate::Metrics,
-            template: template.clone(),
-            args: vec![ArgPlan {
-                name: NAMESPACE_ARG.into(),
-                value: None,
-                field_path: Some("metadata.namespace".into()),
-            }],
-        });
-        let selector = format!(
-            "{}=\"{}\", namespace=\"{{{{args.{NAMESPACE_ARG}}}}}\"",
-            platform.container_label, p.image_name
-        );
-        templates.push(AnalysisPlan {
-            name: template,
-            gate: Gate::Metrics,
-            args: vec![NAMESPACE_ARG.into()],
-            job: None,
-            prometheus: Some(PrometheusPlan {
-                address: platform.prometheus_address.clone(),
-                sigv4_region: platform.prometheus_sigv4_region.clone(),
-                metrics: m
-                    .evaluation_criteria
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| metric_plan(i, c, &selector))
-                    .collect(),
-            }),
-        });
-    }
-
     let selector = BTreeMap::from([("app".to_owned(), name.to_owned())]);
     let mut labels = app_labels.clone();
     labels.extend(selector.clone());
@@ -326,9 +304,7 @@ fn plan_service(
                 .as_ref()
                 .and_then(|r| serde_json::to_value(r).ok()),
         },
-        stable_service: names::service(name),
-        canary_service: preview.clone(),
-        steps,
+        strategy,
         services: [names::service(name), preview]
             .into_iter()
             .map(|n| ServicePortPlan {
@@ -337,7 +313,7 @@ fn plan_service(
                 target_port: p.target_port,
             })
             .collect(),
-        analysis_templates: templates,
+        analysis_templates: gates.into_iter().map(|g| g.template).collect(),
         pod_disruption_budget: platform.pod_disruption_budget.then(|| PdbPlan {
             name: name.to_owned(),
             max_unavailable: 1,
@@ -346,6 +322,270 @@ fn plan_service(
         eks_pod_identity: platform.eks_pod_identity && p.service_account != "default",
     }
 }
+
+/// One configured gate: its AnalysisTemplate and how a run of it is started.
+struct GatePlan {
+    gate: Gate,
+    pause: String,
+    template: AnalysisPlan,
+}
+
+impl GatePlan {
+    /// The arguments a run of this gate needs; job gates test `target`.
+    fn args(&self, target: &str) -> Vec<ArgPlan> {
+        match self.gate {
+            Gate::Functional | Gate::Performance => vec![ArgPlan {
+                name: SERVICE_NAME_ARG.into(),
+                value: Some(target.to_owned()),
+                field_path: None,
+            }],
+            Gate::Metrics => vec![ArgPlan {
+                name: NAMESPACE_ARG.into(),
+                value: None,
+                field_path: Some("metadata.namespace".into()),
+            }],
+        }
+    }
+
+    fn step(&self, target: &str) -> StepPlan {
+        StepPlan::Analysis {
+            gate: self.gate,
+            template: self.template.name.clone(),
+            args: self.args(target),
+        }
+    }
+}
+
+/// The configured gates, in order: functional, performance, metrics.
+fn plan_gates(name: &str, p: &AppmodService, platform: &Platform) -> Vec<GatePlan> {
+    let target_url = format!(
+        "http://{{{{args.{SERVICE_NAME_ARG}}}}}:{}{}",
+        p.port, p.app_path
+    );
+    let job = |image: &str| JobGatePlan {
+        image: image.to_owned(),
+        target_url: target_url.clone(),
+        expected_text: None,
+        max_mean_latency_ms: None,
+        requests: platform.load_requests,
+        concurrency: platform.load_concurrency,
+        deadline_seconds: platform.gate_job_deadline_seconds,
+    };
+    let mut gates = Vec::new();
+    if let Some(g) = &p.functional_gate {
+        let expected = g.extra_args.text();
+        gates.push(GatePlan {
+            gate: Gate::Functional,
+            pause: g.pause.clone(),
+            template: AnalysisPlan {
+                name: names::functional_template(name),
+                gate: Gate::Functional,
+                summary: format!("GET {} must contain {:?}", p.app_path, expected),
+                args: vec![SERVICE_NAME_ARG.into()],
+                job: Some(JobGatePlan {
+                    expected_text: Some(expected),
+                    ..job(&g.image)
+                }),
+                prometheus: None,
+            },
+        });
+    }
+    if let Some(g) = &p.performance_gate {
+        let limit = g.extra_args.text().trim().to_owned();
+        gates.push(GatePlan {
+            gate: Gate::Performance,
+            pause: g.pause.clone(),
+            template: AnalysisPlan {
+                name: names::performance_template(name),
+                gate: Gate::Performance,
+                summary: format!(
+                    "mean latency of {} requests ({} at a time) to {} at most {limit} ms",
+                    platform.load_requests, platform.load_concurrency, p.app_path
+                ),
+                args: vec![SERVICE_NAME_ARG.into()],
+                job: Some(JobGatePlan {
+                    max_mean_latency_ms: Some(limit),
+                    ..job(&g.image)
+                }),
+                prometheus: None,
+            },
+        });
+    }
+    if let Some(m) = &p.metrics {
+        let selector = format!(
+            "{}=\"{}\", namespace=\"{{{{args.{NAMESPACE_ARG}}}}}\"",
+            platform.container_label, p.image_name
+        );
+        let metrics: Vec<MetricPlan> = m
+            .evaluation_criteria
+            .iter()
+            .enumerate()
+            .map(|(i, c)| metric_plan(i, c, &selector))
+            .collect();
+        gates.push(GatePlan {
+            gate: Gate::Metrics,
+            pause: m.pause.clone(),
+            template: AnalysisPlan {
+                name: names::metrics_template(name),
+                gate: Gate::Metrics,
+                summary: metrics
+                    .iter()
+                    .map(|m| m.summary.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                args: vec![NAMESPACE_ARG.into()],
+                job: None,
+                prometheus: Some(PrometheusPlan {
+                    address: platform.prometheus_address.clone(),
+                    sigv4_region: platform.prometheus_sigv4_region.clone(),
+                    metrics,
+                }),
+            },
+        });
+    }
+    gates
+}
+
+/// The canary ladder: the functional gate after the first weight, a pause
+/// after each intermediate weight, the performance and metrics gates after the last.
+fn plan_canary(
+    name: &str,
+    p: &AppmodService,
+    platform: &Platform,
+    gates: &[GatePlan],
+) -> StrategyPlan {
+    let preview = names::preview_service(name);
+    let settings = p.canary.as_ref();
+    let weights: Vec<u32> = settings
+        .and_then(|c| c.steps.as_ref())
+        .map(|w| w.iter().map(|w| w.0).collect())
+        .unwrap_or_else(|| vec![20, 40, 60, 80]);
+    let pause = settings
+        .and_then(|c| c.pause.clone())
+        .unwrap_or_else(|| platform.step_pause.clone());
+    let gated = |gate: Gate, steps: &mut Vec<StepPlan>| {
+        for g in gates.iter().filter(|g| g.gate == gate) {
+            steps.push(StepPlan::Pause {
+                duration: g.pause.clone(),
+            });
+            steps.push(g.step(&preview));
+        }
+    };
+    let mut steps = Vec::new();
+    for (i, &weight) in weights.iter().enumerate() {
+        steps.push(StepPlan::SetWeight { weight });
+        let last = i + 1 == weights.len();
+        if i == 0 {
+            gated(Gate::Functional, &mut steps);
+        } else if !last {
+            steps.push(StepPlan::Pause {
+                duration: pause.clone(),
+            });
+        }
+        if last {
+            gated(Gate::Performance, &mut steps);
+            gated(Gate::Metrics, &mut steps);
+        }
+    }
+    let routing = settings.and_then(|c| c.traffic_routing.as_ref());
+    StrategyPlan::Canary {
+        canary_service: preview,
+        // With a router, Argo Rollouts needs both Services and splits between them;
+        // without one, `<name>` must select every pod (see README).
+        stable_service: routing.map(|_| names::service(name)),
+        traffic_routing: routing.map(|r| plan_routing(r, p.port)),
+        steps,
+    }
+}
+
+fn plan_routing(r: &TrafficRouting, port: u32) -> TrafficRoutingPlan {
+    TrafficRoutingPlan {
+        nginx_stable_ingress: r.nginx.as_ref().map(|n| n.stable_ingress.clone()),
+        alb: r.alb.as_ref().map(|a| AlbPlan {
+            ingress: a.ingress.clone(),
+            service_port: a.service_port.unwrap_or(port),
+        }),
+        istio: r.istio.as_ref().map(|i| IstioPlan {
+            virtual_service: i.virtual_service.clone(),
+            routes: i.routes.clone(),
+        }),
+        gateway_api: r.gateway_api.as_ref().map(|g| GatewayApiPlan {
+            http_route: g.http_route.clone(),
+            namespace: g.namespace.clone(),
+        }),
+    }
+}
+
+/// Blue/green: the functional gate before the switch, performance and metrics after it.
+fn plan_blue_green(name: &str, p: &AppmodService, gates: &[GatePlan]) -> StrategyPlan {
+    let preview = names::preview_service(name);
+    let block = |wanted: &[Gate]| -> Option<AnalysisBlockPlan> {
+        let chosen: Vec<&GatePlan> = gates.iter().filter(|g| wanted.contains(&g.gate)).collect();
+        (!chosen.is_empty()).then(|| AnalysisBlockPlan {
+            gates: chosen.iter().map(|g| g.gate).collect(),
+            templates: chosen.iter().map(|g| g.template.name.clone()).collect(),
+            args: chosen.iter().flat_map(|g| g.args(&preview)).collect(),
+        })
+    };
+    let settings = p
+        .blue_green
+        .clone()
+        .unwrap_or(crate::model::BlueGreenSettings {
+            auto_promotion_enabled: true,
+            scale_down_delay_seconds: crate::model::defaults::scale_down_delay_seconds(),
+            preview_replica_count: None,
+        });
+    let pre_promotion = block(&[Gate::Functional]);
+    let post_promotion = block(&[Gate::Performance, Gate::Metrics]);
+    StrategyPlan::BlueGreen {
+        active_service: names::service(name),
+        preview_service: preview,
+        auto_promotion_enabled: settings.auto_promotion_enabled,
+        scale_down_delay_seconds: settings.scale_down_delay_seconds,
+        preview_replica_count: settings.preview_replica_count,
+        pre_promotion,
+        post_promotion,
+    }
+}
+
+/// A/B: an Experiment runs the stable and the new version side by side, each
+/// with its own Service, while every gate analyses the new one.
+fn plan_ab_test(name: &str, p: &AppmodService, gates: &[GatePlan]) -> StrategyPlan {
+    let settings = p.ab_test.clone().unwrap_or(crate::model::AbTestSettings {
+        duration: crate::model::defaults::ab_duration(),
+        replicas: crate::model::defaults::ab_replicas(),
+    });
+    let [(_, stable_svc), (_, canary_svc)] = names::ab_variant_services(name);
+    let variant = |variant: &str, service: String| ExperimentTemplatePlan {
+        name: variant.to_owned(),
+        spec_ref: variant.to_owned(),
+        replicas: settings.replicas,
+        service,
+        labels: BTreeMap::from([(AB_VARIANT_LABEL.to_owned(), variant.to_owned())]),
+    };
+    let analyses = gates
+        .iter()
+        .map(|g| ExperimentAnalysisPlan {
+            name: g.template.name.clone(),
+            gate: g.gate,
+            template: g.template.name.clone(),
+            args: g.args(&canary_svc),
+        })
+        .collect();
+    StrategyPlan::Canary {
+        canary_service: names::preview_service(name),
+        stable_service: None,
+        traffic_routing: None,
+        steps: vec![StepPlan::Experiment {
+            duration: settings.duration.clone(),
+            templates: vec![variant("stable", stable_svc), variant("canary", canary_svc)],
+            analyses,
+        }],
+    }
+}
+
+/// Pod label telling the two A/B variants apart in metrics.
+pub const AB_VARIANT_LABEL: &str = "ab-variant";
 
 /// One Prometheus measurement. Both conditions are guarded so that an empty or
 /// NaN result satisfies neither: the measurement is Inconclusive and the
@@ -375,8 +615,27 @@ fn metric_plan(index: usize, c: &Criterion, selector: &str) -> MetricPlan {
         Outcome::Success => (holds, fails),
         Outcome::Fail => (fails, holds),
     };
+    let mut shown = c.metric.clone();
+    if let Some(ri) = &c.rate_interval {
+        shown = format!("rate({shown}[{ri}])");
+    }
+    if let Some(f) = c.function {
+        shown = format!("{}({shown})", f.as_str());
+    }
+    let verdict = match c.success_or_fail_condition {
+        Outcome::Success => "passes",
+        Outcome::Fail => "fails the rollout",
+    };
+    let summary = format!(
+        "{shown} {} {} {verdict} ({} x every {})",
+        c.comparison_type.as_str(),
+        c.threshold,
+        c.count,
+        c.interval
+    );
     MetricPlan {
         name: format!("m{index}"),
+        summary,
         interval: c.interval.clone(),
         count: c.count,
         query,

@@ -128,9 +128,17 @@ fn cross_check(docs: &[Doc]) -> Vec<Diagnostic> {
     }
 
     for rollout in docs.iter().filter(|d| d.kind == "Rollout") {
-        let canary = rollout.value.pointer("/spec/strategy/canary");
-        for key in ["canaryService", "stableService"] {
-            if let Some(svc) = canary.and_then(|c| c.get(key)).and_then(Value::as_str)
+        let strategy = rollout.value.pointer("/spec/strategy");
+        let service_keys = [
+            "canary/canaryService",
+            "canary/stableService",
+            "blueGreen/activeService",
+            "blueGreen/previewService",
+        ];
+        for key in service_keys {
+            if let Some(svc) = strategy
+                .and_then(|s| s.pointer(&format!("/{key}")))
+                .and_then(Value::as_str)
                 && !services.contains(svc)
             {
                 fail(format!(
@@ -139,26 +147,9 @@ fn cross_check(docs: &[Doc]) -> Vec<Diagnostic> {
                 ));
             }
         }
-        let steps = canary
-            .and_then(|c| c.get("steps"))
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten();
-        for analysis in steps.filter_map(|s| s.get("analysis")) {
-            let supplied: BTreeSet<String> = analysis
-                .get("args")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|a| a.get("name").and_then(Value::as_str).map(str::to_owned))
-                .collect();
-            let names = analysis
-                .get("templates")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten();
-            for name in names.filter_map(|t| t.get("templateName").and_then(Value::as_str)) {
-                let Some(t) = templates.get(name) else {
+        for (names, supplied) in analysis_runs(strategy.unwrap_or(&Value::Null)) {
+            for name in names {
+                let Some(t) = templates.get(name.as_str()) else {
                     fail(format!(
                         "Rollout {} runs AnalysisTemplate {name}, which is not rendered",
                         rollout.name
@@ -198,6 +189,61 @@ fn substitute_args(query: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Every analysis a Rollout starts — canary steps, experiment analyses,
+/// blue/green pre- and post-promotion — as (template names, supplied args).
+fn analysis_runs(strategy: &Value) -> Vec<(Vec<String>, BTreeSet<String>)> {
+    let arg_names = |v: &Value| -> BTreeSet<String> {
+        v.get("args")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a.get("name").and_then(Value::as_str).map(str::to_owned))
+            .collect()
+    };
+    let names_in = |v: &Value| -> Vec<String> {
+        v.get("templates")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|t| {
+                t.get("templateName")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .collect()
+    };
+    let mut runs = Vec::new();
+    let steps = strategy
+        .pointer("/canary/steps")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten();
+    for step in steps {
+        if let Some(analysis) = step.get("analysis") {
+            runs.push((names_in(analysis), arg_names(analysis)));
+        }
+        let analyses = step
+            .pointer("/experiment/analyses")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        for a in analyses {
+            let name = a
+                .get("templateName")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            runs.push((vec![name], arg_names(a)));
+        }
+    }
+    for key in ["prePromotionAnalysis", "postPromotionAnalysis"] {
+        if let Some(block) = strategy.pointer(&format!("/blueGreen/{key}")) {
+            runs.push((names_in(block), arg_names(block)));
+        }
+    }
+    runs
 }
 
 /// Declared arguments and whether each has its own value.

@@ -20,6 +20,46 @@ fn every_render_fixture_matches_its_golden_output() {
     }
 }
 
+/// `oamc plan` of every render fixture, in both formats, next to its manifests.
+#[test]
+fn every_render_fixture_has_golden_plans() {
+    for case in cases("render") {
+        let input = case.join("application.yaml");
+        for (format, file) in [("text", "plan.txt"), ("mermaid", "plan.mmd")] {
+            let out = oamc(&["plan", "--format", format, input.to_str().unwrap()], None);
+            assert!(
+                out.status.success(),
+                "{}: {}",
+                case.display(),
+                text(&out.stderr)
+            );
+            assert_golden(&case.join(file), &text(&out.stdout));
+        }
+    }
+}
+
+/// Mermaid labels are quoted and escaped: no user text can end a label or add a node.
+#[test]
+fn mermaid_plans_keep_to_the_flowchart_grammar() {
+    let node = r#"^ {2,4}[A-Za-z0-9_]+(\(\["[^"]*"\]\)|\["[^"]*"\]|\{"[^"]*"\}|\[\["[^"]*"\]\]|\[\("[^"]*"\)\])$"#;
+    let edge = r#"^ {4}[A-Za-z0-9_]+ (-->|-- (fails|auto|manual) -->) [A-Za-z0-9_]+$"#;
+    let subgraph = r#"^  subgraph [A-Za-z0-9_]+\["[^"]*"\]$"#;
+    let patterns: Vec<regex_lite::Regex> = [node, edge, subgraph, "^  end$", "^flowchart TD$"]
+        .iter()
+        .map(|p| regex_lite::Regex::new(p).unwrap())
+        .collect();
+    for case in cases("render") {
+        let plan = std::fs::read_to_string(case.join("plan.mmd")).unwrap();
+        for line in plan.lines() {
+            assert!(
+                patterns.iter().any(|p| p.is_match(line)),
+                "{}: {line}",
+                case.display()
+            );
+        }
+    }
+}
+
 #[test]
 fn every_rendered_document_is_accepted_by_its_crd() {
     let crds = Crds::load();

@@ -277,6 +277,18 @@ impl DocContext<'_> {
         self.diagnostics.last_mut().expect("just pushed")
     }
 
+    /// An error at a position found by other means than a path.
+    pub fn push_at(
+        &mut self,
+        code: Code,
+        pos: Option<Pos>,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.diagnostics
+            .push(Diagnostic::error(code, message).at(self.file, pos));
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
     /// A warning, or an error under `--strict`.
     pub fn lenient(
         &mut self,

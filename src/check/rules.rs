@@ -7,7 +7,8 @@ use super::{CheckedService, DocContext};
 use crate::diagnostic::Code;
 use crate::dom::Seg;
 use crate::model::{
-    APPMOD_SERVICE, AppmodService, Component, Criterion, EnvVar, Metadata, QualityGate,
+    APPMOD_SERVICE, AbTestSettings, AppmodService, CanarySettings, Component, Criterion, EnvVar,
+    Metadata, QualityGate, Strategy, TrafficRouting,
 };
 use crate::names;
 use crate::path;
@@ -101,7 +102,9 @@ pub(crate) fn check_component(
         broken,
     };
     let before = ctx.diagnostics.len();
-    check_name(ctx, &join(&base, &path!["name"]), &component.name);
+    let ab_test =
+        props.json.get("strategy").and_then(|v| v.as_str()) == Some(Strategy::AbTest.key());
+    check_name(ctx, &join(&base, &path!["name"]), &component.name, ab_test);
     check_service(ctx, &props);
     let failed = ctx.diagnostics[before..].iter().any(|d| d.is_error());
     if failed || !broken.intact(&base) {
@@ -126,6 +129,14 @@ impl Props<'_> {
         join(&self.path, rest)
     }
 
+    /// Where the key `key` of the properties is written.
+    fn key_pos(&self, ctx: &DocContext, key: &str) -> Option<crate::dom::Pos> {
+        ctx.doc
+            .locate_key(&self.path, key)
+            .map(|k| k.pos)
+            .or_else(|| ctx.pos(&self.path))
+    }
+
     /// The part at `rest`, typed, if present and accepted by the schema.
     fn part<T: DeserializeOwned>(&self, rest: &[Seg]) -> Option<T> {
         let path = self.at(rest);
@@ -147,7 +158,7 @@ fn join(base: &[Seg], rest: &[Seg]) -> Vec<Seg> {
     base.iter().chain(rest).cloned().collect()
 }
 
-fn check_name(ctx: &mut DocContext, name_path: &[Seg], name: &str) {
+fn check_name(ctx: &mut DocContext, name_path: &[Seg], name: &str, ab_test: bool) {
     if let Err(why) = syntax::dns1123_label(name) {
         ctx.error(
             Code::Name,
@@ -157,7 +168,11 @@ fn check_name(ctx: &mut DocContext, name_path: &[Seg], name: &str) {
         .help = Some("the component name becomes the Rollout, Service and label value".into());
         return;
     }
-    for (kind, derived) in names::derived_service_names(name) {
+    let mut derived_names = names::derived_service_names(name).to_vec();
+    if ab_test {
+        derived_names.extend(names::ab_variant_services(name));
+    }
+    for (kind, derived) in derived_names {
         if let Err(why) = syntax::dns1035_label(&derived) {
             ctx.error(
                 Code::DerivedName,
@@ -166,7 +181,7 @@ fn check_name(ctx: &mut DocContext, name_path: &[Seg], name: &str) {
             )
             .help = Some(format!(
                 "Service names are DNS-1035 labels; keep the component name within {} characters and starting with a letter",
-                63 - names::PREVIEW_SUFFIX.len()
+                63usize.saturating_sub(derived.len() - name.len())
             ));
         }
     }
@@ -239,6 +254,7 @@ fn check_service(ctx: &mut DocContext, p: &Props) {
             .help = Some("e.g. extraArgs: \"160\"".into());
         }
     }
+    check_strategy(ctx, p);
     if let Some(pause) = p.part::<String>(&path!["metrics", "pause"]) {
         check_duration(ctx, &p.at(&path!["metrics", "pause"]), &pause);
     }
@@ -250,6 +266,96 @@ fn check_service(ctx: &mut DocContext, p: &Props) {
         let at = path!["metrics", "evaluationCriteria", i];
         if let Some(c) = p.part::<Criterion>(&at) {
             check_criterion(ctx, &p.at(&at), &c);
+        }
+    }
+}
+
+fn check_strategy(ctx: &mut DocContext, p: &Props) {
+    let strategy = if p.json.get("strategy").is_some() {
+        match p.part::<Strategy>(&path!["strategy"]) {
+            Some(s) => s,
+            None => return,
+        }
+    } else {
+        Strategy::default()
+    };
+    for other in [Strategy::Canary, Strategy::BlueGreen, Strategy::AbTest] {
+        let key = other.key();
+        if other != strategy && p.json.get(key).is_some() {
+            let pos = p.key_pos(ctx, key);
+            ctx.push_at(
+                Code::StrategyMismatch,
+                pos,
+                format!(
+                    "`{key}` settings apply to `strategy: {key}`, but the strategy is `{}`",
+                    strategy.key()
+                ),
+            )
+            .help = Some(format!("set `strategy: {key}` or remove the `{key}` block"));
+        }
+    }
+    if let Some(canary) = p.part::<CanarySettings>(&path!["canary"]) {
+        if let Some(steps) = &canary.steps {
+            for i in 1..steps.len() {
+                if steps[i] <= steps[i - 1] {
+                    ctx.error(
+                        Code::StrategySteps,
+                        &p.at(&path!["canary", "steps", i]),
+                        format!(
+                            "weight {} does not increase on the previous {}",
+                            steps[i].0,
+                            steps[i - 1].0
+                        ),
+                    )
+                    .help =
+                        Some("canary weights must strictly increase, e.g. [10, 25, 50, 75]".into());
+                }
+            }
+        }
+        if let Some(pause) = &canary.pause {
+            check_duration(ctx, &p.at(&path!["canary", "pause"]), pause);
+        }
+        if let Some(routing) = &canary.traffic_routing {
+            check_routing(ctx, &p.at(&path!["canary", "trafficRouting"]), routing);
+        }
+    }
+    if let Some(ab) = p.part::<AbTestSettings>(&path!["abTest"]) {
+        check_duration(ctx, &p.at(&path!["abTest", "duration"]), &ab.duration);
+    }
+}
+
+fn check_routing(ctx: &mut DocContext, at: &[Seg], r: &TrafficRouting) {
+    let mut names: Vec<(&str, &str, &str)> = Vec::new();
+    if let Some(n) = &r.nginx {
+        names.push(("nginx", "stableIngress", &n.stable_ingress));
+    }
+    if let Some(a) = &r.alb {
+        names.push(("alb", "ingress", &a.ingress));
+    }
+    if let Some(i) = &r.istio {
+        names.push(("istio", "virtualService", &i.virtual_service));
+    }
+    if let Some(g) = &r.gateway_api {
+        names.push(("gatewayAPI", "httpRoute", &g.http_route));
+    }
+    if names.len() != 1 {
+        ctx.error(
+            Code::StrategyRouting,
+            at,
+            format!(
+                "trafficRouting needs exactly one router, found {}",
+                names.len()
+            ),
+        )
+        .help = Some("one of nginx, alb, istio, gatewayAPI".into());
+    }
+    for (router, field, name) in names {
+        if let Err(why) = syntax::dns1123_subdomain(name) {
+            ctx.error(
+                Code::Name,
+                &join(at, &[Seg::Key(router.into()), Seg::Key(field.into())]),
+                format!("`{name}` {why}"),
+            );
         }
     }
 }

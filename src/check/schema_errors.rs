@@ -120,6 +120,22 @@ fn describe_error(
                 d.help = Some(format!("did you mean `{best}`?"));
             }
         }
+        ValidationErrorKind::OneOfNotValid { .. } if one_of_constants(schema, error).is_some() => {
+            let choices = one_of_constants(schema, error).unwrap_or_default();
+            let found = error.instance();
+            let d = ctx.error(
+                Code::SchemaEnum,
+                &path,
+                format!(
+                    "{what} must be one of {}; found {found}",
+                    choices.join(", ")
+                ),
+            );
+            let found_text = found.as_str().unwrap_or_default();
+            if let Some(best) = suggest(found_text, choices.iter().map(String::as_str)) {
+                d.help = Some(format!("did you mean `{best}`?"));
+            }
+        }
         ValidationErrorKind::Constant { expected_value } => {
             ctx.error(
                 Code::SchemaEnum,
@@ -197,6 +213,22 @@ pub(crate) fn describe(path: &[Seg]) -> String {
         }
     }
     format!("`{out}`")
+}
+
+/// The values of a documented enum (schemars writes it as `oneOf` of `const`s).
+fn one_of_constants(schema: &Value, error: &jsonschema::ValidationError) -> Option<Vec<String>> {
+    let segs: Vec<String> = error
+        .schema_path()
+        .as_str()
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let options = crate::schema::walk(schema, &segs)?.as_array()?;
+    options
+        .iter()
+        .map(|o| o.get("const").and_then(Value::as_str).map(str::to_owned))
+        .collect()
 }
 
 fn known_properties(schema: &Value, error: &jsonschema::ValidationError) -> Vec<String> {

@@ -1,0 +1,380 @@
+//! `oamc plan`: the rollout a person will see, read from the same resolved
+//! plan the renderer formats, as text or as a Mermaid flowchart.
+
+use crate::plan::{AppPlan, Gate, PromotionPlan, ServicePlan, StepPlan, StrategyPlan};
+use std::fmt::Write;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    /// Numbered steps, for a terminal.
+    Text,
+    /// A Mermaid flowchart, for a pull request or a README.
+    Mermaid,
+}
+
+pub fn render(apps: &[AppPlan], format: PlanFormat) -> String {
+    match format {
+        PlanFormat::Text => apps.iter().map(text).collect::<Vec<_>>().join("\n"),
+        PlanFormat::Mermaid => mermaid(apps),
+    }
+}
+
+/// One line per thing that happens, in order.
+#[derive(Debug)]
+enum Event {
+    Start(String),
+    Action(String),
+    Gate { label: String },
+    Done(String),
+}
+
+/// What Argo Rollouts does when a gate fails or the rollout stalls.
+fn on_failure(s: &ServicePlan) -> &'static str {
+    match s.strategy {
+        StrategyPlan::Canary { .. } => {
+            "abort: traffic back to the stable version, new pods scaled down"
+        }
+        StrategyPlan::BlueGreen { .. } => {
+            "abort: the active Service stays on, or returns to, the old version"
+        }
+    }
+}
+
+fn events(s: &ServicePlan) -> Vec<Event> {
+    let mut out = vec![Event::Start(format!(
+        "new version {} ({} replicas)",
+        s.container.image, s.replicas
+    ))];
+    let gate_label = |gate: Gate, template: &str| -> String {
+        let summary = s
+            .analysis_templates
+            .iter()
+            .find(|t| t.name == template)
+            .map_or("", |t| t.summary.as_str());
+        format!("{} gate: {summary}", gate_name(gate))
+    };
+    match &s.strategy {
+        StrategyPlan::Canary { steps, .. } => {
+            for step in steps {
+                match step {
+                    StepPlan::SetWeight { weight } => {
+                        out.push(Event::Action(format!("set weight {weight}%")))
+                    }
+                    StepPlan::Pause { duration } => {
+                        out.push(Event::Action(format!("pause {duration}")))
+                    }
+                    StepPlan::Analysis { gate, template, .. } => out.push(Event::Gate {
+                        label: gate_label(*gate, template),
+                    }),
+                    StepPlan::Experiment {
+                        duration,
+                        templates,
+                        analyses,
+                    } => {
+                        let variants: Vec<String> = templates
+                            .iter()
+                            .map(|t| {
+                                format!("{} ({} pods, Service {})", t.name, t.replicas, t.service)
+                            })
+                            .collect();
+                        out.push(Event::Action(format!(
+                            "experiment for {duration}: {} side by side",
+                            variants.join(" and ")
+                        )));
+                        for a in analyses {
+                            out.push(Event::Gate {
+                                label: format!(
+                                    "{} (on the canary variant)",
+                                    gate_label(a.gate, &a.template)
+                                ),
+                            });
+                        }
+                    }
+                }
+            }
+            out.push(Event::Done(
+                "100% on the new version; the old one is scaled down".into(),
+            ));
+        }
+        StrategyPlan::BlueGreen {
+            active_service,
+            preview_service,
+            auto_promotion_enabled,
+            scale_down_delay_seconds,
+            preview_replica_count,
+            pre_promotion,
+            post_promotion,
+        } => {
+            out.push(Event::Action(format!(
+                "start the new version behind {preview_service} ({} pods); {active_service} keeps serving the old one",
+                preview_replica_count.unwrap_or(s.replicas)
+            )));
+            if let Some(block) = pre_promotion {
+                for (gate, template) in block.gates.iter().zip(&block.templates) {
+                    out.push(Event::Gate {
+                        label: gate_label(*gate, template),
+                    });
+                }
+            }
+            out.push(Event::Action(if *auto_promotion_enabled {
+                format!("switch {active_service} to the new version")
+            } else {
+                format!("wait for a person to promote (kubectl argo rollouts promote {}), then switch {active_service}", s.name)
+            }));
+            if let Some(block) = post_promotion {
+                for (gate, template) in block.gates.iter().zip(&block.templates) {
+                    out.push(Event::Gate {
+                        label: gate_label(*gate, template),
+                    });
+                }
+            }
+            out.push(Event::Done(format!(
+                "keep the old version {scale_down_delay_seconds}s for an instant rollback, then scale it down"
+            )));
+        }
+    }
+    out
+}
+
+fn gate_name(gate: Gate) -> &'static str {
+    match gate {
+        Gate::Functional => "functional",
+        Gate::Performance => "performance",
+        Gate::Metrics => "metrics",
+    }
+}
+
+fn strategy_name(s: &ServicePlan) -> &'static str {
+    match &s.strategy {
+        StrategyPlan::Canary { steps, .. }
+            if steps
+                .iter()
+                .any(|s| matches!(s, StepPlan::Experiment { .. })) =>
+        {
+            "A/B test"
+        }
+        StrategyPlan::Canary { .. } => "canary",
+        StrategyPlan::BlueGreen { .. } => "blue/green",
+    }
+}
+
+fn traffic(s: &ServicePlan) -> String {
+    let experiment = match &s.strategy {
+        StrategyPlan::Canary { steps, .. } => steps.iter().find_map(|step| match step {
+            StepPlan::Experiment { templates, .. } => Some(templates),
+            _ => None,
+        }),
+        StrategyPlan::BlueGreen { .. } => None,
+    };
+    if let Some(variants) = experiment {
+        let services: Vec<String> = variants
+            .iter()
+            .map(|t| format!("{} ({})", t.service, t.name))
+            .collect();
+        return format!(
+            "{} reaches every pod, both variants included, in proportion to their pods; {} reach one variant each, and the gates test the canary variant",
+            s.name,
+            services.join(" and ")
+        );
+    }
+    match &s.strategy {
+        StrategyPlan::Canary {
+            traffic_routing: Some(r),
+            stable_service,
+            canary_service,
+            ..
+        } => {
+            let router = if r.nginx_stable_ingress.is_some() {
+                "NGINX Ingress"
+            } else if r.alb.is_some() {
+                "AWS ALB"
+            } else if r.istio.is_some() {
+                "Istio"
+            } else {
+                "Gateway API"
+            };
+            format!(
+                "{router} splits traffic at the exact weight between {} (stable) and {canary_service} (new)",
+                stable_service.as_deref().unwrap_or(&s.name)
+            )
+        }
+        StrategyPlan::Canary { canary_service, .. } => format!(
+            "no traffic router: {} reaches every pod, so the weight is approximated by pod counts; {canary_service} reaches only the new pods (the gates test it)",
+            s.name
+        ),
+        StrategyPlan::BlueGreen {
+            active_service,
+            preview_service,
+            ..
+        } => format!(
+            "{active_service} serves users, {preview_service} the version waiting for promotion"
+        ),
+    }
+}
+
+fn text(app: &AppPlan) -> String {
+    let mut out = String::new();
+    let ns = app
+        .namespace
+        .as_deref()
+        .map_or(String::new(), |n| format!(" in namespace {n}"));
+    let _ = writeln!(out, "Application {}{ns}", app.name);
+    for s in &app.services {
+        let _ = writeln!(out, "\n{}: {}", s.name, strategy_name(s));
+        let _ = writeln!(out, "  traffic: {}", traffic(s));
+        let mut n = 0;
+        for e in events(s) {
+            match e {
+                Event::Start(t) => {
+                    let _ = writeln!(out, "  start: {t}");
+                }
+                Event::Action(t) => {
+                    n += 1;
+                    let _ = writeln!(out, "  {n}. {t}");
+                }
+                Event::Gate { label } => {
+                    n += 1;
+                    let _ = writeln!(out, "  {n}. {label}\n     on failure: {}", on_failure(s));
+                }
+                Event::Done(t) => {
+                    let _ = writeln!(out, "  then: {t}");
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "  no progress for {}s (e.g. an image that cannot be pulled): {}",
+            s.progress_deadline_seconds,
+            on_failure(s)
+        );
+    }
+    if let Some(p) = &app.promotion {
+        let _ = writeln!(out, "\npromotion (Kargo project {}):", p.project);
+        let _ = writeln!(
+            out,
+            "  Warehouse {} watches {} ({}, every {})",
+            p.warehouse, p.image_repo, p.image_selection_strategy, p.interval
+        );
+        for stage in &p.stages {
+            let from = stage.upstream.as_deref().unwrap_or("the Warehouse");
+            let how = if stage.auto_promote {
+                "automatically"
+            } else {
+                "when a person promotes"
+            };
+            let _ = writeln!(out, "  {} takes Freight from {from}, {how}", stage.name);
+        }
+        let path = p
+            .manifest_path
+            .trim_start_matches("./src/")
+            .replace("${{ ctx.stage }}", "<stage>");
+        let _ = writeln!(
+            out,
+            "  each promotion commits the image to {path} and syncs {}",
+            p.argocd_app.replace("${{ ctx.stage }}", "<stage>")
+        );
+    }
+    out
+}
+
+/// Mermaid node ids are letters, digits and underscores; `__` separates the
+/// parts so that `a-b`+`c` and `a`+`b-c` stay distinct.
+fn node_id(prefix: &str, suffix: &str) -> String {
+    format!("{prefix}__{suffix}")
+}
+
+fn id_part(name: &str) -> String {
+    name.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+}
+
+/// Label text inside `"…"`: Mermaid's entity codes for what would end or break it.
+fn label(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '#' => out.push_str("#35;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn mermaid(apps: &[AppPlan]) -> String {
+    let mut out = String::from("flowchart TD\n");
+    for app in apps {
+        for s in &app.services {
+            let prefix = format!("{}__{}", id_part(&app.name), id_part(&s.name));
+            let abort = node_id(&prefix, "abort");
+            let _ = writeln!(
+                out,
+                "  subgraph {}[\"{} ({})\"]",
+                node_id(&prefix, "rollout"),
+                label(&s.name),
+                strategy_name(s)
+            );
+            let mut previous: Option<String> = None;
+            let mut has_gate = false;
+            for (i, e) in events(s).into_iter().enumerate() {
+                let id = node_id(&prefix, &i.to_string());
+                let node = match &e {
+                    Event::Start(t) => format!("{id}([\"{}\"])", label(t)),
+                    Event::Action(t) => format!("{id}[\"{}\"]", label(t)),
+                    Event::Gate { label: t } => format!("{id}{{\"{}\"}}", label(t)),
+                    Event::Done(t) => format!("{id}([\"{}\"])", label(t)),
+                };
+                let _ = writeln!(out, "    {node}");
+                if let Some(prev) = &previous {
+                    let _ = writeln!(out, "    {prev} --> {id}");
+                }
+                if matches!(e, Event::Gate { .. }) {
+                    has_gate = true;
+                    let _ = writeln!(out, "    {id} -- fails --> {abort}");
+                }
+                previous = Some(id);
+            }
+            if has_gate {
+                let _ = writeln!(out, "    {abort}[[\"{}\"]]", label(on_failure(s)));
+            }
+            let _ = writeln!(out, "  end");
+        }
+        if let Some(p) = &app.promotion {
+            mermaid_promotion(&mut out, &app.name, p);
+        }
+    }
+    out
+}
+
+fn mermaid_promotion(out: &mut String, app: &str, p: &PromotionPlan) {
+    let prefix = format!("{}__kargo", id_part(app));
+    let warehouse = node_id(&prefix, "warehouse");
+    let _ = writeln!(
+        out,
+        "  subgraph {}[\"promotion: {}\"]",
+        node_id(&prefix, "pipeline"),
+        label(&p.project)
+    );
+    let _ = writeln!(
+        out,
+        "    {warehouse}[(\"{}\")]",
+        label(&format!("Warehouse: {}", p.image_repo))
+    );
+    for stage in &p.stages {
+        let id = node_id(&prefix, &id_part(&stage.name));
+        let _ = writeln!(
+            out,
+            "    {id}[\"{}\"]",
+            label(&format!("stage {}", stage.name))
+        );
+        let from = stage
+            .upstream
+            .as_ref()
+            .map_or(warehouse.clone(), |u| node_id(&prefix, &id_part(u)));
+        let how = if stage.auto_promote { "auto" } else { "manual" };
+        let _ = writeln!(out, "    {from} -- {how} --> {id}");
+    }
+    let _ = writeln!(out, "  end");
+}
