@@ -27,6 +27,17 @@ pub enum Command {
     Plan(PlanArgs),
     /// Print the JSON Schema of an Application with appmod-service components.
     Schema,
+    /// Argo CD config-management plugin mode (run by the repo-server sidecar).
+    #[command(subcommand)]
+    Cmp(CmpCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CmpCommand {
+    /// Render every Application under the current directory for Argo CD.
+    Generate,
+    /// Print the files under the current directory that hold an OAM Application.
+    Discover,
 }
 
 #[derive(Args, Debug)]
@@ -67,9 +78,13 @@ pub struct PlanArgs {
 pub struct RenderArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Write one file per resource under DIR/<application>/ instead of stdout.
+    /// Write one file per resource under DIR/<application>[/<stage>]/ instead of stdout,
+    /// removing files an earlier run wrote that are no longer produced.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
+    /// With -o: change nothing; print a unified diff and exit 1 if DIR is not current.
+    #[arg(long, requires = "output")]
+    pub check: bool,
     /// Directory whose templates replace the built-in ones of the same name.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
@@ -116,6 +131,8 @@ pub fn main() -> i32 {
         Command::Validate(args) => validate(&args),
         Command::Render(args) => render(&args),
         Command::Plan(args) => plan(&args),
+        Command::Cmp(CmpCommand::Generate) => crate::cmp::generate(),
+        Command::Cmp(CmpCommand::Discover) => crate::cmp::discover(),
     }
 }
 
@@ -160,7 +177,7 @@ fn render(args: &RenderArgs) -> i32 {
         return EXIT_INVALID;
     }
     let written = match &args.output {
-        Some(dir) => write_dir(dir, &compilation),
+        Some(dir) => write_dir(dir, args.check, &compilation),
         None => compilation
             .to_yaml()
             .map_err(|e| format!("cannot emit YAML: {e}"))
@@ -218,18 +235,25 @@ fn plan(args: &PlanArgs) -> i32 {
     0
 }
 
-/// `DIR/<application>/<kind>-<name>.yaml`, one resource per file.
-fn write_dir(dir: &Path, compilation: &crate::Compilation) -> Result<(), String> {
-    for app in &compilation.apps {
-        let app_dir = dir.join(&app.plan.name);
-        std::fs::create_dir_all(&app_dir)
-            .map_err(|e| format!("cannot create {}: {e}", app_dir.display()))?;
-        for doc in &app.docs {
-            let path = app_dir.join(format!("{}-{}.yaml", doc.kind.to_lowercase(), doc.name));
-            let text = crate::emit::to_yaml(&doc.value)?;
-            std::fs::write(&path, text)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        }
+/// The rendered-manifests tree: write it, or (`--check`) compare it with the disk.
+fn write_dir(dir: &Path, check: bool, compilation: &crate::Compilation) -> Result<(), String> {
+    let files = crate::output::layout(compilation)?;
+    if check {
+        return match crate::output::check(dir, &files) {
+            None => Ok(()),
+            Some(diff) => {
+                print!("{diff}");
+                Err(format!(
+                    "{} is not what oamc renders now; run `oamc render` with `-o {}` and commit the result",
+                    dir.display(),
+                    dir.display()
+                ))
+            }
+        };
+    }
+    let written = crate::output::write(dir, &files)?;
+    for removed in &written.removed {
+        eprintln!("removed {}", dir.join(removed).display());
     }
     Ok(())
 }

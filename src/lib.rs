@@ -8,12 +8,14 @@
 
 pub mod check;
 pub mod cli;
+pub mod cmp;
 pub mod diagnostic;
 pub mod dom;
 pub mod emit;
 pub mod load;
 pub mod model;
 pub mod names;
+pub mod output;
 pub mod plan;
 pub mod plan_view;
 pub mod platform;
@@ -71,6 +73,8 @@ pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
 
 /// One compiled Application: its plan and its verified documents.
 pub struct CompiledApp {
+    /// The file the Application came from.
+    pub source: String,
     pub plan: AppPlan,
     pub docs: Vec<verify::Doc>,
 }
@@ -160,7 +164,11 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
             }
         };
         match verify::verify(&rendered, &templates) {
-            Ok(docs) => apps.push(CompiledApp { plan, docs }),
+            Ok(docs) => apps.push(CompiledApp {
+                source: checked.file.name.clone(),
+                plan,
+                docs,
+            }),
             Err(mut errors) => diagnostics.append(&mut errors),
         }
     }

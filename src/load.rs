@@ -50,7 +50,8 @@ pub fn load_inputs(inputs: &[String]) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>)
     (files, errors)
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Collect `*.yaml`/`*.yml` files below `dir`, skipping hidden folders.
+pub fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let path = entry.path();
@@ -63,6 +64,16 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Read the given files (already chosen, e.g. confined to a source directory).
+pub fn load_paths(paths: &[PathBuf]) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        read_file(p, &mut files, &mut errors);
+    }
+    (files, errors)
 }
 
 fn is_yaml(path: &Path) -> bool {

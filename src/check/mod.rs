@@ -242,7 +242,7 @@ impl Checker {
 
 /// A document is compiled when it says it is an OAM Application; anything else
 /// (a Kustomization, a plain ConfigMap) is not ours and passes silently.
-fn is_application(doc: &Node) -> bool {
+pub fn is_application(doc: &Node) -> bool {
     let api = doc.get("apiVersion").and_then(Node::as_str).unwrap_or("");
     let kind = doc.get("kind").and_then(Node::as_str).unwrap_or("");
     api.starts_with("core.oam.dev/") && kind == model::KIND

@@ -1,0 +1,209 @@
+//! The Argo CD plugin contract: run plugin.yaml's own `generate` and
+//! `discover` commands, exactly as written, in a copy of a repository, with
+//! the environment Argo CD sets.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn plugin_command(key: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(root().join("cmp/plugin.yaml")).unwrap();
+    let plugin: Value = serde_saphyr::from_str(&text).unwrap();
+    assert_eq!(plugin["kind"], "ConfigManagementPlugin");
+    let cmd = plugin["spec"]
+        .pointer(key)
+        .and_then(Value::as_array)
+        .expect("command in plugin.yaml");
+    cmd.iter().map(|c| c.as_str().unwrap().to_owned()).collect()
+}
+
+/// A throwaway repository: `deployment/dev/application.yaml` plus a non-OAM file.
+fn repo(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("oamc-cmp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("deployment/dev")).unwrap();
+    std::fs::copy(
+        root().join("fixtures/render/promotion-default/application.yaml"),
+        dir.join("deployment/dev/application.yaml"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("kustomization.yaml"), "resources: []\n").unwrap();
+    dir
+}
+
+/// Run a plugin command the way the CMP server does: in the source directory,
+/// with Argo CD's variables, and with `oamc` found on PATH.
+fn run(command: &[String], dir: &Path, params: Option<&str>) -> Output {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_oamc"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let mut cmd = Command::new(&command[0]);
+    cmd.args(&command[1..])
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", bin_dir)
+        .env("ARGOCD_APP_NAME", "shop-dev")
+        .env("ARGOCD_APP_NAMESPACE", "shop-dev")
+        .env("ARGOCD_APP_REVISION", "0123456789abcdef")
+        .env("ARGOCD_APP_SOURCE_PATH", ".")
+        .env("ARGOCD_ENV_SECRET_TOKEN", "do-not-leak-me");
+    if let Some(p) = params {
+        cmd.env("ARGOCD_APP_PARAMETERS", p);
+    }
+    cmd.output().expect("plugin command runs")
+}
+
+#[test]
+fn generate_writes_only_valid_manifests() {
+    let dir = repo("ok");
+    let out = run(&plugin_command("/generate/command"), &dir, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let docs = yaml_docs(&stdout);
+    assert!(docs.len() > 5);
+    let crds = Crds::load();
+    for doc in &docs {
+        for key in ["apiVersion", "kind"] {
+            assert!(doc[key].is_string(), "{doc}");
+        }
+        assert!(doc["metadata"]["name"].is_string());
+        if let Some(errors) = crds.errors(doc) {
+            assert!(errors.is_empty(), "{errors:?}");
+        }
+    }
+    // The destination namespace is the default namespace; nothing of the environment leaks.
+    let rollout = docs.iter().find(|d| d["kind"] == "Rollout").unwrap();
+    assert_eq!(rollout["metadata"]["namespace"], "shop-dev");
+    assert!(!stdout.contains("do-not-leak-me") && !stdout.contains("0123456789abcdef"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn parameters_shape_the_output() {
+    let dir = repo("params");
+    let params = r#"[{"name":"namespace","string":"team-x"},{"name":"promotion","string":"skip"},{"name":"prometheus-address","string":"http://prom:9090"}]"#;
+    let out = run(&plugin_command("/generate/command"), &dir, Some(params));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let docs = yaml_docs(&text(&out.stdout));
+    assert!(docs.iter().all(|d| {
+        !d["apiVersion"]
+            .as_str()
+            .unwrap()
+            .starts_with("kargo.akuity.io")
+    }));
+    assert!(docs.iter().all(|d| d["metadata"]["namespace"] == "team-x"));
+
+    let out = run(
+        &plugin_command("/generate/command"),
+        &dir,
+        Some(r#"[{"name":"colour","string":"red"}]"#),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("unknown plugin parameter `colour`"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_broken_manifest_fails_with_nothing_on_stdout() {
+    let dir = repo("broken");
+    let app = dir.join("deployment/dev/application.yaml");
+    let text_in = std::fs::read_to_string(&app)
+        .unwrap()
+        .replace("pause: 20s", "pause: soon");
+    std::fs::write(&app, text_in).unwrap();
+    let out = run(&plugin_command("/generate/command"), &dir, None);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        out.stdout.is_empty(),
+        "Argo CD would apply a partial stream"
+    );
+    assert!(
+        text(&out.stderr).contains("deployment/dev/application.yaml:21:18"),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn discover_matches_directories_that_hold_an_application() {
+    let dir = repo("discover");
+    let out = run(&plugin_command("/discover/find/command"), &dir, None);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), "deployment/dev/application.yaml\n");
+
+    std::fs::remove_dir_all(dir.join("deployment")).unwrap();
+    let out = run(&plugin_command("/discover/find/command"), &dir, None);
+    assert!(out.status.success());
+    assert!(
+        out.stdout.is_empty(),
+        "no Application: Argo CD must not pick this plugin"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn paths_out_of_the_source_directory_are_refused() {
+    let outside = std::env::temp_dir().join(format!("oamc-cmp-outside-{}", std::process::id()));
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(
+        outside.join("rollout.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: stolen}\n",
+    )
+    .unwrap();
+    let generate = plugin_command("/generate/command");
+
+    // A templates parameter climbing out, absolute or relative.
+    let dir = repo("escape");
+    for templates in ["../../etc", "/etc", outside.to_str().unwrap()] {
+        let params = format!(r#"[{{"name":"templates","string":"{templates}"}}]"#);
+        let out = run(&generate, &dir, Some(&params));
+        assert_eq!(out.status.code(), Some(1), "{templates}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            text(&out.stderr).contains("outside the source directory")
+                || text(&out.stderr).contains("cannot resolve"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+
+    // A templates folder inside, holding a link out.
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.join("rollout.yaml"),
+        dir.join("templates/rollout.yaml"),
+    )
+    .unwrap();
+    let out = run(
+        &generate,
+        &dir,
+        Some(r#"[{"name":"templates","string":"templates"}]"#),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+
+    // A manifest that is a link out of the tree.
+    let dir2 = repo("escape-link");
+    std::os::unix::fs::symlink(
+        outside.join("rollout.yaml"),
+        dir2.join("deployment/dev/linked.yaml"),
+    )
+    .unwrap();
+    let out = run(&generate, &dir2, None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("link out of the source directory"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    for d in [dir, dir2, outside] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
