@@ -59,6 +59,7 @@ pub enum Code {
     StrategyMismatch,
     StrategySteps,
     StrategyRouting,
+    TraitConflict,
 }
 
 impl Code {
@@ -100,6 +101,7 @@ impl Code {
             Code::StrategyMismatch => "oamc::strategy::mismatch",
             Code::StrategySteps => "oamc::strategy::steps",
             Code::StrategyRouting => "oamc::strategy::traffic-routing",
+            Code::TraitConflict => "oamc::trait::invalid",
         }
     }
 }

@@ -479,6 +479,36 @@ pub mod defaults {
     pub fn yes() -> bool {
         true
     }
+    pub fn nginx() -> String {
+        "nginx".into()
+    }
+    pub fn alb() -> String {
+        "alb".into()
+    }
+    pub fn ip() -> String {
+        "ip".into()
+    }
+    pub fn access_modes() -> Vec<super::AccessMode> {
+        vec![super::AccessMode::ReadWriteOnce]
+    }
+    pub fn storage_size() -> String {
+        "8Gi".into()
+    }
+    pub fn hpa_min() -> u32 {
+        1
+    }
+    pub fn hpa_max() -> u32 {
+        10
+    }
+    pub fn hpa_cpu() -> Option<super::ResourceTarget> {
+        Some(super::ResourceTarget {
+            kind: super::TargetType::Utilization,
+            value: TextOrNumber::Number(50.into()),
+        })
+    }
+    pub fn cpu_util() -> u32 {
+        50
+    }
     pub fn scale_down_delay_seconds() -> u32 {
         30
     }
@@ -602,4 +632,224 @@ pub struct StageSpec {
     /// (the first stage takes it from the Warehouse).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+}
+
+/// Trait types oamc compiles.
+pub mod traits {
+    pub const PATH_BASED_INGRESS: &str = "path-based-ingress";
+    pub const APPINGRESS: &str = "appingress";
+    pub const STORAGE: &str = "storage";
+    pub const SCALER: &str = "scaler";
+    pub const HPA: &str = "hpa";
+    pub const CPUSCALER: &str = "cpuscaler";
+    pub const LABELS: &str = "labels";
+    pub const ANNOTATIONS: &str = "annotations";
+}
+
+/// `path-based-ingress`: an NGINX Ingress with regex paths rewritten to the app.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "path-based-ingress trait properties")]
+pub struct PathBasedIngress {
+    /// Host of the rule (a wildcard first label is allowed, e.g. `*.example.com`).
+    pub domain: String,
+    /// Path prefix → Service port. The port must be the component's `port`.
+    pub http: BTreeMap<String, u32>,
+    /// IngressClass.
+    #[serde(default = "defaults::nginx")]
+    pub class: String,
+    /// Rewrite `<path>/x` to `/x` before it reaches the app.
+    #[serde(default = "defaults::yes")]
+    pub rewrite_path: bool,
+    /// Upstream's option to create a Service; oamc always renders `<name>`.
+    #[serde(default)]
+    pub create_service: bool,
+}
+
+/// `appingress`: an AWS Load Balancer Controller Ingress.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "appingress trait properties")]
+pub struct AppIngress {
+    pub domain: String,
+    /// Path → Service port. The port must be the component's `port`.
+    pub http: BTreeMap<String, u32>,
+    #[serde(default = "defaults::alb")]
+    pub class: String,
+    /// `ip` or `instance`.
+    #[serde(default = "defaults::ip")]
+    pub target_type: String,
+    /// Load balancer scheme.
+    #[serde(default, rename = "type")]
+    pub scheme: AlbScheme,
+    #[serde(default)]
+    pub create_service: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlbScheme {
+    #[default]
+    InternetFacing,
+    Internal,
+}
+
+impl AlbScheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlbScheme::InternetFacing => "internet-facing",
+            AlbScheme::Internal => "internal",
+        }
+    }
+}
+
+/// KubeVela's `storage` trait: volumes mounted into the pods.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "storage trait properties")]
+pub struct Storage {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pvc: Vec<PvcVolume>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config_map: Vec<ConfigMapVolume>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret: Vec<SecretVolume>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub empty_dir: Vec<EmptyDirVolume>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PvcVolume {
+    /// Volume name (and claim name unless `claimName` is set).
+    pub name: String,
+    pub mount_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_path: Option<String>,
+    #[serde(default)]
+    pub read_only: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_name: Option<String>,
+    /// Mount an existing claim instead of rendering a PersistentVolumeClaim.
+    #[serde(default)]
+    pub mount_only: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class_name: Option<String>,
+    #[serde(default = "defaults::access_modes")]
+    pub access_modes: Vec<AccessMode>,
+    /// Requested size.
+    #[serde(default = "defaults::storage_size")]
+    pub size: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum AccessMode {
+    ReadWriteOnce,
+    ReadOnlyMany,
+    ReadWriteMany,
+    ReadWriteOncePod,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfigMapVolume {
+    pub name: String,
+    pub mount_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_path: Option<String>,
+    #[serde(default)]
+    pub read_only: bool,
+    /// The ConfigMap (default: `name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cm_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 511))]
+    pub default_mode: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretVolume {
+    pub name: String,
+    pub mount_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_path: Option<String>,
+    #[serde(default)]
+    pub read_only: bool,
+    /// The Secret (default: `name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 511))]
+    pub default_mode: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EmptyDirVolume {
+    pub name: String,
+    pub mount_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_path: Option<String>,
+    /// `Memory` for a tmpfs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medium: Option<String>,
+}
+
+/// `scaler`: a fixed number of replicas.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "scaler trait properties")]
+pub struct Scaler {
+    #[schemars(range(min = 0, max = 10000))]
+    pub replicas: u32,
+}
+
+/// `hpa`: a HorizontalPodAutoscaler on CPU and/or memory.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "hpa trait properties")]
+pub struct Hpa {
+    #[serde(default = "defaults::hpa_min")]
+    #[schemars(range(min = 1, max = 10000))]
+    pub min: u32,
+    #[serde(default = "defaults::hpa_max")]
+    #[schemars(range(min = 1, max = 10000))]
+    pub max: u32,
+    #[serde(default = "defaults::hpa_cpu")]
+    pub cpu: Option<ResourceTarget>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mem: Option<ResourceTarget>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceTarget {
+    /// `Utilization` (percent of requests) or `AverageValue` (a quantity).
+    #[serde(default, rename = "type")]
+    pub kind: TargetType,
+    pub value: TextOrNumber,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum TargetType {
+    #[default]
+    Utilization,
+    AverageValue,
+}
+
+/// `cpuscaler`: a HorizontalPodAutoscaler on CPU utilization.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "cpuscaler trait properties")]
+pub struct CpuScaler {
+    #[serde(default = "defaults::hpa_min")]
+    #[schemars(range(min = 1, max = 10000))]
+    pub min: u32,
+    #[serde(default = "defaults::hpa_max")]
+    #[schemars(range(min = 1, max = 10000))]
+    pub max: u32,
+    #[serde(default = "defaults::cpu_util")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub cpu_util: u32,
 }

@@ -3,7 +3,8 @@
 //! only format this model, and `plan` output (later) reads it too.
 
 use crate::check::CheckedApp;
-use crate::model::{AppmodService, Criterion, EnvVar, Outcome, Strategy, TrafficRouting};
+use crate::check::traits::{Autoscaler, CheckedTraits, Ingress};
+use crate::model::{AppmodService, Criterion, EnvVar, Outcome, Storage, Strategy, TrafficRouting};
 use crate::names;
 use crate::platform::Platform;
 use serde::Serialize;
@@ -24,11 +25,21 @@ pub struct AppPlan {
 #[derive(Debug, Clone, Serialize)]
 pub struct ServicePlan {
     pub name: String,
-    /// Metadata labels of every object of this service: the app's plus the selector.
+    /// Metadata labels of every object of this service: the app's, the selector, the `labels` trait's.
     pub labels: BTreeMap<String, String>,
+    /// Metadata annotations of every object of this service (the `annotations` trait).
+    pub annotations: BTreeMap<String, String>,
+    /// Pod template labels: the selector plus the `labels` trait's.
+    pub pod_labels: BTreeMap<String, String>,
+    pub volumes: Vec<VolumePlan>,
+    pub volume_mounts: Vec<VolumeMountPlan>,
+    pub ingress: Option<IngressPlan>,
+    pub persistent_volume_claims: Vec<PvcPlan>,
+    pub autoscaler: Option<HpaPlan>,
     /// Pod labels; the Rollout selector and both Services select exactly these.
     pub selector: BTreeMap<String, String>,
-    pub replicas: u32,
+    /// None when an autoscaler owns the replica count.
+    pub replicas: Option<u32>,
     pub revision_history_limit: u32,
     pub progress_deadline_seconds: u32,
     pub service_account: String,
@@ -42,11 +53,76 @@ pub struct ServicePlan {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct VolumePlan {
+    pub name: String,
+    /// `persistentVolumeClaim`, `configMap`, `secret` or `emptyDir`.
+    pub kind: &'static str,
+    /// The claim, ConfigMap or Secret it refers to.
+    pub source: Option<String>,
+    pub default_mode: Option<u32>,
+    pub medium: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VolumeMountPlan {
+    pub name: String,
+    pub mount_path: String,
+    pub sub_path: Option<String>,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IngressPlan {
+    pub name: String,
+    pub class: String,
+    pub host: String,
+    pub annotations: BTreeMap<String, String>,
+    pub paths: Vec<IngressPathPlan>,
+    pub service: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IngressPathPlan {
+    /// As the user wrote it, for `oamc plan`.
+    pub prefix: String,
+    /// As the Ingress matches it.
+    pub path: String,
+    pub port: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PvcPlan {
+    pub name: String,
+    pub access_modes: Vec<crate::model::AccessMode>,
+    pub storage_class_name: Option<String>,
+    pub size: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HpaPlan {
+    pub name: String,
+    pub min: u32,
+    pub max: u32,
+    pub metrics: Vec<HpaMetricPlan>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HpaMetricPlan {
+    /// `cpu` or `memory`.
+    pub resource: &'static str,
+    /// `Utilization` (percent) or `AverageValue` (quantity).
+    pub target_type: &'static str,
+    pub utilization: Option<u64>,
+    pub average_value: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct ContainerPlan {
     pub name: String,
     pub image: String,
     pub port: u32,
     pub env: Vec<EnvVar>,
+    pub volume_mounts: Vec<VolumeMountPlan>,
     pub readiness_probe: Option<serde_json::Value>,
     pub resources: Option<serde_json::Value>,
 }
@@ -251,7 +327,7 @@ pub fn plan_app(
     let services = checked
         .services
         .iter()
-        .map(|s| plan_service(&s.name, &s.props, platform, &labels))
+        .map(|s| plan_service(&s.name, &s.props, &s.traits, platform, &labels))
         .collect();
     AppPlan {
         name: app.metadata.name.clone(),
@@ -272,6 +348,7 @@ pub fn plan_app(
 fn plan_service(
     name: &str,
     p: &AppmodService,
+    traits: &CheckedTraits,
     platform: &Platform,
     app_labels: &BTreeMap<String, String>,
 ) -> ServicePlan {
@@ -284,12 +361,29 @@ fn plan_service(
     };
     let selector = BTreeMap::from([("app".to_owned(), name.to_owned())]);
     let mut labels = app_labels.clone();
+    labels.extend(traits.labels.clone());
     labels.extend(selector.clone());
+    let mut pod_labels = traits.labels.clone();
+    pod_labels.extend(selector.clone());
+    let (volumes, volume_mounts, persistent_volume_claims) = plan_storage(&traits.storage);
+    let autoscaler = traits.autoscaler.as_ref().map(|a| plan_autoscaler(name, a));
+    let replicas = match (&autoscaler, &traits.scaler) {
+        (Some(_), _) => None,
+        (None, Some(scaler)) => Some(scaler.replicas),
+        (None, None) => Some(p.replicas),
+    };
     ServicePlan {
         name: name.to_owned(),
         labels,
+        annotations: traits.annotations.clone(),
+        pod_labels,
+        volumes,
+        volume_mounts: volume_mounts.clone(),
+        ingress: traits.ingress.as_ref().map(|i| plan_ingress(name, i)),
+        persistent_volume_claims,
+        autoscaler,
         selector,
-        replicas: p.replicas,
+        replicas,
         revision_history_limit: platform.revision_history_limit,
         progress_deadline_seconds: p.progress_deadline_seconds,
         service_account: p.service_account.clone(),
@@ -298,6 +392,7 @@ fn plan_service(
             image: p.image.clone(),
             port: p.target_port,
             env: p.env.clone(),
+            volume_mounts,
             readiness_probe: p.readiness_probe.clone().map(serde_json::Value::Object),
             resources: p
                 .resources
@@ -320,6 +415,175 @@ fn plan_service(
         }),
         zone_spread: platform.zone_spread,
         eks_pod_identity: platform.eks_pod_identity && p.service_account != "default",
+    }
+}
+
+fn plan_storage(storage: &[Storage]) -> (Vec<VolumePlan>, Vec<VolumeMountPlan>, Vec<PvcPlan>) {
+    let mut volumes = Vec::new();
+    let mut mounts = Vec::new();
+    let mut claims = Vec::new();
+    let mut mount = |name: &str, mount_path: &str, sub_path: &Option<String>, read_only: bool| {
+        mounts.push(VolumeMountPlan {
+            name: name.to_owned(),
+            mount_path: mount_path.to_owned(),
+            sub_path: sub_path.clone(),
+            read_only,
+        })
+    };
+    for s in storage {
+        for v in &s.pvc {
+            let claim = v.claim_name.clone().unwrap_or_else(|| v.name.clone());
+            volumes.push(VolumePlan {
+                name: v.name.clone(),
+                kind: "persistentVolumeClaim",
+                source: Some(claim.clone()),
+                default_mode: None,
+                medium: None,
+            });
+            mount(&v.name, &v.mount_path, &v.sub_path, v.read_only);
+            if !v.mount_only {
+                claims.push(PvcPlan {
+                    name: claim,
+                    access_modes: v.access_modes.clone(),
+                    storage_class_name: v.storage_class_name.clone(),
+                    size: v.size.clone(),
+                });
+            }
+        }
+        for v in &s.config_map {
+            let source = v.cm_name.clone().unwrap_or_else(|| v.name.clone());
+            volumes.push(VolumePlan {
+                name: v.name.clone(),
+                kind: "configMap",
+                source: Some(source),
+                default_mode: v.default_mode,
+                medium: None,
+            });
+            mount(&v.name, &v.mount_path, &v.sub_path, v.read_only);
+        }
+        for v in &s.secret {
+            let source = v.secret_name.clone().unwrap_or_else(|| v.name.clone());
+            volumes.push(VolumePlan {
+                name: v.name.clone(),
+                kind: "secret",
+                source: Some(source),
+                default_mode: v.default_mode,
+                medium: None,
+            });
+            mount(&v.name, &v.mount_path, &v.sub_path, v.read_only);
+        }
+        for v in &s.empty_dir {
+            volumes.push(VolumePlan {
+                name: v.name.clone(),
+                kind: "emptyDir",
+                source: None,
+                default_mode: None,
+                medium: v.medium.clone(),
+            });
+            mount(&v.name, &v.mount_path, &v.sub_path, false);
+        }
+    }
+    (volumes, mounts, claims)
+}
+
+/// The Ingress of an ingress trait: always to the all-pods Service `<name>`, never the preview.
+fn plan_ingress(name: &str, ingress: &Ingress) -> IngressPlan {
+    let (host, paths) = ingress.host_and_paths();
+    let (class, annotations, regex) = match ingress {
+        Ingress::Nginx(i) => {
+            let mut a = BTreeMap::from([(
+                "nginx.ingress.kubernetes.io/use-regex".to_owned(),
+                "true".to_owned(),
+            )]);
+            if i.rewrite_path {
+                a.insert(
+                    "nginx.ingress.kubernetes.io/rewrite-target".into(),
+                    "/$2".into(),
+                );
+            }
+            (i.class.clone(), a, true)
+        }
+        Ingress::Alb(i) => {
+            let a = BTreeMap::from([
+                (
+                    "alb.ingress.kubernetes.io/target-type".to_owned(),
+                    i.target_type.clone(),
+                ),
+                (
+                    "alb.ingress.kubernetes.io/scheme".to_owned(),
+                    i.scheme.as_str().to_owned(),
+                ),
+                (
+                    "alb.ingress.kubernetes.io/group.name".to_owned(),
+                    i.scheme.as_str().to_owned(),
+                ),
+            ]);
+            (i.class.clone(), a, false)
+        }
+    };
+    IngressPlan {
+        name: name.to_owned(),
+        class,
+        host: host.to_owned(),
+        annotations,
+        paths: paths
+            .iter()
+            .map(|(prefix, port)| IngressPathPlan {
+                prefix: prefix.clone(),
+                // NGINX regex: the prefix, then `/` or the end, then the rest (captured as $2).
+                path: if regex {
+                    format!("{prefix}(/|$)(.*)")
+                } else {
+                    prefix.clone()
+                },
+                port: *port,
+            })
+            .collect(),
+        service: names::service(name),
+    }
+}
+
+fn plan_autoscaler(name: &str, a: &Autoscaler) -> HpaPlan {
+    let metric = |resource: &'static str, t: &crate::model::ResourceTarget| {
+        let value = t.value.text();
+        match t.kind {
+            crate::model::TargetType::Utilization => HpaMetricPlan {
+                resource,
+                target_type: "Utilization",
+                utilization: value.parse::<f64>().ok().map(|v| v.round() as u64),
+                average_value: None,
+            },
+            crate::model::TargetType::AverageValue => HpaMetricPlan {
+                resource,
+                target_type: "AverageValue",
+                utilization: None,
+                average_value: Some(value),
+            },
+        }
+    };
+    match a {
+        Autoscaler::Hpa(h) => HpaPlan {
+            name: name.to_owned(),
+            min: h.min,
+            max: h.max,
+            metrics: h
+                .cpu
+                .iter()
+                .map(|t| metric("cpu", t))
+                .chain(h.mem.iter().map(|t| metric("memory", t)))
+                .collect(),
+        },
+        Autoscaler::Cpu(c) => HpaPlan {
+            name: name.to_owned(),
+            min: c.min,
+            max: c.max,
+            metrics: vec![HpaMetricPlan {
+                resource: "cpu",
+                target_type: "Utilization",
+                utilization: Some(u64::from(c.cpu_util)),
+                average_value: None,
+            }],
+        },
     }
 }
 

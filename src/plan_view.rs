@@ -41,9 +41,14 @@ fn on_failure(s: &ServicePlan) -> &'static str {
 }
 
 fn events(s: &ServicePlan) -> Vec<Event> {
+    let replicas = match (s.replicas, &s.autoscaler) {
+        (Some(n), _) => format!("{n} replicas"),
+        (None, Some(h)) => format!("{}-{} replicas, autoscaled", h.min, h.max),
+        (None, None) => "replicas unset".into(),
+    };
     let mut out = vec![Event::Start(format!(
-        "new version {} ({} replicas)",
-        s.container.image, s.replicas
+        "new version {} ({replicas})",
+        s.container.image
     ))];
     let gate_label = |gate: Gate, template: &str| -> String {
         let summary = s
@@ -107,7 +112,7 @@ fn events(s: &ServicePlan) -> Vec<Event> {
         } => {
             out.push(Event::Action(format!(
                 "start the new version behind {preview_service} ({} pods); {active_service} keeps serving the old one",
-                preview_replica_count.unwrap_or(s.replicas)
+                preview_replica_count.map_or_else(|| "all".to_owned(), |n| n.to_string())
             )));
             if let Some(block) = pre_promotion {
                 for (gate, template) in block.gates.iter().zip(&block.templates) {
@@ -222,6 +227,15 @@ fn text(app: &AppPlan) -> String {
     for s in &app.services {
         let _ = writeln!(out, "\n{}: {}", s.name, strategy_name(s));
         let _ = writeln!(out, "  traffic: {}", traffic(s));
+        if let Some(ingress) = &s.ingress {
+            for p in &ingress.paths {
+                let _ = writeln!(
+                    out,
+                    "  reached at: http://{}{} -> Service {}:{} (Ingress {}, class {})",
+                    ingress.host, p.prefix, ingress.service, p.port, ingress.name, ingress.class
+                );
+            }
+        }
         let mut n = 0;
         for e in events(s) {
             match e {

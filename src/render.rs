@@ -33,6 +33,15 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "poddisruptionbudget.yaml",
         include_str!("../templates/poddisruptionbudget.yaml"),
     ),
+    ("ingress.yaml", include_str!("../templates/ingress.yaml")),
+    (
+        "persistentvolumeclaim.yaml",
+        include_str!("../templates/persistentvolumeclaim.yaml"),
+    ),
+    (
+        "horizontalpodautoscaler.yaml",
+        include_str!("../templates/horizontalpodautoscaler.yaml"),
+    ),
     (
         "kargo-project.yaml",
         include_str!("../templates/kargo-project.yaml"),
@@ -169,6 +178,15 @@ impl Templates {
             }
             for analysis in &service.analysis_templates {
                 docs.push(self.render(analysis.gate.template_file(), ctx(to_value(analysis)))?);
+            }
+            if let Some(ingress) = &service.ingress {
+                docs.push(self.render("ingress.yaml", ctx(to_value(ingress)))?);
+            }
+            for pvc in &service.persistent_volume_claims {
+                docs.push(self.render("persistentvolumeclaim.yaml", ctx(to_value(pvc)))?);
+            }
+            if let Some(hpa) = &service.autoscaler {
+                docs.push(self.render("horizontalpodautoscaler.yaml", ctx(to_value(hpa)))?);
             }
             if let Some(pdb) = &service.pod_disruption_budget {
                 docs.push(self.render("poddisruptionbudget.yaml", ctx(to_value(pdb)))?);

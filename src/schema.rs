@@ -2,7 +2,10 @@
 //! typed model: the envelope, plus the `appmod-service` properties wherever a
 //! component has that type.
 
-use crate::model::{APPMOD_SERVICE, Application, AppmodService, KARGO_PROMOTION, KargoPromotion};
+use crate::model::{
+    APPMOD_SERVICE, AppIngress, Application, AppmodService, CpuScaler, Hpa, KARGO_PROMOTION,
+    KargoPromotion, PathBasedIngress, Scaler, Storage, traits,
+};
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
@@ -12,6 +15,32 @@ pub fn application_schema() -> Value {
     let mut generator = SchemaSettings::draft2020_12().into_generator();
     let props_ref = generator.subschema_for::<AppmodService>();
     let promotion_ref = generator.subschema_for::<KargoPromotion>();
+    let string_map = json!({ "type": "object", "additionalProperties": { "type": "string" } });
+    let trait_schemas = [
+        (
+            traits::PATH_BASED_INGRESS,
+            generator.subschema_for::<PathBasedIngress>().to_value(),
+        ),
+        (
+            traits::APPINGRESS,
+            generator.subschema_for::<AppIngress>().to_value(),
+        ),
+        (
+            traits::STORAGE,
+            generator.subschema_for::<Storage>().to_value(),
+        ),
+        (
+            traits::SCALER,
+            generator.subschema_for::<Scaler>().to_value(),
+        ),
+        (traits::HPA, generator.subschema_for::<Hpa>().to_value()),
+        (
+            traits::CPUSCALER,
+            generator.subschema_for::<CpuScaler>().to_value(),
+        ),
+        (traits::LABELS, string_map.clone()),
+        (traits::ANNOTATIONS, string_map),
+    ];
     let root = generator.into_root_schema_for::<Application>();
     let mut schema = root.to_value();
     strip_null(&mut schema);
@@ -27,6 +56,15 @@ pub fn application_schema() -> Value {
             "required": ["properties"]
         }
     }]);
+    schema["$defs"]["Trait"]["allOf"] = trait_schemas
+        .iter()
+        .map(|(name, props)| {
+            json!({
+                "if": { "properties": { "type": { "const": name } }, "required": ["type"] },
+                "then": { "properties": { "properties": props }, "required": ["properties"] }
+            })
+        })
+        .collect();
     schema["$defs"]["Policy"]["allOf"] = json!([{
         "if": {
             "properties": { "type": { "const": KARGO_PROMOTION } },

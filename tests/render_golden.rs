@@ -114,3 +114,124 @@ fn rendering_is_deterministic() {
     assert!(first.status.success());
     assert_eq!(first.stdout, second.stdout);
 }
+
+#[test]
+fn the_strict_core_check_rejects_what_the_api_server_would_not_accept() {
+    let crds = Crds::load();
+    let service = serde_json::json!({
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"},
+        "spec": {"selector": {"app": "x"}, "ports": [{"port": 80, "targetPrt": 8080}]}
+    });
+    let errors = crds.errors(&service).expect("Service schema is vendored");
+    assert!(!errors.is_empty(), "an unknown field must be rejected");
+    let hpa = serde_json::json!({
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "x"},
+        "spec": {"scaleTargetRef": {"kind": "Rollout", "name": "x"}, "maxReplicas": "ten"}
+    });
+    assert!(
+        !crds
+            .errors(&hpa)
+            .expect("HPA schema is vendored")
+            .is_empty()
+    );
+    for (api, kind) in [
+        ("networking.k8s.io/v1", "Ingress"),
+        ("v1", "PersistentVolumeClaim"),
+        ("policy/v1", "PodDisruptionBudget"),
+    ] {
+        assert!(crds.defines(api, kind), "{kind}");
+    }
+}
+
+/// The upstream sample's path-based-ingress reaches the component's Service on a port it has.
+#[test]
+fn the_upstream_ingress_reaches_a_rendered_service_port() {
+    let text = std::fs::read_to_string(
+        root().join("fixtures/render/upstream-java-application/expected.yaml"),
+    )
+    .unwrap();
+    let docs = yaml_docs(&text);
+    let ingress = docs
+        .iter()
+        .find(|d| d["kind"] == "Ingress")
+        .expect("an Ingress");
+    for path in ingress["spec"]["rules"][0]["http"]["paths"]
+        .as_array()
+        .unwrap()
+    {
+        let backend = &path["backend"]["service"];
+        let service = docs
+            .iter()
+            .find(|d| d["kind"] == "Service" && d["metadata"]["name"] == backend["name"])
+            .expect("the backend Service is rendered");
+        assert_ne!(
+            backend["name"], "java-webservice-preview",
+            "users reach all pods, never the preview"
+        );
+        let ports: Vec<&serde_json::Value> = service["spec"]["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| &p["port"])
+            .collect();
+        assert!(ports.contains(&&backend["port"]["number"]), "{ports:?}");
+    }
+}
+
+/// Trait output: a storage secret lands in the pod template; an HPA takes the replicas.
+#[test]
+fn traits_reach_the_pod_template_and_the_replica_count() {
+    let docs = yaml_docs(
+        &std::fs::read_to_string(root().join("fixtures/render/traits-storage/expected.yaml"))
+            .unwrap(),
+    );
+    let rollout = docs
+        .iter()
+        .find(|d| d["kind"] == "Rollout" && d["metadata"]["name"] == "reports")
+        .unwrap();
+    let pod = &rollout["spec"]["template"]["spec"];
+    let secret = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "db-credentials")
+        .unwrap();
+    assert_eq!(secret["secret"]["secretName"], "reports-db");
+    let mounts = pod["containers"][0]["volumeMounts"].as_array().unwrap();
+    assert!(
+        mounts
+            .iter()
+            .any(|m| m["name"] == "db-credentials" && m["mountPath"] == "/etc/reports/db")
+    );
+    assert_eq!(rollout["spec"]["replicas"], 5, "scaler sets the replicas");
+    assert!(
+        docs.iter().any(
+            |d| d["kind"] == "PersistentVolumeClaim" && d["metadata"]["name"] == "report-cache"
+        )
+    );
+    assert!(
+        !docs
+            .iter()
+            .any(|d| d["kind"] == "PersistentVolumeClaim"
+                && d["metadata"]["name"] == "shared-archive"),
+        "mountOnly"
+    );
+
+    let docs = yaml_docs(
+        &std::fs::read_to_string(root().join("fixtures/render/traits-alb-hpa/expected.yaml"))
+            .unwrap(),
+    );
+    let rollout = docs.iter().find(|d| d["kind"] == "Rollout").unwrap();
+    assert!(
+        rollout["spec"].get("replicas").is_none(),
+        "the HPA owns the replica count"
+    );
+    let hpa = docs
+        .iter()
+        .find(|d| d["kind"] == "HorizontalPodAutoscaler")
+        .unwrap();
+    assert_eq!(
+        hpa["spec"]["scaleTargetRef"],
+        serde_json::json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": "orders"})
+    );
+}

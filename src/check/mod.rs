@@ -7,6 +7,7 @@
 mod promotion;
 mod rules;
 mod schema_errors;
+pub mod traits;
 pub(crate) use schema_errors::suggest;
 pub mod syntax;
 
@@ -39,6 +40,7 @@ pub struct CheckedPromotion {
 pub struct CheckedService {
     pub name: String,
     pub props: AppmodService,
+    pub traits: traits::CheckedTraits,
 }
 
 /// Options that change what counts as an error.
@@ -152,10 +154,13 @@ impl Checker {
         }
         let components = json.pointer("/spec/components").and_then(|c| c.as_array());
         let mut names = rules::ComponentNames::default();
+        let mut routes = traits::Routes::new();
         let mut services = Vec::new();
         let mut service_components = Vec::new();
         for (i, value) in components.into_iter().flatten().enumerate() {
-            let envelope = ["name", "type", "traits"].map(|k| path!["spec", "components", i, k]);
+            // The component's own name and type must be readable; a broken trait
+            // or property spoils only itself (the rules skip it).
+            let envelope = ["name", "type"].map(|k| path!["spec", "components", i, k]);
             if !envelope.iter().all(|p| broken.intact(p)) {
                 continue;
             }
@@ -172,7 +177,9 @@ impl Checker {
                         .map(str::to_owned),
                 });
             }
-            if let Some(service) = rules::check_component(ctx, i, &component, &mut names, &broken) {
+            if let Some(service) =
+                rules::check_component(ctx, i, &component, &mut names, &broken, &mut routes)
+            {
                 services.push(service);
             }
         }

@@ -58,6 +58,7 @@ pub(crate) fn check_component(
     component: &Component,
     names: &mut ComponentNames,
     broken: &Broken,
+    routes: &mut super::traits::Routes,
 ) -> Option<CheckedService> {
     let base = path!["spec", "components", i];
     if let Some(first) = names.0.insert(component.name.clone(), i) {
@@ -84,17 +85,6 @@ pub(crate) fn check_component(
         ));
         return None;
     }
-    for (t, tr) in component.traits.iter().enumerate() {
-        ctx.lenient(
-            Code::UnknownTrait,
-            &join(&base, &path!["traits", t, "type"]),
-            format!(
-                "trait `{}` on component `{}` is not supported by oamc; it is not rendered",
-                tr.type_, component.name
-            ),
-        )
-        .help = Some("use --strict to make this an error".into());
-    }
     let props_json = component.properties.clone().unwrap_or_default();
     let props = Props {
         path: join(&base, &path!["properties"]),
@@ -102,6 +92,11 @@ pub(crate) fn check_component(
         broken,
     };
     let before = ctx.diagnostics.len();
+    let port = props
+        .part::<u32>(&path!["port"])
+        .or(Some(crate::model::defaults::port()));
+    let traits = super::traits::check_traits(ctx, i, component, port, broken, routes);
+    check_router_ingress(ctx, &props, &component.name, &traits);
     let ab_test =
         props.json.get("strategy").and_then(|v| v.as_str()) == Some(Strategy::AbTest.key());
     check_name(ctx, &join(&base, &path!["name"]), &component.name, ab_test);
@@ -114,6 +109,7 @@ pub(crate) fn check_component(
     Some(CheckedService {
         name: component.name.clone(),
         props,
+        traits,
     })
 }
 
@@ -321,6 +317,39 @@ fn check_strategy(ctx: &mut DocContext, p: &Props) {
     }
     if let Some(ab) = p.part::<AbTestSettings>(&path!["abTest"]) {
         check_duration(ctx, &p.at(&path!["abTest", "duration"]), &ab.duration);
+    }
+}
+
+/// A router that drives an Ingress must drive the one the ingress trait renders.
+fn check_router_ingress(
+    ctx: &mut DocContext,
+    p: &Props,
+    name: &str,
+    traits: &super::traits::CheckedTraits,
+) {
+    use super::traits::Ingress;
+    let Some(routing) = p.part::<TrafficRouting>(&path!["canary", "trafficRouting"]) else {
+        return;
+    };
+    let (field, wanted) = match (&traits.ingress, &routing.nginx, &routing.alb) {
+        (Some(Ingress::Nginx(_)), Some(n), _) => {
+            (path!["nginx", "stableIngress"], &n.stable_ingress)
+        }
+        (Some(Ingress::Alb(_)), _, Some(a)) => (path!["alb", "ingress"], &a.ingress),
+        _ => return,
+    };
+    if wanted != name {
+        let at: Vec<Seg> = p
+            .at(&path!["canary", "trafficRouting"])
+            .into_iter()
+            .chain(field)
+            .collect();
+        ctx.error(
+            Code::StrategyRouting,
+            &at,
+            format!("the router drives the Ingress `{wanted}`, but the ingress trait renders the Ingress `{name}`"),
+        )
+        .help = Some(format!("name `{name}` here, so the router splits the traffic users reach"));
     }
 }
 

@@ -127,6 +127,54 @@ impl Crds {
                 }
             }
         }
+        // Core kinds: strict JSON schemas of Kubernetes v1.33 (k8s-schemas/).
+        let k8s = root().join("k8s-schemas/v1.33.0-local-strict");
+        let defs: Value =
+            serde_json::from_str(&std::fs::read_to_string(k8s.join("_definitions.json")).unwrap())
+                .unwrap();
+        let registry: &'static jsonschema::Registry = Box::leak(Box::new(
+            jsonschema::Registry::new()
+                .add(
+                    "https://k8s.schemas.local/api/_definitions.json",
+                    jsonschema::Resource::from_contents(defs),
+                )
+                .expect("definitions register")
+                .prepare()
+                .expect("registry"),
+        ));
+        for (file, api, kind) in [
+            ("service-v1.json", "v1", "Service"),
+            (
+                "persistentvolumeclaim-v1.json",
+                "v1",
+                "PersistentVolumeClaim",
+            ),
+            (
+                "ingress-networking-v1.json",
+                "networking.k8s.io/v1",
+                "Ingress",
+            ),
+            (
+                "horizontalpodautoscaler-autoscaling-v2.json",
+                "autoscaling/v2",
+                "HorizontalPodAutoscaler",
+            ),
+            (
+                "poddisruptionbudget-policy-v1.json",
+                "policy/v1",
+                "PodDisruptionBudget",
+            ),
+        ] {
+            let schema: Value =
+                serde_json::from_str(&std::fs::read_to_string(k8s.join(file)).unwrap()).unwrap();
+            let validator = jsonschema::options()
+                .with_registry(registry)
+                .with_base_uri(format!("https://k8s.schemas.local/api/{file}"))
+                .should_validate_formats(false)
+                .build(&schema)
+                .unwrap_or_else(|e| panic!("{file}: {e}"));
+            validators.push((api.to_owned(), kind.to_owned(), validator));
+        }
         Crds { validators }
     }
 
