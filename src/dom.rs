@@ -124,6 +124,8 @@ pub mod limits {
     pub const MAX_NODES: usize = 200_000;
     pub const MAX_ALIASES: usize = 1_000;
     pub const MAX_DOCUMENTS: usize = 1_000;
+    /// Components in one Application.
+    pub const MAX_COMPONENTS: usize = 200;
     /// Events (nodes) that alias expansion may add to a file in total.
     pub const MAX_ALIAS_EVENTS: usize = 20_000;
 }
@@ -183,6 +185,25 @@ fn first_line(message: &str) -> String {
     };
     let line = line.split(" at line ").next().unwrap_or(line);
     line.replace(", set DuplicateKeyPolicy in Options if acceptable", "")
+}
+
+/// Plain values of every document, without spans: for text oamc produced
+/// itself (rendered templates), where positions only matter on error.
+pub fn parse_values(text: &str) -> Result<Vec<serde_json::Value>, YamlError> {
+    let mut options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: limits::MAX_DEPTH,
+            max_nodes: limits::MAX_NODES,
+            max_documents: limits::MAX_DOCUMENTS,
+        },
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
+        with_snippet: false,
+    };
+    options.alias_limits.max_total_replayed_events = limits::MAX_ALIAS_EVENTS;
+    serde_saphyr::from_multiple_with_options(text, options).map_err(|e| YamlError {
+        message: first_line(&e.to_string()),
+        pos: None,
+    })
 }
 
 /// One step of a path into a document: a mapping key or a sequence index.

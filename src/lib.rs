@@ -6,6 +6,12 @@
 //! typed [`model`] values → [`plan`] one resolved model → [`render`]
 //! templates → [`verify`] read back and cross-check → [`emit`] canonical YAML.
 
+// Input is untrusted: library code reports problems, it does not panic on them.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod check;
 pub mod cli;
 pub mod cmp;
@@ -62,13 +68,36 @@ pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
         applications_seen: 0,
         diagnostics: Vec::new(),
     };
-    for file in files {
-        let mut report = checker.check_file(file);
+    for mut report in parallel_map(files, |file| checker.check_file(file)) {
         out.apps.append(&mut report.apps);
         out.applications_seen += report.applications_seen;
         out.diagnostics.append(&mut report.diagnostics);
     }
     out
+}
+
+/// `f` over `items` on every core, results in input order. One file or
+/// Application is small; many of them (a repository, a directory in CI) are
+/// where the cores pay off.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 8 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// One compiled Application: its plan and its verified documents.
@@ -153,22 +182,22 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
             };
         }
     };
-    let mut apps = Vec::new();
-    for checked in &validation.apps {
+    let compiled = parallel_map(&validation.apps, |checked| {
         let plan = plan::plan_app(checked, options.namespace.as_deref(), &options.platform);
-        let rendered = match templates.render_app(&plan, options.promotion) {
-            Ok(r) => r,
-            Err(e) => {
-                diagnostics.push(e);
-                continue;
-            }
-        };
-        match verify::verify(&rendered, &templates) {
-            Ok(docs) => apps.push(CompiledApp {
-                source: checked.file.name.clone(),
-                plan,
-                docs,
-            }),
+        let rendered = templates
+            .render_app(&plan, options.promotion)
+            .map_err(|e| vec![e])?;
+        let docs = verify::verify(&rendered, &templates)?;
+        Ok(CompiledApp {
+            source: checked.file.name.clone(),
+            plan,
+            docs,
+        })
+    });
+    let mut apps = Vec::new();
+    for result in compiled {
+        match result {
+            Ok(app) => apps.push(app),
             Err(mut errors) => diagnostics.append(&mut errors),
         }
     }

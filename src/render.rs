@@ -106,7 +106,7 @@ impl Templates {
         if let Some(dir) = dir {
             errors.extend(unknown_template_files(dir));
         }
-        for (name, builtin) in BUILTIN {
+        for (name, _) in BUILTIN {
             let (source, origin) = match dir.map(|d| d.join(name)) {
                 Some(path) if path.is_file() => match std::fs::read_to_string(&path) {
                     Ok(text) => (text, path.display().to_string()),
@@ -118,13 +118,25 @@ impl Templates {
                         continue;
                     }
                 },
-                _ => ((*builtin).to_owned(), format!("built-in template {name}")),
+                _ => {
+                    // Built-ins are compiled on first use (below): a render of
+                    // one canary without promotion never parses the Kargo ones.
+                    origins.push((name.to_string(), format!("built-in template {name}")));
+                    continue;
+                }
             };
+            // Overrides are compiled now, so a broken one fails every run, not only some.
             if let Err(e) = env.add_template_owned(*name, source.clone()) {
                 errors.push(template_error(&origin, &source, &e));
             }
             origins.push((name.to_string(), origin));
         }
+        env.set_loader(|name| {
+            Ok(BUILTIN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, text)| (*text).to_owned()))
+        });
         if errors.is_empty() {
             Ok(Templates { env, origins })
         } else {

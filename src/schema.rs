@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 pub const SCHEMA_ID: &str = "urn:oamc:schema:appmod-service";
 
 pub fn application_schema() -> Value {
-    let mut generator = SchemaSettings::draft2020_12().into_generator();
+    // Draft 7: what editors support best, and a cheaper meta-schema to check at start-up.
+    let mut generator = SchemaSettings::draft07().into_generator();
     let props_ref = generator.subschema_for::<AppmodService>();
     let promotion_ref = generator.subschema_for::<KargoPromotion>();
     let string_map = json!({ "type": "object", "additionalProperties": { "type": "string" } });
@@ -46,7 +47,7 @@ pub fn application_schema() -> Value {
     strip_null(&mut schema);
     schema["$id"] = json!(SCHEMA_ID);
     // Typed components: their properties must match the component type's schema.
-    schema["$defs"]["Component"]["allOf"] = json!([{
+    schema["definitions"]["Component"]["allOf"] = json!([{
         "if": {
             "properties": { "type": { "const": APPMOD_SERVICE } },
             "required": ["type"]
@@ -56,7 +57,7 @@ pub fn application_schema() -> Value {
             "required": ["properties"]
         }
     }]);
-    schema["$defs"]["Trait"]["allOf"] = trait_schemas
+    schema["definitions"]["Trait"]["allOf"] = trait_schemas
         .iter()
         .map(|(name, props)| {
             json!({
@@ -65,7 +66,7 @@ pub fn application_schema() -> Value {
             })
         })
         .collect();
-    schema["$defs"]["Policy"]["allOf"] = json!([{
+    schema["definitions"]["Policy"]["allOf"] = json!([{
         "if": {
             "properties": { "type": { "const": KARGO_PROMOTION } },
             "required": ["type"]
@@ -76,6 +77,14 @@ pub fn application_schema() -> Value {
         }
     }]);
     schema
+}
+
+/// The schema as committed under `schemas/`, compiled into the binary: the
+/// same text the types generate (a test holds them equal), without running
+/// schemars at every start.
+pub fn committed_schema() -> Value {
+    serde_json::from_str(include_str!("../schemas/appmod-service.schema.json"))
+        .unwrap_or_else(|_| application_schema())
 }
 
 /// `null` is never a useful value for an optional property here, and an

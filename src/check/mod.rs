@@ -68,8 +68,11 @@ pub struct FileReport {
 
 impl Checker {
     pub fn new(options: CheckOptions) -> Checker {
-        let schema = crate::schema::application_schema();
+        let schema = crate::schema::committed_schema();
+        // The schema is a constant of the binary (tests compile it); failing here is a bug in oamc.
+        #[allow(clippy::expect_used)]
         let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
             .should_validate_formats(false)
             .build(&schema)
             .expect("the generated schema is a valid JSON Schema");
@@ -153,6 +156,18 @@ impl Checker {
             rules::check_metadata(ctx, &metadata);
         }
         let components = json.pointer("/spec/components").and_then(|c| c.as_array());
+        if components.is_some_and(|c| c.len() > dom::limits::MAX_COMPONENTS) {
+            ctx.error(
+                Code::YamlLimit,
+                &path!["spec", "components"],
+                format!(
+                    "more than {} components in one Application",
+                    dom::limits::MAX_COMPONENTS
+                ),
+            )
+            .help = Some("split the Application".into());
+            return None;
+        }
         let mut names = rules::ComponentNames::default();
         let mut routes = traits::Routes::new();
         let mut services = Vec::new();
@@ -279,9 +294,7 @@ impl DocContext<'_> {
         message: impl Into<String>,
     ) -> &mut Diagnostic {
         let pos = self.pos(path);
-        self.diagnostics
-            .push(Diagnostic::error(code, message).at(self.file, pos));
-        self.diagnostics.last_mut().expect("just pushed")
+        self.push_at(code, pos, message)
     }
 
     /// An error at a position found by other means than a path.
@@ -291,9 +304,10 @@ impl DocContext<'_> {
         pos: Option<Pos>,
         message: impl Into<String>,
     ) -> &mut Diagnostic {
+        let index = self.diagnostics.len();
         self.diagnostics
             .push(Diagnostic::error(code, message).at(self.file, pos));
-        self.diagnostics.last_mut().expect("just pushed")
+        &mut self.diagnostics[index]
     }
 
     /// A warning, or an error under `--strict`.

@@ -1,0 +1,74 @@
+//! In-process cost of each pipeline stage on the spec's example (all three
+//! gates). `cargo bench`; the whole-process comparison is scripts/bench.sh.
+
+use oamc::diagnostic::SourceFile;
+use std::sync::Arc;
+
+fn main() {
+    divan::main();
+}
+
+const APP: &str = include_str!("../fixtures/render/spec-gates/application.yaml");
+
+fn file() -> Arc<SourceFile> {
+    Arc::new(SourceFile {
+        name: "application.yaml".into(),
+        text: APP.into(),
+    })
+}
+
+#[divan::bench]
+fn parse() -> Vec<oamc::dom::Node> {
+    oamc::dom::parse_stream(divan::black_box(APP)).unwrap()
+}
+
+#[divan::bench]
+fn schema_compile() -> oamc::check::Checker {
+    oamc::check::Checker::new(Default::default())
+}
+
+#[divan::bench]
+fn check(bencher: divan::Bencher) {
+    let checker = oamc::check::Checker::new(Default::default());
+    let file = file();
+    bencher.bench_local(|| checker.check_file(divan::black_box(&file)));
+}
+
+#[divan::bench]
+fn plan(bencher: divan::Bencher) {
+    let report = oamc::check::Checker::new(Default::default()).check_file(&file());
+    let platform = oamc::platform::Platform::default();
+    bencher
+        .bench_local(|| oamc::plan::plan_app(divan::black_box(&report.apps[0]), None, &platform));
+}
+
+#[divan::bench]
+fn render(bencher: divan::Bencher) {
+    let report = oamc::check::Checker::new(Default::default()).check_file(&file());
+    let plan = oamc::plan::plan_app(&report.apps[0], None, &Default::default());
+    let templates = oamc::render::Templates::load(None).ok().unwrap();
+    bencher.bench_local(|| {
+        templates
+            .render_app(divan::black_box(&plan), Default::default())
+            .unwrap()
+    });
+}
+
+#[divan::bench]
+fn verify(bencher: divan::Bencher) {
+    let report = oamc::check::Checker::new(Default::default()).check_file(&file());
+    let plan = oamc::plan::plan_app(&report.apps[0], None, &Default::default());
+    let templates = oamc::render::Templates::load(None).ok().unwrap();
+    let docs = templates.render_app(&plan, Default::default()).unwrap();
+    bencher.bench_local(|| oamc::verify::verify(divan::black_box(&docs), &templates).unwrap());
+}
+
+#[divan::bench]
+fn emit(bencher: divan::Bencher) {
+    let report = oamc::check::Checker::new(Default::default()).check_file(&file());
+    let plan = oamc::plan::plan_app(&report.apps[0], None, &Default::default());
+    let templates = oamc::render::Templates::load(None).ok().unwrap();
+    let docs = templates.render_app(&plan, Default::default()).unwrap();
+    let verified = oamc::verify::verify(&docs, &templates).unwrap();
+    bencher.bench_local(|| oamc::emit::to_yaml_stream(divan::black_box(&verified)).unwrap());
+}

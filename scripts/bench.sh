@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Whole-process figures, side by side, on this machine:
+#   one Application (all three gates) vs `cat` of the same file,
+#   vs `kubectl kustomize` of a directory holding oamc's own output of it,
+#   1,000 Applications in one `oamc render DIR`, and peak RSS for one.
+# Needs hyperfine (Debian package) and, for the kustomize row, kubectl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+bin=target/release/oamc
+app=fixtures/render/spec-gates/application.yaml
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+mkdir -p "$work/kustomize" "$work/apps"
+"$bin" render "$app" -o "$work/rendered"
+cp "$work"/rendered/rocket-shop/*.yaml "$work/kustomize/"
+(cd "$work/kustomize" && printf 'resources:\n' > kustomization.yaml && for f in *.yaml; do [ "$f" = kustomization.yaml ] || echo "  - $f" >> kustomization.yaml; done)
+for i in $(seq -w 0 999); do
+  sed -e "s/name: rocket-shop/name: rocket-shop-$i/" "$app" > "$work/apps/app$i.yaml"
+done
+
+json="$work/results.json"
+cmds=("cat $app" "$bin render $app" "$bin validate $app" "$bin render $work/apps")
+names=("cat" "oamc render (1 app)" "oamc validate (1 app)" "oamc render (1000 apps)")
+if command -v kubectl >/dev/null; then
+  cmds+=("kubectl kustomize $work/kustomize")
+  names+=("kubectl kustomize (1 app's output)")
+fi
+args=()
+for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
+hyperfine -N --warmup 5 --runs 50 --export-json "$json" "${args[@]}" >/dev/null
+
+rss_kib=$(/usr/bin/time -f %M "$bin" render "$app" 2>&1 >/dev/null | tail -1)
+
+python3 - "$json" "$rss_kib" <<'PY'
+import json, sys
+results = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
+ms = lambda s: f"{s * 1000:8.2f} ms"
+for name, median in results.items():
+    print(f"{name:36} median {ms(median)}")
+cat, one = results["cat"], results["oamc render (1 app)"]
+print(f"\noamc render / cat                    {one / cat:6.2f}x   (target <= 2x)")
+k = results.get("kubectl kustomize (1 app's output)")
+if k:
+    print(f"kubectl kustomize / oamc render      {k / one:6.2f}x   (target >= 15x)")
+print(f"1000 Applications in one call        {results['oamc render (1000 apps)']:6.3f} s   (target < 0.5 s)")
+print(f"peak RSS, one Application            {int(sys.argv[2]) / 1024:6.1f} MiB (target < 20 MiB)")
+PY

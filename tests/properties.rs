@@ -1,0 +1,133 @@
+//! Property tests: for arbitrary valid Applications — any text in env values
+//! and gate text, any path, names within their limits — the output parses,
+//! every document is accepted by its schema, rendering is deterministic, and
+//! no string changes which documents and keys come out.
+
+mod common;
+use common::*;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use std::sync::{Arc, OnceLock};
+
+fn crds() -> &'static Crds {
+    static CRDS: OnceLock<Crds> = OnceLock::new();
+    CRDS.get_or_init(Crds::load)
+}
+
+fn compile(app: &Value) -> Result<String, String> {
+    let file = Arc::new(oamc::diagnostic::SourceFile {
+        name: "prop.yaml".into(),
+        text: app.to_string(),
+    });
+    let c = oamc::compile(&[file], &oamc::Options::default());
+    if c.has_errors() {
+        return Err(c
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+            .collect::<Vec<_>>()
+            .join("\n"));
+    }
+    c.to_yaml()
+}
+
+fn shape(docs: &[Value]) -> Vec<String> {
+    fn walk(v: &Value, path: String, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => m
+                .iter()
+                .for_each(|(k, v)| walk(v, format!("{path}.{k}"), out)),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, v)| walk(v, format!("{path}[{i}]"), out)),
+            _ => out.push(path),
+        }
+    }
+    let mut out = Vec::new();
+    for (i, d) in docs.iter().enumerate() {
+        walk(d, format!("doc{i}"), &mut out);
+    }
+    out
+}
+
+fn app(name: &str, values: &[String], expected: &str, app_path: &str, strategy: &str) -> Value {
+    let env: Vec<Value> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| json!({"name": format!("V{i}"), "value": v}))
+        .collect();
+    json!({
+        "apiVersion": "core.oam.dev/v1beta1",
+        "kind": "Application",
+        "metadata": {"name": name},
+        "spec": {"components": [{
+            "name": name,
+            "type": "appmod-service",
+            "properties": {
+                "image": "ghcr.io/acme/app:1.0.0",
+                "image_name": "app",
+                "appPath": app_path,
+                "strategy": strategy,
+                "env": env,
+                "functionalGate": {"pause": "10s", "image": "httpd:alpine", "extraArgs": expected},
+                "performanceGate": {"pause": "10s", "image": "httpd:alpine", "extraArgs": "150"},
+                "metrics": {"evaluationCriteria": [{"metric": "http_requests_total", "function": "sum", "threshold": 1}]}
+            }
+        }]}
+    })
+}
+
+fn text_without_braces() -> impl Strategy<Value = String> {
+    any::<String>().prop_map(|s| s.replace("{{", "{ {"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    #[test]
+    fn any_valid_application_renders_to_accepted_deterministic_output(
+        name in "[a-z][a-z0-9-]{0,40}[a-z0-9]",
+        values in proptest::collection::vec(any::<String>(), 0..4),
+        expected in text_without_braces(),
+        app_path in "/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,40}",
+        strategy in prop_oneof![Just("canary"), Just("blueGreen"), Just("abTest")],
+    ) {
+        let input = app(&name, &values, &expected, &app_path, strategy);
+        let out = compile(&input).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(&compile(&input).unwrap(), &out, "deterministic");
+        let docs = oamc::dom::parse_values(&out).map_err(|e| TestCaseError::fail(e.message))?;
+        for doc in &docs {
+            if let Some(errors) = crds().errors(doc) {
+                prop_assert!(errors.is_empty(), "{} rejected: {:?}", doc["kind"], errors);
+            }
+        }
+        // The strings come out as themselves …
+        let rollout = docs.iter().find(|d| d["kind"] == "Rollout").unwrap();
+        let env = rollout.pointer("/spec/template/spec/containers/0/env").and_then(Value::as_array).cloned().unwrap_or_default();
+        let got: Vec<&str> = env.iter().map(|e| e["value"].as_str().unwrap()).collect();
+        let want: Vec<&str> = values.iter().map(String::as_str).collect();
+        prop_assert_eq!(got, want);
+        // … and change nothing else.
+        let plain = app(&name, &vec!["x".to_owned(); values.len()], "x", "/x", strategy);
+        let plain_docs = oamc::dom::parse_values(&compile(&plain).unwrap()).unwrap();
+        prop_assert_eq!(shape(&docs), shape(&plain_docs));
+    }
+}
+
+#[test]
+fn every_limit_is_named_in_its_error() {
+    let many_docs = "a: 1\n---\n".repeat(oamc::dom::limits::MAX_DOCUMENTS + 1);
+    let err = oamc::dom::parse_stream(&many_docs).unwrap_err();
+    assert!(err.message.contains("ocument"), "{}", err.message);
+
+    let components: Vec<Value> = (0..=oamc::dom::limits::MAX_COMPONENTS)
+        .map(|i| json!({"name": format!("c{i}"), "type": "dynamodb-table"}))
+        .collect();
+    let input = json!({"apiVersion": "core.oam.dev/v1beta1", "kind": "Application", "metadata": {"name": "a"}, "spec": {"components": components}});
+    let err = compile(&input).unwrap_err();
+    assert!(
+        err.contains("oamc::yaml::limit") && err.contains("more than 200 components"),
+        "{err}"
+    );
+}
