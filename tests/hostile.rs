@@ -14,27 +14,6 @@ fn render_json(app: &Value) -> Vec<Value> {
     yaml_docs(&text(&out.stdout))
 }
 
-/// Every key path in the documents, values left out.
-fn shape(docs: &[Value]) -> Vec<String> {
-    fn walk(v: &Value, path: String, out: &mut Vec<String>) {
-        match v {
-            Value::Object(m) => m
-                .iter()
-                .for_each(|(k, v)| walk(v, format!("{path}.{k}"), out)),
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .for_each(|(i, v)| walk(v, format!("{path}[{i}]"), out)),
-            _ => out.push(path),
-        }
-    }
-    let mut out = Vec::new();
-    for (i, d) in docs.iter().enumerate() {
-        walk(d, format!("doc{i}"), &mut out);
-    }
-    out
-}
-
 fn env_of(doc: &Value) -> Vec<(String, String)> {
     doc.pointer("/spec/template/spec/containers/0/env")
         .and_then(Value::as_array)

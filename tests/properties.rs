@@ -31,26 +31,6 @@ fn compile(app: &Value) -> Result<String, String> {
     c.to_yaml()
 }
 
-fn shape(docs: &[Value]) -> Vec<String> {
-    fn walk(v: &Value, path: String, out: &mut Vec<String>) {
-        match v {
-            Value::Object(m) => m
-                .iter()
-                .for_each(|(k, v)| walk(v, format!("{path}.{k}"), out)),
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .for_each(|(i, v)| walk(v, format!("{path}[{i}]"), out)),
-            _ => out.push(path),
-        }
-    }
-    let mut out = Vec::new();
-    for (i, d) in docs.iter().enumerate() {
-        walk(d, format!("doc{i}"), &mut out);
-    }
-    out
-}
-
 fn app(name: &str, values: &[String], expected: &str, app_path: &str, strategy: &str) -> Value {
     let env: Vec<Value> = values
         .iter()

@@ -98,7 +98,6 @@ fn describe_error(
             }
         }
         ValidationErrorKind::Enum { options } => {
-            let found = error.instance();
             let choices: Vec<String> = options
                 .as_array()
                 .map(|a| {
@@ -107,34 +106,11 @@ fn describe_error(
                         .collect()
                 })
                 .unwrap_or_default();
-            let d = ctx.error(
-                Code::SchemaEnum,
-                &path,
-                format!(
-                    "{what} must be one of {}; found {found}",
-                    choices.join(", ")
-                ),
-            );
-            let found_text = found.as_str().unwrap_or_default();
-            if let Some(best) = suggest(found_text, choices.iter().map(String::as_str)) {
-                d.help = Some(format!("did you mean `{best}`?"));
-            }
+            not_one_of(ctx, &path, &what, error.instance(), &choices);
         }
         ValidationErrorKind::OneOfNotValid { .. } if one_of_constants(schema, error).is_some() => {
             let choices = one_of_constants(schema, error).unwrap_or_default();
-            let found = error.instance();
-            let d = ctx.error(
-                Code::SchemaEnum,
-                &path,
-                format!(
-                    "{what} must be one of {}; found {found}",
-                    choices.join(", ")
-                ),
-            );
-            let found_text = found.as_str().unwrap_or_default();
-            if let Some(best) = suggest(found_text, choices.iter().map(String::as_str)) {
-                d.help = Some(format!("did you mean `{best}`?"));
-            }
+            not_one_of(ctx, &path, &what, error.instance(), &choices);
         }
         ValidationErrorKind::Constant { expected_value } => {
             ctx.error(
@@ -192,6 +168,21 @@ fn describe_error(
         _ => {
             ctx.error(Code::SchemaOther, &path, format!("{what}: {error}"));
         }
+    }
+}
+
+fn not_one_of(ctx: &mut DocContext, path: &[Seg], what: &str, found: &Value, choices: &[String]) {
+    let d = ctx.error(
+        Code::SchemaEnum,
+        path,
+        format!(
+            "{what} must be one of {}; found {found}",
+            choices.join(", ")
+        ),
+    );
+    let found_text = found.as_str().unwrap_or_default();
+    if let Some(best) = suggest(found_text, choices.iter().map(String::as_str)) {
+        d.help = Some(format!("did you mean `{best}`?"));
     }
 }
 

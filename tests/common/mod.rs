@@ -232,3 +232,24 @@ fn make_strict(schema: &mut Value) {
         }
     }
 }
+
+/// Every key path in the documents, values left out: what a string must not change.
+pub fn shape(docs: &[Value]) -> Vec<String> {
+    fn walk(v: &Value, path: String, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => m
+                .iter()
+                .for_each(|(k, v)| walk(v, format!("{path}.{k}"), out)),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, v)| walk(v, format!("{path}[{i}]"), out)),
+            _ => out.push(path),
+        }
+    }
+    let mut out = Vec::new();
+    for (i, d) in docs.iter().enumerate() {
+        walk(d, format!("doc{i}"), &mut out);
+    }
+    out
+}
