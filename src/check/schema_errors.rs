@@ -206,15 +206,20 @@ pub(crate) fn describe(path: &[Seg]) -> String {
     format!("`{out}`")
 }
 
-/// The values of a documented enum (schemars writes it as `oneOf` of `const`s).
-fn one_of_constants(schema: &Value, error: &jsonschema::ValidationError) -> Option<Vec<String>> {
-    let segs: Vec<String> = error
+/// The schema path of an error (through `$ref`s), as segments for `schema::walk`.
+fn schema_segments(error: &jsonschema::ValidationError) -> Vec<String> {
+    error
         .schema_path()
         .as_str()
         .split('/')
         .skip(1)
         .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect();
+        .collect()
+}
+
+/// The values of a documented enum (schemars writes it as `oneOf` of `const`s).
+fn one_of_constants(schema: &Value, error: &jsonschema::ValidationError) -> Option<Vec<String>> {
+    let segs = schema_segments(error);
     let options = crate::schema::walk(schema, &segs)?.as_array()?;
     options
         .iter()
@@ -223,13 +228,7 @@ fn one_of_constants(schema: &Value, error: &jsonschema::ValidationError) -> Opti
 }
 
 fn known_properties(schema: &Value, error: &jsonschema::ValidationError) -> Vec<String> {
-    let mut segs: Vec<String> = error
-        .schema_path()
-        .as_str()
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect();
+    let mut segs = schema_segments(error);
     segs.pop(); // "additionalProperties"
     crate::schema::walk(schema, &segs)
         .and_then(|s| s.get("properties"))

@@ -363,14 +363,7 @@ fn qualified_name(key: &str) -> Result<(), String> {
     if let Some(p) = prefix {
         syntax::dns1123_subdomain(p).map_err(|why| format!("prefix {why}"))?;
     }
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name.as_bytes()[0].is_ascii_alphanumeric()
-        && name.as_bytes()[name.len() - 1].is_ascii_alphanumeric()
-        && name
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c));
-    if ok {
+    if label_syntax(name) {
         Ok(())
     } else {
         Err(
@@ -384,12 +377,7 @@ fn label_value(v: &str) -> Result<(), String> {
     if v.is_empty() {
         return Ok(());
     }
-    let ok = v.len() <= 63
-        && v.as_bytes()[0].is_ascii_alphanumeric()
-        && v.as_bytes()[v.len() - 1].is_ascii_alphanumeric()
-        && v.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c));
-    if ok {
+    if label_syntax(v) {
         Ok(())
     } else {
         Err(
@@ -397,4 +385,17 @@ fn label_value(v: &str) -> Result<(), String> {
                 .into(),
         )
     }
+}
+
+/// Kubernetes' label grammar (names and values): at most 63 of letters,
+/// digits, `-`, `_`, `.`, starting and ending alphanumeric; non-empty.
+fn label_syntax(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+        && bytes
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
 }
