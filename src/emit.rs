@@ -4,9 +4,9 @@
 
 use crate::verify::Doc;
 
-pub fn to_yaml_stream(docs: &[Doc]) -> Result<String, String> {
+pub fn to_yaml_stream<'a>(docs: impl IntoIterator<Item = &'a Doc>) -> Result<String, String> {
     let mut out = String::new();
-    for (i, doc) in docs.iter().enumerate() {
+    for (i, doc) in docs.into_iter().enumerate() {
         if i > 0 {
             out.push_str("---\n");
         }

@@ -25,6 +25,7 @@ pub mod output;
 pub mod plan;
 pub mod plan_view;
 pub mod platform;
+pub mod readback;
 pub mod render;
 pub mod schema;
 pub mod verify;
@@ -121,12 +122,7 @@ impl Compilation {
 
     /// All documents as one YAML stream.
     pub fn to_yaml(&self) -> Result<String, String> {
-        let docs: Vec<verify::Doc> = self
-            .apps
-            .iter()
-            .flat_map(|a| a.docs.iter().cloned())
-            .collect();
-        emit::to_yaml_stream(&docs)
+        emit::to_yaml_stream(self.apps.iter().flat_map(|a| &a.docs))
     }
 }
 

@@ -55,12 +55,13 @@ fn parse_one(r: &RenderedDoc, templates: &Templates) -> Result<Doc, Diagnostic> 
         .help("a template must produce exactly one Kubernetes object as YAML")
     };
     // Spans are only needed to point at a broken document, so the common
-    // path reads plain values (half the cost) and errors are read again.
-    let values =
-        crate::dom::parse_values(&r.text).map_err(|_| match crate::dom::parse_stream(&r.text) {
+    // path reads plain values (a fraction of the cost) and errors are read again.
+    let values = crate::readback::read_documents(&r.text).map_err(|_| {
+        match crate::dom::parse_stream(&r.text) {
             Err(e) => fail(format!("invalid YAML: {}", e.message), e.pos),
             Ok(_) => fail("YAML oamc cannot read".into(), None),
-        })?;
+        }
+    })?;
     let [value] = <[Value; 1]>::try_from(values)
         .map_err(|values| fail(format!("{} YAML documents", values.len()), None))?;
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);

@@ -77,6 +77,8 @@ proptest! {
         let out = compile(&input).map_err(TestCaseError::fail)?;
         prop_assert_eq!(&compile(&input).unwrap(), &out, "deterministic");
         let docs = oamc::dom::parse_values(&out).map_err(|e| TestCaseError::fail(e.message))?;
+        let fast = oamc::readback::read_documents(&out).ok();
+        prop_assert_eq!(fast.as_ref(), Some(&docs), "readers agree");
         for doc in &docs {
             if let Some(errors) = crds().errors(doc) {
                 prop_assert!(errors.is_empty(), "{} rejected: {:?}", doc["kind"], errors);
@@ -92,6 +94,26 @@ proptest! {
         let plain = app(&name, &vec!["x".to_owned(); values.len()], "x", "/x", strategy);
         let plain_docs = oamc::dom::parse_values(&compile(&plain).unwrap()).unwrap();
         prop_assert_eq!(shape(&docs), shape(&plain_docs));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
+
+    /// The fast reader of rendered output answers only as serde-saphyr would.
+    #[test]
+    fn readback_agrees_with_serde_saphyr(
+        scalars in proptest::collection::vec("[-+.0-9a-zA-Z_ ~:#'\"]{0,12}", 1..6),
+        flow in any::<bool>(),
+    ) {
+        let text = if flow {
+            format!("k: [{}]\n", scalars.join(", "))
+        } else {
+            scalars.iter().enumerate().map(|(i, s)| format!("k{i}: {s}\n{s}: v{i}\n")).collect()
+        };
+        if let Some(fast) = oamc::readback::read_plain_subset(&text) {
+            prop_assert_eq!(Some(fast), oamc::dom::parse_values(&text).ok(), "{:?}", text);
+        }
     }
 }
 

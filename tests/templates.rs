@@ -121,3 +121,33 @@ fn a_template_that_never_ends_runs_out_of_fuel() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
 }
+
+/// The built-in templates stay inside the subset the fast reader reads itself
+/// (no anchors, tags or odd scalars), so rendering never pays for the slow one.
+#[test]
+fn built_in_templates_are_read_back_by_the_fast_reader() {
+    let templates = oamc::render::Templates::load(None).ok().unwrap();
+    let checker = oamc::check::Checker::new(Default::default());
+    let mut seen = 0;
+    for entry in std::fs::read_dir("fixtures/render").unwrap() {
+        let path = entry.unwrap().path().join("application.yaml");
+        let file = std::sync::Arc::new(oamc::diagnostic::SourceFile {
+            name: path.display().to_string(),
+            text: std::fs::read_to_string(&path).unwrap(),
+        });
+        for app in checker.check_file(&file).apps {
+            let plan = oamc::plan::plan_app(&app, None, &Default::default());
+            for doc in templates.render_app(&plan, Default::default()).unwrap() {
+                assert!(
+                    oamc::readback::read_plain_subset(&doc.text).is_some(),
+                    "{} from {}:\n{}",
+                    doc.template,
+                    path.display(),
+                    doc.text
+                );
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen > 20, "only {seen} documents rendered");
+}

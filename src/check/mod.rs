@@ -15,6 +15,7 @@ use crate::diagnostic::{Code, Diagnostic, SourceFile};
 use crate::dom::{self, Node, Pos, Seg};
 use crate::model::{self, Application, AppmodService};
 use crate::path;
+use serde::Deserialize;
 use std::sync::Arc;
 
 /// An Application that passed every check, ready to plan.
@@ -143,15 +144,18 @@ impl Checker {
     fn check_document(&self, ctx: &mut DocContext) -> Option<CheckedApp> {
         let json = ctx.doc.to_json();
         let mut broken: Vec<Vec<Seg>> = Vec::new();
-        for error in self.validator.iter_errors(&json) {
-            broken.extend(schema_errors::report(ctx, &self.schema, &error));
+        // Most documents are valid, and asking only that costs a fraction of
+        // collecting errors.
+        if !self.validator.is_valid(&json) {
+            for error in self.validator.iter_errors(&json) {
+                broken.extend(schema_errors::report(ctx, &self.schema, &error));
+            }
         }
         // Semantic rules still run on every part the schema accepted, so one
         // run shows all problems, not the schema's and then the rules'.
         let broken = rules::Broken(&broken);
         if broken.intact(&path!["metadata"])
-            && let Ok(metadata) =
-                serde_json::from_value::<model::Metadata>(json["metadata"].clone())
+            && let Ok(metadata) = model::Metadata::deserialize(&json["metadata"])
         {
             rules::check_metadata(ctx, &metadata);
         }
@@ -179,7 +183,7 @@ impl Checker {
             if !envelope.iter().all(|p| broken.intact(p)) {
                 continue;
             }
-            let Ok(component) = serde_json::from_value::<model::Component>(value.clone()) else {
+            let Ok(component) = model::Component::deserialize(value) else {
                 continue;
             };
             if component.type_ == model::APPMOD_SERVICE {
@@ -204,7 +208,7 @@ impl Checker {
         let mut promotion = None;
         let mut promotion_seen = None;
         for (i, value) in policies.into_iter().flatten().enumerate() {
-            let Ok(policy) = serde_json::from_value::<model::Policy>(value.clone()) else {
+            let Ok(policy) = model::Policy::deserialize(value) else {
                 continue;
             };
             if policy.type_ != model::KARGO_PROMOTION {
@@ -242,7 +246,7 @@ impl Checker {
         if ctx.diagnostics.iter().any(Diagnostic::is_error) {
             return None;
         }
-        let app: Application = match serde_json::from_value(json) {
+        let app = match Application::deserialize(&json) {
             Ok(app) => app,
             Err(e) => {
                 ctx.error(

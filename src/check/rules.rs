@@ -146,7 +146,7 @@ impl Props<'_> {
                 Seg::Index(i) => value.get(i)?,
             };
         }
-        serde_json::from_value(value.clone()).ok()
+        T::deserialize(value).ok()
     }
 }
 

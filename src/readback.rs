@@ -1,0 +1,249 @@
+//! Read rendered YAML back into JSON values, fast.
+//!
+//! Every rendered document is read back before it is emitted, and
+//! serde-saphyr's reader spends most of its time on what template output
+//! never has: anchors, aliases, tags, merge keys, budgets for hostile input.
+//! This reader walks the bare event stream of the same parser (granit-parser,
+//! which serde-saphyr is built on) for the plain subset templates produce:
+//! mappings with string keys, sequences, quoted and block strings, and plain
+//! scalars typed as serde-saphyr types them. Whatever is outside that subset
+//! — including any error — is answered by serde-saphyr itself
+//! ([`crate::dom::parse_values`]), so the two readers cannot disagree; tests
+//! compare them on every fixture and on generated text.
+
+use crate::dom::{self, YamlError};
+use granit_parser::{Event, Parser, ScalarStyle};
+use serde_json::{Map, Value};
+
+/// The documents of `text`, as serde-saphyr would read them.
+pub fn read_documents(text: &str) -> Result<Vec<Value>, YamlError> {
+    match read_plain_subset(text) {
+        Some(values) => Ok(values),
+        None => dom::parse_values(text),
+    }
+}
+
+/// An open collection while its events arrive.
+enum Open {
+    Seq(Vec<Value>),
+    /// A mapping and, between a key and its value, that key.
+    Map(Map<String, Value>, Option<String>),
+}
+
+/// `None` when `text` is not in the plain subset (or is not valid YAML).
+pub fn read_plain_subset(text: &str) -> Option<Vec<Value>> {
+    let mut documents = Vec::new();
+    let mut open: Vec<Open> = Vec::new();
+    for (nodes, event) in Parser::new_from_str(text).enumerate() {
+        // Past the budget, serde-saphyr says which limit was hit.
+        if nodes > dom::limits::MAX_NODES {
+            return None;
+        }
+        let (event, _) = event.ok()?;
+        let value = match event {
+            Event::StreamStart | Event::StreamEnd | Event::DocumentStart(..) => continue,
+            Event::DocumentEnd => {
+                if !open.is_empty() {
+                    return None;
+                }
+                continue;
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                match open.last_mut() {
+                    // A document that is one scalar (or empty) is not a manifest.
+                    None => return None,
+                    Some(Open::Map(_, key @ None)) => {
+                        *key = Some(mapping_key(&text, style)?);
+                        continue;
+                    }
+                    Some(_) => scalar(&text, style)?,
+                }
+            }
+            Event::SequenceStart(_, anchor, ref tag) | Event::MappingStart(_, anchor, ref tag) => {
+                if anchor != 0 || tag.is_some() || open.len() >= dom::limits::MAX_DEPTH {
+                    return None;
+                }
+                // A collection as a mapping key is outside the subset.
+                if let Some(Open::Map(_, None)) = open.last() {
+                    return None;
+                }
+                open.push(match event {
+                    Event::SequenceStart(..) => Open::Seq(Vec::new()),
+                    _ => Open::Map(Map::new(), None),
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match open.pop()? {
+                Open::Seq(items) => Value::Array(items),
+                Open::Map(entries, None) => Value::Object(entries),
+                Open::Map(_, Some(_)) => return None,
+            },
+            // Aliases, anchors and anything newer than this reader.
+            _ => return None,
+        };
+        match open.last_mut() {
+            None => documents.push(value),
+            Some(Open::Seq(items)) => items.push(value),
+            Some(Open::Map(entries, key)) => {
+                let key = key.take()?;
+                // A duplicate key is an error; serde-saphyr words it.
+                if entries.insert(key, value).is_some() {
+                    return None;
+                }
+            }
+        }
+    }
+    open.is_empty().then_some(documents)
+}
+
+/// A key that reads as the same string under any typing; `<<` (merge) and
+/// keys that would type as null, booleans or numbers are left to serde-saphyr.
+fn mapping_key(text: &str, style: ScalarStyle) -> Option<String> {
+    match scalar(text, style)? {
+        Value::String(key) if key != "<<" => Some(key),
+        _ => None,
+    }
+}
+
+/// A scalar typed as serde-saphyr types an untagged one: quoted and block
+/// scalars are strings; plain ones are null, a YAML 1.1 boolean (as
+/// Kubernetes reads them), a number, or else a string.
+fn scalar(text: &str, style: ScalarStyle) -> Option<Value> {
+    if style != ScalarStyle::Plain {
+        return Some(Value::String(text.to_owned()));
+    }
+    if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+        return Some(Value::Null);
+    }
+    const TRUE: [&str; 4] = ["true", "yes", "y", "on"];
+    const FALSE: [&str; 4] = ["false", "no", "n", "off"];
+    if TRUE.iter().any(|t| text.eq_ignore_ascii_case(t)) {
+        return Some(Value::Bool(true));
+    }
+    if FALSE.iter().any(|f| text.eq_ignore_ascii_case(f)) {
+        return Some(Value::Bool(false));
+    }
+    if !text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
+        return Some(Value::String(text.to_owned()));
+    }
+    // Number-like: the common decimal integer here, every other spelling
+    // (`0x1F`, `1e3`, `.inf`, `0777`, `-.5`, `1_000`) by serde-saphyr.
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let decimal = !digits.is_empty()
+        && digits.len() <= 18
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    if decimal && let Ok(n) = text.parse::<i64>() {
+        // serde-saphyr reads non-negative integers as unsigned.
+        return Some(match u64::try_from(n) {
+            Ok(u) => Value::from(u),
+            Err(_) => Value::from(n),
+        });
+    }
+    // A scalar of these characters means the same alone as in its document.
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-' | b'_'))
+    {
+        let mut values = dom::parse_values(text).ok()?;
+        return (values.len() == 1).then(|| values.remove(0));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast reader answers only when it agrees with serde-saphyr.
+    fn agrees(text: &str) -> bool {
+        let reference = dom::parse_values(text).ok();
+        match read_plain_subset(text) {
+            Some(fast) => reference.as_ref() == Some(&fast),
+            None => true,
+        }
+    }
+
+    #[test]
+    fn scalars_are_typed_as_serde_saphyr_types_them() {
+        let spellings = [
+            "3",
+            "-3",
+            "0",
+            "-0",
+            "+3",
+            "007",
+            "0x1F",
+            "0X1F",
+            "0o17",
+            "0b101",
+            "1_000",
+            "1e3",
+            "1.5",
+            "-.5",
+            ".inf",
+            "-.inf",
+            ".nan",
+            "+.nan",
+            "yes",
+            "Yes",
+            "ON",
+            "off",
+            "y",
+            "N",
+            "true",
+            "FALSE",
+            "null",
+            "Null",
+            "nULL",
+            "~",
+            "",
+            "on-call",
+            "3a",
+            "12:30",
+            "1.2.3",
+            "v1",
+            "- x",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "999999999999999999",
+            "9999999999999999999",
+        ];
+        for s in spellings {
+            for text in [format!("k: {s}\n"), format!("- {s}\n"), format!("{s}: v\n")] {
+                assert!(agrees(&text), "readers disagree on {text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn reads_the_plain_subset_itself() {
+        let text = "a: 1\nb: [x, 'y', \"z\"]\nc: |\n  line\nd: {e: null}\n";
+        let fast = read_plain_subset(text).expect("in the subset");
+        assert_eq!(Some(fast), dom::parse_values(text).ok());
+    }
+
+    #[test]
+    fn leaves_the_rest_to_serde_saphyr() {
+        for text in [
+            "a: &x 1\nb: *x\n",
+            "a: !!str 1\n",
+            "<<: {a: 1}\n",
+            "a: 1\na: 2\n",
+            "? [a]\n: 1\n",
+            "---\n",
+            "a: [\n",
+        ] {
+            assert_eq!(read_plain_subset(text), None, "{text:?}");
+            assert_eq!(
+                read_documents(text).ok(),
+                dom::parse_values(text).ok(),
+                "{text:?}"
+            );
+        }
+    }
+}
