@@ -34,6 +34,20 @@ fn check(bencher: divan::Bencher) {
     bencher.bench_local(|| checker.check_file(divan::black_box(&file)));
 }
 
+/// The spec example checked and planned, and the built-in templates.
+fn planned() -> (oamc::plan::AppPlan, oamc::render::Templates) {
+    let report = oamc::check::Checker::new(Default::default()).check_file(&file());
+    let plan = oamc::plan::plan_app(&report.apps[0], None, &Default::default());
+    (plan, oamc::render::Templates::load(None).ok().unwrap())
+}
+
+/// The spec example rendered (not yet verified), and the templates.
+fn rendered() -> (Vec<oamc::render::RenderedDoc>, oamc::render::Templates) {
+    let (plan, templates) = planned();
+    let docs = templates.render_app(&plan, Default::default()).unwrap();
+    (docs, templates)
+}
+
 #[divan::bench]
 fn plan(bencher: divan::Bencher) {
     let report = oamc::check::Checker::new(Default::default()).check_file(&file());
@@ -44,9 +58,7 @@ fn plan(bencher: divan::Bencher) {
 
 #[divan::bench]
 fn render(bencher: divan::Bencher) {
-    let report = oamc::check::Checker::new(Default::default()).check_file(&file());
-    let plan = oamc::plan::plan_app(&report.apps[0], None, &Default::default());
-    let templates = oamc::render::Templates::load(None).ok().unwrap();
+    let (plan, templates) = planned();
     bencher.bench_local(|| {
         templates
             .render_app(divan::black_box(&plan), Default::default())
@@ -56,19 +68,29 @@ fn render(bencher: divan::Bencher) {
 
 #[divan::bench]
 fn verify(bencher: divan::Bencher) {
-    let report = oamc::check::Checker::new(Default::default()).check_file(&file());
-    let plan = oamc::plan::plan_app(&report.apps[0], None, &Default::default());
-    let templates = oamc::render::Templates::load(None).ok().unwrap();
-    let docs = templates.render_app(&plan, Default::default()).unwrap();
+    let (docs, templates) = rendered();
     bencher.bench_local(|| oamc::verify::verify(divan::black_box(&docs), &templates).unwrap());
+}
+
+/// Reading one Application's rendered documents back: the fast reader
+/// `verify` uses, and serde-saphyr, which it stands in for.
+#[divan::bench(args = ["readback", "serde-saphyr"])]
+fn read_back(bencher: divan::Bencher, reader: &str) {
+    let (docs, _) = rendered();
+    let read = match reader {
+        "readback" => oamc::readback::read_documents,
+        _ => oamc::dom::parse_values,
+    };
+    bencher.bench_local(|| {
+        for doc in divan::black_box(&docs) {
+            read(&doc.text).unwrap();
+        }
+    });
 }
 
 #[divan::bench]
 fn emit(bencher: divan::Bencher) {
-    let report = oamc::check::Checker::new(Default::default()).check_file(&file());
-    let plan = oamc::plan::plan_app(&report.apps[0], None, &Default::default());
-    let templates = oamc::render::Templates::load(None).ok().unwrap();
-    let docs = templates.render_app(&plan, Default::default()).unwrap();
+    let (docs, templates) = rendered();
     let verified = oamc::verify::verify(&docs, &templates).unwrap();
     bencher.bench_local(|| oamc::emit::to_yaml_stream(divan::black_box(&verified)).unwrap());
 }

@@ -148,8 +148,13 @@ fn scalar(text: &str, style: ScalarStyle) -> Option<Value> {
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-' | b'_'))
     {
-        let mut values = dom::parse_values(text).ok()?;
-        return (values.len() == 1).then(|| values.remove(0));
+        // Alone, `-` is a sequence and `---` a document marker: only a scalar
+        // read alone stands for the scalar in context.
+        let values = dom::parse_values(text).ok()?;
+        return match <[Value; 1]>::try_from(values) {
+            Ok([value @ (Value::Bool(_) | Value::Number(_) | Value::String(_))]) => Some(value),
+            _ => None,
+        };
     }
     None
 }
