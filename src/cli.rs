@@ -178,17 +178,15 @@ fn render(args: &RenderArgs) -> i32 {
     }
     let written = match &args.output {
         Some(dir) => write_dir(dir, args.check, &compilation),
-        None => compilation
-            .to_yaml()
-            .map_err(|e| format!("cannot emit YAML: {e}"))
-            .and_then(|text| {
-                // One write of the whole stream: a reader never sees half of it.
-                let mut stdout = std::io::stdout().lock();
-                stdout
-                    .write_all(text.as_bytes())
-                    .and_then(|()| stdout.flush())
-                    .map_err(|e| format!("cannot write to stdout: {e}"))
-            }),
+        None => {
+            // One write of the whole stream: a reader never sees half of it.
+            let text = compilation.to_yaml();
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|e| format!("cannot write to stdout: {e}"))
+        }
     };
     match written {
         Ok(()) => 0,

@@ -130,9 +130,7 @@ fn try_generate() -> Result<String, Vec<Diagnostic>> {
     // Warnings go to the repo-server log; they never fail a sync.
     let warnings = diagnostic::render_all(&compilation.diagnostics, Format::Human, false);
     let _ = std::io::stderr().lock().write_all(warnings.as_bytes());
-    compilation
-        .to_yaml()
-        .map_err(|e| fail(format!("cannot emit YAML: {e}")))
+    Ok(compilation.to_yaml())
 }
 
 fn options(env: &CmpEnv, root: &Path) -> Result<Options, String> {

@@ -4,15 +4,35 @@
 
 use crate::verify::Doc;
 
-pub fn to_yaml_stream<'a>(docs: impl IntoIterator<Item = &'a Doc>) -> Result<String, String> {
+/// One resource as it is written out.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub kind: String,
+    pub name: String,
+    /// Canonical YAML of the resource, ending in a newline.
+    pub yaml: String,
+}
+
+/// Emit one verified document. Takes it by value so the parsed tree is
+/// freed where it was built (a worker thread), not at the end on the main one.
+pub fn manifest(doc: Doc) -> Result<Manifest, String> {
+    Ok(Manifest {
+        yaml: to_yaml(&doc.value)?,
+        kind: doc.kind,
+        name: doc.name,
+    })
+}
+
+/// Manifests as one YAML stream.
+pub fn to_yaml_stream<'a>(manifests: impl IntoIterator<Item = &'a Manifest>) -> String {
     let mut out = String::new();
-    for (i, doc) in docs.into_iter().enumerate() {
+    for (i, manifest) in manifests.into_iter().enumerate() {
         if i > 0 {
             out.push_str("---\n");
         }
-        out.push_str(&to_yaml(&doc.value)?);
+        out.push_str(&manifest.yaml);
     }
-    Ok(out)
+    out
 }
 
 pub fn to_yaml(value: &serde_json::Value) -> Result<String, String> {

@@ -79,26 +79,51 @@ pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
 
 /// `f` over `items` on every core, results in input order. One file or
 /// Application is small; many of them (a repository, a directory in CI) are
-/// where the cores pay off.
+/// where the cores pay off. Workers take the next few items as they finish,
+/// so one slow stretch of input does not leave a core idle.
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || items.len() < 8 {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const BATCH: usize = 8;
+    // Asked only when there is work to share: the answer costs a dozen
+    // reads of /proc and /sys, a tenth of a one-file run.
+    let threads = if items.len() < 2 * BATCH {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    if threads < 2 {
         return items.iter().map(f).collect();
     }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let start = next.fetch_add(BATCH, Ordering::Relaxed);
+            let Some(batch) = items.get(start..) else {
+                break done;
+            };
+            let batch = &batch[..BATCH.min(batch.len())];
+            done.extend(
+                batch
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| (start + i, f(item))),
+            );
+        }
+    };
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for w in workers {
+            all.extend(
                 w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        all
+    });
+    results.sort_unstable_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// One compiled Application: its plan and its verified documents.
@@ -106,7 +131,8 @@ pub struct CompiledApp {
     /// The file the Application came from.
     pub source: String,
     pub plan: AppPlan,
-    pub docs: Vec<verify::Doc>,
+    /// Its resources, verified and emitted.
+    pub manifests: Vec<emit::Manifest>,
 }
 
 pub struct Compilation {
@@ -121,8 +147,8 @@ impl Compilation {
     }
 
     /// All documents as one YAML stream.
-    pub fn to_yaml(&self) -> Result<String, String> {
-        emit::to_yaml_stream(self.apps.iter().flat_map(|a| &a.docs))
+    pub fn to_yaml(&self) -> String {
+        emit::to_yaml_stream(self.apps.iter().flat_map(|a| &a.manifests))
     }
 }
 
@@ -183,11 +209,20 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
         let rendered = templates
             .render_app(&plan, options.promotion)
             .map_err(|e| vec![e])?;
-        let docs = verify::verify(&rendered, &templates)?;
+        let manifests = verify::verify(&rendered, &templates)?
+            .into_iter()
+            .map(emit::manifest)
+            .collect::<Result<_, _>>()
+            .map_err(|e| {
+                vec![Diagnostic::error(
+                    Code::Verify,
+                    format!("cannot emit YAML: {e}"),
+                )]
+            })?;
         Ok(CompiledApp {
             source: checked.file.name.clone(),
             plan,
-            docs,
+            manifests,
         })
     });
     let mut apps = Vec::new();

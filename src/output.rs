@@ -18,10 +18,13 @@ pub fn layout(compilation: &Compilation) -> Result<BTreeMap<PathBuf, String>, St
         if let Some(stage) = stage_of(&app.source) {
             dir.push(stage);
         }
-        for doc in &app.docs {
-            let path = dir.join(format!("{}-{}.yaml", doc.kind.to_lowercase(), doc.name));
-            let text = crate::emit::to_yaml(&doc.value)?;
-            if files.insert(path.clone(), text).is_some() {
+        for manifest in &app.manifests {
+            let path = dir.join(format!(
+                "{}-{}.yaml",
+                manifest.kind.to_lowercase(),
+                manifest.name
+            ));
+            if files.insert(path.clone(), manifest.yaml.clone()).is_some() {
                 return Err(format!(
                     "two resources would be written to {}: give the Applications distinct names or stage folders",
                     path.display()

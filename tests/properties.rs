@@ -28,7 +28,7 @@ fn compile(app: &Value) -> Result<String, String> {
             .collect::<Vec<_>>()
             .join("\n"));
     }
-    c.to_yaml()
+    Ok(c.to_yaml())
 }
 
 fn app(name: &str, values: &[String], expected: &str, app_path: &str, strategy: &str) -> Value {

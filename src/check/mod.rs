@@ -51,10 +51,20 @@ pub struct CheckOptions {
     pub strict: bool,
 }
 
-/// Holds the compiled schema: build once per process, use for every file.
+/// The committed schema, compiled into the binary at build time: nothing to
+/// build or meta-check at start-up (a test holds the file equal to what the
+/// types generate).
+#[jsonschema::validator(
+    path = "schemas/appmod-service.schema.json",
+    draft = Draft7,
+    validate_formats = false
+)]
+struct ApplicationSchema;
+
+/// Checks files with the compiled schema and the rules; one per process.
 pub struct Checker {
-    schema: serde_json::Value,
-    validator: jsonschema::Validator,
+    /// The schema as a value, read only to explain a failure (suggestions, allowed values).
+    schema: std::sync::OnceLock<serde_json::Value>,
     options: CheckOptions,
 }
 
@@ -69,17 +79,8 @@ pub struct FileReport {
 
 impl Checker {
     pub fn new(options: CheckOptions) -> Checker {
-        let schema = crate::schema::committed_schema();
-        // The schema is a constant of the binary (tests compile it); failing here is a bug in oamc.
-        #[allow(clippy::expect_used)]
-        let validator = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft7)
-            .should_validate_formats(false)
-            .build(&schema)
-            .expect("the generated schema is a valid JSON Schema");
         Checker {
-            schema,
-            validator,
+            schema: std::sync::OnceLock::new(),
             options,
         }
     }
@@ -146,9 +147,10 @@ impl Checker {
         let mut broken: Vec<Vec<Seg>> = Vec::new();
         // Most documents are valid, and asking only that costs a fraction of
         // collecting errors.
-        if !self.validator.is_valid(&json) {
-            for error in self.validator.iter_errors(&json) {
-                broken.extend(schema_errors::report(ctx, &self.schema, &error));
+        if !ApplicationSchema::is_valid(&json) {
+            let schema = self.schema.get_or_init(crate::schema::committed_schema);
+            for error in ApplicationSchema::iter_errors(&json) {
+                broken.extend(schema_errors::report(ctx, schema, &error));
             }
         }
         // Semantic rules still run on every part the schema accepted, so one
@@ -347,5 +349,156 @@ impl From<&str> for Seg {
 impl From<usize> for Seg {
     fn from(i: usize) -> Seg {
         Seg::Index(i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The compiled-in validator is jsonschema's code generation, a younger
+    //! path than its runtime validator: hold the two to the same answers on
+    //! every fixture and on random damage to them.
+    use super::ApplicationSchema;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+    use std::sync::LazyLock;
+
+    fn runtime() -> jsonschema::Validator {
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            .should_validate_formats(false)
+            .build(&crate::schema::committed_schema())
+            .unwrap()
+    }
+
+    /// Every error as (where, which keyword, what it says), in a stable order.
+    fn errors<'a>(found: impl Iterator<Item = jsonschema::ValidationError<'a>>) -> Vec<String> {
+        let mut all: Vec<String> = found
+            .map(|e| format!("{} | {} | {}", e.instance_path(), e.schema_path(), e))
+            .collect();
+        all.sort();
+        all
+    }
+
+    fn places(errors: &[String]) -> std::collections::BTreeSet<&str> {
+        errors
+            .iter()
+            .filter_map(|e| e.split(" | ").next())
+            .collect()
+    }
+
+    /// The same verdict, errors at the same places, and no error the runtime
+    /// validator does not report. (The generated code leaves out an error
+    /// implied by another at the same place: `[]` for a `const` string is
+    /// reported as not the constant, not also as not a string.)
+    fn assert_same(runtime: &jsonschema::Validator, doc: &Value) {
+        assert_eq!(
+            ApplicationSchema::is_valid(doc),
+            runtime.is_valid(doc),
+            "{doc}"
+        );
+        let compiled = errors(ApplicationSchema::iter_errors(doc));
+        let expected = errors(runtime.iter_errors(doc));
+        assert_eq!(places(&compiled), places(&expected), "{doc}");
+        for error in &compiled {
+            assert!(expected.contains(error), "{error} not in {expected:#?}");
+        }
+    }
+
+    fn fixture_documents() -> Vec<Value> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+        let mut files = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(root)];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "yaml") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        files
+            .iter()
+            .filter_map(|f| crate::dom::parse_values(&std::fs::read_to_string(f).unwrap()).ok())
+            .flatten()
+            .filter(|d| d["kind"] == "Application")
+            .collect()
+    }
+
+    #[test]
+    fn compiled_and_runtime_validators_agree_on_every_fixture() {
+        let runtime = runtime();
+        let docs = fixture_documents();
+        assert!(docs.len() > 20, "found only {} Applications", docs.len());
+        assert!(docs.iter().any(|d| !runtime.is_valid(d)));
+        for doc in &docs {
+            assert_same(&runtime, doc);
+        }
+    }
+
+    /// Every path to a node of `doc`, as JSON pointers.
+    fn pointers(doc: &Value, at: String, out: &mut Vec<String>) {
+        match doc {
+            Value::Object(map) => map.iter().for_each(|(k, v)| {
+                pointers(
+                    v,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                )
+            }),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .for_each(|(i, v)| pointers(v, format!("{at}/{i}"), out)),
+            _ => {}
+        }
+        out.push(at);
+    }
+
+    fn damage() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            "[a-zA-Z0-9 ./:{}-]{0,12}".prop_map(Value::from),
+            Just(json!([])),
+            Just(json!({})),
+            Just(json!({ "funtionalGate": 1 })),
+            Just(json!(["x", 1, null])),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn compiled_and_runtime_validators_agree_on_damaged_fixtures(
+            pick in any::<prop::sample::Index>(),
+            spots in prop::collection::vec((any::<prop::sample::Index>(), damage(), any::<bool>()), 1..4),
+        ) {
+            static RUNTIME: LazyLock<jsonschema::Validator> = LazyLock::new(runtime);
+            static DOCS: LazyLock<Vec<Value>> = LazyLock::new(fixture_documents);
+            let mut doc = DOCS[pick.index(DOCS.len())].clone();
+            for (spot, value, remove) in spots {
+                let mut all = Vec::new();
+                pointers(&doc, String::new(), &mut all);
+                let target = all[spot.index(all.len())].clone();
+                // Remove a key, or put something else in a node's place.
+                let (parent, key) = target.rsplit_once('/').unwrap_or(("", ""));
+                match (remove, doc.pointer_mut(parent)) {
+                    (true, Some(Value::Object(map))) => {
+                        map.remove(&key.replace("~1", "/").replace("~0", "~"));
+                    }
+                    _ => {
+                        if let Some(node) = doc.pointer_mut(&target) {
+                            *node = value;
+                        }
+                    }
+                }
+            }
+            assert_same(&RUNTIME, &doc);
+        }
     }
 }
