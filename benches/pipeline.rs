@@ -23,11 +23,6 @@ fn parse() -> Vec<oamc::dom::Node> {
 }
 
 #[divan::bench]
-fn schema_compile() -> oamc::check::Checker {
-    oamc::check::Checker::new(Default::default())
-}
-
-#[divan::bench]
 fn check(bencher: divan::Bencher) {
     let checker = oamc::check::Checker::new(Default::default());
     let file = file();

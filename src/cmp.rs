@@ -257,7 +257,7 @@ pub fn discover() -> i32 {
     let mut out = String::new();
     for file in files {
         let is_app = std::fs::read_to_string(root.join(&file)).is_ok_and(|text| {
-            crate::dom::parse_stream(&text)
+            crate::readback::read_documents(&text)
                 .is_ok_and(|docs| docs.iter().any(crate::check::is_application))
         });
         if is_app {

@@ -32,6 +32,10 @@ enum Open {
 
 /// `None` when `text` is not in the plain subset (or is not valid YAML).
 pub fn read_plain_subset(text: &str) -> Option<Vec<Value>> {
+    // Past a limit, serde-saphyr says which one.
+    if text.len() > dom::limits::MAX_FILE_BYTES {
+        return None;
+    }
     let mut documents = Vec::new();
     let mut open: Vec<Open> = Vec::new();
     for (nodes, event) in Parser::new_from_str(text).enumerate() {
@@ -41,7 +45,10 @@ pub fn read_plain_subset(text: &str) -> Option<Vec<Value>> {
         }
         let (event, _) = event.ok()?;
         let value = match event {
-            Event::StreamStart | Event::StreamEnd | Event::DocumentStart(..) => continue,
+            Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(..)
+            | Event::Comment(..) => continue,
             Event::DocumentEnd => {
                 if !open.is_empty() {
                     return None;
@@ -85,6 +92,7 @@ pub fn read_plain_subset(text: &str) -> Option<Vec<Value>> {
             _ => return None,
         };
         match open.last_mut() {
+            None if documents.len() >= dom::limits::MAX_DOCUMENTS => return None,
             None => documents.push(value),
             Some(Open::Seq(items)) => items.push(value),
             Some(Open::Map(entries, key)) => {

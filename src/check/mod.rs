@@ -85,41 +85,38 @@ impl Checker {
         }
     }
 
+    /// Check every Application in one file. Most files are valid, so they are
+    /// first read without source positions (the fast reader of rendered
+    /// output, a fraction of the cost); only a file with something to report,
+    /// or outside that reader's plain subset, is read again with positions
+    /// and checked again, so every diagnostic points at its line and column.
     pub fn check_file(&self, file: &Arc<SourceFile>) -> FileReport {
-        let mut report = FileReport::default();
-        let docs = match dom::parse_stream(&file.text) {
-            Ok(docs) => docs,
-            Err(e) => {
-                let code = if e.message.contains("budget") || e.message.contains("limit") {
-                    Code::YamlLimit
-                } else if e.message.contains("duplicate mapping key") {
-                    Code::DuplicateKey
-                } else {
-                    Code::YamlSyntax
-                };
-                let mut d =
-                    Diagnostic::error(code, format!("invalid YAML: {}", e.message)).at(file, e.pos);
-                if code == Code::DuplicateKey {
-                    d = d.help(
-                        "Kubernetes would silently keep only one of the values; remove the other",
-                    );
-                }
-                if code == Code::YamlLimit {
-                    d = d.help(format!(
-                        "oamc refuses inputs beyond {} bytes, nesting depth {}, {} nodes, {} aliases or {} documents",
-                        dom::limits::MAX_FILE_BYTES,
-                        dom::limits::MAX_DEPTH,
-                        dom::limits::MAX_NODES,
-                        dom::limits::MAX_ALIASES,
-                        dom::limits::MAX_DOCUMENTS
-                    ));
-                }
-                report.diagnostics.push(d);
+        if let Some(values) = crate::readback::read_plain_subset(&file.text) {
+            let report = self.check_documents(file, values.iter().map(|v| (v, None)));
+            if report.diagnostics.is_empty() {
                 return report;
             }
+        }
+        self.check_file_with_positions(file)
+    }
+
+    fn check_file_with_positions(&self, file: &Arc<SourceFile>) -> FileReport {
+        let docs = match dom::parse_stream(&file.text) {
+            Ok(docs) => docs,
+            Err(e) => return yaml_error_report(file, e),
         };
-        for doc in &docs {
-            if !is_application(doc) {
+        let values: Vec<serde_json::Value> = docs.iter().map(Node::to_json).collect();
+        self.check_documents(file, values.iter().zip(docs.iter().map(Some)))
+    }
+
+    fn check_documents<'a>(
+        &self,
+        file: &Arc<SourceFile>,
+        docs: impl Iterator<Item = (&'a serde_json::Value, Option<&'a Node>)>,
+    ) -> FileReport {
+        let mut report = FileReport::default();
+        for (json, doc) in docs {
+            if !is_application(json) {
                 continue;
             }
             report.applications_seen += 1;
@@ -129,7 +126,7 @@ impl Checker {
                 options: self.options,
                 diagnostics: Vec::new(),
             };
-            let app = self.check_document(&mut ctx);
+            let app = self.check_document(&mut ctx, json);
             report.diagnostics.append(&mut ctx.diagnostics);
             if let Some(app) = app {
                 report.apps.push(app);
@@ -142,14 +139,13 @@ impl Checker {
         report
     }
 
-    fn check_document(&self, ctx: &mut DocContext) -> Option<CheckedApp> {
-        let json = ctx.doc.to_json();
+    fn check_document(&self, ctx: &mut DocContext, json: &serde_json::Value) -> Option<CheckedApp> {
         let mut broken: Vec<Vec<Seg>> = Vec::new();
         // Most documents are valid, and asking only that costs a fraction of
         // collecting errors.
-        if !ApplicationSchema::is_valid(&json) {
+        if !ApplicationSchema::is_valid(json) {
             let schema = self.schema.get_or_init(crate::schema::committed_schema);
-            for error in ApplicationSchema::iter_errors(&json) {
+            for error in ApplicationSchema::iter_errors(json) {
                 broken.extend(schema_errors::report(ctx, schema, &error));
             }
         }
@@ -248,7 +244,7 @@ impl Checker {
         if ctx.diagnostics.iter().any(Diagnostic::is_error) {
             return None;
         }
-        let app = match Application::deserialize(&json) {
+        let app = match Application::deserialize(json) {
             Ok(app) => app,
             Err(e) => {
                 ctx.error(
@@ -270,23 +266,62 @@ impl Checker {
 
 /// A document is compiled when it says it is an OAM Application; anything else
 /// (a Kustomization, a plain ConfigMap) is not ours and passes silently.
-pub fn is_application(doc: &Node) -> bool {
-    let api = doc.get("apiVersion").and_then(Node::as_str).unwrap_or("");
-    let kind = doc.get("kind").and_then(Node::as_str).unwrap_or("");
-    api.starts_with("core.oam.dev/") && kind == model::KIND
+pub fn is_application(doc: &serde_json::Value) -> bool {
+    let text = |key| doc.get(key).and_then(serde_json::Value::as_str);
+    text("apiVersion").is_some_and(|api| api.starts_with("core.oam.dev/"))
+        && text("kind") == Some(model::KIND)
+}
+
+/// A file that is not YAML oamc reads: one diagnostic, at the problem.
+fn yaml_error_report(file: &Arc<SourceFile>, e: dom::YamlError) -> FileReport {
+    let code = if e.message.contains("budget") || e.message.contains("limit") {
+        Code::YamlLimit
+    } else if e.message.contains("duplicate mapping key") {
+        Code::DuplicateKey
+    } else {
+        Code::YamlSyntax
+    };
+    let mut d = Diagnostic::error(code, format!("invalid YAML: {}", e.message)).at(file, e.pos);
+    if code == Code::DuplicateKey {
+        d = d.help("Kubernetes would silently keep only one of the values; remove the other");
+    }
+    if code == Code::YamlLimit {
+        d = d.help(format!(
+            "oamc refuses inputs beyond {} bytes, nesting depth {}, {} nodes, {} aliases or {} documents",
+            dom::limits::MAX_FILE_BYTES,
+            dom::limits::MAX_DEPTH,
+            dom::limits::MAX_NODES,
+            dom::limits::MAX_ALIASES,
+            dom::limits::MAX_DOCUMENTS
+        ));
+    }
+    FileReport {
+        diagnostics: vec![d],
+        ..FileReport::default()
+    }
 }
 
 /// One document being checked: where diagnostics point and where they go.
 pub(crate) struct DocContext<'a> {
     pub file: &'a Arc<SourceFile>,
-    pub doc: &'a Node,
+    /// The document with source positions; `None` on the first, position-free
+    /// pass, whose diagnostics are thrown away (see [`Checker::check_file`]).
+    pub doc: Option<&'a Node>,
     pub options: CheckOptions,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl DocContext<'_> {
     pub fn pos(&self, path: &[Seg]) -> Option<Pos> {
-        Some(self.doc.locate(path).pos)
+        self.doc.map(|doc| doc.locate(path).pos)
+    }
+
+    /// Where the key `key` of the mapping at `path` is written.
+    pub fn key_pos(&self, path: &[Seg], key: &str) -> Option<Pos> {
+        self.doc
+            .and_then(|doc| doc.locate_key(path, key))
+            .map(|k| k.pos)
+            .or_else(|| self.pos(path))
     }
 
     pub fn push(&mut self, d: Diagnostic) {
@@ -405,6 +440,15 @@ mod tests {
     }
 
     fn fixture_documents() -> Vec<Value> {
+        fixture_files()
+            .iter()
+            .filter_map(|f| crate::dom::parse_values(&std::fs::read_to_string(f).unwrap()).ok())
+            .flatten()
+            .filter(|d| d["kind"] == "Application")
+            .collect()
+    }
+
+    fn fixture_files() -> Vec<std::path::PathBuf> {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
         let mut files = Vec::new();
         let mut dirs = vec![std::path::PathBuf::from(root)];
@@ -420,11 +464,57 @@ mod tests {
         }
         files.sort();
         files
-            .iter()
-            .filter_map(|f| crate::dom::parse_values(&std::fs::read_to_string(f).unwrap()).ok())
-            .flatten()
-            .filter(|d| d["kind"] == "Application")
-            .collect()
+    }
+
+    /// The position-free first pass must accept exactly what the full pass
+    /// accepts, with the same result; anything else goes to the full pass.
+    #[test]
+    fn first_pass_without_positions_checks_like_the_full_pass() {
+        // The deep-nesting fixture needs the stack of a main thread, where the CLI
+        // reads its files, not the 2 MiB of a test thread (in a debug build).
+        std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(first_pass_agrees)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    fn first_pass_agrees() {
+        let checker = super::Checker::new(Default::default());
+        let mut fast = 0;
+        for path in fixture_files() {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let file = std::sync::Arc::new(crate::diagnostic::SourceFile {
+                name: path.display().to_string(),
+                text,
+            });
+            let full = checker.check_file_with_positions(&file);
+            let report = checker.check_file(&file);
+            assert_eq!(
+                format!("{:?}", report.apps),
+                format!("{:?}", full.apps),
+                "{path:?}"
+            );
+            assert_eq!(report.applications_seen, full.applications_seen, "{path:?}");
+            let messages = |r: &super::FileReport| {
+                r.diagnostics
+                    .iter()
+                    .map(|d| format!("{:?} {:?} {}", d.code, d.pos, d.message))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(messages(&report), messages(&full), "{path:?}");
+            if let Some(values) = crate::readback::read_plain_subset(&file.text)
+                && checker
+                    .check_documents(&file, values.iter().map(|v| (v, None)))
+                    .diagnostics
+                    .is_empty()
+            {
+                fast += 1;
+            }
+        }
+        // The valid fixtures take the fast pass.
+        assert!(fast >= 15, "only {fast} fixtures took the first pass");
     }
 
     #[test]

@@ -127,10 +127,7 @@ impl Props<'_> {
 
     /// Where the key `key` of the properties is written.
     fn key_pos(&self, ctx: &DocContext, key: &str) -> Option<crate::dom::Pos> {
-        ctx.doc
-            .locate_key(&self.path, key)
-            .map(|k| k.pos)
-            .or_else(|| ctx.pos(&self.path))
+        ctx.key_pos(&self.path, key)
     }
 
     /// The part at `rest`, typed, if present and accepted by the schema.

@@ -47,11 +47,7 @@ fn describe_error(
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let known = known_properties(schema, error);
             for name in unexpected {
-                let pos = ctx
-                    .doc
-                    .locate_key(&path, name)
-                    .map(|k| k.pos)
-                    .or(ctx.pos(&path));
+                let pos = ctx.key_pos(&path, name);
                 let mut d = Diagnostic::error(
                     Code::SchemaUnknownProperty,
                     format!("unknown property `{name}` in {what}"),
