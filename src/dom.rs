@@ -159,6 +159,10 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, YamlError> {
         },
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
         with_snippet: false,
+        // Comments carry nothing oamc reads; not keeping them also means no
+        // limit on comments buffered during look-ahead, which the fast reader
+        // (`readback`) does not have either, so the readers accept the same text.
+        emit_comments: false,
     };
     // Aliases in real manifests repeat a few lines; a bomb repeats millions.
     options.alias_limits.max_total_replayed_events = limits::MAX_ALIAS_EVENTS;
@@ -198,6 +202,10 @@ pub fn parse_values(text: &str) -> Result<Vec<serde_json::Value>, YamlError> {
         },
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
         with_snippet: false,
+        // Comments carry nothing oamc reads; not keeping them also means no
+        // limit on comments buffered during look-ahead, which the fast reader
+        // (`readback`) does not have either, so the readers accept the same text.
+        emit_comments: false,
     };
     options.alias_limits.max_total_replayed_events = limits::MAX_ALIAS_EVENTS;
     serde_saphyr::from_multiple_with_options(text, options).map_err(|e| YamlError {
