@@ -4,7 +4,7 @@
 //! tree keeps a span per node so a JSON Schema instance path (or a semantic
 //! rule's path) can be mapped back to `file:line:col`.
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::fmt;
 
@@ -34,6 +34,9 @@ pub enum Value {
     Null,
     Bool(bool),
     Int(i64),
+    /// A non-negative integer, kept unsigned as serde-saphyr reads it into
+    /// plain values (above `i64::MAX` it is still an integer, not a float).
+    UInt(u64),
     Float(f64),
     Str(String),
     Seq(Vec<Node>),
@@ -84,10 +87,8 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
         Ok(Value::Int(v))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        i64::try_from(v)
-            .map(Value::Int)
-            .or(Ok(Value::Float(v as f64)))
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::UInt(v))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
         Ok(Value::Float(v))
@@ -275,9 +276,9 @@ impl Node {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f)
-                .map(J::Number)
-                .unwrap_or_else(|| J::String(f.to_string())),
+            Value::UInt(u) => J::from(*u),
+            // As serde_json reads a float: NaN and the infinities are null.
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
             Value::Str(s) => J::String(s.clone()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => J::Object(
@@ -293,6 +294,7 @@ impl Node {
         match &self.value {
             Value::Str(s) => s.clone(),
             Value::Int(i) => i.to_string(),
+            Value::UInt(u) => u.to_string(),
             Value::Float(f) => f.to_string(),
             Value::Bool(b) => b.to_string(),
             Value::Null => "null".into(),

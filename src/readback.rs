@@ -174,11 +174,15 @@ fn scalar(text: &str, style: ScalarStyle) -> Option<Value> {
 mod tests {
     use super::*;
 
-    /// The fast reader answers only when it agrees with serde-saphyr.
+    /// The fast reader answers only when it agrees with serde-saphyr, both
+    /// its plain values and its spanned tree's.
     fn agrees(text: &str) -> bool {
         let reference = dom::parse_values(text).ok();
+        let spanned: Option<Vec<Value>> = dom::parse_stream(text)
+            .ok()
+            .map(|docs| docs.iter().map(dom::Node::to_json).collect());
         match read_plain_subset(text) {
-            Some(fast) => reference.as_ref() == Some(&fast),
+            Some(fast) => reference.as_ref() == Some(&fast) && spanned.as_ref() == Some(&fast),
             None => true,
         }
     }
@@ -197,6 +201,15 @@ mod tests {
             .ok()
             .map(|docs| docs.iter().map(dom::Node::to_json).collect());
         assert_eq!(fast, spanned);
+    }
+
+    /// Found by the `readback` fuzz target: the spanned tree read an integer
+    /// above `i64::MAX` as a float, plain values and the fast reader as an integer.
+    #[test]
+    fn integers_above_i64_are_integers_in_every_reader() {
+        let text = include_str!("../fuzz/regressions/readback/integer-above-i64.yaml");
+        assert!(read_plain_subset(text).is_some());
+        assert!(agrees(text));
     }
 
     #[test]
