@@ -141,16 +141,35 @@ pub struct YamlError {
 /// Parse every document of a YAML stream into spanned trees, within [`limits`].
 /// Duplicate keys are errors: Kubernetes would silently keep one of them.
 pub fn parse_stream(text: &str) -> Result<Vec<Node>, YamlError> {
-    if text.len() > limits::MAX_FILE_BYTES {
-        return Err(YamlError {
-            message: format!(
-                "file is {} bytes; the limit is {} bytes",
-                text.len(),
-                limits::MAX_FILE_BYTES
-            ),
-            pos: None,
-        });
+    within_size(text)?;
+    serde_saphyr::from_multiple_with_options::<Node>(text, reader_options()).map_err(|e| {
+        let pos = e
+            .location()
+            .filter(|l| l.line() > 0)
+            .map(|l| Pos::from_location(&l));
+        YamlError {
+            message: first_line(&e.to_string()),
+            pos,
+        }
+    })
+}
+
+fn within_size(text: &str) -> Result<(), YamlError> {
+    if text.len() <= limits::MAX_FILE_BYTES {
+        return Ok(());
     }
+    Err(YamlError {
+        message: format!(
+            "file is {} bytes; the limit is {} bytes",
+            text.len(),
+            limits::MAX_FILE_BYTES
+        ),
+        pos: None,
+    })
+}
+
+/// How both serde-saphyr readers read: within [`limits`], duplicate keys an error.
+fn reader_options() -> serde_saphyr::Options {
     let mut options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: limits::MAX_DEPTH,
@@ -167,16 +186,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, YamlError> {
     };
     // Aliases in real manifests repeat a few lines; a bomb repeats millions.
     options.alias_limits.max_total_replayed_events = limits::MAX_ALIAS_EVENTS;
-    serde_saphyr::from_multiple_with_options::<Node>(text, options).map_err(|e| {
-        let pos = e
-            .location()
-            .filter(|l| l.line() > 0)
-            .map(|l| Pos::from_location(&l));
-        YamlError {
-            message: first_line(&e.to_string()),
-            pos,
-        }
-    })
+    options
 }
 
 /// The parser's message without the position (the diagnostic shows it) and
@@ -192,24 +202,11 @@ fn first_line(message: &str) -> String {
     line.replace(", set DuplicateKeyPolicy in Options if acceptable", "")
 }
 
-/// Plain values of every document, without spans: for text oamc produced
-/// itself (rendered templates), where positions only matter on error.
+/// Plain values of every document, without spans: for text where positions
+/// only matter on error (rendered templates, and input on the first pass).
 pub fn parse_values(text: &str) -> Result<Vec<serde_json::Value>, YamlError> {
-    let mut options = serde_saphyr::options! {
-        budget: serde_saphyr::budget! {
-            max_depth: limits::MAX_DEPTH,
-            max_nodes: limits::MAX_NODES,
-            max_documents: limits::MAX_DOCUMENTS,
-        },
-        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
-        with_snippet: false,
-        // Comments carry nothing oamc reads; not keeping them also means no
-        // limit on comments buffered during look-ahead, which the fast reader
-        // (`readback`) does not have either, so the readers accept the same text.
-        emit_comments: false,
-    };
-    options.alias_limits.max_total_replayed_events = limits::MAX_ALIAS_EVENTS;
-    serde_saphyr::from_multiple_with_options(text, options).map_err(|e| YamlError {
+    within_size(text)?;
+    serde_saphyr::from_multiple_with_options(text, reader_options()).map_err(|e| YamlError {
         message: first_line(&e.to_string()),
         pos: None,
     })
