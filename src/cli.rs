@@ -3,8 +3,8 @@
 //! error) and stderr (diagnostics).
 
 use crate::diagnostic::{self, Diagnostic, Format};
-use crate::platform::{DEFAULT_PROMETHEUS, Platform};
-use crate::{Options, check::CheckOptions, load};
+use crate::load;
+use crate::settings::Settings;
 use clap::{Args, Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -45,9 +45,6 @@ pub struct InputArgs {
     /// Files, directories (searched for *.yaml and *.yml) or `-` for stdin.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
-    /// Treat unknown component types and traits as errors instead of warnings.
-    #[arg(long)]
-    pub strict: bool,
     /// How to print diagnostics on stderr.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
@@ -57,6 +54,8 @@ pub struct InputArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub settings: Settings,
 }
 
 #[derive(Args, Debug)]
@@ -64,14 +63,11 @@ pub struct PlanArgs {
     /// Files, directories (searched for *.yaml and *.yml) or `-` for stdin.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
-    /// Treat unknown component types and traits as errors instead of warnings.
-    #[arg(long)]
-    pub strict: bool,
     /// How to print the plan.
     #[arg(long, value_enum, default_value = "text")]
     pub format: crate::plan_view::PlanFormat,
     #[command(flatten)]
-    pub platform: PlatformArgs,
+    pub settings: Settings,
 }
 
 #[derive(Args, Debug)]
@@ -85,37 +81,8 @@ pub struct RenderArgs {
     /// With -o: change nothing; print a unified diff and exit 1 if DIR is not current.
     #[arg(long, requires = "output")]
     pub check: bool,
-    /// Directory whose templates replace the built-in ones of the same name.
-    #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
-    /// Emit the Kargo pipeline of a kargo-promotion policy with the workload, skip it, or emit only it.
-    #[arg(long, value_enum, default_value = "include")]
-    pub promotion: crate::render::PromotionOutput,
     #[command(flatten)]
-    pub platform: PlatformArgs,
-}
-
-/// What the platform decides for every application.
-#[derive(Args, Debug)]
-pub struct PlatformArgs {
-    /// Namespace for Applications whose metadata sets none.
-    #[arg(short = 'n', long)]
-    pub namespace: Option<String>,
-    /// Prometheus the metrics gate queries.
-    #[arg(long, value_name = "URL", default_value = DEFAULT_PROMETHEUS)]
-    pub prometheus_address: String,
-    /// Sign metrics-gate queries with AWS SigV4 for REGION (Amazon Managed Prometheus).
-    #[arg(long, value_name = "REGION")]
-    pub prometheus_sigv4_region: Option<String>,
-    /// Prometheus label that carries the container name in the application's series.
-    #[arg(long, value_name = "LABEL", default_value = "container_name")]
-    pub prometheus_container_label: String,
-    /// Do not emit a PodDisruptionBudget per service.
-    #[arg(long)]
-    pub no_pdb: bool,
-    /// Mount the EKS Pod Identity token into pods with a non-default serviceAccount.
-    #[arg(long)]
-    pub eks_pod_identity: bool,
+    pub settings: Settings,
 }
 
 /// Exit codes: 0 success, 1 invalid input, 2 usage error (clap's own).
@@ -136,19 +103,9 @@ pub fn main() -> i32 {
     }
 }
 
-fn check_options(input: &InputArgs) -> CheckOptions {
-    CheckOptions {
-        strict: input.strict,
-    }
-}
-
 fn validate(args: &ValidateArgs) -> i32 {
     let (files, mut diagnostics) = load::load_inputs(&args.input.inputs);
-    let options = Options {
-        check: check_options(&args.input),
-        ..Options::default()
-    };
-    let validation = crate::validate(&files, &options);
+    let validation = crate::validate(&files, &args.settings.options());
     diagnostics.extend(validation.diagnostics);
     report(&diagnostics, args.input.format);
     if diagnostics.iter().any(Diagnostic::is_error) {
@@ -164,12 +121,9 @@ fn render(args: &RenderArgs) -> i32 {
         report(&load_errors, args.input.format);
         return EXIT_INVALID;
     }
-    let options = Options {
-        check: check_options(&args.input),
-        namespace: args.platform.namespace.clone(),
-        templates: args.templates.clone(),
-        platform: args.platform.platform(),
-        promotion: args.promotion,
+    let options = crate::Options {
+        output_tree: args.output.is_some(),
+        ..args.settings.options()
     };
     let compilation = crate::compile(&files, &options);
     report(&compilation.diagnostics, args.input.format);
@@ -197,34 +151,13 @@ fn render(args: &RenderArgs) -> i32 {
     }
 }
 
-impl PlatformArgs {
-    fn platform(&self) -> Platform {
-        Platform {
-            prometheus_address: self.prometheus_address.clone(),
-            prometheus_sigv4_region: self.prometheus_sigv4_region.clone(),
-            container_label: self.prometheus_container_label.clone(),
-            pod_disruption_budget: !self.no_pdb,
-            eks_pod_identity: self.eks_pod_identity,
-            ..Platform::default()
-        }
-    }
-}
-
 fn plan(args: &PlanArgs) -> i32 {
     let (files, load_errors) = load::load_inputs(&args.inputs);
     if !load_errors.is_empty() {
         report(&load_errors, Format::Human);
         return EXIT_INVALID;
     }
-    let options = Options {
-        check: CheckOptions {
-            strict: args.strict,
-        },
-        namespace: args.platform.namespace.clone(),
-        platform: args.platform.platform(),
-        ..Options::default()
-    };
-    let (plans, diagnostics) = crate::plan_only(&files, &options);
+    let (plans, diagnostics) = crate::plan_only(&files, &args.settings.options());
     report(&diagnostics, Format::Human);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return EXIT_INVALID;

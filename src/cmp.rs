@@ -7,23 +7,12 @@
 //! directory (no `..`, no symlink out of it), the parser's budgets hold, and
 //! no environment value reaches the output except through a named parameter.
 
+use crate::Options;
 use crate::diagnostic::{self, Code, Diagnostic, Format};
-use crate::platform::Platform;
-use crate::render::PromotionOutput;
-use crate::{Options, check::CheckOptions};
+use crate::settings::Settings;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// Parameters a user may set per Argo CD Application (`plugin.yaml` announces them).
-pub const PARAMETERS: &[&str] = &[
-    "namespace",
-    "templates",
-    "prometheus-address",
-    "prometheus-sigv4-region",
-    "strict",
-    "promotion",
-];
 
 /// What Argo CD tells the plugin, read once from the environment.
 #[derive(Debug, Default)]
@@ -32,23 +21,52 @@ pub struct CmpEnv {
     pub app_namespace: Option<String>,
     pub revision: Option<String>,
     pub source_path: Option<String>,
+    /// The plugin parameters by name, as given (checked by [`Settings`]).
     pub parameters: BTreeMap<String, String>,
 }
 
 impl CmpEnv {
     pub fn from_env() -> Result<CmpEnv, String> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let mut parameters = BTreeMap::new();
-        // PARAM_<NAME> (Argo CD's flattened form); ARGOCD_APP_PARAMETERS, when present, wins.
-        for name in PARAMETERS {
-            let key = format!("PARAM_{}", name.to_uppercase().replace('-', "_"));
-            if let Some(v) = var(&key) {
-                parameters.insert((*name).to_owned(), v);
+        Self::from_vars(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v))))
+    }
+
+    /// Read from `(name, value)` environment pairs. Parameters come from
+    /// `ARGOCD_APP_PARAMETERS` when Argo CD sets it, else from `PARAM_<NAME>`
+    /// (its flattened form); a `PARAM_*` that names no setting is an error either way.
+    pub fn from_vars(
+        vars: impl IntoIterator<Item = (String, std::ffi::OsString)>,
+    ) -> Result<CmpEnv, String> {
+        let mut env = BTreeMap::new();
+        for (key, value) in vars {
+            let value = value
+                .into_string()
+                .map_err(|_| format!("environment variable {key} is not UTF-8"))?;
+            env.insert(key, value);
+        }
+        let var = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
+        let table = Settings::table();
+        let env_key = |name: &str| format!("PARAM_{}", name.to_uppercase().replace('-', "_"));
+        let mut flattened = BTreeMap::new();
+        for (key, value) in env.range("PARAM_".to_owned()..) {
+            if !key.starts_with("PARAM_") {
+                break;
             }
+            let Some(info) = table.iter().find(|s| env_key(&s.name) == *key) else {
+                return Err(format!(
+                    "unknown plugin parameter {key}; oamc takes {}",
+                    table
+                        .iter()
+                        .map(|s| env_key(&s.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            };
+            flattened.insert(info.name.clone(), value.clone());
         }
-        if let Some(json) = var("ARGOCD_APP_PARAMETERS") {
-            parameters.extend(parse_parameters(&json)?);
-        }
+        let parameters = match var("ARGOCD_APP_PARAMETERS") {
+            Some(json) => parse_parameters(&json)?,
+            None => flattened,
+        };
         Ok(CmpEnv {
             app_name: var("ARGOCD_APP_NAME"),
             app_namespace: var("ARGOCD_APP_NAMESPACE"),
@@ -59,26 +77,39 @@ impl CmpEnv {
     }
 }
 
-/// `[{"name": "namespace", "string": "shop"}, …]`; unknown names are errors.
+/// `[{"name": "namespace", "string": "shop"}, …]`. Every oamc setting is a
+/// string: an `array` or `map` parameter, an unknown field and a name given
+/// twice are errors (names are checked against the settings later).
 pub fn parse_parameters(json: &str) -> Result<BTreeMap<String, String>, String> {
     #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     struct Param {
         name: String,
         string: Option<String>,
+        array: Option<serde_json::Value>,
+        map: Option<serde_json::Value>,
     }
     let params: Vec<Param> = serde_json::from_str(json)
-        .map_err(|e| format!("ARGOCD_APP_PARAMETERS is not valid JSON: {e}"))?;
+        .map_err(|e| format!("ARGOCD_APP_PARAMETERS is not a list of parameters: {e}"))?;
     let mut out = BTreeMap::new();
     for p in params {
-        if !PARAMETERS.contains(&p.name.as_str()) {
+        let value = match (p.string, p.array.is_some() || p.map.is_some()) {
+            (Some(v), false) => v,
+            (_, true) => {
+                return Err(format!(
+                    "plugin parameter `{}` must be a string; oamc takes no array or map parameters",
+                    p.name
+                ));
+            }
+            (None, false) => {
+                return Err(format!("plugin parameter `{}` has no string value", p.name));
+            }
+        };
+        if out.insert(p.name.clone(), value).is_some() {
             return Err(format!(
-                "unknown plugin parameter `{}`; oamc takes {}",
-                p.name,
-                PARAMETERS.join(", ")
+                "plugin parameter `{}` is given twice; give it once",
+                p.name
             ));
-        }
-        if let Some(v) = p.string {
-            out.insert(p.name, v);
         }
     }
     Ok(out)
@@ -107,10 +138,14 @@ pub fn generate() -> i32 {
 }
 
 fn try_generate() -> Result<String, Vec<Diagnostic>> {
-    let fail = |m: String| vec![Diagnostic::error(Code::Io, m)];
+    let fail = |m: String| vec![Diagnostic::error(Code::Parameter, m)];
     let env = CmpEnv::from_env().map_err(fail)?;
-    let root = std::env::current_dir()
-        .map_err(|e| fail(format!("cannot read the source directory: {e}")))?;
+    let root = std::env::current_dir().map_err(|e| {
+        vec![Diagnostic::error(
+            Code::Io,
+            format!("cannot read the source directory: {e}"),
+        )]
+    })?;
     eprintln!(
         "oamc: generating {} (revision {}, path {})",
         env.app_name.as_deref().unwrap_or("?"),
@@ -134,59 +169,35 @@ fn try_generate() -> Result<String, Vec<Diagnostic>> {
 }
 
 fn options(env: &CmpEnv, root: &Path) -> Result<Options, String> {
-    let p = &env.parameters;
-    let mut platform = Platform::default();
-    if let Some(v) = p.get("prometheus-address") {
-        platform.prometheus_address = v.clone();
+    let mut parameters: Vec<(&str, &str)> = env
+        .parameters
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    // The destination namespace is the default, checked like the parameter.
+    if !env.parameters.contains_key("namespace")
+        && let Some(ns) = &env.app_namespace
+    {
+        parameters.push(("namespace", ns));
     }
-    platform.prometheus_sigv4_region = p.get("prometheus-sigv4-region").cloned();
-    let strict = match p.get("strict").map(String::as_str) {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(other) => {
-            return Err(format!(
-                "parameter strict must be true or false, not `{other}`"
-            ));
+    let mut settings = Settings::from_parameters(parameters)?;
+    if let Some(dir) = &settings.templates {
+        let dir = confine(root, &dir.to_string_lossy())?;
+        // Each template file too: a link inside the folder could lead anywhere.
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        let real_root = root
+            .canonicalize()
+            .map_err(|e| format!("cannot resolve the source directory: {e}"))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+            let path = dir.join(entry.file_name());
+            let rel = path.strip_prefix(&real_root).unwrap_or(&path);
+            confine(root, &rel.to_string_lossy())?;
         }
-    };
-    let promotion = match p.get("promotion").map(String::as_str) {
-        None | Some("include") => PromotionOutput::Include,
-        Some("skip") => PromotionOutput::Skip,
-        Some("only") => PromotionOutput::Only,
-        Some(other) => {
-            return Err(format!(
-                "parameter promotion must be include, skip or only, not `{other}`"
-            ));
-        }
-    };
-    let templates = match p.get("templates") {
-        Some(dir) => {
-            let dir = confine(root, dir)?;
-            // Each template file too: a link inside the folder could lead anywhere.
-            let entries = std::fs::read_dir(&dir)
-                .map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let rel = dir.join(&name);
-                let rel = rel
-                    .strip_prefix(root.canonicalize().unwrap_or_default())
-                    .unwrap_or(&rel);
-                confine(root, &rel.to_string_lossy())?;
-            }
-            Some(dir)
-        }
-        None => None,
-    };
-    Ok(Options {
-        check: CheckOptions { strict },
-        namespace: p
-            .get("namespace")
-            .cloned()
-            .or_else(|| env.app_namespace.clone()),
-        templates,
-        platform,
-        promotion,
-    })
+        settings.templates = Some(dir);
+    }
+    Ok(settings.options())
 }
 
 /// `rel` resolved inside `root`, or an error: the repository decides the

@@ -20,90 +20,87 @@ pub enum Severity {
     Error,
 }
 
-/// Stable rule codes: tools and docs refer to these, so they never change meaning.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Code {
-    Io,
-    YamlSyntax,
-    YamlLimit,
-    DuplicateKey,
-    NoApplication,
-    SchemaRequired,
-    SchemaUnknownProperty,
-    SchemaType,
-    SchemaEnum,
-    SchemaRange,
-    SchemaOther,
-    UnknownComponentType,
-    UnknownTrait,
-    Name,
-    DerivedName,
-    Image,
-    Duration,
-    PromqlDuration,
-    MetricName,
-    DuplicateEnv,
-    AppPath,
-    PerformanceThreshold,
-    ArgoTemplateSyntax,
-    DuplicateComponent,
-    Template,
-    Verify,
-    KargoExpression,
-    GitRepo,
-    ManifestPath,
-    Placeholder,
-    StageGraph,
-    UnknownComponent,
-    UnknownPolicy,
-    StrategyMismatch,
-    StrategySteps,
-    StrategyRouting,
-    TraitConflict,
+/// One table of diagnostic codes: each variant with its stable id and a
+/// one-line summary of its one meaning. Tools and docs refer to the ids, so
+/// they never change meaning; README's code table is held to this one by a
+/// test, and SARIF's `rules` are read from it.
+macro_rules! codes {
+    ($($variant:ident => $id:literal, $summary:literal;)*) => {
+        /// Stable rule codes (see the table in this module).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// Every code, in table order.
+            pub const ALL: &[Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $id,)* }
+            }
+
+            /// What the code means, in one line.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+        }
+    };
 }
 
-impl Code {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Code::Io => "oamc::io",
-            Code::YamlSyntax => "oamc::yaml::syntax",
-            Code::YamlLimit => "oamc::yaml::limit",
-            Code::DuplicateKey => "oamc::yaml::duplicate-key",
-            Code::NoApplication => "oamc::input::no-application",
-            Code::SchemaRequired => "oamc::schema::required",
-            Code::SchemaUnknownProperty => "oamc::schema::unknown-property",
-            Code::SchemaType => "oamc::schema::type",
-            Code::SchemaEnum => "oamc::schema::enum",
-            Code::SchemaRange => "oamc::schema::range",
-            Code::SchemaOther => "oamc::schema::invalid",
-            Code::UnknownComponentType => "oamc::component::unknown-type",
-            Code::UnknownTrait => "oamc::trait::unknown",
-            Code::Name => "oamc::name::invalid",
-            Code::DerivedName => "oamc::name::derived-too-long",
-            Code::Image => "oamc::image::invalid",
-            Code::Duration => "oamc::duration::invalid",
-            Code::PromqlDuration => "oamc::metrics::rate-interval",
-            Code::MetricName => "oamc::metrics::metric-name",
-            Code::DuplicateEnv => "oamc::env::duplicate",
-            Code::AppPath => "oamc::app-path::invalid",
-            Code::PerformanceThreshold => "oamc::gate::performance-threshold",
-            Code::ArgoTemplateSyntax => "oamc::gate::template-braces",
-            Code::DuplicateComponent => "oamc::component::duplicate",
-            Code::Template => "oamc::template",
-            Code::Verify => "oamc::verify",
-            Code::KargoExpression => "oamc::promotion::expression",
-            Code::GitRepo => "oamc::promotion::git",
-            Code::ManifestPath => "oamc::promotion::manifest-path",
-            Code::Placeholder => "oamc::promotion::placeholder",
-            Code::StageGraph => "oamc::promotion::stages",
-            Code::UnknownComponent => "oamc::promotion::component",
-            Code::UnknownPolicy => "oamc::policy::unknown",
-            Code::StrategyMismatch => "oamc::strategy::mismatch",
-            Code::StrategySteps => "oamc::strategy::steps",
-            Code::StrategyRouting => "oamc::strategy::traffic-routing",
-            Code::TraitConflict => "oamc::trait::invalid",
-        }
-    }
+codes! {
+    Io => "oamc::io", "an input file or folder cannot be read";
+    YamlSyntax => "oamc::yaml::syntax", "the file is not valid YAML";
+    YamlLimit => "oamc::yaml::limit", "the input exceeds a resource limit (size, depth, nodes, aliases, documents, components)";
+    DuplicateKey => "oamc::yaml::duplicate-key", "a mapping key is written twice";
+    LeadingZero => "oamc::number::leading-zero", "a number written with a leading zero, which YAML 1.1 reads as octal and YAML 1.2 as decimal";
+    NoApplication => "oamc::input::no-application", "no OAM Application in the input";
+    SchemaRequired => "oamc::schema::required", "a required property is missing";
+    SchemaUnknownProperty => "oamc::schema::unknown-property", "a property the definition does not have";
+    SchemaType => "oamc::schema::type", "a value of the wrong type";
+    SchemaEnum => "oamc::schema::enum", "a value outside the allowed set";
+    SchemaRange => "oamc::schema::range", "a number or list length outside its range";
+    SchemaOther => "oamc::schema::invalid", "another JSON Schema rule is broken";
+    Internal => "oamc::internal", "the schema accepted a value the typed model cannot read (a bug in oamc: please report it)";
+    UnknownComponentType => "oamc::component::unknown-type", "a component type oamc does not compile (warning; error with --strict)";
+    UnknownTrait => "oamc::trait::unknown", "a trait type oamc does not compile (warning; error with --strict)";
+    UnknownPolicy => "oamc::policy::unknown", "a policy type oamc does not apply (warning; error with --strict)";
+    MisspeltType => "oamc::type::misspelt", "a component, trait or policy type close to one oamc compiles: a typo";
+    DuplicateComponent => "oamc::component::duplicate", "two components with the same name";
+    Name => "oamc::name::invalid", "a value Kubernetes reads as a name, label or key is not one";
+    ServiceName => "oamc::name::not-dns1035", "a component name that cannot name a Service (it must start with a letter)";
+    DerivedName => "oamc::name::derived-too-long", "a name oamc derives from the component name (e.g. `<name>-preview`) is over 63 characters";
+    Image => "oamc::image::invalid", "an image reference without a tag or digest, or malformed";
+    Duration => "oamc::duration::invalid", "not an Argo duration (`20s`, `1m`, `1h`)";
+    PromqlDuration => "oamc::metrics::rate-interval", "rateInterval is not a PromQL duration";
+    MetricName => "oamc::metrics::metric-name", "not a Prometheus metric name";
+    DuplicateEnv => "oamc::env::duplicate", "an environment variable set twice";
+    AppPath => "oamc::app-path::invalid", "appPath or an ingress path is not an absolute URL path";
+    PerformanceThreshold => "oamc::gate::performance-threshold", "the performance gate's limit is not a positive number of milliseconds";
+    ArgoTemplateSyntax => "oamc::gate::template-braces", "`{{` in gate text, which Argo Rollouts would read as an argument";
+    StrategyMismatch => "oamc::strategy::mismatch", "settings for a strategy other than the chosen one";
+    StrategySteps => "oamc::strategy::steps", "canary weights that do not strictly increase";
+    StrategyRouting => "oamc::strategy::traffic-routing", "not exactly one traffic router, or a router that does not drive the trait's Ingress";
+    TraitConflict => "oamc::trait::conflict", "two traits or entries claim the same thing (ingress, replicas, route, volume, mount path)";
+    TraitIgnored => "oamc::trait::ignored", "a trait property oamc accepts and ignores (warning)";
+    TraitPort => "oamc::trait::port", "an ingress route to a port the component's Service does not have";
+    TraitNoPaths => "oamc::trait::no-paths", "an ingress trait without a path";
+    TraitMinMax => "oamc::trait::min-max", "an autoscaler whose max is below its min";
+    HpaTarget => "oamc::trait::hpa-target", "an hpa without a cpu or mem target, or a target value of the wrong kind";
+    ReservedLabel => "oamc::trait::reserved-label", "the label `app`, which is the Rollout's selector";
+    MountPath => "oamc::storage::mount-path", "a volume mountPath that is not absolute";
+    GitRepo => "oamc::promotion::git", "the promotion's Git repository URL or branch";
+    ManifestPath => "oamc::promotion::manifest-path", "a manifest path without `{stage}` or outside the repository";
+    Placeholder => "oamc::promotion::placeholder", "an unknown `{placeholder}` in a promotion pattern";
+    StageGraph => "oamc::promotion::stages", "the stage graph: names, `from` an earlier stage, no cycles";
+    UnknownComponent => "oamc::promotion::component", "the promoted component is missing or ambiguous";
+    KargoExpression => "oamc::promotion::expression", "`${{` in a user value, which Kargo would evaluate";
+    PromotionConstraint => "oamc::promotion::constraint", "an image selection strategy that needs a constraint has none";
+    DuplicatePolicy => "oamc::policy::duplicate", "a second kargo-promotion policy in one Application";
+    NoPromotionPolicy => "oamc::promotion::missing", "`--promotion only` on an Application without a kargo-promotion policy";
+    EmptyOutput => "oamc::output::empty", "the run would print no resource (Argo CD would prune everything)";
+    DuplicateResource => "oamc::output::duplicate-resource", "two resources with the same apiVersion, kind, namespace and name";
+    Parameter => "oamc::plugin::parameter", "an Argo CD plugin parameter is unknown, repeated, of the wrong shape or invalid";
+    Template => "oamc::template", "a template cannot be read, compiled or rendered";
+    Verify => "oamc::verify", "a rendered document fails oamc's read-back cross-checks";
 }
 
 #[derive(Debug, Clone)]
@@ -270,8 +267,11 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
+/// Where each code is explained: README's table of diagnostic codes.
+pub const HELP_URI: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "#diagnostic-codes");
+
 fn sarif(diagnostics: &[Diagnostic]) -> String {
-    let mut rules: Vec<&'static str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+    let mut rules: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
     rules.sort_unstable();
     rules.dedup();
     let results: Vec<serde_json::Value> = diagnostics
@@ -294,7 +294,7 @@ fn sarif(diagnostics: &[Diagnostic]) -> String {
             }
             serde_json::json!({
                 "ruleId": d.code.as_str(),
-                "ruleIndex": rules.iter().position(|r| *r == d.code.as_str()),
+                "ruleIndex": rules.iter().position(|r| *r == d.code),
                 "level": level(d.severity),
                 "message": { "text": message },
                 "locations": [location],
@@ -308,7 +308,11 @@ fn sarif(diagnostics: &[Diagnostic]) -> String {
             "tool": { "driver": {
                 "name": "oamc",
                 "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules.iter().map(|r| serde_json::json!({ "id": r })).collect::<Vec<_>>(),
+                "rules": rules.iter().map(|code| serde_json::json!({
+                    "id": code.as_str(),
+                    "shortDescription": { "text": code.summary() },
+                    "helpUri": HELP_URI,
+                })).collect::<Vec<_>>(),
             }},
             "results": results,
         }],

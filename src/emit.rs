@@ -7,8 +7,11 @@ use crate::verify::Doc;
 /// One resource as it is written out.
 #[derive(Debug, Clone)]
 pub struct Manifest {
+    pub api_version: String,
     pub kind: String,
     pub name: String,
+    /// `metadata.namespace`, when the resource sets one.
+    pub namespace: Option<String>,
     /// Canonical YAML of the resource, ending in a newline.
     pub yaml: String,
 }
@@ -16,8 +19,16 @@ pub struct Manifest {
 /// Emit one verified document. Takes it by value so the parsed tree is
 /// freed where it was built (a worker thread), not at the end on the main one.
 pub fn manifest(doc: Doc) -> Result<Manifest, String> {
+    let text = |pointer: &str| {
+        doc.value
+            .pointer(pointer)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
     Ok(Manifest {
         yaml: to_yaml(&doc.value)?,
+        api_version: text("/apiVersion").unwrap_or_default(),
+        namespace: text("/metadata/namespace"),
         kind: doc.kind,
         name: doc.name,
     })

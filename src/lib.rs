@@ -15,6 +15,7 @@
 pub mod check;
 pub mod cli;
 pub mod cmp;
+pub mod defs;
 pub mod diagnostic;
 pub mod dom;
 pub mod emit;
@@ -28,6 +29,7 @@ pub mod platform;
 pub mod readback;
 pub mod render;
 pub mod schema;
+pub mod settings;
 pub mod verify;
 
 use check::{CheckOptions, Checker};
@@ -46,6 +48,9 @@ pub struct Options {
     pub templates: Option<PathBuf>,
     pub platform: Platform,
     pub promotion: render::PromotionOutput,
+    /// The output is the rendered-manifests tree (`-o`): one folder per
+    /// Application and stage, each applied on its own.
+    pub output_tree: bool,
 }
 
 /// The result of checking a set of files.
@@ -74,7 +79,37 @@ pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
         out.applications_seen += report.applications_seen;
         out.diagnostics.append(&mut report.diagnostics);
     }
+    // Valid Applications that would render nothing at all (only types oamc
+    // does not compile): what `render` would refuse, `validate` refuses too.
+    let renders = |app: &check::CheckedApp| {
+        let workload = !app.services.is_empty() && options.promotion != render::PromotionOutput::Only;
+        let pipeline = app.promotion.is_some() && options.promotion != render::PromotionOutput::Skip;
+        workload || pipeline
+    };
+    if !out.has_errors() && !out.apps.is_empty() && !out.apps.iter().any(renders) {
+        out.diagnostics.push(empty_output(files));
+    }
     out
+}
+
+fn empty_output(files: &[Arc<SourceFile>]) -> Diagnostic {
+    let d = Diagnostic::error(
+        Code::EmptyOutput,
+        "nothing to render: no component or policy of a type oamc compiles",
+    )
+    .help("an empty stream would make Argo CD prune every resource of the app; see the warnings above");
+    match files {
+        // One file: at its (first) Application's name.
+        [file] => {
+            let pos = dom::parse_stream(&file.text).ok().and_then(|docs| {
+                docs.iter()
+                    .find(|doc| check::is_application(&doc.to_json()))
+                    .map(|doc| doc.locate(&path!["metadata", "name"]).pos)
+            });
+            d.at(file, pos)
+        }
+        _ => d,
+    }
 }
 
 /// `f` over `items` on every core, results in input order. One file or
@@ -130,6 +165,7 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
 pub struct CompiledApp {
     /// The file the Application came from.
     pub source: String,
+    pub file: Option<Arc<SourceFile>>,
     pub plan: AppPlan,
     /// Its resources, verified and emitted.
     pub manifests: Vec<emit::Manifest>,
@@ -221,6 +257,7 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
             })?;
         Ok(CompiledApp {
             source: checked.file.name.clone(),
+            file: Some(checked.file.clone()),
             plan,
             manifests,
         })
@@ -232,5 +269,89 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
             Err(mut errors) => diagnostics.append(&mut errors),
         }
     }
-    Compilation { apps, diagnostics }
+    if !diagnostics.iter().any(Diagnostic::is_error) && apps.iter().all(|a| a.manifests.is_empty())
+    {
+        diagnostics.push(empty_output(files));
+    }
+    let mut compilation = Compilation { apps, diagnostics };
+    if !compilation.has_errors() {
+        let mut duplicates = compilation.duplicate_resources(options.output_tree);
+        compilation.diagnostics.append(&mut duplicates);
+    }
+    if compilation.has_errors() {
+        compilation.apps.clear();
+    }
+    compilation
+}
+
+/// Where the Application `name` of `file` writes its name. Read again with
+/// positions: valid files are first read without them, and this is needed
+/// only for an error.
+fn name_position(file: &SourceFile, name: &str) -> Option<dom::Pos> {
+    let docs = dom::parse_stream(&file.text).ok()?;
+    docs.iter()
+        .filter(|doc| check::is_application(&doc.to_json()))
+        .map(|doc| doc.locate(&path!["metadata", "name"]))
+        .find(|node| node.as_str() == Some(name))
+        .map(|node| node.pos)
+}
+
+impl Compilation {
+    /// Two resources with the same apiVersion, kind, namespace and name in
+    /// one set that Argo CD applies: the whole stream, or with `per_folder`
+    /// (the rendered-manifests tree) one `<application>[/<stage>]` folder.
+    fn duplicate_resources(&self, per_folder: bool) -> Vec<Diagnostic> {
+        use std::collections::{BTreeMap, HashMap};
+        let folder =
+            |app: &CompiledApp| per_folder.then(|| (app.plan.name.clone(), output::stage_of(&app.source)));
+        // (folder, apiVersion, kind, namespace, name) → the Application (by index) that rendered it.
+        type Key<'a> = (Option<(String, Option<String>)>, &'a str, &'a str, Option<&'a str>, &'a str);
+        let mut seen: HashMap<Key, usize> = HashMap::new();
+        // (first, second) Application → the resources both render, one diagnostic per pair.
+        let mut clashes: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
+        for (i, app) in self.apps.iter().enumerate() {
+            for m in &app.manifests {
+                let key = (
+                    folder(app),
+                    m.api_version.as_str(),
+                    m.kind.as_str(),
+                    m.namespace.as_deref(),
+                    m.name.as_str(),
+                );
+                if let Some(first) = seen.insert(key, i) {
+                    let namespace = m
+                        .namespace
+                        .as_deref()
+                        .map_or_else(String::new, |ns| format!(" in `{ns}`"));
+                    clashes
+                        .entry((first, i))
+                        .or_default()
+                        .push(format!("{} {} `{}`{namespace}", m.api_version, m.kind, m.name));
+                }
+            }
+        }
+        clashes
+            .into_iter()
+            .map(|((first, second), resources)| {
+                let (first, second) = (&self.apps[first], &self.apps[second]);
+                let d = Diagnostic::error(
+                    Code::DuplicateResource,
+                    format!(
+                        "Application `{}` ({}) renders {} resource(s) that Application `{}` ({}) renders too: {}",
+                        second.plan.name,
+                        second.source,
+                        resources.len(),
+                        first.plan.name,
+                        first.source,
+                        resources.join(", ")
+                    ),
+                )
+                .help("Argo CD would apply one over the other; give the Applications distinct names or namespaces");
+                match &second.file {
+                    Some(file) => d.at(file, name_position(file, &second.plan.name)),
+                    None => d,
+                }
+            })
+            .collect()
+    }
 }

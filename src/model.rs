@@ -634,18 +634,6 @@ pub struct StageSpec {
     pub from: Option<String>,
 }
 
-/// Trait types oamc compiles.
-pub mod traits {
-    pub const PATH_BASED_INGRESS: &str = "path-based-ingress";
-    pub const APPINGRESS: &str = "appingress";
-    pub const STORAGE: &str = "storage";
-    pub const SCALER: &str = "scaler";
-    pub const HPA: &str = "hpa";
-    pub const CPUSCALER: &str = "cpuscaler";
-    pub const LABELS: &str = "labels";
-    pub const ANNOTATIONS: &str = "annotations";
-}
-
 /// `path-based-ingress`: an NGINX Ingress with regex paths rewritten to the app.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

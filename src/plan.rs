@@ -3,7 +3,7 @@
 //! only format this model, and `plan` output (later) reads it too.
 
 use crate::check::CheckedApp;
-use crate::check::traits::{Autoscaler, CheckedTraits, Ingress};
+use crate::check::traits::{Autoscaler, CheckedTraits, HpaTarget, Ingress};
 use crate::model::{AppmodService, Criterion, EnvVar, Outcome, Storage, Strategy, TrafficRouting};
 use crate::names;
 use crate::platform::Platform;
@@ -544,22 +544,19 @@ fn plan_ingress(name: &str, ingress: &Ingress) -> IngressPlan {
 }
 
 fn plan_autoscaler(name: &str, a: &Autoscaler) -> HpaPlan {
-    let metric = |resource: &'static str, t: &crate::model::ResourceTarget| {
-        let value = t.value.text();
-        match t.kind {
-            crate::model::TargetType::Utilization => HpaMetricPlan {
-                resource,
-                target_type: "Utilization",
-                utilization: value.parse::<f64>().ok().map(|v| v.round() as u64),
-                average_value: None,
-            },
-            crate::model::TargetType::AverageValue => HpaMetricPlan {
-                resource,
-                target_type: "AverageValue",
-                utilization: None,
-                average_value: Some(value),
-            },
-        }
+    let metric = |resource: &'static str, t: &HpaTarget| match t {
+        HpaTarget::Utilization(percent) => HpaMetricPlan {
+            resource,
+            target_type: "Utilization",
+            utilization: Some(u64::from(*percent)),
+            average_value: None,
+        },
+        HpaTarget::AverageValue(quantity) => HpaMetricPlan {
+            resource,
+            target_type: "AverageValue",
+            utilization: None,
+            average_value: Some(quantity.clone()),
+        },
     };
     match a {
         Autoscaler::Hpa(h) => HpaPlan {

@@ -29,13 +29,15 @@ pub struct Platform {
 }
 
 pub const DEFAULT_PROMETHEUS: &str = "http://prometheus-operated.monitoring.svc:9090";
+/// The label cAdvisor-style series carry the container name in.
+pub const DEFAULT_CONTAINER_LABEL: &str = "container_name";
 
 impl Default for Platform {
     fn default() -> Self {
         Platform {
             prometheus_address: DEFAULT_PROMETHEUS.into(),
             prometheus_sigv4_region: None,
-            container_label: "container_name".into(),
+            container_label: DEFAULT_CONTAINER_LABEL.into(),
             step_pause: "5s".into(),
             revision_history_limit: 2,
             pod_disruption_budget: true,

@@ -141,6 +141,11 @@ fn scalar(text: &str, style: ScalarStyle) -> Option<Value> {
     if !text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
         return Some(Value::String(text.to_owned()));
     }
+    // `010` means 8 to YAML 1.1 readers and 10 to YAML 1.2 ones: the checker
+    // refuses it at its line, which needs the reader with positions.
+    if crate::check::numbers::has_leading_zero(text) {
+        return None;
+    }
     // Number-like: the common decimal integer here, every other spelling
     // (`0x1F`, `1e3`, `.inf`, `0777`, `-.5`, `1_000`) by serde-saphyr.
     let digits = text.strip_prefix('-').unwrap_or(text);

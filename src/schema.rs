@@ -2,10 +2,7 @@
 //! typed model: the envelope, plus the `appmod-service` properties wherever a
 //! component has that type.
 
-use crate::model::{
-    APPMOD_SERVICE, AppIngress, Application, AppmodService, CpuScaler, Hpa, KARGO_PROMOTION,
-    KargoPromotion, PathBasedIngress, Scaler, Storage, traits,
-};
+use crate::model::{APPMOD_SERVICE, Application, AppmodService, KARGO_PROMOTION, KargoPromotion};
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
@@ -16,32 +13,10 @@ pub fn application_schema() -> Value {
     let mut generator = SchemaSettings::draft07().into_generator();
     let props_ref = generator.subschema_for::<AppmodService>();
     let promotion_ref = generator.subschema_for::<KargoPromotion>();
-    let string_map = json!({ "type": "object", "additionalProperties": { "type": "string" } });
-    let trait_schemas = [
-        (
-            traits::PATH_BASED_INGRESS,
-            generator.subschema_for::<PathBasedIngress>().to_value(),
-        ),
-        (
-            traits::APPINGRESS,
-            generator.subschema_for::<AppIngress>().to_value(),
-        ),
-        (
-            traits::STORAGE,
-            generator.subschema_for::<Storage>().to_value(),
-        ),
-        (
-            traits::SCALER,
-            generator.subschema_for::<Scaler>().to_value(),
-        ),
-        (traits::HPA, generator.subschema_for::<Hpa>().to_value()),
-        (
-            traits::CPUSCALER,
-            generator.subschema_for::<CpuScaler>().to_value(),
-        ),
-        (traits::LABELS, string_map.clone()),
-        (traits::ANNOTATIONS, string_map),
-    ];
+    let trait_schemas: Vec<(&str, Value)> = crate::defs::TRAITS
+        .iter()
+        .map(|t| (t.name, t.schema(&mut generator)))
+        .collect();
     let root = generator.into_root_schema_for::<Application>();
     let mut schema = root.to_value();
     strip_null(&mut schema);

@@ -4,6 +4,7 @@
 //! Order per document: JSON Schema (structure, types, unknown keys) → typed
 //! read → semantic rules (formats, derived names, cross-field rules).
 
+pub mod numbers;
 mod promotion;
 mod rules;
 mod schema_errors;
@@ -49,6 +50,9 @@ pub struct CheckedService {
 pub struct CheckOptions {
     /// Unknown component types and traits are errors instead of warnings.
     pub strict: bool,
+    /// Only the Kargo pipeline is rendered (`--promotion only`): an
+    /// Application without a kargo-promotion policy would render nothing.
+    pub promotion_only: bool,
 }
 
 /// The committed schema, compiled into the binary at build time: nothing to
@@ -92,7 +96,7 @@ impl Checker {
     /// and checked again, so every diagnostic points at its line and column.
     pub fn check_file(&self, file: &Arc<SourceFile>) -> FileReport {
         if let Some(values) = crate::readback::read_plain_subset(&file.text) {
-            let report = self.check_documents(file, values.iter().map(|v| (v, None)));
+            let report = self.check_documents(file, values.into_iter().map(|v| (v, None)));
             if report.diagnostics.is_empty() {
                 return report;
             }
@@ -105,20 +109,21 @@ impl Checker {
             Ok(docs) => docs,
             Err(e) => return yaml_error_report(file, e),
         };
-        let values: Vec<serde_json::Value> = docs.iter().map(Node::to_json).collect();
-        self.check_documents(file, values.iter().zip(docs.iter().map(Some)))
+        self.check_documents(file, docs.iter().map(|doc| (doc.to_json(), Some(doc))))
     }
 
     fn check_documents<'a>(
         &self,
         file: &Arc<SourceFile>,
-        docs: impl Iterator<Item = (&'a serde_json::Value, Option<&'a Node>)>,
+        docs: impl Iterator<Item = (serde_json::Value, Option<&'a Node>)>,
     ) -> FileReport {
         let mut report = FileReport::default();
-        for (json, doc) in docs {
-            if !is_application(json) {
+        for (mut json, doc) in docs {
+            if !is_application(&json) {
                 continue;
             }
+            numbers::whole_floats_to_integers(&mut json);
+            let json = &json;
             report.applications_seen += 1;
             let mut ctx = DocContext {
                 file,
@@ -140,6 +145,22 @@ impl Checker {
     }
 
     fn check_document(&self, ctx: &mut DocContext, json: &serde_json::Value) -> Option<CheckedApp> {
+        if let Some(doc) = ctx.doc {
+            let mut found = Vec::new();
+            numbers::leading_zero_numbers(doc, &ctx.file.text, &mut found);
+            for (pos, spelling) in found {
+                let digits = spelling.trim_start_matches(['-', '+']).trim_start_matches('0');
+                ctx.push_at(
+                    Code::LeadingZero,
+                    Some(pos),
+                    format!("`{spelling}` is a number with a leading zero, which YAML readers disagree on"),
+                )
+                .help = Some(format!(
+                    "YAML 1.1 readers such as kubectl read it as octal, YAML 1.2 readers as decimal; write `{}` (or quote it if it is text)",
+                    if digits.is_empty() || digits.starts_with('.') { format!("0{digits}") } else { digits.to_owned() }
+                ));
+            }
+        }
         let mut broken: Vec<Vec<Seg>> = Vec::new();
         // Most documents are valid, and asking only that costs a fraction of
         // collecting errors.
@@ -153,7 +174,8 @@ impl Checker {
         // run shows all problems, not the schema's and then the rules'.
         let broken = rules::Broken(&broken);
         if broken.intact(&path!["metadata"])
-            && let Ok(metadata) = model::Metadata::deserialize(&json["metadata"])
+            && let Some(metadata) =
+                ctx.typed::<model::Metadata>(&path!["metadata"], json["metadata"].clone())
         {
             rules::check_metadata(ctx, &metadata);
         }
@@ -181,7 +203,8 @@ impl Checker {
             if !envelope.iter().all(|p| broken.intact(p)) {
                 continue;
             }
-            let Ok(component) = model::Component::deserialize(value) else {
+            let at = path!["spec", "components", i];
+            let Some(component) = ctx.typed::<model::Component>(&at, value.clone()) else {
                 continue;
             };
             if component.type_ == model::APPMOD_SERVICE {
@@ -206,9 +229,31 @@ impl Checker {
         let mut promotion = None;
         let mut promotion_seen = None;
         for (i, value) in policies.into_iter().flatten().enumerate() {
-            let Ok(policy) = model::Policy::deserialize(value) else {
+            let envelope = ["name", "type"].map(|k| path!["spec", "policies", i, k]);
+            if !envelope.iter().all(|p| broken.intact(p)) {
+                continue;
+            }
+            let at = path!["spec", "policies", i];
+            let Some(policy) = ctx.typed::<model::Policy>(&at, value.clone()) else {
                 continue;
             };
+            if policy.type_ != model::KARGO_PROMOTION
+                && let Some(meant) = crate::defs::misspelling_of(
+                    &policy.type_,
+                    crate::defs::POLICY_TYPES.iter().copied(),
+                )
+            {
+                ctx.error(
+                    Code::MisspeltType,
+                    &path!["spec", "policies", i, "type"],
+                    format!(
+                        "policy `{}` has type `{}`, which is not a type oamc applies",
+                        policy.name, policy.type_
+                    ),
+                )
+                .help = Some(format!("did you mean `{meant}`?"));
+                continue;
+            }
             if policy.type_ != model::KARGO_PROMOTION {
                 ctx.lenient(
                     Code::UnknownPolicy,
@@ -226,7 +271,7 @@ impl Checker {
             }
             if let Some(first) = promotion_seen.replace(i) {
                 ctx.error(
-                    Code::StageGraph,
+                    Code::DuplicatePolicy,
                     &path!["spec", "policies", i, "type"],
                     format!("a second kargo-promotion policy (the first is spec.policies[{first}]); an Application has one pipeline"),
                 );
@@ -236,10 +281,27 @@ impl Checker {
                 continue;
             }
             let props_json = policy.properties.clone().unwrap_or_default();
-            if let Ok(props) = serde_json::from_value::<model::KargoPromotion>(props_json) {
+            let props_at = path!["spec", "policies", i, "properties"];
+            if let Some(props) = ctx.typed::<model::KargoPromotion>(&props_at, props_json) {
                 promotion =
                     promotion::check_promotion(ctx, i, app_name, &props, &service_components);
             }
+        }
+        if self.options.promotion_only && promotion_seen.is_none() {
+            let at = if policies.is_some() {
+                path!["spec", "policies"]
+            } else {
+                path!["metadata", "name"]
+            };
+            ctx.error(
+                Code::NoPromotionPolicy,
+                &at,
+                format!(
+                    "`--promotion only` renders the Kargo pipeline, and Application `{}` has no kargo-promotion policy",
+                    app_name.unwrap_or("?")
+                ),
+            )
+            .help = Some("add a kargo-promotion policy, or render this Application with `--promotion include` or `skip`".into());
         }
         if ctx.diagnostics.iter().any(Diagnostic::is_error) {
             return None;
@@ -248,7 +310,7 @@ impl Checker {
             Ok(app) => app,
             Err(e) => {
                 ctx.error(
-                    Code::SchemaOther,
+                    Code::Internal,
                     &[],
                     format!("cannot read the Application: {e}"),
                 );
@@ -322,6 +384,30 @@ impl DocContext<'_> {
             .and_then(|doc| doc.locate_key(path, key))
             .map(|k| k.pos)
             .or_else(|| self.pos(path))
+    }
+
+    /// The value at `path` read into its typed form. The schema accepted it,
+    /// so a failure here is a gap between the schema and the types: reported,
+    /// never dropped, so the component cannot vanish from the output.
+    pub fn typed<T: serde::de::DeserializeOwned>(
+        &mut self,
+        path: &[Seg],
+        value: serde_json::Value,
+    ) -> Option<T> {
+        match serde_json::from_value(value) {
+            Ok(typed) => Some(typed),
+            Err(e) => {
+                self.error(
+                    Code::Internal,
+                    path,
+                    format!(
+                        "cannot read {}: {e}",
+                        schema_errors::describe(path)
+                    ),
+                );
+                None
+            }
+        }
     }
 
     pub fn push(&mut self, d: Diagnostic) {
@@ -506,7 +592,7 @@ mod tests {
             assert_eq!(messages(&report), messages(&full), "{path:?}");
             if let Some(values) = crate::readback::read_plain_subset(&file.text)
                 && checker
-                    .check_documents(&file, values.iter().map(|v| (v, None)))
+                    .check_documents(&file, values.into_iter().map(|v| (v, None)))
                     .diagnostics
                     .is_empty()
             {

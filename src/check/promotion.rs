@@ -122,7 +122,7 @@ pub(crate) fn check_promotion(
     }
     if p.image_selection_strategy == ImageSelectionStrategy::Digest && p.constraint.is_none() {
         ctx.error(
-            Code::SchemaRequired,
+            Code::PromotionConstraint,
             &at(&path!["imageSelectionStrategy"]),
             "the Digest strategy follows one tag: set `constraint` to it",
         );

@@ -72,6 +72,20 @@ pub(crate) fn check_component(
         );
     }
     if component.type_ != APPMOD_SERVICE {
+        if let Some(meant) =
+            crate::defs::misspelling_of(&component.type_, crate::defs::COMPONENT_TYPES.iter().copied())
+        {
+            ctx.error(
+                Code::MisspeltType,
+                &join(&base, &path!["type"]),
+                format!(
+                    "component `{}` has type `{}`, which is not a type oamc compiles",
+                    component.name, component.type_
+                ),
+            )
+            .help = Some(format!("did you mean `{meant}`?"));
+            return None;
+        }
         ctx.lenient(
             Code::UnknownComponentType,
             &join(&base, &path!["type"]),
@@ -91,6 +105,7 @@ pub(crate) fn check_component(
         json: &props_json,
         broken,
     };
+    let props_path = props.path.clone();
     let before = ctx.diagnostics.len();
     let port = props
         .part::<u32>(&path!["port"])
@@ -105,7 +120,7 @@ pub(crate) fn check_component(
     if failed || !broken.intact(&base) {
         return None;
     }
-    let props: AppmodService = serde_json::from_value(props_json).ok()?;
+    let props: AppmodService = ctx.typed(&props_path, props_json)?;
     Some(CheckedService {
         name: component.name.clone(),
         props,
@@ -161,22 +176,38 @@ fn check_name(ctx: &mut DocContext, name_path: &[Seg], name: &str, ab_test: bool
         .help = Some("the component name becomes the Rollout, Service and label value".into());
         return;
     }
+    // The component name is the Service's: a DNS-1035 label, so a letter first.
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        ctx.error(
+            Code::ServiceName,
+            name_path,
+            format!("component name `{name}` must start with a lowercase letter: it names the Services `{name}` and `{name}-preview`"),
+        )
+        .help = Some("Service names are DNS-1035 labels; start the name with a letter".into());
+        return;
+    }
     let mut derived_names = names::derived_service_names(name).to_vec();
     if ab_test {
         derived_names.extend(names::ab_variant_services(name));
     }
-    for (kind, derived) in derived_names {
-        if let Err(why) = syntax::dns1035_label(&derived) {
-            ctx.error(
-                Code::DerivedName,
-                name_path,
-                format!("the {kind} name `{derived}` derived from component `{name}` {why}"),
-            )
-            .help = Some(format!(
-                "Service names are DNS-1035 labels; keep the component name within {} characters and starting with a letter",
-                63usize.saturating_sub(derived.len() - name.len())
-            ));
-        }
+    // Reported once, for the longest derived name.
+    if let Some((kind, derived)) = derived_names
+        .into_iter()
+        .filter(|(_, d)| syntax::dns1035_label(d).is_err())
+        .max_by_key(|(_, d)| d.len())
+    {
+        ctx.error(
+            Code::DerivedName,
+            name_path,
+            format!(
+                "the {kind} name `{derived}` derived from component `{name}` is {} characters; the limit is 63",
+                derived.len()
+            ),
+        )
+        .help = Some(format!(
+            "keep the component name within {} characters",
+            63usize.saturating_sub(derived.len() - name.len())
+        ));
     }
 }
 

@@ -194,9 +194,44 @@ pub fn url_path(s: &str) -> Result<(), String> {
     }
 }
 
+/// A Kubernetes quantity: a decimal number with an optional binary (`Ki` …
+/// `Ei`), decimal (`m`, `k`, `M` … `E`) or exponent (`e3`) suffix.
+pub fn quantity(s: &str) -> Result<(), String> {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let number_end = body
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(body.len());
+    let (number, suffix) = body.split_at(number_end);
+    let digits_ok = !number.is_empty()
+        && number != "."
+        && number.matches('.').count() <= 1;
+    let suffix_ok = matches!(
+        suffix,
+        "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "m" | "k" | "M" | "G" | "T" | "P" | "E"
+    ) || suffix
+        .strip_prefix(['e', 'E'])
+        .map(|e| e.strip_prefix(['+', '-']).unwrap_or(e))
+        .is_some_and(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()));
+    if digits_ok && suffix_ok {
+        Ok(())
+    } else {
+        Err("is not a Kubernetes quantity (e.g. 500m, 256Mi, 2)".into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantities() {
+        for ok in ["500m", "256Mi", "2", "1.5", "1e3", "0.5Gi", "+1k"] {
+            assert!(quantity(ok).is_ok(), "{ok}");
+        }
+        for bad in ["fifty", "", "m", "1.2.3", "5 m", "1e", "1Kb", "."] {
+            assert!(quantity(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn images() {

@@ -6,11 +6,12 @@ use super::DocContext;
 use super::syntax;
 use crate::diagnostic::Code;
 use crate::dom::Seg;
+use crate::defs::{self, TraitKind};
 use crate::model::{
-    AppIngress, Component, CpuScaler, Hpa, PathBasedIngress, Scaler, Storage, traits,
+    AppIngress, Component, CpuScaler, Hpa, PathBasedIngress, ResourceTarget, Scaler, Storage,
+    TargetType, TextOrNumber,
 };
 use crate::path;
-use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
 /// The traits of one component, typed and checked.
@@ -41,8 +42,24 @@ impl Ingress {
 
 #[derive(Debug, Clone)]
 pub enum Autoscaler {
-    Hpa(Hpa),
+    Hpa(CheckedHpa),
     Cpu(CpuScaler),
+}
+
+/// An `hpa` trait with its targets typed.
+#[derive(Debug, Clone)]
+pub struct CheckedHpa {
+    pub min: u32,
+    pub max: u32,
+    pub cpu: Option<HpaTarget>,
+    pub mem: Option<HpaTarget>,
+}
+
+/// What an HPA metric aims for: a whole percentage of the requests, or a quantity.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HpaTarget {
+    Utilization(u32),
+    AverageValue(String),
 }
 
 /// Host and path of every ingress route in the Application, for conflicts across components.
@@ -66,18 +83,19 @@ pub(crate) fn check_traits(
     for (t, tr) in component.traits.iter().enumerate() {
         let base = path!["spec", "components", i, "traits", t];
         let at = |rest: &[Seg]| -> Vec<Seg> { base.iter().chain(rest).cloned().collect() };
-        let props = |ctx: &DocContext| -> Option<serde_json::Value> {
-            let _ = ctx;
-            broken
-                .intact(&at(&path!["properties"]))
-                .then(|| tr.properties.clone().unwrap_or_default())
+        let Some(kind) = TraitKind::from_name(&tr.type_) else {
+            unknown_trait(ctx, &at(&path!["type"]), &tr.type_, &component.name);
+            continue;
         };
-        fn typed<T: DeserializeOwned>(v: Option<serde_json::Value>) -> Option<T> {
-            serde_json::from_value(v?).ok()
+        // A part the schema refused is reported there; the rules skip it.
+        let props_at = at(&path!["properties"]);
+        if !broken.intact(&props_at) {
+            continue;
         }
-        let kind = tr.type_.as_str();
+        let props = tr.properties.clone().unwrap_or_default();
+        let name = kind.name();
         match kind {
-            traits::PATH_BASED_INGRESS | traits::APPINGRESS => {
+            TraitKind::PathBasedIngress | TraitKind::AppIngress => {
                 if let Some(first) = ingress_at.replace(t) {
                     ctx.error(
                         Code::TraitConflict,
@@ -87,27 +105,20 @@ pub(crate) fn check_traits(
                     .help = Some("put every path into one trait's `http`".into());
                     continue;
                 }
-                let ingress = if kind == traits::PATH_BASED_INGRESS {
-                    typed::<PathBasedIngress>(props(ctx)).map(Ingress::Nginx)
+                let ingress = if kind == TraitKind::PathBasedIngress {
+                    ctx.typed::<PathBasedIngress>(&props_at, props).map(Ingress::Nginx)
                 } else {
-                    typed::<AppIngress>(props(ctx)).map(Ingress::Alb)
+                    ctx.typed::<AppIngress>(&props_at, props).map(Ingress::Alb)
                 };
                 let Some(ingress) = ingress else { continue };
-                check_ingress(
-                    ctx,
-                    &at(&path!["properties"]),
-                    component,
-                    &ingress,
-                    port,
-                    routes,
-                );
+                check_ingress(ctx, &props_at, component, &ingress, port, routes);
                 let create_service = match &ingress {
                     Ingress::Nginx(i) => i.create_service,
                     Ingress::Alb(i) => i.create_service,
                 };
                 if create_service {
                     let d = ctx.lenient(
-                        Code::TraitConflict,
+                        Code::TraitIgnored,
                         &at(&path!["properties", "createService"]),
                         format!(
                             "oamc always renders the Service `{}`; createService is ignored",
@@ -118,107 +129,142 @@ pub(crate) fn check_traits(
                 }
                 out.ingress = Some(ingress);
             }
-            traits::STORAGE => {
-                let Some(storage) = typed::<Storage>(props(ctx)) else {
+            TraitKind::Storage => {
+                let Some(storage) = ctx.typed::<Storage>(&props_at, props) else {
                     continue;
                 };
-                check_storage(
-                    ctx,
-                    &at(&path!["properties"]),
-                    &storage,
-                    &mut volumes,
-                    &mut mounts,
-                );
+                check_storage(ctx, &props_at, &storage, &mut volumes, &mut mounts);
                 out.storage.push(storage);
             }
-            traits::SCALER | traits::HPA | traits::CPUSCALER => {
-                if let Some((first, first_kind)) = scaling_at.replace((t, kind)) {
+            TraitKind::Scaler | TraitKind::Hpa | TraitKind::CpuScaler => {
+                if let Some((first, first_kind)) = scaling_at.replace((t, name)) {
                     ctx.error(
                         Code::TraitConflict,
                         &at(&path!["type"]),
-                        format!("`{kind}` and `{first_kind}` (traits[{first}]) both set the replicas of `{}`", component.name),
+                        format!("`{name}` and `{first_kind}` (traits[{first}]) both set the replicas of `{}`", component.name),
                     )
                     .help = Some("keep one: scaler for a fixed count, hpa or cpuscaler to autoscale".into());
                     continue;
                 }
                 match kind {
-                    traits::SCALER => out.scaler = typed::<Scaler>(props(ctx)),
-                    traits::HPA => {
-                        if let Some(h) = typed::<Hpa>(props(ctx)) {
-                            check_min_max(ctx, &at(&path!["properties", "max"]), h.min, h.max);
-                            if h.cpu.is_none() && h.mem.is_none() {
-                                ctx.error(
-                                    Code::TraitConflict,
-                                    &at(&path!["properties"]),
-                                    "hpa needs a cpu or mem target",
-                                );
-                            }
-                            out.autoscaler = Some(Autoscaler::Hpa(h));
+                    TraitKind::Scaler => out.scaler = ctx.typed::<Scaler>(&props_at, props),
+                    TraitKind::Hpa => {
+                        if let Some(h) = ctx.typed::<Hpa>(&props_at, props) {
+                            out.autoscaler = check_hpa(ctx, &props_at, h).map(Autoscaler::Hpa);
                         }
                     }
                     _ => {
-                        if let Some(c) = typed::<CpuScaler>(props(ctx)) {
+                        if let Some(c) = ctx.typed::<CpuScaler>(&props_at, props) {
                             check_min_max(ctx, &at(&path!["properties", "max"]), c.min, c.max);
                             out.autoscaler = Some(Autoscaler::Cpu(c));
                         }
                     }
                 }
             }
-            traits::LABELS | traits::ANNOTATIONS => {
-                let Some(map) = typed::<BTreeMap<String, String>>(props(ctx)) else {
+            TraitKind::Labels | TraitKind::Annotations => {
+                let Some(map) = ctx.typed::<BTreeMap<String, String>>(&props_at, props) else {
                     continue;
                 };
+                let labels = kind == TraitKind::Labels;
                 for (key, value) in &map {
                     let key_at = at(&[Seg::Key("properties".into()), Seg::Key(key.clone())]);
                     if let Err(why) = qualified_name(key) {
                         ctx.error(
                             Code::Name,
                             &key_at,
-                            format!("`{key}` is not a {} key: {why}", kind.trim_end_matches('s')),
+                            format!("`{key}` is not a {} key: {why}", name.trim_end_matches('s')),
                         );
                     }
-                    if kind == traits::LABELS {
+                    if labels {
                         if key == "app" {
-                            ctx.error(Code::TraitConflict, &key_at, "the label `app` is the Rollout's selector; oamc sets it to the component name")
+                            ctx.error(Code::ReservedLabel, &key_at, "the label `app` is the Rollout's selector; oamc sets it to the component name")
                                 .help = Some("choose another key".into());
                         } else if let Err(why) = label_value(value) {
                             ctx.error(Code::Name, &key_at, format!("label value `{value}` {why}"));
                         }
                     }
                 }
-                if kind == traits::LABELS {
+                if labels {
                     out.labels.extend(map);
                 } else {
                     out.annotations.extend(map);
                 }
             }
-            _ => {
-                ctx.lenient(
-                    Code::UnknownTrait,
-                    &at(&path!["type"]),
-                    format!(
-                        "trait `{}` on component `{}` is not supported by oamc; it is not rendered",
-                        tr.type_, component.name
-                    ),
-                )
-                .help = Some(format!(
-                    "oamc compiles {}; use --strict to make this an error",
-                    [
-                        traits::PATH_BASED_INGRESS,
-                        traits::APPINGRESS,
-                        traits::STORAGE,
-                        traits::SCALER,
-                        traits::HPA,
-                        traits::CPUSCALER,
-                        traits::LABELS,
-                        traits::ANNOTATIONS
-                    ]
-                    .join(", ")
-                ));
-            }
         }
     }
     out
+}
+
+/// A trait type oamc does not compile: a typo of one it does is an error,
+/// anything else a warning (an error with `--strict`).
+fn unknown_trait(ctx: &mut DocContext, at: &[Seg], found: &str, component: &str) {
+    if let Some(meant) = defs::misspelling_of(found, defs::trait_names()) {
+        ctx.error(
+            Code::MisspeltType,
+            at,
+            format!("trait `{found}` on component `{component}` is not a trait oamc compiles"),
+        )
+        .help = Some(format!("did you mean `{meant}`?"));
+        return;
+    }
+    ctx.lenient(
+        Code::UnknownTrait,
+        at,
+        format!("trait `{found}` on component `{component}` is not supported by oamc; it is not rendered"),
+    )
+    .help = Some(format!(
+        "oamc compiles {}; use --strict to make this an error",
+        defs::trait_names().collect::<Vec<_>>().join(", ")
+    ));
+}
+
+fn check_hpa(ctx: &mut DocContext, at: &[Seg], h: Hpa) -> Option<CheckedHpa> {
+    let here = |rest: &[Seg]| -> Vec<Seg> { at.iter().chain(rest).cloned().collect() };
+    check_min_max(ctx, &here(&path!["max"]), h.min, h.max);
+    if h.cpu.is_none() && h.mem.is_none() {
+        ctx.error(Code::HpaTarget, at, "hpa needs a cpu or mem target");
+        return None;
+    }
+    let mut target = |key: &str, t: Option<ResourceTarget>| -> Result<Option<HpaTarget>, ()> {
+        let Some(t) = t else { return Ok(None) };
+        let value_at = here(&[Seg::Key(key.into()), Seg::Key("value".into())]);
+        let checked = match (t.kind, &t.value) {
+            (TargetType::Utilization, TextOrNumber::Number(n)) => n
+                .as_u64()
+                .and_then(|v| u32::try_from(v).ok())
+                .filter(|v| (1..=i32::MAX as u32).contains(v))
+                .map(HpaTarget::Utilization),
+            (TargetType::Utilization, TextOrNumber::Text(_)) => None,
+            (TargetType::AverageValue, v) => {
+                let text = v.text();
+                syntax::quantity(&text).is_ok().then_some(HpaTarget::AverageValue(text))
+            }
+        };
+        match checked {
+            Some(c) => Ok(Some(c)),
+            None => {
+                let (what, example) = match t.kind {
+                    TargetType::Utilization => ("a whole percentage of the pods' requests", "value: 50"),
+                    TargetType::AverageValue => ("a Kubernetes quantity", "value: 500m"),
+                };
+                ctx.error(
+                    Code::HpaTarget,
+                    &value_at,
+                    format!("{key} target `{}` must be {what} for type {:?}", t.value.text(), t.kind),
+                )
+                .help = Some(format!("e.g. {example}"));
+                Err(())
+            }
+        }
+    };
+    let cpu = target("cpu", h.cpu);
+    let mem = target("mem", h.mem);
+    Some(CheckedHpa {
+        min: h.min,
+        max: h.max,
+        cpu: cpu.ok()?,
+        mem: mem.ok()?,
+    })
 }
 
 fn check_ingress(
@@ -241,7 +287,7 @@ fn check_ingress(
     }
     if paths.is_empty() {
         ctx.error(
-            Code::TraitConflict,
+            Code::TraitNoPaths,
             &join(&path!["http"]),
             "http needs at least one path",
         );
@@ -255,7 +301,7 @@ fn check_ingress(
             && *route_port != port
         {
             ctx.error(
-                Code::TraitConflict,
+                Code::TraitPort,
                 &entry,
                 format!(
                     "port {route_port} is not a port of the Service `{}` (it listens on {port})",
@@ -329,7 +375,7 @@ fn check_storage(
         }
         if !mount.starts_with('/') {
             ctx.error(
-                Code::AppPath,
+                Code::MountPath,
                 &here("mountPath"),
                 format!("mountPath `{mount}` must be an absolute path"),
             );
@@ -347,7 +393,7 @@ fn check_storage(
 fn check_min_max(ctx: &mut DocContext, at: &[Seg], min: u32, max: u32) {
     if min > max {
         ctx.error(
-            Code::TraitConflict,
+            Code::TraitMinMax,
             at,
             format!("max ({max}) is below min ({min})"),
         );

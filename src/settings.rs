@@ -1,0 +1,196 @@
+//! One settings table for everything that shapes a compilation. Each setting
+//! is defined once, with its docs, default and validation (as ripgrep defines
+//! each flag once): clap reads it as a flag of `render`, `validate` and
+//! `plan`, and the Argo CD plugin reads its parameter of the same name through
+//! the same definition, so the two can never differ in name, default or check.
+
+use crate::check::CheckOptions;
+use crate::platform::{DEFAULT_CONTAINER_LABEL, DEFAULT_PROMETHEUS, Platform};
+use crate::render::PromotionOutput;
+use crate::{Options, check::syntax};
+use clap::{Args, CommandFactory, Parser};
+use std::path::PathBuf;
+
+/// What shapes a compilation besides the input.
+#[derive(Args, Debug, Clone)]
+pub struct Settings {
+    /// Treat unknown component types, traits and policies as errors instead of warnings.
+    #[arg(long)]
+    pub strict: bool,
+    /// Namespace for Applications whose metadata sets none (a DNS-1123 label).
+    #[arg(short = 'n', long, value_parser = namespace)]
+    pub namespace: Option<String>,
+    /// Directory whose templates replace the built-in ones of the same name.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Emit the Kargo pipeline of a kargo-promotion policy with the workload, skip it, or emit only it.
+    #[arg(long, value_enum, default_value = "include")]
+    pub promotion: PromotionOutput,
+    /// Prometheus the metrics gate queries.
+    #[arg(long, value_name = "URL", default_value = DEFAULT_PROMETHEUS)]
+    pub prometheus_address: String,
+    /// Sign metrics-gate queries with AWS SigV4 for REGION (Amazon Managed Prometheus).
+    #[arg(long, value_name = "REGION")]
+    pub prometheus_sigv4_region: Option<String>,
+    /// Prometheus label that carries the container name in the application's series.
+    #[arg(long, value_name = "LABEL", default_value = DEFAULT_CONTAINER_LABEL)]
+    pub prometheus_container_label: String,
+    /// Do not emit a PodDisruptionBudget per service.
+    #[arg(long)]
+    pub no_pdb: bool,
+    /// Mount the EKS Pod Identity token into pods with a non-default serviceAccount.
+    #[arg(long)]
+    pub eks_pod_identity: bool,
+}
+
+fn namespace(value: &str) -> Result<String, String> {
+    syntax::dns1123_label(value)
+        .map(|()| value.to_owned())
+        .map_err(|why| format!("namespace `{value}` {why}"))
+}
+
+/// The settings alone, parsed as the CLI parses them.
+#[derive(Parser, Debug)]
+#[command(name = "oamc", no_binary_name = true, disable_help_flag = true)]
+struct SettingsOnly {
+    #[command(flatten)]
+    settings: Settings,
+}
+
+/// A setting as the plugin sees it: its parameter name and whether it is a
+/// switch (`true`/`false`) or takes a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingInfo {
+    pub name: String,
+    pub switch: bool,
+    pub help: String,
+    pub default: Option<String>,
+}
+
+impl Settings {
+    /// Every setting, in table order (the plugin's parameters).
+    pub fn table() -> Vec<SettingInfo> {
+        SettingsOnly::command()
+            .get_arguments()
+            .filter_map(|arg| {
+                let name = arg.get_long()?.to_owned();
+                Some(SettingInfo {
+                    name,
+                    switch: !arg.get_action().takes_values(),
+                    help: arg.get_help().map(|h| h.to_string()).unwrap_or_default(),
+                    default: arg
+                        .get_default_values()
+                        .first()
+                        .map(|v| v.to_string_lossy().into_owned()),
+                })
+            })
+            .collect()
+    }
+
+    fn from_flags<I: IntoIterator<Item = String>>(flags: I) -> Result<Settings, String> {
+        SettingsOnly::try_parse_from(flags)
+            .map(|s| s.settings)
+            .map_err(|e| {
+                let text = e.render().to_string();
+                let first = text.lines().next().unwrap_or("invalid setting");
+                first.strip_prefix("error: ").unwrap_or(first).to_owned()
+            })
+    }
+
+    /// Settings from named string values (the plugin's parameters), each
+    /// checked by the same definition as its flag. Unknown names, and a switch
+    /// set to anything but `true` or `false`, are errors.
+    pub fn from_parameters<'a>(
+        parameters: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Settings, String> {
+        let table = Settings::table();
+        let mut flags = Vec::new();
+        for (name, value) in parameters {
+            let Some(info) = table.iter().find(|s| s.name == name) else {
+                let known = table.iter().map(|s| s.name.as_str());
+                let hint = match crate::check::suggest(name, known) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => format!(
+                        "oamc takes {}",
+                        table
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                return Err(format!("unknown plugin parameter `{name}`; {hint}"));
+            };
+            if info.switch {
+                match value {
+                    "true" => flags.push(format!("--{name}")),
+                    "false" => {}
+                    other => {
+                        return Err(format!(
+                            "parameter {name} must be true or false, not `{other}`"
+                        ));
+                    }
+                }
+            } else {
+                flags.push(format!("--{name}={value}"));
+            }
+        }
+        Settings::from_flags(flags).map_err(|e| format!("plugin parameter: {e}"))
+    }
+
+    pub fn platform(&self) -> Platform {
+        Platform {
+            prometheus_address: self.prometheus_address.clone(),
+            prometheus_sigv4_region: self.prometheus_sigv4_region.clone(),
+            container_label: self.prometheus_container_label.clone(),
+            pod_disruption_budget: !self.no_pdb,
+            eks_pod_identity: self.eks_pod_identity,
+            ..Platform::default()
+        }
+    }
+
+    /// The compilation these settings ask for.
+    pub fn options(&self) -> Options {
+        Options {
+            check: CheckOptions {
+                strict: self.strict,
+                promotion_only: self.promotion == PromotionOutput::Only,
+            },
+            namespace: self.namespace.clone(),
+            templates: self.templates.clone(),
+            platform: self.platform(),
+            promotion: self.promotion,
+            output_tree: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_tables_and_the_platforms() {
+        let s = Settings::from_flags(Vec::<String>::new()).unwrap();
+        let platform = Platform::default();
+        assert_eq!(s.prometheus_address, platform.prometheus_address);
+        assert_eq!(s.prometheus_container_label, platform.container_label);
+        assert_eq!(s.platform().pod_disruption_budget, platform.pod_disruption_budget);
+        assert_eq!(s.promotion, PromotionOutput::Include);
+    }
+
+    #[test]
+    fn parameters_are_checked_as_flags_are() {
+        let s = Settings::from_parameters([("namespace", "shop"), ("strict", "true")]).unwrap();
+        assert_eq!(s.namespace.as_deref(), Some("shop"));
+        assert!(s.strict);
+        let bad = Settings::from_parameters([("namespace", "Bad NS!")]).unwrap_err();
+        assert!(bad.contains("Bad NS!"), "{bad}");
+        let bad = Settings::from_parameters([("promotion", "sometimes")]).unwrap_err();
+        assert!(bad.contains("sometimes"), "{bad}");
+        let bad = Settings::from_parameters([("strict", "yes")]).unwrap_err();
+        assert!(bad.contains("true or false"), "{bad}");
+        let bad = Settings::from_parameters([("namespce", "shop")]).unwrap_err();
+        assert!(bad.contains("did you mean `namespace`"), "{bad}");
+    }
+}
