@@ -82,8 +82,10 @@ pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
     // Valid Applications that would render nothing at all (only types oamc
     // does not compile): what `render` would refuse, `validate` refuses too.
     let renders = |app: &check::CheckedApp| {
-        let workload = !app.services.is_empty() && options.promotion != render::PromotionOutput::Only;
-        let pipeline = app.promotion.is_some() && options.promotion != render::PromotionOutput::Skip;
+        let workload =
+            !app.services.is_empty() && options.promotion != render::PromotionOutput::Only;
+        let pipeline =
+            app.promotion.is_some() && options.promotion != render::PromotionOutput::Skip;
         workload || pipeline
     };
     if !out.has_errors() && !out.apps.is_empty() && !out.apps.iter().any(renders) {
@@ -302,10 +304,17 @@ impl Compilation {
     /// (the rendered-manifests tree) one `<application>[/<stage>]` folder.
     fn duplicate_resources(&self, per_folder: bool) -> Vec<Diagnostic> {
         use std::collections::{BTreeMap, HashMap};
-        let folder =
-            |app: &CompiledApp| per_folder.then(|| (app.plan.name.clone(), output::stage_of(&app.source)));
+        let folder = |app: &CompiledApp| {
+            per_folder.then(|| (app.plan.name.clone(), output::stage_of(&app.source)))
+        };
         // (folder, apiVersion, kind, namespace, name) → the Application (by index) that rendered it.
-        type Key<'a> = (Option<(String, Option<String>)>, &'a str, &'a str, Option<&'a str>, &'a str);
+        type Key<'a> = (
+            Option<(String, Option<String>)>,
+            &'a str,
+            &'a str,
+            Option<&'a str>,
+            &'a str,
+        );
         let mut seen: HashMap<Key, usize> = HashMap::new();
         // (first, second) Application → the resources both render, one diagnostic per pair.
         let mut clashes: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
@@ -323,10 +332,10 @@ impl Compilation {
                         .namespace
                         .as_deref()
                         .map_or_else(String::new, |ns| format!(" in `{ns}`"));
-                    clashes
-                        .entry((first, i))
-                        .or_default()
-                        .push(format!("{} {} `{}`{namespace}", m.api_version, m.kind, m.name));
+                    clashes.entry((first, i)).or_default().push(format!(
+                        "{} {} `{}`{namespace}",
+                        m.api_version, m.kind, m.name
+                    ));
                 }
             }
         }

@@ -175,7 +175,10 @@ mod tests {
         let platform = Platform::default();
         assert_eq!(s.prometheus_address, platform.prometheus_address);
         assert_eq!(s.prometheus_container_label, platform.container_label);
-        assert_eq!(s.platform().pod_disruption_budget, platform.pod_disruption_budget);
+        assert_eq!(
+            s.platform().pod_disruption_budget,
+            platform.pod_disruption_budget
+        );
         assert_eq!(s.promotion, PromotionOutput::Include);
     }
 

@@ -250,3 +250,103 @@ fn promotion_output_can_be_skipped_or_rendered_alone() {
     assert!(!skip.iter().any(|k| only.contains(k)));
     assert_eq!(skip.len() + only.len(), all.len());
 }
+
+/// Complete or refused: each way a run used to print a partial or empty
+/// stream and exit 0 now exits 1 with nothing on stdout and the reason.
+#[test]
+fn partial_or_empty_output_is_refused() {
+    let app = |name: &str, ty: &str| {
+        format!(
+            "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n  components:\n    - name: web\n      type: {ty}\n      properties:\n        image: nginx:1.27\n        image_name: web\n"
+        )
+    };
+    let dir = std::env::temp_dir().join(format!("oamc-cli-refused-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |file: &str, text: &str| {
+        let path = dir.join(file);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let typo = write("typo.yaml", &app("shop", "appmod-servce"));
+    let other = write("other.yaml", &app("shop", "webservice"));
+    let one = write("one.yaml", &app("shop", "appmod-service"));
+    let two = write("two.yaml", &app("shop", "appmod-service"));
+    let cases: [(Vec<&str>, &str); 6] = [
+        (vec!["render", &typo], "did you mean `appmod-service`?"),
+        (vec!["render", "--strict", &typo], "oamc::type::misspelt"),
+        (vec!["render", &other], "oamc::output::empty"),
+        (
+            vec!["render", &one, &two],
+            "oamc::output::duplicate-resource",
+        ),
+        (
+            vec!["render", "--promotion", "only", &one],
+            "oamc::promotion::missing",
+        ),
+        (vec!["validate", &typo], "oamc::type::misspelt"),
+    ];
+    for (args, expected) in cases {
+        let out = oamc(&args, None);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    // Distinct component names: both render.
+    let three = write(
+        "three.yaml",
+        &app("shop-two", "appmod-service").replace("- name: web", "- name: api"),
+    );
+    let out = oamc(&["render", &one, &three, "-n", "shop"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `-n` is checked like `metadata.namespace` (a usage error: exit 2).
+#[test]
+fn the_namespace_flag_is_a_dns_label() {
+    for command in ["render", "validate", "plan"] {
+        let out = oamc(
+            &[
+                command,
+                "-n",
+                "Bad NS!",
+                "fixtures/render/no-gates/application.yaml",
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        assert!(out.stdout.is_empty());
+        assert!(text(&out.stderr).contains("Bad NS!"));
+    }
+}
+
+/// A whole number written as a float renders the same bytes as the integer.
+#[test]
+fn whole_number_floats_render_as_integers() {
+    let app = |replicas: &str, port: &str| {
+        format!(
+            "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: shop\nspec:\n  components:\n    - name: web\n      type: appmod-service\n      properties:\n        image: nginx:1.27\n        image_name: web\n        replicas: {replicas}\n        port: {port}\n      traits:\n        - type: hpa\n          properties: {{max: {replicas}}}\n        - type: path-based-ingress\n          properties:\n            domain: a.example.com\n            http:\n              /: {port}\n"
+        )
+    };
+    let expected = oamc(&["render", "-"], Some(&app("3", "80")));
+    assert!(expected.status.success());
+    assert!(text(&expected.stdout).contains("kind: HorizontalPodAutoscaler"));
+    assert!(text(&expected.stdout).contains("kind: Ingress"));
+    for (replicas, port) in [("3.0", "80.0"), ("3e0", "8e1"), ("3.00", "80.")] {
+        let out = oamc(&["render", "-"], Some(&app(replicas, port)));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(out.stdout, expected.stdout, "{replicas} {port}");
+    }
+    for (replicas, port, code) in [
+        ("3.5", "80", "oamc::schema::type"),
+        ("010", "80", "oamc::number::leading-zero"),
+        ("3", "080", "oamc::number::leading-zero"),
+    ] {
+        let out = oamc(&["render", "-"], Some(&app(replicas, port)));
+        assert_eq!(out.status.code(), Some(1));
+        assert!(out.stdout.is_empty());
+        assert!(text(&out.stderr).contains(code), "{}", text(&out.stderr));
+    }
+}

@@ -207,3 +207,115 @@ fn paths_out_of_the_source_directory_are_refused() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// Run `generate` with extra environment variables.
+fn generate_with(dir: &Path, params: Option<&str>, env: &[(&str, &str)]) -> Output {
+    let command = plugin_command("/generate/command");
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_oamc")).parent().unwrap();
+    let mut cmd = Command::new(&command[0]);
+    cmd.args(&command[1..])
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", bin_dir)
+        .env("ARGOCD_APP_NAMESPACE", "shop-dev");
+    if let Some(p) = params {
+        cmd.env("ARGOCD_APP_PARAMETERS", p);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("plugin command runs")
+}
+
+/// Parameters are read through the CLI's own settings table: a wrong JSON
+/// shape, a name given twice, an unknown `PARAM_*` and a value the flag
+/// would refuse all fail the sync with nothing on stdout.
+#[test]
+fn parameters_of_the_wrong_shape_or_name_are_refused() {
+    let dir = repo("param-shapes");
+    let refused = [
+        (
+            Some(r#"[{"name":"namespace","array":["a"]}]"#),
+            vec![],
+            "must be a string",
+        ),
+        (
+            Some(r#"[{"name":"namespace","string":"a"},{"name":"namespace","string":"b"}]"#),
+            vec![],
+            "given twice",
+        ),
+        (
+            Some(r#"[{"name":"namespace","string":"Bad NS!"}]"#),
+            vec![],
+            "Bad NS!",
+        ),
+        (
+            Some(r#"[{"name":"strict","string":"maybe"}]"#),
+            vec![],
+            "true or false",
+        ),
+        (
+            Some(r#"{"name":"namespace"}"#),
+            vec![],
+            "not a list of parameters",
+        ),
+        (None, vec![("PARAM_FOO", "1")], "PARAM_FOO"),
+        (None, vec![("PARAM_NAMESPACE", "Bad NS!")], "Bad NS!"),
+        (
+            Some(r#"[{"name":"namespace","string":"ok"}]"#),
+            vec![("PARAM_COLOUR", "red")],
+            "PARAM_COLOUR",
+        ),
+    ];
+    for (params, env, message) in refused {
+        let out = generate_with(&dir, params, &env);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{params:?} {env:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{params:?} {env:?}");
+        assert!(stderr.contains(message), "{params:?} {env:?}: {stderr}");
+        assert!(stderr.contains("oamc::plugin::parameter"), "{stderr}");
+    }
+    // The flattened form alone works, and every setting of the CLI is a parameter.
+    let out = generate_with(
+        &dir,
+        None,
+        &[
+            ("PARAM_NAMESPACE", "team-y"),
+            ("PARAM_NO_PDB", "true"),
+            ("PARAM_PROMOTION", "skip"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let docs = yaml_docs(&text(&out.stdout));
+    assert!(docs.iter().all(|d| d["metadata"]["namespace"] == "team-y"));
+    assert!(!docs.iter().any(|d| d["kind"] == "PodDisruptionBudget"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// plugin.yaml announces exactly the settings table, with its defaults.
+#[test]
+fn plugin_yaml_announces_every_setting() {
+    let text = std::fs::read_to_string(root().join("cmp/plugin.yaml")).unwrap();
+    let plugin: Value = serde_saphyr::from_str(&text).unwrap();
+    let announced = plugin["spec"]["parameters"]["static"].as_array().unwrap();
+    let names: Vec<&str> = announced
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    let table = oamc::settings::Settings::table();
+    let expected: Vec<&str> = table.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, expected);
+    for (param, setting) in announced.iter().zip(&table) {
+        let default = match (&setting.default, setting.switch) {
+            (Some(d), _) => Some(d.clone()),
+            (None, true) => Some("false".to_owned()),
+            (None, false) => None,
+        };
+        assert_eq!(
+            param["string"].as_str().map(str::to_owned),
+            default,
+            "{}",
+            setting.name
+        );
+    }
+}

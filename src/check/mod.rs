@@ -149,7 +149,9 @@ impl Checker {
             let mut found = Vec::new();
             numbers::leading_zero_numbers(doc, &ctx.file.text, &mut found);
             for (pos, spelling) in found {
-                let digits = spelling.trim_start_matches(['-', '+']).trim_start_matches('0');
+                let digits = spelling
+                    .trim_start_matches(['-', '+'])
+                    .trim_start_matches('0');
                 ctx.push_at(
                     Code::LeadingZero,
                     Some(pos),
@@ -400,10 +402,7 @@ impl DocContext<'_> {
                 self.error(
                     Code::Internal,
                     path,
-                    format!(
-                        "cannot read {}: {e}",
-                        schema_errors::describe(path)
-                    ),
+                    format!("cannot read {}: {e}", schema_errors::describe(path)),
                 );
                 None
             }

@@ -78,7 +78,8 @@ mod tests {
 
     #[test]
     fn whole_floats_become_integers_and_fractions_stay() {
-        let mut v = json!({"a": 3.0, "b": [1e3, -0.0, -2.0], "c": 0.5, "d": 1e300, "e": 7, "f": "3.0"});
+        let mut v =
+            json!({"a": 3.0, "b": [1e3, -0.0, -2.0], "c": 0.5, "d": 1e300, "e": 7, "f": "3.0"});
         whole_floats_to_integers(&mut v);
         assert_eq!(
             v,

@@ -72,9 +72,10 @@ pub(crate) fn check_component(
         );
     }
     if component.type_ != APPMOD_SERVICE {
-        if let Some(meant) =
-            crate::defs::misspelling_of(&component.type_, crate::defs::COMPONENT_TYPES.iter().copied())
-        {
+        if let Some(meant) = crate::defs::misspelling_of(
+            &component.type_,
+            crate::defs::COMPONENT_TYPES.iter().copied(),
+        ) {
             ctx.error(
                 Code::MisspeltType,
                 &join(&base, &path!["type"]),

@@ -91,6 +91,11 @@ fn describe_error(
                 && found == "string"
             {
                 d.help = Some("write the number without quotes".into());
+            } else if expected == "integer" && found == "number" {
+                // Whole numbers written as floats are integers already; this one has a fraction.
+                d.message = format!("{what} must be a whole number, found {}", error.instance());
+                d.label = Some("a fraction".into());
+                d.help = Some("round it to a whole number".into());
             }
         }
         ValidationErrorKind::Enum { options } => {

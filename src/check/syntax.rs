@@ -202,9 +202,7 @@ pub fn quantity(s: &str) -> Result<(), String> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(body.len());
     let (number, suffix) = body.split_at(number_end);
-    let digits_ok = !number.is_empty()
-        && number != "."
-        && number.matches('.').count() <= 1;
+    let digits_ok = !number.is_empty() && number != "." && number.matches('.').count() <= 1;
     let suffix_ok = matches!(
         suffix,
         "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "m" | "k" | "M" | "G" | "T" | "P" | "E"

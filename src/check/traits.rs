@@ -4,9 +4,9 @@
 
 use super::DocContext;
 use super::syntax;
+use crate::defs::{self, TraitKind};
 use crate::diagnostic::Code;
 use crate::dom::Seg;
-use crate::defs::{self, TraitKind};
 use crate::model::{
     AppIngress, Component, CpuScaler, Hpa, PathBasedIngress, ResourceTarget, Scaler, Storage,
     TargetType, TextOrNumber,
@@ -106,7 +106,8 @@ pub(crate) fn check_traits(
                     continue;
                 }
                 let ingress = if kind == TraitKind::PathBasedIngress {
-                    ctx.typed::<PathBasedIngress>(&props_at, props).map(Ingress::Nginx)
+                    ctx.typed::<PathBasedIngress>(&props_at, props)
+                        .map(Ingress::Nginx)
                 } else {
                     ctx.typed::<AppIngress>(&props_at, props).map(Ingress::Alb)
                 };
@@ -237,20 +238,28 @@ fn check_hpa(ctx: &mut DocContext, at: &[Seg], h: Hpa) -> Option<CheckedHpa> {
             (TargetType::Utilization, TextOrNumber::Text(_)) => None,
             (TargetType::AverageValue, v) => {
                 let text = v.text();
-                syntax::quantity(&text).is_ok().then_some(HpaTarget::AverageValue(text))
+                syntax::quantity(&text)
+                    .is_ok()
+                    .then_some(HpaTarget::AverageValue(text))
             }
         };
         match checked {
             Some(c) => Ok(Some(c)),
             None => {
                 let (what, example) = match t.kind {
-                    TargetType::Utilization => ("a whole percentage of the pods' requests", "value: 50"),
+                    TargetType::Utilization => {
+                        ("a whole percentage of the pods' requests", "value: 50")
+                    }
                     TargetType::AverageValue => ("a Kubernetes quantity", "value: 500m"),
                 };
                 ctx.error(
                     Code::HpaTarget,
                     &value_at,
-                    format!("{key} target `{}` must be {what} for type {:?}", t.value.text(), t.kind),
+                    format!(
+                        "{key} target `{}` must be {what} for type {:?}",
+                        t.value.text(),
+                        t.kind
+                    ),
                 )
                 .help = Some(format!("e.g. {example}"));
                 Err(())
