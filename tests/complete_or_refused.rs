@@ -9,24 +9,7 @@ use oamc::defs::{TRAITS, TraitKind};
 use oamc::dom::{self, Node, Value as Yaml};
 use proptest::prelude::*;
 use serde_json::Value;
-use std::sync::{Arc, OnceLock};
-
-fn compile_text(name: &str, text: &str) -> Result<String, String> {
-    let file = Arc::new(oamc::diagnostic::SourceFile {
-        name: name.into(),
-        text: text.into(),
-    });
-    let c = oamc::compile(&[file], &oamc::Options::default());
-    if c.has_errors() {
-        return Err(c
-            .diagnostics
-            .iter()
-            .map(|d| format!("{}: {}", d.code.as_str(), d.message))
-            .collect::<Vec<_>>()
-            .join("\n"));
-    }
-    Ok(c.to_yaml())
-}
+use std::sync::OnceLock;
 
 /// Every golden fixture: (name, source text, rendered output).
 fn fixtures() -> &'static [(String, String, String)] {
@@ -36,7 +19,7 @@ fn fixtures() -> &'static [(String, String, String)] {
             .into_iter()
             .map(|case| {
                 let text = std::fs::read_to_string(case.join("application.yaml")).unwrap();
-                let out = compile_text("application.yaml", &text).unwrap();
+                let out = compile_source("application.yaml", &text).unwrap();
                 (case.display().to_string(), text, out)
             })
             .collect()
@@ -89,7 +72,7 @@ fn every_integer_respelt_as_a_float_renders_the_same_bytes() {
         respelt += spans.len();
         for spelling in [as_float, as_exponent] {
             let variant = respell(text, &spans, spelling);
-            let out = compile_text("application.yaml", &variant)
+            let out = compile_source("application.yaml", &variant)
                 .unwrap_or_else(|e| panic!("{name}: {e}\n{variant}"));
             assert!(&out == expected, "{name}: output changed\n{variant}");
         }
@@ -111,7 +94,7 @@ proptest! {
         prop_assume!(!spans.is_empty());
         let span = spans[spot.index(spans.len())];
         let variant = respell(text, &[span], if exponent { as_exponent } else { as_float });
-        let out = compile_text("application.yaml", &variant);
+        let out = compile_source("application.yaml", &variant);
         prop_assert_eq!(out.as_ref(), Ok(expected), "{}: {}", name, variant);
     }
 }

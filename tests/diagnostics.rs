@@ -167,10 +167,21 @@ fn sarif_is_one_valid_log_for_the_run() {
     let rules = log["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap();
-    assert_eq!(
-        rules[results[0]["ruleIndex"].as_u64().unwrap() as usize]["id"],
-        "oamc::schema::range"
-    );
+    let rule = &rules[results[0]["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(rule["id"], "oamc::schema::range");
+    // Each rule explains itself: its one-line meaning and where it is documented.
+    for rule in rules {
+        let code = oamc::diagnostic::Code::ALL
+            .iter()
+            .find(|c| c.as_str() == rule["id"])
+            .expect("a known code");
+        assert_eq!(rule["shortDescription"]["text"], code.summary());
+        assert!(
+            rule["helpUri"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("https://") && u.ends_with("#diagnostic-codes"))
+        );
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 fn crds() -> &'static Crds {
     static CRDS: OnceLock<Crds> = OnceLock::new();
@@ -15,20 +15,7 @@ fn crds() -> &'static Crds {
 }
 
 fn compile(app: &Value) -> Result<String, String> {
-    let file = Arc::new(oamc::diagnostic::SourceFile {
-        name: "prop.yaml".into(),
-        text: app.to_string(),
-    });
-    let c = oamc::compile(&[file], &oamc::Options::default());
-    if c.has_errors() {
-        return Err(c
-            .diagnostics
-            .iter()
-            .map(|d| format!("{}: {}", d.code.as_str(), d.message))
-            .collect::<Vec<_>>()
-            .join("\n"));
-    }
-    Ok(c.to_yaml())
+    compile_source("prop.yaml", &app.to_string())
 }
 
 fn app(name: &str, values: &[String], expected: &str, app_path: &str, strategy: &str) -> Value {

@@ -81,6 +81,25 @@ pub fn assert_golden(path: &Path, actual: &str) {
     }
 }
 
+/// Compile one source text in-process with default options: the YAML
+/// stream, or every diagnostic as `code: message` lines.
+pub fn compile_source(name: &str, text: &str) -> Result<String, String> {
+    let file = std::sync::Arc::new(oamc::diagnostic::SourceFile {
+        name: name.into(),
+        text: text.into(),
+    });
+    let c = oamc::compile(&[file], &oamc::Options::default());
+    if c.has_errors() {
+        return Err(c
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+            .collect::<Vec<_>>()
+            .join("\n"));
+    }
+    Ok(c.to_yaml())
+}
+
 /// Parse a YAML stream into JSON values, one per document.
 pub fn yaml_docs(text: &str) -> Vec<Value> {
     serde_saphyr::from_multiple::<Value>(text).expect("valid YAML stream")
