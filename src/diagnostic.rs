@@ -96,7 +96,7 @@ codes! {
     PromotionConstraint => "oamc::promotion::constraint", "an image selection strategy that needs a constraint has none";
     DuplicatePolicy => "oamc::policy::duplicate", "a second kargo-promotion policy in one Application";
     NoPromotionPolicy => "oamc::promotion::missing", "`--promotion only` on an Application without a kargo-promotion policy";
-    EmptyOutput => "oamc::output::empty", "the run would print no resource (Argo CD would prune everything)";
+    EmptyOutput => "oamc::output::empty", "the run would print no resource, which would make Argo CD prune everything (a warning in validate without --strict)";
     DuplicateResource => "oamc::output::duplicate-resource", "two resources with the same apiVersion, kind, namespace and name";
     Parameter => "oamc::plugin::parameter", "an Argo CD plugin parameter is unknown, repeated, of the wrong shape or invalid";
     Template => "oamc::template", "a template cannot be read, compiled or rendered";

@@ -80,7 +80,9 @@ pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
         out.diagnostics.append(&mut report.diagnostics);
     }
     // Valid Applications that would render nothing at all (only types oamc
-    // does not compile): what `render` would refuse, `validate` refuses too.
+    // does not compile): `render` refuses them (below); `validate` says so
+    // as a warning, so a pre-commit run over a repository that also holds
+    // other KubeVela Applications passes, and `--strict` makes it an error.
     let renders = |app: &check::CheckedApp| {
         let workload =
             !app.services.is_empty() && options.promotion != render::PromotionOutput::Only;
@@ -89,7 +91,11 @@ pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
         workload || pipeline
     };
     if !out.has_errors() && !out.apps.is_empty() && !out.apps.iter().any(renders) {
-        out.diagnostics.push(empty_output(files));
+        let mut d = empty_output(files);
+        if !options.check.strict {
+            d.severity = diagnostic::Severity::Warning;
+        }
+        out.diagnostics.push(d);
     }
     out
 }
@@ -273,6 +279,8 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
     }
     if !diagnostics.iter().any(Diagnostic::is_error) && apps.iter().all(|a| a.manifests.is_empty())
     {
+        // validate's warning of the same: here it is the error.
+        diagnostics.retain(|d| d.code != Code::EmptyOutput);
         diagnostics.push(empty_output(files));
     }
     let mut compilation = Compilation { apps, diagnostics };

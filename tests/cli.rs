@@ -293,6 +293,13 @@ fn partial_or_empty_output_is_refused() {
         assert!(out.stdout.is_empty(), "{args:?}");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
+    // validate warns of an empty render (other KubeVela Applications may
+    // share the repository); --strict makes it an error.
+    let out = oamc(&["validate", &other], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("oamc::output::empty"));
+    let out = oamc(&["validate", "--strict", &other], None);
+    assert_eq!(out.status.code(), Some(1));
     // Distinct component names: both render.
     let three = write(
         "three.yaml",
