@@ -24,15 +24,15 @@ fn parse() -> Vec<oamc::dom::Node> {
 
 #[divan::bench]
 fn check(bencher: divan::Bencher) {
-    let checker = oamc::check::Checker::new(Default::default());
+    let checker = oamc::driver::Checker::new(Default::default());
     let file = file();
     bencher.bench_local(|| checker.check_file(divan::black_box(&file)));
 }
 
 /// The spec example checked and planned, and the built-in templates.
 fn planned() -> (oamc::plan::AppPlan, oamc::render::Templates) {
-    let report = oamc::check::Checker::new(Default::default()).check_file(&file());
-    let plan = oamc::plan::plan_app(&report.apps[0], None, &Default::default());
+    let report = oamc::driver::Checker::new(Default::default()).check_file(&file());
+    let plan = oamc::defs::plan_app(&report.apps[0], None, &Default::default());
     (plan, oamc::render::Templates::load(None).ok().unwrap())
 }
 
@@ -45,10 +45,10 @@ fn rendered() -> (Vec<oamc::render::RenderedDoc>, oamc::render::Templates) {
 
 #[divan::bench]
 fn plan(bencher: divan::Bencher) {
-    let report = oamc::check::Checker::new(Default::default()).check_file(&file());
+    let report = oamc::driver::Checker::new(Default::default()).check_file(&file());
     let platform = oamc::platform::Platform::default();
     bencher
-        .bench_local(|| oamc::plan::plan_app(divan::black_box(&report.apps[0]), None, &platform));
+        .bench_local(|| oamc::defs::plan_app(divan::black_box(&report.apps[0]), None, &platform));
 }
 
 #[divan::bench]

@@ -269,7 +269,7 @@ pub fn discover() -> i32 {
     for file in files {
         let is_app = std::fs::read_to_string(root.join(&file)).is_ok_and(|text| {
             crate::readback::read_documents(&text)
-                .is_ok_and(|docs| docs.iter().any(crate::check::is_application))
+                .is_ok_and(|docs| docs.iter().any(crate::driver::is_application))
         });
         if is_app {
             out.push_str(&format!("{}\n", file.display()));

@@ -56,3 +56,17 @@ pub fn kargo_project(app: &str) -> String {
 
 /// The PromotionTask every Stage runs.
 pub const PROMOTION_TASK: &str = "update-image";
+
+/// `…/deployment/<stage>/<file>` → `<stage>`: the per-stage tree the Kargo
+/// pipeline promotes through.
+pub fn stage_of(source: &str) -> Option<String> {
+    let parts: Vec<&str> = std::path::Path::new(source)
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => s.to_str(),
+            _ => None,
+        })
+        .collect();
+    let n = parts.len();
+    (n >= 3 && parts[n - 3] == "deployment").then(|| parts[n - 2].to_owned())
+}

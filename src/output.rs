@@ -15,7 +15,7 @@ pub fn layout(compilation: &Compilation) -> Result<BTreeMap<PathBuf, String>, St
     let mut files = BTreeMap::new();
     for app in &compilation.apps {
         let mut dir = PathBuf::from(&app.plan.name);
-        if let Some(stage) = stage_of(&app.source) {
+        if let Some(stage) = crate::names::stage_of(&app.source) {
             dir.push(stage);
         }
         for manifest in &app.manifests {
@@ -33,20 +33,6 @@ pub fn layout(compilation: &Compilation) -> Result<BTreeMap<PathBuf, String>, St
         }
     }
     Ok(files)
-}
-
-/// `…/deployment/<stage>/<file>` → `<stage>`: the per-stage tree the Kargo
-/// pipeline promotes through.
-pub fn stage_of(source: &str) -> Option<String> {
-    let parts: Vec<&str> = Path::new(source)
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => s.to_str(),
-            _ => None,
-        })
-        .collect();
-    let n = parts.len();
-    (n >= 3 && parts[n - 3] == "deployment").then(|| parts[n - 2].to_owned())
 }
 
 fn read_index(out: &Path) -> BTreeSet<PathBuf> {
@@ -134,7 +120,7 @@ pub fn check(out: &Path, files: &BTreeMap<PathBuf, String>) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::stage_of;
+    use crate::names::stage_of;
 
     #[test]
     fn stages_come_from_the_deployment_tree() {

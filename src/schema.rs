@@ -2,7 +2,9 @@
 //! typed model: the envelope, plus the `appmod-service` properties wherever a
 //! component has that type.
 
-use crate::model::{APPMOD_SERVICE, Application, AppmodService, KARGO_PROMOTION, KargoPromotion};
+use crate::defs::appmod::{APPMOD_SERVICE, AppmodService};
+use crate::defs::promotion::{KARGO_PROMOTION, KargoPromotion};
+use crate::model::Application;
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
@@ -54,14 +56,6 @@ pub fn application_schema() -> Value {
     schema
 }
 
-/// The schema as committed under `schemas/`, compiled into the binary: the
-/// same text the types generate (a test holds them equal), without running
-/// schemars at every start.
-pub fn committed_schema() -> Value {
-    serde_json::from_str(include_str!("../schemas/appmod-service.schema.json"))
-        .unwrap_or_else(|_| application_schema())
-}
-
 /// `null` is never a useful value for an optional property here, and an
 /// `anyOf [X, null]` would hide every error inside X behind "matches no schema".
 fn strip_null(schema: &mut Value) {
@@ -101,27 +95,4 @@ pub fn application_schema_text() -> String {
     let mut text = serde_json::to_string_pretty(&application_schema()).unwrap_or_default();
     text.push('\n');
     text
-}
-
-/// Follow a schema path (as jsonschema reports it, through `$ref`s) to the
-/// sub-schema it names.
-pub fn walk<'a>(root: &'a Value, path: &[String]) -> Option<&'a Value> {
-    let mut node = root;
-    for seg in path {
-        node = if seg == "$ref" {
-            let target = node.get("$ref")?.as_str()?;
-            resolve_local(root, target)?
-        } else {
-            match node {
-                Value::Object(map) => map.get(seg)?,
-                Value::Array(items) => items.get(seg.parse::<usize>().ok()?)?,
-                _ => return None,
-            }
-        };
-    }
-    Some(node)
-}
-
-fn resolve_local<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
-    root.pointer(reference.strip_prefix('#')?)
 }

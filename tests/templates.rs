@@ -127,7 +127,7 @@ fn a_template_that_never_ends_runs_out_of_fuel() {
 #[test]
 fn built_in_templates_are_read_back_by_the_fast_reader() {
     let templates = oamc::render::Templates::load(None).ok().unwrap();
-    let checker = oamc::check::Checker::new(Default::default());
+    let checker = oamc::driver::Checker::new(Default::default());
     let mut seen = 0;
     for entry in std::fs::read_dir("fixtures/render").unwrap() {
         let path = entry.unwrap().path().join("application.yaml");
@@ -136,7 +136,7 @@ fn built_in_templates_are_read_back_by_the_fast_reader() {
             text: std::fs::read_to_string(&path).unwrap(),
         });
         for app in checker.check_file(&file).apps {
-            let plan = oamc::plan::plan_app(&app, None, &Default::default());
+            let plan = oamc::defs::plan_app(&app, None, &Default::default());
             for doc in templates.render_app(&plan, Default::default()).unwrap() {
                 assert!(
                     oamc::readback::read_plain_subset(&doc.text).is_some(),

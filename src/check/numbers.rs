@@ -6,6 +6,7 @@
 //! integer (`010`) is refused: YAML 1.1 readers such as kubectl read it as
 //! octal 8, YAML 1.2 readers as 10, so its meaning depends on the tool.
 
+use crate::diagnostic::Code;
 use crate::dom::{Node, Pos, Value as Yaml};
 use serde_json::{Number, Value};
 
@@ -68,6 +69,35 @@ pub fn leading_zero_numbers<'a>(doc: &Node, text: &'a str, out: &mut Vec<(Pos, &
             .iter()
             .for_each(|(_, v)| leading_zero_numbers(v, text, out)),
         _ => {}
+    }
+}
+
+/// Report every leading-zero number of the document (needs its text:
+/// only the pass with positions can tell `010` from `10`).
+pub(crate) fn report_leading_zeros(ctx: &mut super::DocContext) {
+    if let Some(doc) = ctx.doc {
+        let mut found = Vec::new();
+        leading_zero_numbers(doc, &ctx.file.text, &mut found);
+        for (pos, spelling) in found {
+            let digits = spelling
+                .trim_start_matches(['-', '+'])
+                .trim_start_matches('0');
+            ctx.push_at(
+                Code::LeadingZero,
+                Some(pos),
+                format!(
+                    "`{spelling}` is a number with a leading zero, which YAML readers disagree on"
+                ),
+            )
+            .help = Some(format!(
+                "YAML 1.1 readers such as kubectl read it as octal, YAML 1.2 readers as decimal; write `{}` (or quote it if it is text)",
+                if digits.is_empty() || digits.starts_with('.') {
+                    format!("0{digits}")
+                } else {
+                    digits.to_owned()
+                }
+            ));
+        }
     }
 }
 

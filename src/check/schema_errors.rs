@@ -221,7 +221,7 @@ fn schema_segments(error: &jsonschema::ValidationError) -> Vec<String> {
 /// The values of a documented enum (schemars writes it as `oneOf` of `const`s).
 fn one_of_constants(schema: &Value, error: &jsonschema::ValidationError) -> Option<Vec<String>> {
     let segs = schema_segments(error);
-    let options = crate::schema::walk(schema, &segs)?.as_array()?;
+    let options = walk(schema, &segs)?.as_array()?;
     options
         .iter()
         .map(|o| o.get("const").and_then(Value::as_str).map(str::to_owned))
@@ -231,7 +231,7 @@ fn one_of_constants(schema: &Value, error: &jsonschema::ValidationError) -> Opti
 fn known_properties(schema: &Value, error: &jsonschema::ValidationError) -> Vec<String> {
     let mut segs = schema_segments(error);
     segs.pop(); // "additionalProperties"
-    crate::schema::walk(schema, &segs)
+    walk(schema, &segs)
         .and_then(|s| s.get("properties"))
         .and_then(Value::as_object)
         .map(|props| props.keys().cloned().collect())
@@ -278,4 +278,37 @@ fn article(word: &str) -> String {
     } else {
         format!("a {word}")
     }
+}
+
+/// The schema as committed under `schemas/`, compiled into the binary: the
+/// same text the types generate (a test holds them equal), without running
+/// schemars at every start.
+pub fn committed_schema() -> Value {
+    serde_json::from_str(include_str!("../../schemas/appmod-service.schema.json"))
+        // A test holds the file equal to what the types generate; null
+        // would only cost suggestions in error messages, never a verdict.
+        .unwrap_or(Value::Null)
+}
+
+/// Follow a schema path (as jsonschema reports it, through `$ref`s) to the
+/// sub-schema it names.
+pub fn walk<'a>(root: &'a Value, path: &[String]) -> Option<&'a Value> {
+    let mut node = root;
+    for seg in path {
+        node = if seg == "$ref" {
+            let target = node.get("$ref")?.as_str()?;
+            resolve_local(root, target)?
+        } else {
+            match node {
+                Value::Object(map) => map.get(seg)?,
+                Value::Array(items) => items.get(seg.parse::<usize>().ok()?)?,
+                _ => return None,
+            }
+        };
+    }
+    Some(node)
+}
+
+fn resolve_local<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
+    root.pointer(reference.strip_prefix('#')?)
 }

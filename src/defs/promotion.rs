@@ -1,14 +1,145 @@
-//! Rules for the `kargo-promotion` policy: stage graph, Git and image
-//! references, and that no user string can become a Kargo expression.
+//! The `kargo-promotion` policy: promote a component's image through stages
+//! with Kargo, each promotion a Git commit of the stage's Application
+//! manifest. Its properties, rules (the stage graph, Git and image
+//! references, no user string becoming a Kargo expression) and plan.
 
-use super::syntax;
-use super::{CheckedPromotion, DocContext};
+use crate::check::{DocContext, syntax};
 use crate::diagnostic::Code;
 use crate::dom::Seg;
-use crate::model::{ImageSelectionStrategy, KargoPromotion};
 use crate::names;
 use crate::path;
+use crate::plan::{PromotionPlan, StagePlan, VarPlan, YamlUpdatePlan};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+pub const KARGO_PROMOTION: &str = "kargo-promotion";
+
+/// Properties of a `kargo-promotion` policy: promote the component's image
+/// through stages with Kargo, each promotion a Git commit of the stage's
+/// Application manifest.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "kargo-promotion policy properties")]
+pub struct KargoPromotion {
+    /// The GitOps repository holding the stages' Application manifests.
+    #[serde(rename = "repoURL")]
+    pub repo_url: String,
+    /// Branch the promotions commit to.
+    #[serde(default = "defaults::branch")]
+    pub branch: String,
+    /// Where each stage's Application manifest lives; `{stage}` is the stage name.
+    #[serde(default = "defaults::manifest_path")]
+    pub manifest_path: String,
+    /// The appmod-service component whose image is promoted (needed when there are several).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    /// Image repository the Warehouse watches. Default: the component's image without tag or digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_repo: Option<String>,
+    /// How the Warehouse picks the newest image.
+    #[serde(default)]
+    pub image_selection_strategy: ImageSelectionStrategy,
+    /// Narrows the images considered: a SemVer range for `SemVer` (e.g. `^1.0.0`), the tag to
+    /// follow for `Digest`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraint: Option<String>,
+    /// How often the Warehouse looks for new images.
+    #[serde(default = "defaults::warehouse_interval")]
+    pub interval: String,
+    /// Argo CD Application each stage's promotion refreshes; `{app}` and `{stage}` are replaced.
+    #[serde(default = "defaults::argocd_app")]
+    pub argocd_app: String,
+    /// Namespace of those Argo CD Applications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub argocd_namespace: Option<String>,
+    /// Author of the promotion commits.
+    #[serde(default)]
+    pub git_author: GitAuthor,
+    /// Stages in promotion order. Default: `dev` (auto-promoted), then `prod`.
+    #[serde(default = "defaults::stages")]
+    #[schemars(length(min = 1, max = 20))]
+    pub stages: Vec<StageSpec>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum ImageSelectionStrategy {
+    #[default]
+    NewestBuild,
+    SemVer,
+    Lexical,
+    Digest,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GitAuthor {
+    pub name: String,
+    pub email: String,
+}
+
+impl Default for GitAuthor {
+    fn default() -> Self {
+        GitAuthor {
+            name: "Kargo".into(),
+            email: "kargo@akuity.io".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StageSpec {
+    /// Stage name (a DNS label); `{stage}` in paths and app names.
+    pub name: String,
+    /// Promote new Freight into this stage automatically. Default: true for the first stage only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_promote: Option<bool>,
+    /// The stage this one takes Freight from. Default: the previous stage in the list
+    /// (the first stage takes it from the Warehouse).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+/// Upstream's defaults, named so the schema and the docs can show them.
+pub mod defaults {
+    pub fn branch() -> String {
+        "main".into()
+    }
+    pub fn manifest_path() -> String {
+        "deployment/{stage}/application.yaml".into()
+    }
+    pub fn warehouse_interval() -> String {
+        "5m".into()
+    }
+    pub fn argocd_app() -> String {
+        "{app}-{stage}".into()
+    }
+    pub fn stages() -> Vec<super::StageSpec> {
+        vec![
+            super::StageSpec {
+                name: "dev".into(),
+                auto_promote: Some(true),
+                from: None,
+            },
+            super::StageSpec {
+                name: "prod".into(),
+                auto_promote: Some(false),
+                from: None,
+            },
+        ]
+    }
+}
+
+/// A valid `kargo-promotion` policy and what it promotes.
+#[derive(Debug, Clone)]
+pub struct CheckedPromotion {
+    pub props: KargoPromotion,
+    /// Index of the promoted component in `spec.components` (the image key's index).
+    pub component_index: usize,
+    /// The image repository the Warehouse watches (resolved default).
+    pub image_repo: String,
+}
 
 /// An appmod-service component of the Application, for choosing what to promote.
 pub(crate) struct ServiceComponent {
@@ -139,7 +270,7 @@ pub(crate) fn check_promotion(
                     &at(&path!["component"]),
                     format!("`{name}` is not an appmod-service component of this Application"),
                 );
-                d.help = super::suggest(name, services.iter().map(|s| s.name.as_str()))
+                d.help = crate::check::suggest(name, services.iter().map(|s| s.name.as_str()))
                     .map(|b| format!("did you mean `{b}`?"));
             }
             found
@@ -244,7 +375,8 @@ fn check_stages(ctx: &mut DocContext, at: &[Seg], p: &KargoPromotion) {
                     };
                     let d = ctx.error(Code::StageGraph, &here(&path!["from"]), message);
                     let earlier = p.stages[..i].iter().map(|s| s.name.as_str());
-                    d.help = super::suggest(from, earlier).map(|b| format!("did you mean `{b}`?"));
+                    d.help = crate::check::suggest(from, earlier)
+                        .map(|b| format!("did you mean `{b}`?"));
                 }
             }
         }
@@ -317,4 +449,103 @@ fn image_repository(repo: &str) -> Result<(), String> {
         return Err("must not carry a tag or digest".into());
     }
     syntax::image_reference(&format!("{repo}:latest"))
+}
+
+/// A Kargo expression: `${{ inner }}`.
+fn kargo(inner: &str) -> String {
+    format!("${{{{ {inner} }}}}")
+}
+
+pub fn plan_promotion(app: &str, p: &CheckedPromotion) -> PromotionPlan {
+    use ImageSelectionStrategy as S;
+    let props = &p.props;
+    let fill = |pattern: &str| {
+        pattern
+            .replace("{app}", app)
+            .replace("{stage}", &kargo("ctx.stage"))
+    };
+    let image = "vars.imageRepo";
+    let (image_value, version) = match props.image_selection_strategy {
+        // Following a mutable tag: pin what was promoted by its digest.
+        S::Digest => (
+            format!(
+                "{}@{}",
+                kargo(image),
+                kargo(&format!("imageFrom({image}).Digest"))
+            ),
+            kargo(&format!("imageFrom({image}).Digest")),
+        ),
+        _ => (
+            format!(
+                "{}:{}",
+                kargo(image),
+                kargo(&format!("imageFrom({image}).Tag"))
+            ),
+            kargo(&format!("imageFrom({image}).Tag")),
+        ),
+    };
+    let strategy = match props.image_selection_strategy {
+        S::NewestBuild => "NewestBuild",
+        S::SemVer => "SemVer",
+        S::Lexical => "Lexical",
+        S::Digest => "Digest",
+    };
+    let stages = props
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| StagePlan {
+            name: s.name.clone(),
+            auto_promote: s.auto_promote.unwrap_or(i == 0),
+            upstream: match (&s.from, i) {
+                (Some(from), _) => Some(from.clone()),
+                (None, 0) => None,
+                (None, _) => Some(props.stages[i - 1].name.clone()),
+            },
+        })
+        .collect();
+    PromotionPlan {
+        project: names::kargo_project(app),
+        warehouse: app.to_owned(),
+        image_repo: p.image_repo.clone(),
+        image_selection_strategy: strategy.into(),
+        constraint: props.constraint.clone(),
+        interval: props.interval.clone(),
+        task: names::PROMOTION_TASK.into(),
+        vars: vec![
+            VarPlan {
+                name: "repoURL".into(),
+                value: props.repo_url.clone(),
+            },
+            VarPlan {
+                name: "branch".into(),
+                value: props.branch.clone(),
+            },
+            VarPlan {
+                name: "imageRepo".into(),
+                value: p.image_repo.clone(),
+            },
+        ],
+        repo_url_expr: kargo("vars.repoURL"),
+        branch_expr: kargo("vars.branch"),
+        checkout_path: "./src".into(),
+        manifest_path: format!("./src/{}", fill(&props.manifest_path)),
+        updates: vec![
+            YamlUpdatePlan {
+                key: format!("spec.components.{}.properties.image", p.component_index),
+                value: image_value,
+            },
+            YamlUpdatePlan {
+                key: "metadata.annotations.app\\.oam\\.dev/publishVersion".into(),
+                value: version.clone(),
+            },
+        ],
+        commit_message: format!("Promote {} to {}", kargo("ctx.stage"), version),
+        git_author_name: props.git_author.name.clone(),
+        git_author_email: props.git_author.email.clone(),
+        argocd_app: fill(&props.argocd_app),
+        argocd_namespace: props.argocd_namespace.clone(),
+        desired_revision: kargo("outputs.commit.commit"),
+        stages,
+    }
 }

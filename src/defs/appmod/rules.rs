@@ -1,64 +1,31 @@
-//! Semantic rules: what a schema cannot say. Every rule reports at the node it
+//! appmod-service's rules: what its schema cannot say. Every rule reports at the node it
 //! is about and never stops at the first problem: a part of a component that
 //! the schema rejected is skipped, every other part is still checked.
 
-use super::syntax;
-use super::{CheckedService, DocContext};
+use super::CheckedService;
+use super::props::{
+    APPMOD_SERVICE, AbTestSettings, AppmodService, CanarySettings, Criterion, EnvVar, QualityGate,
+    Strategy, TrafficRouting,
+};
+use crate::check::{Broken, DocContext, syntax};
+use crate::defs::traits::{self, CheckedTraits, Ingress, Routes};
 use crate::diagnostic::Code;
 use crate::dom::Seg;
-use crate::model::{
-    APPMOD_SERVICE, AbTestSettings, AppmodService, CanarySettings, Component, Criterion, EnvVar,
-    Metadata, QualityGate, Strategy, TrafficRouting,
-};
+use crate::model::Component;
 use crate::names;
 use crate::path;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-pub(crate) fn check_metadata(ctx: &mut DocContext, metadata: &Metadata) {
-    if let Err(why) = syntax::dns1123_subdomain(&metadata.name) {
-        ctx.error(
-            Code::Name,
-            &path!["metadata", "name"],
-            format!("Application name `{}` {why}", metadata.name),
-        );
-    }
-    if let Some(ns) = &metadata.namespace
-        && let Err(why) = syntax::dns1123_label(ns)
-    {
-        ctx.error(
-            Code::Name,
-            &path!["metadata", "namespace"],
-            format!("namespace `{ns}` {why}"),
-        );
-    }
-}
-
-/// Component names seen so far in one Application.
-#[derive(Default)]
-pub(crate) struct ComponentNames(BTreeMap<String, usize>);
-
-/// Paths the JSON Schema rejected; rules skip them (and everything under them).
-pub(crate) struct Broken<'a>(pub &'a [Vec<Seg>]);
-
-impl Broken<'_> {
-    pub fn intact(&self, path: &[Seg]) -> bool {
-        !self
-            .0
-            .iter()
-            .any(|b| b.starts_with(path) || path.starts_with(b))
-    }
-}
-
 /// Check one component; an `appmod-service` without errors comes back ready to plan.
 pub(crate) fn check_component(
     ctx: &mut DocContext,
     i: usize,
     component: &Component,
-    names: &mut ComponentNames,
+    names: &mut super::super::ComponentNames,
     broken: &Broken,
-    routes: &mut super::traits::Routes,
+    routes: &mut Routes,
 ) -> Option<CheckedService> {
     let base = path!["spec", "components", i];
     if let Some(first) = names.0.insert(component.name.clone(), i) {
@@ -110,8 +77,8 @@ pub(crate) fn check_component(
     let before = ctx.diagnostics.len();
     let port = props
         .part::<u32>(&path!["port"])
-        .or(Some(crate::model::defaults::port()));
-    let traits = super::traits::check_traits(ctx, i, component, port, broken, routes);
+        .or(Some(super::props::defaults::port()));
+    let traits = traits::check_traits(ctx, i, component, port, broken, routes);
     check_router_ingress(ctx, &props, &component.name, &traits);
     let ab_test =
         props.json.get("strategy").and_then(|v| v.as_str()) == Some(Strategy::AbTest.key());
@@ -350,13 +317,7 @@ fn check_strategy(ctx: &mut DocContext, p: &Props) {
 }
 
 /// A router that drives an Ingress must drive the one the ingress trait renders.
-fn check_router_ingress(
-    ctx: &mut DocContext,
-    p: &Props,
-    name: &str,
-    traits: &super::traits::CheckedTraits,
-) {
-    use super::traits::Ingress;
+fn check_router_ingress(ctx: &mut DocContext, p: &Props, name: &str, traits: &CheckedTraits) {
     let Some(routing) = p.part::<TrafficRouting>(&path!["canary", "trafficRouting"]) else {
         return;
     };

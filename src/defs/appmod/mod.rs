@@ -1,0 +1,21 @@
+//! `appmod-service`: a web service rolled out by Argo Rollouts (canary,
+//! blue/green or an A/B experiment) behind up to three quality gates. Its
+//! properties (`props`), rules (`rules`) and plan (`plan`) live here.
+
+mod plan;
+pub mod props;
+mod rules;
+
+pub use plan::AB_VARIANT_LABEL;
+pub(crate) use plan::plan_service;
+pub use props::*;
+pub(crate) use rules::check_component;
+
+use super::traits::CheckedTraits;
+
+#[derive(Debug, Clone)]
+pub struct CheckedService {
+    pub name: String,
+    pub props: AppmodService,
+    pub traits: CheckedTraits,
+}

@@ -1,0 +1,413 @@
+//! appmod-service's plan: the Rollout, its Services, the gates'
+//! AnalysisTemplates and the strategy's steps, with every default applied.
+
+use super::CheckedService;
+use super::props::{AppmodService, Criterion, Outcome, Strategy, TrafficRouting};
+use crate::defs::traits::{plan_autoscaler, plan_ingress, plan_storage};
+use crate::names;
+use crate::plan::*;
+use crate::platform::Platform;
+use std::collections::BTreeMap;
+
+pub(crate) fn plan_service(
+    service: &CheckedService,
+    platform: &Platform,
+    app_labels: &BTreeMap<String, String>,
+) -> ServicePlan {
+    let (name, p, traits) = (service.name.as_str(), &service.props, &service.traits);
+    let preview = names::preview_service(name);
+    let gates = plan_gates(name, p, platform);
+    let strategy = match p.strategy {
+        Strategy::Canary => plan_canary(name, p, platform, &gates),
+        Strategy::BlueGreen => plan_blue_green(name, p, &gates),
+        Strategy::AbTest => plan_ab_test(name, p, &gates),
+    };
+    let selector = BTreeMap::from([("app".to_owned(), name.to_owned())]);
+    let mut labels = app_labels.clone();
+    labels.extend(traits.labels.clone());
+    labels.extend(selector.clone());
+    let mut pod_labels = traits.labels.clone();
+    pod_labels.extend(selector.clone());
+    let (volumes, volume_mounts, persistent_volume_claims) = plan_storage(&traits.storage);
+    let autoscaler = traits.autoscaler.as_ref().map(|a| plan_autoscaler(name, a));
+    let replicas = match (&autoscaler, &traits.scaler) {
+        (Some(_), _) => None,
+        (None, Some(scaler)) => Some(scaler.replicas),
+        (None, None) => Some(p.replicas),
+    };
+    ServicePlan {
+        name: name.to_owned(),
+        labels,
+        annotations: traits.annotations.clone(),
+        pod_labels,
+        volumes,
+        volume_mounts: volume_mounts.clone(),
+        ingress: traits.ingress.as_ref().map(|i| plan_ingress(name, i)),
+        persistent_volume_claims,
+        autoscaler,
+        selector,
+        replicas,
+        revision_history_limit: platform.revision_history_limit,
+        progress_deadline_seconds: p.progress_deadline_seconds,
+        service_account: p.service_account.clone(),
+        container: ContainerPlan {
+            name: p.image_name.clone(),
+            image: p.image.clone(),
+            port: p.target_port,
+            env: p
+                .env
+                .iter()
+                .map(|e| EnvVarPlan {
+                    name: e.name.clone(),
+                    value: e.value.clone(),
+                })
+                .collect(),
+            volume_mounts,
+            readiness_probe: p.readiness_probe.clone().map(serde_json::Value::Object),
+            resources: p
+                .resources
+                .as_ref()
+                .and_then(|r| serde_json::to_value(r).ok()),
+        },
+        strategy,
+        services: [names::service(name), preview]
+            .into_iter()
+            .map(|n| ServicePortPlan {
+                name: n,
+                port: p.port,
+                target_port: p.target_port,
+            })
+            .collect(),
+        analysis_templates: gates.into_iter().map(|g| g.template).collect(),
+        pod_disruption_budget: platform.pod_disruption_budget.then(|| PdbPlan {
+            name: name.to_owned(),
+            max_unavailable: 1,
+        }),
+        zone_spread: platform.zone_spread,
+        eks_pod_identity: platform.eks_pod_identity && p.service_account != "default",
+    }
+}
+
+const SERVICE_NAME_ARG: &str = "service-name";
+const NAMESPACE_ARG: &str = "namespace";
+
+/// One configured gate: its AnalysisTemplate and how a run of it is started.
+struct GatePlan {
+    gate: Gate,
+    pause: String,
+    template: AnalysisPlan,
+}
+
+impl GatePlan {
+    /// The arguments a run of this gate needs; job gates test `target`.
+    fn args(&self, target: &str) -> Vec<ArgPlan> {
+        match self.gate {
+            Gate::Functional | Gate::Performance => vec![ArgPlan {
+                name: SERVICE_NAME_ARG.into(),
+                value: Some(target.to_owned()),
+                field_path: None,
+            }],
+            Gate::Metrics => vec![ArgPlan {
+                name: NAMESPACE_ARG.into(),
+                value: None,
+                field_path: Some("metadata.namespace".into()),
+            }],
+        }
+    }
+
+    fn step(&self, target: &str) -> StepPlan {
+        StepPlan::Analysis {
+            gate: self.gate,
+            template: self.template.name.clone(),
+            args: self.args(target),
+        }
+    }
+}
+
+/// The configured gates, in order: functional, performance, metrics.
+fn plan_gates(name: &str, p: &AppmodService, platform: &Platform) -> Vec<GatePlan> {
+    let target_url = format!(
+        "http://{{{{args.{SERVICE_NAME_ARG}}}}}:{}{}",
+        p.port, p.app_path
+    );
+    let job = |image: &str| JobGatePlan {
+        image: image.to_owned(),
+        target_url: target_url.clone(),
+        expected_text: None,
+        max_mean_latency_ms: None,
+        requests: platform.load_requests,
+        concurrency: platform.load_concurrency,
+        deadline_seconds: platform.gate_job_deadline_seconds,
+    };
+    let mut gates = Vec::new();
+    if let Some(g) = &p.functional_gate {
+        let expected = g.extra_args.text();
+        gates.push(GatePlan {
+            gate: Gate::Functional,
+            pause: g.pause.clone(),
+            template: AnalysisPlan {
+                name: names::functional_template(name),
+                gate: Gate::Functional,
+                summary: format!("GET {} must contain {:?}", p.app_path, expected),
+                args: vec![SERVICE_NAME_ARG.into()],
+                job: Some(JobGatePlan {
+                    expected_text: Some(expected),
+                    ..job(&g.image)
+                }),
+                prometheus: None,
+            },
+        });
+    }
+    if let Some(g) = &p.performance_gate {
+        let limit = g.extra_args.text().trim().to_owned();
+        gates.push(GatePlan {
+            gate: Gate::Performance,
+            pause: g.pause.clone(),
+            template: AnalysisPlan {
+                name: names::performance_template(name),
+                gate: Gate::Performance,
+                summary: format!(
+                    "mean latency of {} requests ({} at a time) to {} at most {limit} ms",
+                    platform.load_requests, platform.load_concurrency, p.app_path
+                ),
+                args: vec![SERVICE_NAME_ARG.into()],
+                job: Some(JobGatePlan {
+                    max_mean_latency_ms: Some(limit),
+                    ..job(&g.image)
+                }),
+                prometheus: None,
+            },
+        });
+    }
+    if let Some(m) = &p.metrics {
+        let selector = format!(
+            "{}=\"{}\", namespace=\"{{{{args.{NAMESPACE_ARG}}}}}\"",
+            platform.container_label, p.image_name
+        );
+        let metrics: Vec<MetricPlan> = m
+            .evaluation_criteria
+            .iter()
+            .enumerate()
+            .map(|(i, c)| metric_plan(i, c, &selector))
+            .collect();
+        gates.push(GatePlan {
+            gate: Gate::Metrics,
+            pause: m.pause.clone(),
+            template: AnalysisPlan {
+                name: names::metrics_template(name),
+                gate: Gate::Metrics,
+                summary: metrics
+                    .iter()
+                    .map(|m| m.summary.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                args: vec![NAMESPACE_ARG.into()],
+                job: None,
+                prometheus: Some(PrometheusPlan {
+                    address: platform.prometheus_address.clone(),
+                    sigv4_region: platform.prometheus_sigv4_region.clone(),
+                    metrics,
+                }),
+            },
+        });
+    }
+    gates
+}
+
+/// The canary ladder: the functional gate after the first weight, a pause
+/// after each intermediate weight, the performance and metrics gates after the last.
+fn plan_canary(
+    name: &str,
+    p: &AppmodService,
+    platform: &Platform,
+    gates: &[GatePlan],
+) -> StrategyPlan {
+    let preview = names::preview_service(name);
+    let settings = p.canary.as_ref();
+    let weights: Vec<u32> = settings
+        .and_then(|c| c.steps.as_ref())
+        .map(|w| w.iter().map(|w| w.0).collect())
+        .unwrap_or_else(|| vec![20, 40, 60, 80]);
+    let pause = settings
+        .and_then(|c| c.pause.clone())
+        .unwrap_or_else(|| platform.step_pause.clone());
+    let gated = |gate: Gate, steps: &mut Vec<StepPlan>| {
+        for g in gates.iter().filter(|g| g.gate == gate) {
+            steps.push(StepPlan::Pause {
+                duration: g.pause.clone(),
+            });
+            steps.push(g.step(&preview));
+        }
+    };
+    let mut steps = Vec::new();
+    for (i, &weight) in weights.iter().enumerate() {
+        steps.push(StepPlan::SetWeight { weight });
+        let last = i + 1 == weights.len();
+        if i == 0 {
+            gated(Gate::Functional, &mut steps);
+        } else if !last {
+            steps.push(StepPlan::Pause {
+                duration: pause.clone(),
+            });
+        }
+        if last {
+            gated(Gate::Performance, &mut steps);
+            gated(Gate::Metrics, &mut steps);
+        }
+    }
+    let routing = settings.and_then(|c| c.traffic_routing.as_ref());
+    StrategyPlan::Canary {
+        canary_service: preview,
+        // With a router, Argo Rollouts needs both Services and splits between them;
+        // without one, `<name>` must select every pod (see README).
+        stable_service: routing.map(|_| names::service(name)),
+        traffic_routing: routing.map(|r| plan_routing(r, p.port)),
+        steps,
+    }
+}
+
+fn plan_routing(r: &TrafficRouting, port: u32) -> TrafficRoutingPlan {
+    TrafficRoutingPlan {
+        nginx_stable_ingress: r.nginx.as_ref().map(|n| n.stable_ingress.clone()),
+        alb: r.alb.as_ref().map(|a| AlbPlan {
+            ingress: a.ingress.clone(),
+            service_port: a.service_port.unwrap_or(port),
+        }),
+        istio: r.istio.as_ref().map(|i| IstioPlan {
+            virtual_service: i.virtual_service.clone(),
+            routes: i.routes.clone(),
+        }),
+        gateway_api: r.gateway_api.as_ref().map(|g| GatewayApiPlan {
+            http_route: g.http_route.clone(),
+            namespace: g.namespace.clone(),
+        }),
+    }
+}
+
+/// Blue/green: the functional gate before the switch, performance and metrics after it.
+fn plan_blue_green(name: &str, p: &AppmodService, gates: &[GatePlan]) -> StrategyPlan {
+    let preview = names::preview_service(name);
+    let block = |wanted: &[Gate]| -> Option<AnalysisBlockPlan> {
+        let chosen: Vec<&GatePlan> = gates.iter().filter(|g| wanted.contains(&g.gate)).collect();
+        (!chosen.is_empty()).then(|| AnalysisBlockPlan {
+            gates: chosen.iter().map(|g| g.gate).collect(),
+            templates: chosen.iter().map(|g| g.template.name.clone()).collect(),
+            args: chosen.iter().flat_map(|g| g.args(&preview)).collect(),
+        })
+    };
+    let settings = p
+        .blue_green
+        .clone()
+        .unwrap_or(super::props::BlueGreenSettings {
+            auto_promotion_enabled: true,
+            scale_down_delay_seconds: super::props::defaults::scale_down_delay_seconds(),
+            preview_replica_count: None,
+        });
+    let pre_promotion = block(&[Gate::Functional]);
+    let post_promotion = block(&[Gate::Performance, Gate::Metrics]);
+    StrategyPlan::BlueGreen {
+        active_service: names::service(name),
+        preview_service: preview,
+        auto_promotion_enabled: settings.auto_promotion_enabled,
+        scale_down_delay_seconds: settings.scale_down_delay_seconds,
+        preview_replica_count: settings.preview_replica_count,
+        pre_promotion,
+        post_promotion,
+    }
+}
+
+/// A/B: an Experiment runs the stable and the new version side by side, each
+/// with its own Service, while every gate analyses the new one.
+fn plan_ab_test(name: &str, p: &AppmodService, gates: &[GatePlan]) -> StrategyPlan {
+    let settings = p.ab_test.clone().unwrap_or(super::props::AbTestSettings {
+        duration: super::props::defaults::ab_duration(),
+        replicas: super::props::defaults::ab_replicas(),
+    });
+    let [(_, stable_svc), (_, canary_svc)] = names::ab_variant_services(name);
+    let variant = |variant: &str, service: String| ExperimentTemplatePlan {
+        name: variant.to_owned(),
+        spec_ref: variant.to_owned(),
+        replicas: settings.replicas,
+        service,
+        labels: BTreeMap::from([(AB_VARIANT_LABEL.to_owned(), variant.to_owned())]),
+    };
+    let analyses = gates
+        .iter()
+        .map(|g| ExperimentAnalysisPlan {
+            name: g.template.name.clone(),
+            gate: g.gate,
+            template: g.template.name.clone(),
+            args: g.args(&canary_svc),
+        })
+        .collect();
+    StrategyPlan::Canary {
+        canary_service: names::preview_service(name),
+        stable_service: None,
+        traffic_routing: None,
+        steps: vec![StepPlan::Experiment {
+            duration: settings.duration.clone(),
+            templates: vec![variant("stable", stable_svc), variant("canary", canary_svc)],
+            analyses,
+        }],
+    }
+}
+
+/// Pod label telling the two A/B variants apart in metrics.
+pub const AB_VARIANT_LABEL: &str = "ab-variant";
+
+/// One Prometheus measurement. Both conditions are guarded so that an empty or
+/// NaN result satisfies neither: the measurement is Inconclusive and the
+/// Rollout pauses for a person, instead of erroring on `result[0]` or passing.
+fn metric_plan(index: usize, c: &Criterion, selector: &str) -> MetricPlan {
+    let series = format!("{}{{{selector}}}", c.metric);
+    let inner = match &c.rate_interval {
+        Some(ri) => format!("rate({series}[{ri}])"),
+        None => series,
+    };
+    let query = match c.function {
+        Some(f) => format!("{}({inner})", f.as_str()),
+        None => inner,
+    };
+    let guard = "len(result) > 0 && !isNaN(result[0])";
+    let holds = format!(
+        "{guard} && result[0] {} {}",
+        c.comparison_type.as_str(),
+        c.threshold
+    );
+    let fails = format!(
+        "{guard} && result[0] {} {}",
+        c.comparison_type.negated().as_str(),
+        c.threshold
+    );
+    let (success_condition, failure_condition) = match c.success_or_fail_condition {
+        Outcome::Success => (holds, fails),
+        Outcome::Fail => (fails, holds),
+    };
+    let mut shown = c.metric.clone();
+    if let Some(ri) = &c.rate_interval {
+        shown = format!("rate({shown}[{ri}])");
+    }
+    if let Some(f) = c.function {
+        shown = format!("{}({shown})", f.as_str());
+    }
+    let verdict = match c.success_or_fail_condition {
+        Outcome::Success => "passes",
+        Outcome::Fail => "fails the rollout",
+    };
+    let summary = format!(
+        "{shown} {} {} {verdict} ({} x every {})",
+        c.comparison_type.as_str(),
+        c.threshold,
+        c.count,
+        c.interval
+    );
+    MetricPlan {
+        name: format!("m{index}"),
+        summary,
+        interval: c.interval.clone(),
+        count: c.count,
+        query,
+        success_condition,
+        failure_condition,
+    }
+}

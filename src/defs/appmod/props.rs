@@ -1,0 +1,406 @@
+//! The properties of an `appmod-service` component, with upstream's names
+//! and defaults so existing manifests compile unchanged.
+
+use crate::model::TextOrNumber;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const APPMOD_SERVICE: &str = "appmod-service";
+
+/// Properties of an `appmod-service` component: a web service rolled out as an
+/// Argo Rollouts canary guarded by up to three quality gates.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "appmod-service properties")]
+pub struct AppmodService {
+    /// Container image: `registry/repository:tag` or `registry/repository@sha256:<digest>`.
+    pub image: String,
+    /// Name of the container in the pod.
+    #[serde(rename = "image_name")]
+    pub image_name: String,
+    /// Desired pods once the rollout is complete.
+    #[serde(default = "defaults::replicas")]
+    #[schemars(range(min = 0, max = 10000))]
+    pub replicas: u32,
+    /// Port the Services expose.
+    #[serde(default = "defaults::port")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: u32,
+    /// Port the container listens on.
+    #[serde(default = "defaults::target_port")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub target_port: u32,
+    /// ServiceAccount the pods run as.
+    #[serde(default = "defaults::service_account")]
+    pub service_account: String,
+    /// HTTP path the gates test, e.g. `/shop`.
+    #[serde(default = "defaults::app_path")]
+    pub app_path: String,
+    /// Environment variables of the container.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<EnvVar>,
+    /// A core/v1 Probe, passed through to the container unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness_probe: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Compute resources of the container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
+    /// Seconds a rollout may make no progress (e.g. an image that cannot be pulled)
+    /// before it is aborted and rolled back.
+    #[serde(default = "defaults::progress_deadline_seconds")]
+    #[schemars(range(min = 1, max = 86400))]
+    pub progress_deadline_seconds: u32,
+    /// How the new version replaces the old: `canary` (default), `blueGreen` or `abTest`.
+    #[serde(default)]
+    pub strategy: Strategy,
+    /// Settings of the canary strategy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<CanarySettings>,
+    /// Settings of the blue/green strategy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blue_green: Option<BlueGreenSettings>,
+    /// Settings of the A/B strategy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ab_test: Option<AbTestSettings>,
+    /// Smoke test at the first canary step: fetch `appPath` from the new version and
+    /// require `extraArgs` (the expected text) in the response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub functional_gate: Option<QualityGate>,
+    /// Load test at the last canary step: fail when the mean latency exceeds
+    /// `extraArgs` milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance_gate: Option<QualityGate>,
+    /// Prometheus queries that decide whether the new version is healthy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<MetricGate>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum Strategy {
+    /// Shift traffic step by step, with gates at checkpoints.
+    #[default]
+    Canary,
+    /// Run the new version beside the old, switch at once, switch back at once.
+    BlueGreen,
+    /// Run the old and the new version side by side for a while and compare them.
+    AbTest,
+}
+
+impl Strategy {
+    pub fn key(self) -> &'static str {
+        match self {
+            Strategy::Canary => "canary",
+            Strategy::BlueGreen => "blueGreen",
+            Strategy::AbTest => "abTest",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CanarySettings {
+    /// Traffic weights (percent) in place of 20, 40, 60, 80: strictly increasing, 1-100.
+    /// The functional gate runs after the first, the performance and metrics gates after the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 20))]
+    pub steps: Option<Vec<Weight>>,
+    /// Pause after each intermediate weight (default 5s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause: Option<String>,
+    /// Split traffic at the exact weight with a router instead of by replica count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic_routing: Option<TrafficRouting>,
+}
+
+/// A traffic weight in percent.
+#[derive(
+    Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord,
+)]
+#[serde(transparent)]
+pub struct Weight(#[schemars(range(min = 1, max = 100))] pub u32);
+
+/// Exactly one traffic router.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TrafficRouting {
+    /// NGINX Ingress: the Ingress that routes to the component's Service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nginx: Option<NginxRouting>,
+    /// AWS Load Balancer Controller: the Ingress that routes to the component's Service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alb: Option<AlbRouting>,
+    /// Istio: the VirtualService whose routes split the traffic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub istio: Option<IstioRouting>,
+    /// Gateway API (the Argo Rollouts gatewayAPI plugin): the HTTPRoute that splits the traffic.
+    #[serde(
+        default,
+        rename = "gatewayAPI",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub gateway_api: Option<GatewayApiRouting>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NginxRouting {
+    pub stable_ingress: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AlbRouting {
+    pub ingress: String,
+    /// Service port the Ingress uses (default: the component's `port`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535))]
+    pub service_port: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IstioRouting {
+    pub virtual_service: String,
+    /// Named HTTP routes of the VirtualService to split (default: its only route).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GatewayApiRouting {
+    pub http_route: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BlueGreenSettings {
+    /// Switch traffic to the new version as soon as it is ready and the
+    /// functional gate passed; false: a person promotes (`kubectl argo rollouts promote`).
+    #[serde(default = "defaults::yes")]
+    pub auto_promotion_enabled: bool,
+    /// Seconds the old version keeps running after the switch: the window for an instant rollback.
+    #[serde(default = "defaults::scale_down_delay_seconds")]
+    #[schemars(range(min = 0, max = 86400))]
+    pub scale_down_delay_seconds: u32,
+    /// Pods of the new version before promotion (default: all `replicas`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 10000))]
+    pub preview_replica_count: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AbTestSettings {
+    /// How long both versions run side by side (Argo duration).
+    #[serde(default = "defaults::ab_duration")]
+    pub duration: String,
+    /// Pods of each variant during the experiment.
+    #[serde(default = "defaults::ab_replicas")]
+    #[schemars(range(min = 1, max = 100))]
+    pub replicas: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub requests: BTreeMap<String, Quantity>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub limits: BTreeMap<String, Quantity>,
+}
+
+/// A Kubernetes quantity such as `500m`, `256Mi` or `2`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Quantity {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+/// A Job-based gate: run `image` against the new version.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QualityGate {
+    /// How long to wait at this step before the gate runs (Argo duration: `20s`, `1m`, `1h`).
+    pub pause: String,
+    /// Image that runs the check. It needs `sh` and `wget` (functional) or `ab` and
+    /// `awk` (performance); `httpd:alpine` has all of them.
+    pub image: String,
+    /// Functional gate: the text the response must contain. Performance gate: the
+    /// highest acceptable mean latency in milliseconds.
+    #[serde(default = "defaults::extra_args")]
+    pub extra_args: TextOrNumber,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MetricGate {
+    /// How long to wait at this step before the queries run.
+    #[serde(default = "defaults::metrics_pause")]
+    pub pause: String,
+    /// One Prometheus measurement per criterion; all must pass.
+    #[schemars(length(min = 1))]
+    pub evaluation_criteria: Vec<Criterion>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Criterion {
+    /// Time between measurements (Argo duration).
+    #[serde(default = "defaults::interval")]
+    pub interval: String,
+    /// Number of measurements.
+    #[serde(default = "defaults::count")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub count: u32,
+    /// Aggregation over the series: `sum(...)`, `avg(...)`, … Without it the bare
+    /// series is compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<Function>,
+    /// Wrap the metric in `rate(...[rateInterval])` (a PromQL duration such as `1m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_interval: Option<String>,
+    /// `success`: meeting the comparison passes the gate. `fail`: meeting it fails the rollout.
+    #[serde(default)]
+    pub success_or_fail_condition: Outcome,
+    /// Prometheus metric name.
+    pub metric: String,
+    #[serde(default)]
+    pub comparison_type: Comparison,
+    #[serde(default = "defaults::threshold")]
+    pub threshold: serde_json::Number,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Function {
+    Sum,
+    Avg,
+    Max,
+    Min,
+    Count,
+}
+
+impl Function {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Function::Sum => "sum",
+            Function::Avg => "avg",
+            Function::Max => "max",
+            Function::Min => "min",
+            Function::Count => "count",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    #[default]
+    Success,
+    Fail,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum Comparison {
+    #[default]
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = "==")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+}
+
+impl Comparison {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Comparison::Gt => ">",
+            Comparison::Ge => ">=",
+            Comparison::Lt => "<",
+            Comparison::Le => "<=",
+            Comparison::Eq => "==",
+            Comparison::Ne => "!=",
+        }
+    }
+
+    /// The comparison that holds exactly when this one does not (for numbers, not NaN).
+    pub fn negated(self) -> Comparison {
+        match self {
+            Comparison::Gt => Comparison::Le,
+            Comparison::Ge => Comparison::Lt,
+            Comparison::Lt => Comparison::Ge,
+            Comparison::Le => Comparison::Gt,
+            Comparison::Eq => Comparison::Ne,
+            Comparison::Ne => Comparison::Eq,
+        }
+    }
+}
+
+/// Upstream's defaults, named so the schema and the docs can show them.
+pub mod defaults {
+    use super::TextOrNumber;
+    pub fn replicas() -> u32 {
+        3
+    }
+    pub fn port() -> u32 {
+        80
+    }
+    pub fn target_port() -> u32 {
+        8080
+    }
+    pub fn service_account() -> String {
+        "default".into()
+    }
+    pub fn app_path() -> String {
+        "/".into()
+    }
+    pub fn progress_deadline_seconds() -> u32 {
+        600
+    }
+    pub fn extra_args() -> TextOrNumber {
+        TextOrNumber::Text(String::new())
+    }
+    pub fn metrics_pause() -> String {
+        "1s".into()
+    }
+    pub fn interval() -> String {
+        "1s".into()
+    }
+    pub fn count() -> u32 {
+        1
+    }
+    pub fn threshold() -> serde_json::Number {
+        0.into()
+    }
+    pub fn yes() -> bool {
+        true
+    }
+    pub fn scale_down_delay_seconds() -> u32 {
+        30
+    }
+    pub fn ab_duration() -> String {
+        "10m".into()
+    }
+    pub fn ab_replicas() -> u32 {
+        1
+    }
+}

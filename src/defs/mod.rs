@@ -1,0 +1,420 @@
+//! The definitions oamc compiles, each in its own module the way a KubeVela
+//! definition keeps parameter, template and test together: `appmod` (the
+//! component, with its strategies and gates), `traits`, `promotion` (the
+//! kargo-promotion policy). Each keeps its typed properties, defaults, rules,
+//! derived names and plan. This module is their registry and the
+//! Application-level dispatch: component, trait and policy types. The schema, the checker's dispatch, its help text and "did you
+//! mean", and a test that holds README's trait table to it all read this one
+//! list, so a type cannot be known in one place and missing in another.
+
+pub mod appmod;
+pub mod promotion;
+pub mod traits;
+
+use crate::check::{Broken, DocContext, syntax};
+use crate::diagnostic::{Code, Diagnostic, SourceFile};
+use crate::model::{self, Application};
+use crate::path;
+use crate::plan::AppPlan;
+use crate::platform::Platform;
+use schemars::SchemaGenerator;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Component types oamc compiles.
+pub const COMPONENT_TYPES: &[&str] = &[appmod::APPMOD_SERVICE];
+
+/// Policy types oamc applies.
+pub const POLICY_TYPES: &[&str] = &[promotion::KARGO_PROMOTION];
+
+/// A trait type oamc compiles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraitKind {
+    PathBasedIngress,
+    AppIngress,
+    Storage,
+    Scaler,
+    Hpa,
+    CpuScaler,
+    Labels,
+    Annotations,
+}
+
+/// One trait definition: its type name, what it renders, its properties' schema.
+pub struct TraitDef {
+    pub kind: TraitKind,
+    pub name: &'static str,
+    /// What it renders, in a few words (README's trait table names each type).
+    pub renders: &'static str,
+    schema: fn(&mut SchemaGenerator) -> Value,
+}
+
+fn string_map(_: &mut SchemaGenerator) -> Value {
+    json!({ "type": "object", "additionalProperties": { "type": "string" } })
+}
+
+fn schema_of<T: schemars::JsonSchema>(generator: &mut SchemaGenerator) -> Value {
+    generator.subschema_for::<T>().to_value()
+}
+
+/// Every trait oamc compiles, in README's order.
+pub const TRAITS: &[TraitDef] = &[
+    TraitDef {
+        kind: TraitKind::PathBasedIngress,
+        name: "path-based-ingress",
+        renders: "an NGINX Ingress",
+        schema: schema_of::<traits::ingress::PathBasedIngress>,
+    },
+    TraitDef {
+        kind: TraitKind::AppIngress,
+        name: "appingress",
+        renders: "an AWS Load Balancer Controller Ingress",
+        schema: schema_of::<traits::ingress::AppIngress>,
+    },
+    TraitDef {
+        kind: TraitKind::Storage,
+        name: "storage",
+        renders: "volumes, mounts and PersistentVolumeClaims",
+        schema: schema_of::<traits::storage::Storage>,
+    },
+    TraitDef {
+        kind: TraitKind::Scaler,
+        name: "scaler",
+        renders: "the Rollout's replicas",
+        schema: schema_of::<traits::scaling::Scaler>,
+    },
+    TraitDef {
+        kind: TraitKind::Hpa,
+        name: "hpa",
+        renders: "a HorizontalPodAutoscaler on CPU and/or memory",
+        schema: schema_of::<traits::scaling::Hpa>,
+    },
+    TraitDef {
+        kind: TraitKind::CpuScaler,
+        name: "cpuscaler",
+        renders: "a HorizontalPodAutoscaler on CPU",
+        schema: schema_of::<traits::scaling::CpuScaler>,
+    },
+    TraitDef {
+        kind: TraitKind::Labels,
+        name: "labels",
+        renders: "labels on every resource of the component",
+        schema: string_map,
+    },
+    TraitDef {
+        kind: TraitKind::Annotations,
+        name: "annotations",
+        renders: "annotations on every resource of the component",
+        schema: string_map,
+    },
+];
+
+impl TraitDef {
+    pub fn schema(&self, generator: &mut SchemaGenerator) -> Value {
+        (self.schema)(generator)
+    }
+}
+
+impl TraitKind {
+    pub fn from_name(name: &str) -> Option<TraitKind> {
+        TRAITS.iter().find(|t| t.name == name).map(|t| t.kind)
+    }
+
+    pub fn name(self) -> &'static str {
+        TRAITS
+            .iter()
+            .find(|t| t.kind == self)
+            .map_or("", |t| t.name)
+    }
+}
+
+/// Every trait type name, in registry order.
+pub fn trait_names() -> impl Iterator<Item = &'static str> {
+    TRAITS.iter().map(|t| t.name)
+}
+
+/// The known type an unknown `found` is most likely a typo of: at most two
+/// edits away (one for names of four letters or fewer), ignoring case and
+/// `-`/`_`, and never `found` itself.
+pub fn misspelling_of<'a>(
+    found: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let fold = |s: &str| s.to_ascii_lowercase().replace(['-', '_'], "");
+    let want = fold(found);
+    let allowed = if found.chars().count() <= 4 { 1 } else { 2 };
+    known
+        .into_iter()
+        .filter(|k| *k != found)
+        .map(|k| (strsim::damerau_levenshtein(&want, &fold(k)), k))
+        .filter(|(d, _)| *d <= allowed)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// An Application that passed every check, ready to plan.
+#[derive(Debug, Clone)]
+pub struct CheckedApp {
+    pub file: Arc<SourceFile>,
+    pub app: Application,
+    pub services: Vec<appmod::CheckedService>,
+    pub promotion: Option<promotion::CheckedPromotion>,
+}
+
+pub(crate) fn check_application(
+    ctx: &mut DocContext,
+    json: &serde_json::Value,
+    broken: &Broken,
+) -> Option<CheckedApp> {
+    if broken.intact(&path!["metadata"])
+        && let Some(metadata) =
+            ctx.typed::<model::Metadata>(&path!["metadata"], json["metadata"].clone())
+    {
+        check_metadata(ctx, &metadata);
+    }
+    let components = json.pointer("/spec/components").and_then(|c| c.as_array());
+    if components.is_some_and(|c| c.len() > crate::dom::limits::MAX_COMPONENTS) {
+        ctx.error(
+            Code::YamlLimit,
+            &path!["spec", "components"],
+            format!(
+                "more than {} components in one Application",
+                crate::dom::limits::MAX_COMPONENTS
+            ),
+        )
+        .help = Some("split the Application".into());
+        return None;
+    }
+    let mut names = ComponentNames::default();
+    let mut routes = traits::Routes::new();
+    let mut services = Vec::new();
+    let mut service_components = Vec::new();
+    for (i, value) in components.into_iter().flatten().enumerate() {
+        // The component's own name and type must be readable; a broken trait
+        // or property spoils only itself (the rules skip it).
+        let envelope = ["name", "type"].map(|k| path!["spec", "components", i, k]);
+        if !envelope.iter().all(|p| broken.intact(p)) {
+            continue;
+        }
+        let at = path!["spec", "components", i];
+        let Some(component) = ctx.typed::<model::Component>(&at, value.clone()) else {
+            continue;
+        };
+        if component.type_ == appmod::APPMOD_SERVICE {
+            service_components.push(promotion::ServiceComponent {
+                index: i,
+                name: component.name.clone(),
+                image: value
+                    .pointer("/properties/image")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned),
+            });
+        }
+        if let Some(service) =
+            appmod::check_component(ctx, i, &component, &mut names, broken, &mut routes)
+        {
+            services.push(service);
+        }
+    }
+
+    let app_name = json.pointer("/metadata/name").and_then(|v| v.as_str());
+    let policies = json.pointer("/spec/policies").and_then(|c| c.as_array());
+    let mut promotion = None;
+    let mut promotion_seen = None;
+    for (i, value) in policies.into_iter().flatten().enumerate() {
+        let envelope = ["name", "type"].map(|k| path!["spec", "policies", i, k]);
+        if !envelope.iter().all(|p| broken.intact(p)) {
+            continue;
+        }
+        let at = path!["spec", "policies", i];
+        let Some(policy) = ctx.typed::<model::Policy>(&at, value.clone()) else {
+            continue;
+        };
+        if policy.type_ != promotion::KARGO_PROMOTION
+            && let Some(meant) = crate::defs::misspelling_of(
+                &policy.type_,
+                crate::defs::POLICY_TYPES.iter().copied(),
+            )
+        {
+            ctx.error(
+                Code::MisspeltType,
+                &path!["spec", "policies", i, "type"],
+                format!(
+                    "policy `{}` has type `{}`, which is not a type oamc applies",
+                    policy.name, policy.type_
+                ),
+            )
+            .help = Some(format!("did you mean `{meant}`?"));
+            continue;
+        }
+        if policy.type_ != promotion::KARGO_PROMOTION {
+            ctx.lenient(
+                Code::UnknownPolicy,
+                &path!["spec", "policies", i, "type"],
+                format!(
+                    "policy `{}` has type `{}`, which oamc does not apply",
+                    policy.name, policy.type_
+                ),
+            )
+            .help = Some(format!(
+                "oamc applies `{}` policies; use --strict to make this an error",
+                promotion::KARGO_PROMOTION
+            ));
+            continue;
+        }
+        if let Some(first) = promotion_seen.replace(i) {
+            ctx.error(
+                Code::DuplicatePolicy,
+                &path!["spec", "policies", i, "type"],
+                format!("a second kargo-promotion policy (the first is spec.policies[{first}]); an Application has one pipeline"),
+            );
+            continue;
+        }
+        if !broken.intact(&path!["spec", "policies", i]) {
+            continue;
+        }
+        let props_json = policy.properties.clone().unwrap_or_default();
+        let props_at = path!["spec", "policies", i, "properties"];
+        if let Some(props) = ctx.typed::<promotion::KargoPromotion>(&props_at, props_json) {
+            promotion = promotion::check_promotion(ctx, i, app_name, &props, &service_components);
+        }
+    }
+    if ctx.options.promotion_only && promotion_seen.is_none() {
+        let at = if policies.is_some() {
+            path!["spec", "policies"]
+        } else {
+            path!["metadata", "name"]
+        };
+        ctx.error(
+            Code::NoPromotionPolicy,
+            &at,
+            format!(
+                "`--promotion only` renders the Kargo pipeline, and Application `{}` has no kargo-promotion policy",
+                app_name.unwrap_or("?")
+            ),
+        )
+        .help = Some("add a kargo-promotion policy, or render this Application with `--promotion include` or `skip`".into());
+    }
+    if ctx.diagnostics.iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let app = match Application::deserialize(json) {
+        Ok(app) => app,
+        Err(e) => {
+            ctx.error(
+                Code::Internal,
+                &[],
+                format!("cannot read the Application: {e}"),
+            );
+            return None;
+        }
+    };
+    Some(CheckedApp {
+        file: ctx.file.clone(),
+        app,
+        services,
+        promotion,
+    })
+}
+
+fn check_metadata(ctx: &mut DocContext, metadata: &model::Metadata) {
+    if let Err(why) = syntax::dns1123_subdomain(&metadata.name) {
+        ctx.error(
+            Code::Name,
+            &path!["metadata", "name"],
+            format!("Application name `{}` {why}", metadata.name),
+        );
+    }
+    if let Some(ns) = &metadata.namespace
+        && let Err(why) = syntax::dns1123_label(ns)
+    {
+        ctx.error(
+            Code::Name,
+            &path!["metadata", "namespace"],
+            format!("namespace `{ns}` {why}"),
+        );
+    }
+}
+
+/// Component names seen so far in one Application.
+#[derive(Default)]
+pub(crate) struct ComponentNames(BTreeMap<String, usize>);
+
+/// The plan of one checked Application: each definition plans its part.
+pub fn plan_app(
+    checked: &CheckedApp,
+    default_namespace: Option<&str>,
+    platform: &Platform,
+) -> AppPlan {
+    let app = &checked.app;
+    let labels = BTreeMap::from([
+        ("app.kubernetes.io/managed-by".to_owned(), "oamc".to_owned()),
+        (
+            "app.kubernetes.io/part-of".to_owned(),
+            app.metadata.name.clone(),
+        ),
+    ]);
+    let services = checked
+        .services
+        .iter()
+        .map(|s| appmod::plan_service(s, platform, &labels))
+        .collect();
+    AppPlan {
+        name: app.metadata.name.clone(),
+        namespace: app
+            .metadata
+            .namespace
+            .clone()
+            .or_else(|| default_namespace.map(str::to_owned)),
+        promotion: checked
+            .promotion
+            .as_ref()
+            .map(|p| promotion::plan_promotion(&app.metadata.name, p)),
+        labels,
+        services,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_are_recognised_and_other_types_are_not() {
+        let traits = || trait_names();
+        assert_eq!(
+            misspelling_of("path-based-ingres", traits()),
+            Some("path-based-ingress")
+        );
+        assert_eq!(misspelling_of("hpa", traits()), None);
+        assert_eq!(misspelling_of("hap", traits()), Some("hpa"));
+        assert_eq!(misspelling_of("gateway", traits()), None);
+        assert_eq!(misspelling_of("sidecar", traits()), None);
+        assert_eq!(
+            misspelling_of("appmod-servce", COMPONENT_TYPES.iter().copied()),
+            Some("appmod-service")
+        );
+        assert_eq!(
+            misspelling_of("webservice", COMPONENT_TYPES.iter().copied()),
+            None
+        );
+        assert_eq!(
+            misspelling_of("AppmodService", COMPONENT_TYPES.iter().copied()),
+            Some("appmod-service")
+        );
+    }
+
+    #[test]
+    fn every_kind_has_one_definition() {
+        for def in TRAITS {
+            assert_eq!(TraitKind::from_name(def.name), Some(def.kind));
+            assert_eq!(def.kind.name(), def.name);
+        }
+        let mut names: Vec<_> = trait_names().collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), TRAITS.len());
+    }
+}

@@ -1,0 +1,215 @@
+//! `path-based-ingress` (NGINX) and `appingress` (AWS Load Balancer
+//! Controller): an Ingress `<name>` routing to the component's all-pods
+//! Service, on a port that Service has.
+
+use super::Routes;
+use crate::check::{DocContext, syntax};
+use crate::diagnostic::Code;
+use crate::dom::Seg;
+use crate::model::Component;
+use crate::names;
+use crate::path;
+use crate::plan::{IngressPathPlan, IngressPlan};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `path-based-ingress`: an NGINX Ingress with regex paths rewritten to the app.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "path-based-ingress trait properties")]
+pub struct PathBasedIngress {
+    /// Host of the rule (a wildcard first label is allowed, e.g. `*.example.com`).
+    pub domain: String,
+    /// Path prefix → Service port. The port must be the component's `port`.
+    pub http: BTreeMap<String, u32>,
+    /// IngressClass.
+    #[serde(default = "defaults::nginx")]
+    pub class: String,
+    /// Rewrite `<path>/x` to `/x` before it reaches the app.
+    #[serde(default = "defaults::yes")]
+    pub rewrite_path: bool,
+    /// Upstream's option to create a Service; oamc always renders `<name>`.
+    #[serde(default)]
+    pub create_service: bool,
+}
+
+/// `appingress`: an AWS Load Balancer Controller Ingress.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "appingress trait properties")]
+pub struct AppIngress {
+    pub domain: String,
+    /// Path → Service port. The port must be the component's `port`.
+    pub http: BTreeMap<String, u32>,
+    #[serde(default = "defaults::alb")]
+    pub class: String,
+    /// `ip` or `instance`.
+    #[serde(default = "defaults::ip")]
+    pub target_type: String,
+    /// Load balancer scheme.
+    #[serde(default, rename = "type")]
+    pub scheme: AlbScheme,
+    #[serde(default)]
+    pub create_service: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlbScheme {
+    #[default]
+    InternetFacing,
+    Internal,
+}
+
+impl AlbScheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlbScheme::InternetFacing => "internet-facing",
+            AlbScheme::Internal => "internal",
+        }
+    }
+}
+
+/// Upstream's defaults, named so the schema and the docs can show them.
+pub mod defaults {
+    pub fn nginx() -> String {
+        "nginx".into()
+    }
+    pub fn alb() -> String {
+        "alb".into()
+    }
+    pub fn ip() -> String {
+        "ip".into()
+    }
+    pub fn yes() -> bool {
+        true
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Ingress {
+    Nginx(PathBasedIngress),
+    Alb(AppIngress),
+}
+
+impl Ingress {
+    pub fn host_and_paths(&self) -> (&str, &BTreeMap<String, u32>) {
+        match self {
+            Ingress::Nginx(i) => (&i.domain, &i.http),
+            Ingress::Alb(i) => (&i.domain, &i.http),
+        }
+    }
+}
+
+pub(super) fn check_ingress(
+    ctx: &mut DocContext,
+    at: &[Seg],
+    component: &Component,
+    ingress: &Ingress,
+    port: Option<u32>,
+    routes: &mut Routes,
+) {
+    let join = |rest: &[Seg]| -> Vec<Seg> { at.iter().chain(rest).cloned().collect() };
+    let (host, paths) = ingress.host_and_paths();
+    let bare = host.strip_prefix("*.").unwrap_or(host);
+    if let Err(why) = syntax::dns1123_subdomain(bare) {
+        ctx.error(
+            Code::Name,
+            &join(&path!["domain"]),
+            format!("domain `{host}` {why}"),
+        );
+    }
+    if paths.is_empty() {
+        ctx.error(
+            Code::TraitNoPaths,
+            &join(&path!["http"]),
+            "http needs at least one path",
+        );
+    }
+    for (path, route_port) in paths {
+        let entry = join(&[Seg::Key("http".into()), Seg::Key(path.clone())]);
+        if let Err(why) = syntax::url_path(path) {
+            ctx.error(Code::AppPath, &entry, format!("path `{path}` {why}"));
+        }
+        if let Some(port) = port
+            && *route_port != port
+        {
+            ctx.error(
+                Code::TraitPort,
+                &entry,
+                format!(
+                    "port {route_port} is not a port of the Service `{}` (it listens on {port})",
+                    component.name
+                ),
+            )
+            .help = Some(format!("route to {port}, the component's `port`"));
+        }
+        if let Some(other) = routes.insert((host.to_owned(), path.clone()), component.name.clone())
+            && other != component.name
+        {
+            ctx.error(
+                Code::TraitConflict,
+                &entry,
+                format!("`{host}{path}` is already routed to component `{other}`"),
+            );
+        }
+    }
+}
+
+/// The Ingress of an ingress trait: always to the all-pods Service `<name>`, never the preview.
+pub(crate) fn plan_ingress(name: &str, ingress: &Ingress) -> IngressPlan {
+    let (host, paths) = ingress.host_and_paths();
+    let (class, annotations, regex) = match ingress {
+        Ingress::Nginx(i) => {
+            let mut a = BTreeMap::from([(
+                "nginx.ingress.kubernetes.io/use-regex".to_owned(),
+                "true".to_owned(),
+            )]);
+            if i.rewrite_path {
+                a.insert(
+                    "nginx.ingress.kubernetes.io/rewrite-target".into(),
+                    "/$2".into(),
+                );
+            }
+            (i.class.clone(), a, true)
+        }
+        Ingress::Alb(i) => {
+            let a = BTreeMap::from([
+                (
+                    "alb.ingress.kubernetes.io/target-type".to_owned(),
+                    i.target_type.clone(),
+                ),
+                (
+                    "alb.ingress.kubernetes.io/scheme".to_owned(),
+                    i.scheme.as_str().to_owned(),
+                ),
+                (
+                    "alb.ingress.kubernetes.io/group.name".to_owned(),
+                    i.scheme.as_str().to_owned(),
+                ),
+            ]);
+            (i.class.clone(), a, false)
+        }
+    };
+    IngressPlan {
+        name: name.to_owned(),
+        class,
+        host: host.to_owned(),
+        annotations,
+        paths: paths
+            .iter()
+            .map(|(prefix, port)| IngressPathPlan {
+                prefix: prefix.clone(),
+                // NGINX regex: the prefix, then `/` or the end, then the rest (captured as $2).
+                path: if regex {
+                    format!("{prefix}(/|$)(.*)")
+                } else {
+                    prefix.clone()
+                },
+                port: *port,
+            })
+            .collect(),
+        service: names::service(name),
+    }
+}

@@ -1,0 +1,220 @@
+//! `scaler` (a fixed replica count), `hpa` and `cpuscaler`
+//! (HorizontalPodAutoscalers on the Rollout, which then leaves `replicas`
+//! to them).
+
+use crate::check::{DocContext, syntax};
+use crate::diagnostic::Code;
+use crate::dom::Seg;
+use crate::model::TextOrNumber;
+use crate::path;
+use crate::plan::{HpaMetricPlan, HpaPlan};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `scaler`: a fixed number of replicas.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "scaler trait properties")]
+pub struct Scaler {
+    #[schemars(range(min = 0, max = 10000))]
+    pub replicas: u32,
+}
+
+/// `hpa`: a HorizontalPodAutoscaler on CPU and/or memory.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "hpa trait properties")]
+pub struct Hpa {
+    #[serde(default = "defaults::hpa_min")]
+    #[schemars(range(min = 1, max = 10000))]
+    pub min: u32,
+    #[serde(default = "defaults::hpa_max")]
+    #[schemars(range(min = 1, max = 10000))]
+    pub max: u32,
+    #[serde(default = "defaults::hpa_cpu")]
+    pub cpu: Option<ResourceTarget>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mem: Option<ResourceTarget>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceTarget {
+    /// `Utilization` (percent of requests) or `AverageValue` (a quantity).
+    #[serde(default, rename = "type")]
+    pub kind: TargetType,
+    pub value: TextOrNumber,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum TargetType {
+    #[default]
+    Utilization,
+    AverageValue,
+}
+
+/// `cpuscaler`: a HorizontalPodAutoscaler on CPU utilization.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "cpuscaler trait properties")]
+pub struct CpuScaler {
+    #[serde(default = "defaults::hpa_min")]
+    #[schemars(range(min = 1, max = 10000))]
+    pub min: u32,
+    #[serde(default = "defaults::hpa_max")]
+    #[schemars(range(min = 1, max = 10000))]
+    pub max: u32,
+    #[serde(default = "defaults::cpu_util")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub cpu_util: u32,
+}
+
+/// Upstream's defaults, named so the schema and the docs can show them.
+pub mod defaults {
+    use super::TextOrNumber;
+    pub fn hpa_min() -> u32 {
+        1
+    }
+    pub fn hpa_max() -> u32 {
+        10
+    }
+    pub fn hpa_cpu() -> Option<super::ResourceTarget> {
+        Some(super::ResourceTarget {
+            kind: super::TargetType::Utilization,
+            value: TextOrNumber::Number(50.into()),
+        })
+    }
+    pub fn cpu_util() -> u32 {
+        50
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Autoscaler {
+    Hpa(CheckedHpa),
+    Cpu(CpuScaler),
+}
+
+/// An `hpa` trait with its targets typed.
+#[derive(Debug, Clone)]
+pub struct CheckedHpa {
+    pub min: u32,
+    pub max: u32,
+    pub cpu: Option<HpaTarget>,
+    pub mem: Option<HpaTarget>,
+}
+
+/// What an HPA metric aims for: a whole percentage of the requests, or a quantity.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HpaTarget {
+    Utilization(u32),
+    AverageValue(String),
+}
+
+pub(super) fn check_hpa(ctx: &mut DocContext, at: &[Seg], h: Hpa) -> Option<CheckedHpa> {
+    let here = |rest: &[Seg]| -> Vec<Seg> { at.iter().chain(rest).cloned().collect() };
+    check_min_max(ctx, &here(&path!["max"]), h.min, h.max);
+    if h.cpu.is_none() && h.mem.is_none() {
+        ctx.error(Code::HpaTarget, at, "hpa needs a cpu or mem target");
+        return None;
+    }
+    let mut target = |key: &str, t: Option<ResourceTarget>| -> Result<Option<HpaTarget>, ()> {
+        let Some(t) = t else { return Ok(None) };
+        let value_at = here(&[Seg::Key(key.into()), Seg::Key("value".into())]);
+        let checked = match (t.kind, &t.value) {
+            (TargetType::Utilization, TextOrNumber::Number(n)) => n
+                .as_u64()
+                .and_then(|v| u32::try_from(v).ok())
+                .filter(|v| (1..=i32::MAX as u32).contains(v))
+                .map(HpaTarget::Utilization),
+            (TargetType::Utilization, TextOrNumber::Text(_)) => None,
+            (TargetType::AverageValue, v) => {
+                let text = v.text();
+                syntax::quantity(&text)
+                    .is_ok()
+                    .then_some(HpaTarget::AverageValue(text))
+            }
+        };
+        match checked {
+            Some(c) => Ok(Some(c)),
+            None => {
+                let (what, example) = match t.kind {
+                    TargetType::Utilization => {
+                        ("a whole percentage of the pods' requests", "value: 50")
+                    }
+                    TargetType::AverageValue => ("a Kubernetes quantity", "value: 500m"),
+                };
+                ctx.error(
+                    Code::HpaTarget,
+                    &value_at,
+                    format!(
+                        "{key} target `{}` must be {what} for type {:?}",
+                        t.value.text(),
+                        t.kind
+                    ),
+                )
+                .help = Some(format!("e.g. {example}"));
+                Err(())
+            }
+        }
+    };
+    let cpu = target("cpu", h.cpu);
+    let mem = target("mem", h.mem);
+    Some(CheckedHpa {
+        min: h.min,
+        max: h.max,
+        cpu: cpu.ok()?,
+        mem: mem.ok()?,
+    })
+}
+
+pub(super) fn check_min_max(ctx: &mut DocContext, at: &[Seg], min: u32, max: u32) {
+    if min > max {
+        ctx.error(
+            Code::TraitMinMax,
+            at,
+            format!("max ({max}) is below min ({min})"),
+        );
+    }
+}
+
+pub(crate) fn plan_autoscaler(name: &str, a: &Autoscaler) -> HpaPlan {
+    let metric = |resource: &'static str, t: &HpaTarget| match t {
+        HpaTarget::Utilization(percent) => HpaMetricPlan {
+            resource,
+            target_type: "Utilization",
+            utilization: Some(u64::from(*percent)),
+            average_value: None,
+        },
+        HpaTarget::AverageValue(quantity) => HpaMetricPlan {
+            resource,
+            target_type: "AverageValue",
+            utilization: None,
+            average_value: Some(quantity.clone()),
+        },
+    };
+    match a {
+        Autoscaler::Hpa(h) => HpaPlan {
+            name: name.to_owned(),
+            min: h.min,
+            max: h.max,
+            metrics: h
+                .cpu
+                .iter()
+                .map(|t| metric("cpu", t))
+                .chain(h.mem.iter().map(|t| metric("memory", t)))
+                .collect(),
+        },
+        Autoscaler::Cpu(c) => HpaPlan {
+            name: name.to_owned(),
+            min: c.min,
+            max: c.max,
+            metrics: vec![HpaMetricPlan {
+                resource: "cpu",
+                target_type: "Utilization",
+                utilization: Some(u64::from(c.cpu_util)),
+                average_value: None,
+            }],
+        },
+    }
+}

@@ -1,0 +1,262 @@
+//! KubeVela's `storage` trait: volumes mounted into the pods, and a
+//! PersistentVolumeClaim per claim it does not only mount.
+
+use crate::check::{DocContext, syntax};
+use crate::diagnostic::Code;
+use crate::dom::Seg;
+use crate::plan::{PvcPlan, VolumeMountPlan, VolumePlan};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// KubeVela's `storage` trait: volumes mounted into the pods.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(title = "storage trait properties")]
+pub struct Storage {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pvc: Vec<PvcVolume>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config_map: Vec<ConfigMapVolume>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret: Vec<SecretVolume>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub empty_dir: Vec<EmptyDirVolume>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PvcVolume {
+    /// Volume name (and claim name unless `claimName` is set).
+    pub name: String,
+    pub mount_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_path: Option<String>,
+    #[serde(default)]
+    pub read_only: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_name: Option<String>,
+    /// Mount an existing claim instead of rendering a PersistentVolumeClaim.
+    #[serde(default)]
+    pub mount_only: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class_name: Option<String>,
+    #[serde(default = "defaults::access_modes")]
+    pub access_modes: Vec<AccessMode>,
+    /// Requested size.
+    #[serde(default = "defaults::storage_size")]
+    pub size: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum AccessMode {
+    ReadWriteOnce,
+    ReadOnlyMany,
+    ReadWriteMany,
+    ReadWriteOncePod,
+}
+
+impl AccessMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessMode::ReadWriteOnce => "ReadWriteOnce",
+            AccessMode::ReadOnlyMany => "ReadOnlyMany",
+            AccessMode::ReadWriteMany => "ReadWriteMany",
+            AccessMode::ReadWriteOncePod => "ReadWriteOncePod",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfigMapVolume {
+    pub name: String,
+    pub mount_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_path: Option<String>,
+    #[serde(default)]
+    pub read_only: bool,
+    /// The ConfigMap (default: `name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cm_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 511))]
+    pub default_mode: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretVolume {
+    pub name: String,
+    pub mount_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_path: Option<String>,
+    #[serde(default)]
+    pub read_only: bool,
+    /// The Secret (default: `name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 511))]
+    pub default_mode: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EmptyDirVolume {
+    pub name: String,
+    pub mount_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_path: Option<String>,
+    /// `Memory` for a tmpfs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medium: Option<String>,
+}
+
+/// Upstream's defaults, named so the schema and the docs can show them.
+pub mod defaults {
+    pub fn access_modes() -> Vec<super::AccessMode> {
+        vec![super::AccessMode::ReadWriteOnce]
+    }
+    pub fn storage_size() -> String {
+        "8Gi".into()
+    }
+}
+
+pub(super) fn check_storage(
+    ctx: &mut DocContext,
+    at: &[Seg],
+    s: &Storage,
+    volumes: &mut BTreeMap<String, usize>,
+    mounts: &mut BTreeMap<String, usize>,
+) {
+    let entries = s
+        .pvc
+        .iter()
+        .enumerate()
+        .map(|(i, v)| ("pvc", i, &v.name, &v.mount_path))
+        .chain(
+            s.config_map
+                .iter()
+                .enumerate()
+                .map(|(i, v)| ("configMap", i, &v.name, &v.mount_path)),
+        )
+        .chain(
+            s.secret
+                .iter()
+                .enumerate()
+                .map(|(i, v)| ("secret", i, &v.name, &v.mount_path)),
+        )
+        .chain(
+            s.empty_dir
+                .iter()
+                .enumerate()
+                .map(|(i, v)| ("emptyDir", i, &v.name, &v.mount_path)),
+        );
+    for (kind, i, name, mount) in entries {
+        let here = |field: &str| -> Vec<Seg> {
+            at.iter()
+                .cloned()
+                .chain([Seg::Key(kind.into()), Seg::Index(i), Seg::Key(field.into())])
+                .collect()
+        };
+        if let Err(why) = syntax::dns1123_label(name) {
+            ctx.error(
+                Code::Name,
+                &here("name"),
+                format!("volume name `{name}` {why}"),
+            );
+        }
+        if volumes.insert(name.clone(), i).is_some() {
+            ctx.error(
+                Code::TraitConflict,
+                &here("name"),
+                format!("volume `{name}` is defined twice"),
+            );
+        }
+        if !mount.starts_with('/') {
+            ctx.error(
+                Code::MountPath,
+                &here("mountPath"),
+                format!("mountPath `{mount}` must be an absolute path"),
+            );
+        }
+        if mounts.insert(mount.clone(), i).is_some() {
+            ctx.error(
+                Code::TraitConflict,
+                &here("mountPath"),
+                format!("two volumes are mounted at `{mount}`"),
+            );
+        }
+    }
+}
+
+pub(crate) fn plan_storage(
+    storage: &[Storage],
+) -> (Vec<VolumePlan>, Vec<VolumeMountPlan>, Vec<PvcPlan>) {
+    let mut volumes = Vec::new();
+    let mut mounts = Vec::new();
+    let mut claims = Vec::new();
+    let mut mount = |name: &str, mount_path: &str, sub_path: &Option<String>, read_only: bool| {
+        mounts.push(VolumeMountPlan {
+            name: name.to_owned(),
+            mount_path: mount_path.to_owned(),
+            sub_path: sub_path.clone(),
+            read_only,
+        })
+    };
+    for s in storage {
+        for v in &s.pvc {
+            let claim = v.claim_name.clone().unwrap_or_else(|| v.name.clone());
+            volumes.push(VolumePlan {
+                name: v.name.clone(),
+                kind: "persistentVolumeClaim",
+                source: Some(claim.clone()),
+                default_mode: None,
+                medium: None,
+            });
+            mount(&v.name, &v.mount_path, &v.sub_path, v.read_only);
+            if !v.mount_only {
+                claims.push(PvcPlan {
+                    name: claim,
+                    access_modes: v.access_modes.iter().map(|m| m.as_str()).collect(),
+                    storage_class_name: v.storage_class_name.clone(),
+                    size: v.size.clone(),
+                });
+            }
+        }
+        for v in &s.config_map {
+            let source = v.cm_name.clone().unwrap_or_else(|| v.name.clone());
+            volumes.push(VolumePlan {
+                name: v.name.clone(),
+                kind: "configMap",
+                source: Some(source),
+                default_mode: v.default_mode,
+                medium: None,
+            });
+            mount(&v.name, &v.mount_path, &v.sub_path, v.read_only);
+        }
+        for v in &s.secret {
+            let source = v.secret_name.clone().unwrap_or_else(|| v.name.clone());
+            volumes.push(VolumePlan {
+                name: v.name.clone(),
+                kind: "secret",
+                source: Some(source),
+                default_mode: v.default_mode,
+                medium: None,
+            });
+            mount(&v.name, &v.mount_path, &v.sub_path, v.read_only);
+        }
+        for v in &s.empty_dir {
+            volumes.push(VolumePlan {
+                name: v.name.clone(),
+                kind: "emptyDir",
+                source: None,
+                default_mode: None,
+                medium: v.medium.clone(),
+            });
+            mount(&v.name, &v.mount_path, &v.sub_path, false);
+        }
+    }
+    (volumes, mounts, claims)
+}

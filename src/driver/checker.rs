@@ -1,0 +1,360 @@
+//! The checker's two passes over a file: first without source positions
+//! (the fast reader), then, only for a file with something to report, with
+//! them. Each document is held to the compiled JSON Schema, then handed to
+//! the definitions (`defs`) for typed reading and rules.
+
+use crate::check::{Broken, CheckOptions, DocContext, numbers, schema_errors};
+use crate::defs::CheckedApp;
+use crate::diagnostic::{Code, Diagnostic, SourceFile};
+use crate::dom::{self, Node, Seg};
+use crate::model;
+use std::sync::Arc;
+
+/// The committed schema, compiled into the binary at build time: nothing to
+/// build or meta-check at start-up (a test holds the file equal to what the
+/// types generate).
+#[jsonschema::validator(
+    path = "schemas/appmod-service.schema.json",
+    draft = Draft7,
+    validate_formats = false
+)]
+struct ApplicationSchema;
+
+/// Checks files with the compiled schema and the rules; one per process.
+pub struct Checker {
+    /// The schema as a value, read only to explain a failure (suggestions, allowed values).
+    schema: std::sync::OnceLock<serde_json::Value>,
+    options: CheckOptions,
+}
+
+/// What checking one file produced.
+#[derive(Default)]
+pub struct FileReport {
+    pub apps: Vec<CheckedApp>,
+    /// Applications found, valid or not.
+    pub applications_seen: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checker {
+    pub fn new(options: CheckOptions) -> Checker {
+        Checker {
+            schema: std::sync::OnceLock::new(),
+            options,
+        }
+    }
+
+    /// Check every Application in one file. Most files are valid, so they are
+    /// first read without source positions (the fast reader of rendered
+    /// output, a fraction of the cost); only a file with something to report,
+    /// or outside that reader's plain subset, is read again with positions
+    /// and checked again, so every diagnostic points at its line and column.
+    pub fn check_file(&self, file: &Arc<SourceFile>) -> FileReport {
+        if let Some(values) = crate::readback::read_plain_subset(&file.text) {
+            let report = self.check_documents(file, values.into_iter().map(|v| (v, None)));
+            if report.diagnostics.is_empty() {
+                return report;
+            }
+        }
+        self.check_file_with_positions(file)
+    }
+
+    fn check_file_with_positions(&self, file: &Arc<SourceFile>) -> FileReport {
+        let docs = match dom::parse_stream(&file.text) {
+            Ok(docs) => docs,
+            Err(e) => return yaml_error_report(file, e),
+        };
+        self.check_documents(file, docs.iter().map(|doc| (doc.to_json(), Some(doc))))
+    }
+
+    fn check_documents<'a>(
+        &self,
+        file: &Arc<SourceFile>,
+        docs: impl Iterator<Item = (serde_json::Value, Option<&'a Node>)>,
+    ) -> FileReport {
+        let mut report = FileReport::default();
+        for (mut json, doc) in docs {
+            if !is_application(&json) {
+                continue;
+            }
+            numbers::whole_floats_to_integers(&mut json);
+            let json = &json;
+            report.applications_seen += 1;
+            let mut ctx = DocContext {
+                file,
+                doc,
+                options: self.options,
+                diagnostics: Vec::new(),
+            };
+            let app = self.check_document(&mut ctx, json);
+            report.diagnostics.append(&mut ctx.diagnostics);
+            if let Some(app) = app {
+                report.apps.push(app);
+            }
+        }
+        // Read top to bottom, whichever stage found the problem.
+        report
+            .diagnostics
+            .sort_by_key(|d| d.pos.map(|p| (p.line, p.col)));
+        report
+    }
+
+    fn check_document(&self, ctx: &mut DocContext, json: &serde_json::Value) -> Option<CheckedApp> {
+        numbers::report_leading_zeros(ctx);
+        let mut broken: Vec<Vec<Seg>> = Vec::new();
+        // Most documents are valid, and asking only that costs a fraction of
+        // collecting errors.
+        if !ApplicationSchema::is_valid(json) {
+            let schema = self.schema.get_or_init(schema_errors::committed_schema);
+            for error in ApplicationSchema::iter_errors(json) {
+                broken.extend(schema_errors::report(ctx, schema, &error));
+            }
+        }
+        // Semantic rules still run on every part the schema accepted, so one
+        // run shows all problems, not the schema's and then the rules'.
+        crate::defs::check_application(ctx, json, &Broken(&broken))
+    }
+}
+
+/// A document is compiled when it says it is an OAM Application; anything else
+/// (a Kustomization, a plain ConfigMap) is not ours and passes silently.
+pub fn is_application(doc: &serde_json::Value) -> bool {
+    let text = |key| doc.get(key).and_then(serde_json::Value::as_str);
+    text("apiVersion").is_some_and(|api| api.starts_with("core.oam.dev/"))
+        && text("kind") == Some(model::KIND)
+}
+
+/// A file that is not YAML oamc reads: one diagnostic, at the problem.
+fn yaml_error_report(file: &Arc<SourceFile>, e: dom::YamlError) -> FileReport {
+    let code = if e.message.contains("budget") || e.message.contains("limit") {
+        Code::YamlLimit
+    } else if e.message.contains("duplicate mapping key") {
+        Code::DuplicateKey
+    } else {
+        Code::YamlSyntax
+    };
+    let mut d = Diagnostic::error(code, format!("invalid YAML: {}", e.message)).at(file, e.pos);
+    if code == Code::DuplicateKey {
+        d = d.help("Kubernetes would silently keep only one of the values; remove the other");
+    }
+    if code == Code::YamlLimit {
+        d = d.help(format!(
+            "oamc refuses inputs beyond {} bytes, nesting depth {}, {} nodes, {} aliases or {} documents",
+            dom::limits::MAX_FILE_BYTES,
+            dom::limits::MAX_DEPTH,
+            dom::limits::MAX_NODES,
+            dom::limits::MAX_ALIASES,
+            dom::limits::MAX_DOCUMENTS
+        ));
+    }
+    FileReport {
+        diagnostics: vec![d],
+        ..FileReport::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The compiled-in validator is jsonschema's code generation, a younger
+    //! path than its runtime validator: hold the two to the same answers on
+    //! every fixture and on random damage to them.
+    use super::ApplicationSchema;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+    use std::sync::LazyLock;
+
+    fn runtime() -> jsonschema::Validator {
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            .should_validate_formats(false)
+            .build(&crate::check::schema_errors::committed_schema())
+            .unwrap()
+    }
+
+    /// Every error as (where, which keyword, what it says), in a stable order.
+    fn errors<'a>(found: impl Iterator<Item = jsonschema::ValidationError<'a>>) -> Vec<String> {
+        let mut all: Vec<String> = found
+            .map(|e| format!("{} | {} | {}", e.instance_path(), e.schema_path(), e))
+            .collect();
+        all.sort();
+        all
+    }
+
+    fn places(errors: &[String]) -> std::collections::BTreeSet<&str> {
+        errors
+            .iter()
+            .filter_map(|e| e.split(" | ").next())
+            .collect()
+    }
+
+    /// The same verdict, errors at the same places, and no error the runtime
+    /// validator does not report. (The generated code leaves out an error
+    /// implied by another at the same place: `[]` for a `const` string is
+    /// reported as not the constant, not also as not a string.)
+    fn assert_same(runtime: &jsonschema::Validator, doc: &Value) {
+        assert_eq!(
+            ApplicationSchema::is_valid(doc),
+            runtime.is_valid(doc),
+            "{doc}"
+        );
+        let compiled = errors(ApplicationSchema::iter_errors(doc));
+        let expected = errors(runtime.iter_errors(doc));
+        assert_eq!(places(&compiled), places(&expected), "{doc}");
+        for error in &compiled {
+            assert!(expected.contains(error), "{error} not in {expected:#?}");
+        }
+    }
+
+    fn fixture_documents() -> Vec<Value> {
+        fixture_files()
+            .iter()
+            .filter_map(|f| crate::dom::parse_values(&std::fs::read_to_string(f).unwrap()).ok())
+            .flatten()
+            .filter(|d| d["kind"] == "Application")
+            .collect()
+    }
+
+    fn fixture_files() -> Vec<std::path::PathBuf> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+        let mut files = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(root)];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "yaml") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    /// The position-free first pass must accept exactly what the full pass
+    /// accepts, with the same result; anything else goes to the full pass.
+    #[test]
+    fn first_pass_without_positions_checks_like_the_full_pass() {
+        // The deep-nesting fixture needs the stack of a main thread, where the CLI
+        // reads its files, not the 2 MiB of a test thread (in a debug build).
+        std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(first_pass_agrees)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    fn first_pass_agrees() {
+        let checker = super::Checker::new(Default::default());
+        let mut fast = 0;
+        for path in fixture_files() {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let file = std::sync::Arc::new(crate::diagnostic::SourceFile {
+                name: path.display().to_string(),
+                text,
+            });
+            let full = checker.check_file_with_positions(&file);
+            let report = checker.check_file(&file);
+            assert_eq!(
+                format!("{:?}", report.apps),
+                format!("{:?}", full.apps),
+                "{path:?}"
+            );
+            assert_eq!(report.applications_seen, full.applications_seen, "{path:?}");
+            let messages = |r: &super::FileReport| {
+                r.diagnostics
+                    .iter()
+                    .map(|d| format!("{:?} {:?} {}", d.code, d.pos, d.message))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(messages(&report), messages(&full), "{path:?}");
+            if let Some(values) = crate::readback::read_plain_subset(&file.text)
+                && checker
+                    .check_documents(&file, values.into_iter().map(|v| (v, None)))
+                    .diagnostics
+                    .is_empty()
+            {
+                fast += 1;
+            }
+        }
+        // The valid fixtures take the fast pass.
+        assert!(fast >= 15, "only {fast} fixtures took the first pass");
+    }
+
+    #[test]
+    fn compiled_and_runtime_validators_agree_on_every_fixture() {
+        let runtime = runtime();
+        let docs = fixture_documents();
+        assert!(docs.len() > 20, "found only {} Applications", docs.len());
+        assert!(docs.iter().any(|d| !runtime.is_valid(d)));
+        for doc in &docs {
+            assert_same(&runtime, doc);
+        }
+    }
+
+    /// Every path to a node of `doc`, as JSON pointers.
+    fn pointers(doc: &Value, at: String, out: &mut Vec<String>) {
+        match doc {
+            Value::Object(map) => map.iter().for_each(|(k, v)| {
+                pointers(
+                    v,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                )
+            }),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .for_each(|(i, v)| pointers(v, format!("{at}/{i}"), out)),
+            _ => {}
+        }
+        out.push(at);
+    }
+
+    fn damage() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            "[a-zA-Z0-9 ./:{}-]{0,12}".prop_map(Value::from),
+            Just(json!([])),
+            Just(json!({})),
+            Just(json!({ "funtionalGate": 1 })),
+            Just(json!(["x", 1, null])),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn compiled_and_runtime_validators_agree_on_damaged_fixtures(
+            pick in any::<prop::sample::Index>(),
+            spots in prop::collection::vec((any::<prop::sample::Index>(), damage(), any::<bool>()), 1..4),
+        ) {
+            static RUNTIME: LazyLock<jsonschema::Validator> = LazyLock::new(runtime);
+            static DOCS: LazyLock<Vec<Value>> = LazyLock::new(fixture_documents);
+            let mut doc = DOCS[pick.index(DOCS.len())].clone();
+            for (spot, value, remove) in spots {
+                let mut all = Vec::new();
+                pointers(&doc, String::new(), &mut all);
+                let target = all[spot.index(all.len())].clone();
+                // Remove a key, or put something else in a node's place.
+                let (parent, key) = target.rsplit_once('/').unwrap_or(("", ""));
+                match (remove, doc.pointer_mut(parent)) {
+                    (true, Some(Value::Object(map))) => {
+                        map.remove(&key.replace("~1", "/").replace("~0", "~"));
+                    }
+                    _ => {
+                        if let Some(node) = doc.pointer_mut(&target) {
+                            *node = value;
+                        }
+                    }
+                }
+            }
+            assert_same(&RUNTIME, &doc);
+        }
+    }
+}

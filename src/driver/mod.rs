@@ -1,0 +1,351 @@
+//! The driver: runs the pipeline over a set of files — check every file
+//! (in parallel), plan, render, verify and emit — and holds what only the
+//! whole run can see (an empty stream, duplicate resources). Nothing below
+//! it imports it.
+
+mod checker;
+pub use checker::is_application;
+pub use checker::{Checker, FileReport};
+
+use crate::check::CheckOptions;
+use crate::diagnostic::{self, Code, Diagnostic, SourceFile};
+use crate::plan::AppPlan;
+use crate::platform::Platform;
+use crate::{defs, dom, emit, names, path, render, verify};
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Everything that shapes a compilation besides the input.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub check: CheckOptions,
+    /// Namespace for Applications that do not set one.
+    pub namespace: Option<String>,
+    pub templates: Option<PathBuf>,
+    pub platform: Platform,
+    pub promotion: render::PromotionOutput,
+    /// The output is the rendered-manifests tree (`-o`): one folder per
+    /// Application and stage, each applied on its own.
+    pub output_tree: bool,
+}
+
+/// The result of checking a set of files.
+pub struct Validation {
+    pub apps: Vec<defs::CheckedApp>,
+    pub applications_seen: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Validation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Check every Application in `files`; never stops at the first problem.
+pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
+    let checker = Checker::new(options.check);
+    let mut out = Validation {
+        apps: Vec::new(),
+        applications_seen: 0,
+        diagnostics: Vec::new(),
+    };
+    for mut report in parallel_map(files, |file| checker.check_file(file)) {
+        out.apps.append(&mut report.apps);
+        out.applications_seen += report.applications_seen;
+        out.diagnostics.append(&mut report.diagnostics);
+    }
+    // Valid Applications that would render nothing at all (only types oamc
+    // does not compile): `render` refuses them (below); `validate` says so
+    // as a warning, so a pre-commit run over a repository that also holds
+    // other KubeVela Applications passes, and `--strict` makes it an error.
+    let renders = |app: &defs::CheckedApp| {
+        let workload =
+            !app.services.is_empty() && options.promotion != render::PromotionOutput::Only;
+        let pipeline =
+            app.promotion.is_some() && options.promotion != render::PromotionOutput::Skip;
+        workload || pipeline
+    };
+    if !out.has_errors() && !out.apps.is_empty() && !out.apps.iter().any(renders) {
+        let mut d = empty_output(files);
+        if !options.check.strict {
+            d.severity = diagnostic::Severity::Warning;
+        }
+        out.diagnostics.push(d);
+    }
+    out
+}
+
+fn empty_output(files: &[Arc<SourceFile>]) -> Diagnostic {
+    let d = Diagnostic::error(
+        Code::EmptyOutput,
+        "nothing to render: no component or policy of a type oamc compiles",
+    )
+    .help("an empty stream would make Argo CD prune every resource of the app; see the warnings above");
+    match files {
+        // One file: at its (first) Application's name.
+        [file] => {
+            let pos = dom::parse_stream(&file.text).ok().and_then(|docs| {
+                docs.iter()
+                    .find(|doc| checker::is_application(&doc.to_json()))
+                    .map(|doc| doc.locate(&path!["metadata", "name"]).pos)
+            });
+            d.at(file, pos)
+        }
+        _ => d,
+    }
+}
+
+/// `f` over `items` on every core, results in input order. One file or
+/// Application is small; many of them (a repository, a directory in CI) are
+/// where the cores pay off. Workers take the next few items as they finish,
+/// so one slow stretch of input does not leave a core idle.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const BATCH: usize = 8;
+    // Asked only when there is work to share: the answer costs a dozen
+    // reads of /proc and /sys, a tenth of a one-file run.
+    let threads = if items.len() < 2 * BATCH {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    if threads < 2 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let start = next.fetch_add(BATCH, Ordering::Relaxed);
+            let Some(batch) = items.get(start..) else {
+                break done;
+            };
+            let batch = &batch[..BATCH.min(batch.len())];
+            done.extend(
+                batch
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| (start + i, f(item))),
+            );
+        }
+    };
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for w in workers {
+            all.extend(
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        all
+    });
+    results.sort_unstable_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// One compiled Application: its plan and its verified documents.
+pub struct CompiledApp {
+    /// The file the Application came from.
+    pub source: String,
+    pub file: Option<Arc<SourceFile>>,
+    pub plan: AppPlan,
+    /// Its resources, verified and emitted.
+    pub manifests: Vec<emit::Manifest>,
+}
+
+pub struct Compilation {
+    pub apps: Vec<CompiledApp>,
+    /// Warnings (and, when compilation failed, errors), in input order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// All documents as one YAML stream.
+    pub fn to_yaml(&self) -> String {
+        emit::to_yaml_stream(self.apps.iter().flat_map(|a| &a.manifests))
+    }
+}
+
+/// Check and plan every Application in `files` (what `oamc plan` shows).
+pub fn plan_only(files: &[Arc<SourceFile>], options: &Options) -> (Vec<AppPlan>, Vec<Diagnostic>) {
+    let validation = validate(files, options);
+    let plans = if validation.has_errors() {
+        Vec::new()
+    } else {
+        validation
+            .apps
+            .iter()
+            .map(|checked| defs::plan_app(checked, options.namespace.as_deref(), &options.platform))
+            .collect()
+    };
+    (plans, validation.diagnostics)
+}
+
+/// Check, plan, render and verify every Application in `files`.
+pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
+    let validation = validate(files, options);
+    let mut diagnostics = validation.diagnostics;
+    if files.len() == 1
+        && validation.applications_seen == 0
+        && !diagnostics.iter().any(Diagnostic::is_error)
+    {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::NoApplication,
+                "no OAM Application (core.oam.dev/v1beta1, kind Application) in this file",
+            )
+            .at(&files[0], None),
+        );
+    } else if validation.applications_seen == 0 && !diagnostics.iter().any(Diagnostic::is_error) {
+        diagnostics.push(Diagnostic::error(
+            Code::NoApplication,
+            format!("no OAM Application in the {} input file(s)", files.len()),
+        ));
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Compilation {
+            apps: Vec::new(),
+            diagnostics,
+        };
+    }
+    let templates = match render::Templates::load(options.templates.as_deref()) {
+        Ok(t) => t,
+        Err(mut errors) => {
+            diagnostics.append(&mut errors);
+            return Compilation {
+                apps: Vec::new(),
+                diagnostics,
+            };
+        }
+    };
+    let compiled = parallel_map(&validation.apps, |checked| {
+        let plan = defs::plan_app(checked, options.namespace.as_deref(), &options.platform);
+        let rendered = templates
+            .render_app(&plan, options.promotion)
+            .map_err(|e| vec![e])?;
+        let manifests = verify::verify(&rendered, &templates)?
+            .into_iter()
+            .map(emit::manifest)
+            .collect::<Result<_, _>>()
+            .map_err(|e| {
+                vec![Diagnostic::error(
+                    Code::Verify,
+                    format!("cannot emit YAML: {e}"),
+                )]
+            })?;
+        Ok(CompiledApp {
+            source: checked.file.name.clone(),
+            file: Some(checked.file.clone()),
+            plan,
+            manifests,
+        })
+    });
+    let mut apps = Vec::new();
+    for result in compiled {
+        match result {
+            Ok(app) => apps.push(app),
+            Err(mut errors) => diagnostics.append(&mut errors),
+        }
+    }
+    if !diagnostics.iter().any(Diagnostic::is_error) && apps.iter().all(|a| a.manifests.is_empty())
+    {
+        // validate's warning of the same: here it is the error.
+        diagnostics.retain(|d| d.code != Code::EmptyOutput);
+        diagnostics.push(empty_output(files));
+    }
+    let mut compilation = Compilation { apps, diagnostics };
+    if !compilation.has_errors() {
+        let mut duplicates = compilation.duplicate_resources(options.output_tree);
+        compilation.diagnostics.append(&mut duplicates);
+    }
+    if compilation.has_errors() {
+        compilation.apps.clear();
+    }
+    compilation
+}
+
+/// Where the Application `name` of `file` writes its name. Read again with
+/// positions: valid files are first read without them, and this is needed
+/// only for an error.
+fn name_position(file: &SourceFile, name: &str) -> Option<dom::Pos> {
+    let docs = dom::parse_stream(&file.text).ok()?;
+    docs.iter()
+        .filter(|doc| checker::is_application(&doc.to_json()))
+        .map(|doc| doc.locate(&path!["metadata", "name"]))
+        .find(|node| node.as_str() == Some(name))
+        .map(|node| node.pos)
+}
+
+impl Compilation {
+    /// Two resources with the same apiVersion, kind, namespace and name in
+    /// one set that Argo CD applies: the whole stream, or with `per_folder`
+    /// (the rendered-manifests tree) one `<application>[/<stage>]` folder.
+    fn duplicate_resources(&self, per_folder: bool) -> Vec<Diagnostic> {
+        use std::collections::{BTreeMap, HashMap};
+        let folder = |app: &CompiledApp| {
+            per_folder.then(|| (app.plan.name.clone(), names::stage_of(&app.source)))
+        };
+        // (folder, apiVersion, kind, namespace, name) → the Application (by index) that rendered it.
+        type Key<'a> = (
+            Option<(String, Option<String>)>,
+            &'a str,
+            &'a str,
+            Option<&'a str>,
+            &'a str,
+        );
+        let mut seen: HashMap<Key, usize> = HashMap::new();
+        // (first, second) Application → the resources both render, one diagnostic per pair.
+        let mut clashes: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
+        for (i, app) in self.apps.iter().enumerate() {
+            for m in &app.manifests {
+                let key = (
+                    folder(app),
+                    m.api_version.as_str(),
+                    m.kind.as_str(),
+                    m.namespace.as_deref(),
+                    m.name.as_str(),
+                );
+                if let Some(first) = seen.insert(key, i) {
+                    let namespace = m
+                        .namespace
+                        .as_deref()
+                        .map_or_else(String::new, |ns| format!(" in `{ns}`"));
+                    clashes.entry((first, i)).or_default().push(format!(
+                        "{} {} `{}`{namespace}",
+                        m.api_version, m.kind, m.name
+                    ));
+                }
+            }
+        }
+        clashes
+            .into_iter()
+            .map(|((first, second), resources)| {
+                let (first, second) = (&self.apps[first], &self.apps[second]);
+                let d = Diagnostic::error(
+                    Code::DuplicateResource,
+                    format!(
+                        "Application `{}` ({}) renders {} resource(s) that Application `{}` ({}) renders too: {}",
+                        second.plan.name,
+                        second.source,
+                        resources.len(),
+                        first.plan.name,
+                        first.source,
+                        resources.join(", ")
+                    ),
+                )
+                .help("Argo CD would apply one over the other; give the Applications distinct names or namespaces");
+                match &second.file {
+                    Some(file) => d.at(file, name_position(file, &second.plan.name)),
+                    None => d,
+                }
+            })
+            .collect()
+    }
+}
