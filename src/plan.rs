@@ -149,6 +149,16 @@ pub enum StrategyPlan {
         pre_promotion: Option<AnalysisBlockPlan>,
         post_promotion: Option<AnalysisBlockPlan>,
     },
+    /// An Experiment runs the stable and the new version side by side, each
+    /// variant with its own Service, while the gates analyse the new one
+    /// (Argo Rollouts: a canary whose one step is the experiment).
+    AbTest {
+        /// Reaches the new version's pods.
+        canary_service: String,
+        duration: String,
+        variants: Vec<ExperimentTemplatePlan>,
+        analyses: Vec<ExperimentAnalysisPlan>,
+    },
 }
 
 /// Several gates' templates run as one analysis.
@@ -198,11 +208,6 @@ pub enum StepPlan {
         gate: Gate,
         template: String,
         args: Vec<ArgPlan>,
-    },
-    Experiment {
-        duration: String,
-        templates: Vec<ExperimentTemplatePlan>,
-        analyses: Vec<ExperimentAnalysisPlan>,
     },
 }
 
@@ -328,12 +333,12 @@ pub struct PromotionPlan {
     pub branch_expr: String,
     pub checkout_path: String,
     /// The stage's manifest, as a Kargo expression over `ctx.stage`.
-    pub manifest_path: String,
+    pub manifest_path: StagePattern,
     pub updates: Vec<YamlUpdatePlan>,
     pub commit_message: String,
     pub git_author_name: String,
     pub git_author_email: String,
-    pub argocd_app: String,
+    pub argocd_app: StagePattern,
     pub argocd_namespace: Option<String>,
     pub desired_revision: String,
     pub stages: Vec<StagePlan>,
@@ -357,4 +362,55 @@ pub struct StagePlan {
     pub auto_promote: bool,
     /// The stage Freight comes from; `None`: straight from the Warehouse.
     pub upstream: Option<String>,
+}
+
+/// A text that names a stage in places: `./src/deployment/{stage}/application.yaml`.
+/// Kept as parts, so `plan` can show it with any stage and templates get
+/// the Kargo expression (`${{ ctx.stage }}`) only when they format it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagePattern(pub Vec<PatternPart>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatternPart {
+    Text(String),
+    Stage,
+}
+
+impl StagePattern {
+    /// `pattern` with `{app}` replaced by `app` and each `{stage}` kept as the stage.
+    pub fn parse(pattern: &str, app: &str) -> StagePattern {
+        let filled = pattern.replace("{app}", app);
+        let mut parts = Vec::new();
+        for (i, text) in filled.split("{stage}").enumerate() {
+            if i > 0 {
+                parts.push(PatternPart::Stage);
+            }
+            if !text.is_empty() {
+                parts.push(PatternPart::Text(text.to_owned()));
+            }
+        }
+        StagePattern(parts)
+    }
+
+    /// The text with `stage` written where the stage goes.
+    pub fn show(&self, stage: &str) -> String {
+        self.0
+            .iter()
+            .map(|p| match p {
+                PatternPart::Text(t) => t.as_str(),
+                PatternPart::Stage => stage,
+            })
+            .collect()
+    }
+
+    /// As Kargo evaluates it in a promotion: the stage is `ctx.stage`.
+    pub fn kargo_expression(&self) -> String {
+        self.show("${{ ctx.stage }}")
+    }
+}
+
+impl Serialize for StagePattern {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.kargo_expression())
+    }
 }

@@ -31,7 +31,8 @@ enum Event {
 /// What Argo Rollouts does when a gate fails or the rollout stalls.
 fn on_failure(s: &ServicePlan) -> &'static str {
     match s.strategy {
-        StrategyPlan::Canary { .. } => {
+        // An A/B test is a canary whose step is the experiment: aborted alike.
+        StrategyPlan::Canary { .. } | StrategyPlan::AbTest { .. } => {
             "abort: traffic back to the stable version, new pods scaled down"
         }
         StrategyPlan::BlueGreen { .. } => {
@@ -71,31 +72,33 @@ fn events(s: &ServicePlan) -> Vec<Event> {
                     StepPlan::Analysis { gate, template, .. } => out.push(Event::Gate {
                         label: gate_label(*gate, template),
                     }),
-                    StepPlan::Experiment {
-                        duration,
-                        templates,
-                        analyses,
-                    } => {
-                        let variants: Vec<String> = templates
-                            .iter()
-                            .map(|t| {
-                                format!("{} ({} pods, Service {})", t.name, t.replicas, t.service)
-                            })
-                            .collect();
-                        out.push(Event::Action(format!(
-                            "experiment for {duration}: {} side by side",
-                            variants.join(" and ")
-                        )));
-                        for a in analyses {
-                            out.push(Event::Gate {
-                                label: format!(
-                                    "{} (on the canary variant)",
-                                    gate_label(a.gate, &a.template)
-                                ),
-                            });
-                        }
-                    }
                 }
+            }
+            out.push(Event::Done(
+                "100% on the new version; the old one is scaled down".into(),
+            ));
+        }
+        StrategyPlan::AbTest {
+            duration,
+            variants,
+            analyses,
+            ..
+        } => {
+            let variants: Vec<String> = variants
+                .iter()
+                .map(|t| format!("{} ({} pods, Service {})", t.name, t.replicas, t.service))
+                .collect();
+            out.push(Event::Action(format!(
+                "experiment for {duration}: {} side by side",
+                variants.join(" and ")
+            )));
+            for a in analyses {
+                out.push(Event::Gate {
+                    label: format!(
+                        "{} (on the canary variant)",
+                        gate_label(a.gate, &a.template)
+                    ),
+                });
             }
             out.push(Event::Done(
                 "100% on the new version; the old one is scaled down".into(),
@@ -151,37 +154,13 @@ fn gate_name(gate: Gate) -> &'static str {
 
 fn strategy_name(s: &ServicePlan) -> &'static str {
     match &s.strategy {
-        StrategyPlan::Canary { steps, .. }
-            if steps
-                .iter()
-                .any(|s| matches!(s, StepPlan::Experiment { .. })) =>
-        {
-            "A/B test"
-        }
         StrategyPlan::Canary { .. } => "canary",
         StrategyPlan::BlueGreen { .. } => "blue/green",
+        StrategyPlan::AbTest { .. } => "A/B test",
     }
 }
 
 fn traffic(s: &ServicePlan) -> String {
-    let experiment = match &s.strategy {
-        StrategyPlan::Canary { steps, .. } => steps.iter().find_map(|step| match step {
-            StepPlan::Experiment { templates, .. } => Some(templates),
-            _ => None,
-        }),
-        StrategyPlan::BlueGreen { .. } => None,
-    };
-    if let Some(variants) = experiment {
-        let services: Vec<String> = variants
-            .iter()
-            .map(|t| format!("{} ({})", t.service, t.name))
-            .collect();
-        return format!(
-            "{} reaches every pod, both variants included, in proportion to their pods; {} reach one variant each, and the gates test the canary variant",
-            s.name,
-            services.join(" and ")
-        );
-    }
     match &s.strategy {
         StrategyPlan::Canary {
             traffic_routing: Some(r),
@@ -207,6 +186,17 @@ fn traffic(s: &ServicePlan) -> String {
             "no traffic router: {} reaches every pod, so the weight is approximated by pod counts; {canary_service} reaches only the new pods (the gates test it)",
             s.name
         ),
+        StrategyPlan::AbTest { variants, .. } => {
+            let services: Vec<String> = variants
+                .iter()
+                .map(|t| format!("{} ({})", t.service, t.name))
+                .collect();
+            format!(
+                "{} reaches every pod, both variants included, in proportion to their pods; {} reach one variant each, and the gates test the canary variant",
+                s.name,
+                services.join(" and ")
+            )
+        }
         StrategyPlan::BlueGreen {
             active_service,
             preview_service,
@@ -280,12 +270,13 @@ fn text(app: &AppPlan) -> String {
         }
         let path = p
             .manifest_path
+            .show("<stage>")
             .trim_start_matches("./src/")
-            .replace("${{ ctx.stage }}", "<stage>");
+            .to_owned();
         let _ = writeln!(
             out,
             "  each promotion commits the image to {path} and syncs {}",
-            p.argocd_app.replace("${{ ctx.stage }}", "<stage>")
+            p.argocd_app.show("<stage>")
         );
     }
     out

@@ -8,7 +8,7 @@ use crate::diagnostic::Code;
 use crate::dom::Seg;
 use crate::names;
 use crate::path;
-use crate::plan::{PromotionPlan, StagePlan, VarPlan, YamlUpdatePlan};
+use crate::plan::{PromotionPlan, StagePattern, StagePlan, VarPlan, YamlUpdatePlan};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -459,11 +459,6 @@ fn kargo(inner: &str) -> String {
 pub fn plan_promotion(app: &str, p: &CheckedPromotion) -> PromotionPlan {
     use ImageSelectionStrategy as S;
     let props = &p.props;
-    let fill = |pattern: &str| {
-        pattern
-            .replace("{app}", app)
-            .replace("{stage}", &kargo("ctx.stage"))
-    };
     let image = "vars.imageRepo";
     let (image_value, version) = match props.image_selection_strategy {
         // Following a mutable tag: pin what was promoted by its digest.
@@ -529,7 +524,7 @@ pub fn plan_promotion(app: &str, p: &CheckedPromotion) -> PromotionPlan {
         repo_url_expr: kargo("vars.repoURL"),
         branch_expr: kargo("vars.branch"),
         checkout_path: "./src".into(),
-        manifest_path: format!("./src/{}", fill(&props.manifest_path)),
+        manifest_path: StagePattern::parse(&format!("./src/{}", props.manifest_path), app),
         updates: vec![
             YamlUpdatePlan {
                 key: format!("spec.components.{}.properties.image", p.component_index),
@@ -543,7 +538,7 @@ pub fn plan_promotion(app: &str, p: &CheckedPromotion) -> PromotionPlan {
         commit_message: format!("Promote {} to {}", kargo("ctx.stage"), version),
         git_author_name: props.git_author.name.clone(),
         git_author_email: props.git_author.email.clone(),
-        argocd_app: fill(&props.argocd_app),
+        argocd_app: StagePattern::parse(&props.argocd_app, app),
         argocd_namespace: props.argocd_namespace.clone(),
         desired_revision: kargo("outputs.commit.commit"),
         stages,

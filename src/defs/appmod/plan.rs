@@ -340,15 +340,11 @@ fn plan_ab_test(name: &str, p: &AppmodService, gates: &[GatePlan]) -> StrategyPl
             args: g.args(&canary_svc),
         })
         .collect();
-    StrategyPlan::Canary {
+    StrategyPlan::AbTest {
         canary_service: names::preview_service(name),
-        stable_service: None,
-        traffic_routing: None,
-        steps: vec![StepPlan::Experiment {
-            duration: settings.duration.clone(),
-            templates: vec![variant("stable", stable_svc), variant("canary", canary_svc)],
-            analyses,
-        }],
+        duration: settings.duration.clone(),
+        variants: vec![variant("stable", stable_svc), variant("canary", canary_svc)],
+        analyses,
     }
 }
 
