@@ -223,13 +223,12 @@ fn plan_canary(
     gates: &[GatePlan],
 ) -> StrategyPlan {
     let preview = names::preview_service(name);
-    let settings = p.canary.as_ref();
-    let weights: Vec<u32> = settings
-        .and_then(|c| c.steps.as_ref())
-        .map(|w| w.iter().map(|w| w.0).collect())
-        .unwrap_or_else(|| vec![20, 40, 60, 80]);
+    let settings = &p.canary;
+    let weights: Vec<u32> = settings.steps.iter().map(|w| w.0).collect();
+    // Unset, the pause between weights is the platform's.
     let pause = settings
-        .and_then(|c| c.pause.clone())
+        .pause
+        .clone()
         .unwrap_or_else(|| platform.step_pause.clone());
     let gated = |gate: Gate, steps: &mut Vec<StepPlan>| {
         for g in gates.iter().filter(|g| g.gate == gate) {
@@ -255,7 +254,7 @@ fn plan_canary(
             gated(Gate::Metrics, &mut steps);
         }
     }
-    let routing = settings.and_then(|c| c.traffic_routing.as_ref());
+    let routing = settings.traffic_routing.as_ref();
     StrategyPlan::Canary {
         canary_service: preview,
         // With a router, Argo Rollouts needs both Services and splits between them;
@@ -295,14 +294,7 @@ fn plan_blue_green(name: &str, p: &AppmodService, gates: &[GatePlan]) -> Strateg
             args: chosen.iter().flat_map(|g| g.args(&preview)).collect(),
         })
     };
-    let settings = p
-        .blue_green
-        .clone()
-        .unwrap_or(super::props::BlueGreenSettings {
-            auto_promotion_enabled: true,
-            scale_down_delay_seconds: super::props::defaults::scale_down_delay_seconds(),
-            preview_replica_count: None,
-        });
+    let settings = &p.blue_green;
     let pre_promotion = block(&[Gate::Functional]);
     let post_promotion = block(&[Gate::Performance, Gate::Metrics]);
     StrategyPlan::BlueGreen {
@@ -319,10 +311,7 @@ fn plan_blue_green(name: &str, p: &AppmodService, gates: &[GatePlan]) -> Strateg
 /// A/B: an Experiment runs the stable and the new version side by side, each
 /// with its own Service, while every gate analyses the new one.
 fn plan_ab_test(name: &str, p: &AppmodService, gates: &[GatePlan]) -> StrategyPlan {
-    let settings = p.ab_test.clone().unwrap_or(super::props::AbTestSettings {
-        duration: super::props::defaults::ab_duration(),
-        replicas: super::props::defaults::ab_replicas(),
-    });
+    let settings = &p.ab_test;
     let [(_, stable_svc), (_, canary_svc)] = names::ab_variant_services(name);
     let variant = |variant: &str, service: String| ExperimentTemplatePlan {
         name: variant.to_owned(),

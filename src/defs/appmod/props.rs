@@ -55,14 +55,14 @@ pub struct AppmodService {
     #[serde(default)]
     pub strategy: Strategy,
     /// Settings of the canary strategy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub canary: Option<CanarySettings>,
+    #[serde(default)]
+    pub canary: CanarySettings,
     /// Settings of the blue/green strategy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub blue_green: Option<BlueGreenSettings>,
+    #[serde(default)]
+    pub blue_green: BlueGreenSettings,
     /// Settings of the A/B strategy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ab_test: Option<AbTestSettings>,
+    #[serde(default)]
+    pub ab_test: AbTestSettings,
     /// Smoke test at the first canary step: fetch `appPath` from the new version and
     /// require `extraArgs` (the expected text) in the response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,15 +103,25 @@ impl Strategy {
 pub struct CanarySettings {
     /// Traffic weights (percent) in place of 20, 40, 60, 80: strictly increasing, 1-100.
     /// The functional gate runs after the first, the performance and metrics gates after the last.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default = "defaults::canary_steps")]
     #[schemars(length(min = 1, max = 20))]
-    pub steps: Option<Vec<Weight>>,
+    pub steps: Vec<Weight>,
     /// Pause after each intermediate weight (default 5s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pause: Option<String>,
     /// Split traffic at the exact weight with a router instead of by replica count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic_routing: Option<TrafficRouting>,
+}
+
+impl Default for CanarySettings {
+    fn default() -> Self {
+        CanarySettings {
+            steps: defaults::canary_steps(),
+            pause: None,
+            traffic_routing: None,
+        }
+    }
 }
 
 /// A traffic weight in percent.
@@ -193,6 +203,16 @@ pub struct BlueGreenSettings {
     pub preview_replica_count: Option<u32>,
 }
 
+impl Default for BlueGreenSettings {
+    fn default() -> Self {
+        BlueGreenSettings {
+            auto_promotion_enabled: defaults::yes(),
+            scale_down_delay_seconds: defaults::scale_down_delay_seconds(),
+            preview_replica_count: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AbTestSettings {
@@ -203,6 +223,15 @@ pub struct AbTestSettings {
     #[serde(default = "defaults::ab_replicas")]
     #[schemars(range(min = 1, max = 100))]
     pub replicas: u32,
+}
+
+impl Default for AbTestSettings {
+    fn default() -> Self {
+        AbTestSettings {
+            duration: defaults::ab_duration(),
+            replicas: defaults::ab_replicas(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -399,6 +428,10 @@ pub mod defaults {
     }
     pub fn ab_duration() -> String {
         "10m".into()
+    }
+    /// Upstream's canary: 20, 40, 60, 80 percent.
+    pub fn canary_steps() -> Vec<super::Weight> {
+        [20, 40, 60, 80].map(super::Weight).to_vec()
     }
     pub fn ab_replicas() -> u32 {
         1

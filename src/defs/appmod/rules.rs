@@ -287,21 +287,19 @@ fn check_strategy(ctx: &mut DocContext, p: &Props) {
         }
     }
     if let Some(canary) = p.part::<CanarySettings>(&path!["canary"]) {
-        if let Some(steps) = &canary.steps {
-            for i in 1..steps.len() {
-                if steps[i] <= steps[i - 1] {
-                    ctx.error(
-                        Code::StrategySteps,
-                        &p.at(&path!["canary", "steps", i]),
-                        format!(
-                            "weight {} does not increase on the previous {}",
-                            steps[i].0,
-                            steps[i - 1].0
-                        ),
-                    )
-                    .help =
-                        Some("canary weights must strictly increase, e.g. [10, 25, 50, 75]".into());
-                }
+        let steps = &canary.steps;
+        for i in 1..steps.len() {
+            if steps[i] <= steps[i - 1] {
+                ctx.error(
+                    Code::StrategySteps,
+                    &p.at(&path!["canary", "steps", i]),
+                    format!(
+                        "weight {} does not increase on the previous {}",
+                        steps[i].0,
+                        steps[i - 1].0
+                    ),
+                )
+                .help = Some("canary weights must strictly increase, e.g. [10, 25, 50, 75]".into());
             }
         }
         if let Some(pause) = &canary.pause {
