@@ -219,6 +219,41 @@ pub enum Seg {
     Index(usize),
 }
 
+/// A path into a document, as taplo's `Keys`: where a diagnostic points,
+/// built by joining onto the path of the node a rule is about.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DocPath(Vec<Seg>);
+
+impl DocPath {
+    /// This path followed by `rest`.
+    pub fn join(&self, rest: &[Seg]) -> DocPath {
+        DocPath(self.0.iter().chain(rest).cloned().collect())
+    }
+
+    /// This path followed by one mapping key.
+    pub fn key(&self, key: impl Into<String>) -> DocPath {
+        self.join(&[Seg::Key(key.into())])
+    }
+
+    /// This path followed by one sequence index.
+    pub fn index(&self, index: usize) -> DocPath {
+        self.join(&[Seg::Index(index)])
+    }
+}
+
+impl From<Vec<Seg>> for DocPath {
+    fn from(segs: Vec<Seg>) -> DocPath {
+        DocPath(segs)
+    }
+}
+
+impl std::ops::Deref for DocPath {
+    type Target = [Seg];
+    fn deref(&self) -> &[Seg] {
+        &self.0
+    }
+}
+
 impl Node {
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|(_, v)| v)

@@ -10,7 +10,7 @@ pub(crate) use schema_errors::suggest;
 pub mod syntax;
 
 use crate::diagnostic::{Code, Diagnostic, SourceFile};
-use crate::dom::{Node, Pos, Seg};
+use crate::dom::{DocPath, Node, Pos, Seg};
 use std::sync::Arc;
 
 /// Options that change what counts as an error.
@@ -24,7 +24,7 @@ pub struct CheckOptions {
 }
 
 /// Paths the JSON Schema rejected; rules skip them (and everything under them).
-pub(crate) struct Broken<'a>(pub &'a [Vec<Seg>]);
+pub(crate) struct Broken<'a>(pub &'a [DocPath]);
 
 impl Broken<'_> {
     pub fn intact(&self, path: &[Seg]) -> bool {
@@ -122,12 +122,24 @@ impl DocContext<'_> {
     }
 }
 
-/// Build a path (an array of segments): `path!["spec", "components", 0]`.
+/// Build a document path: `path!["spec", "components", 0]`.
 #[macro_export]
 macro_rules! path {
     ($($seg:expr),* $(,)?) => {
-        [$($crate::dom::Seg::from($seg)),*]
+        $crate::dom::DocPath::from(vec![$($crate::dom::Seg::from($seg)),*])
     };
+}
+
+impl From<String> for Seg {
+    fn from(s: String) -> Seg {
+        Seg::Key(s)
+    }
+}
+
+impl From<&String> for Seg {
+    fn from(s: &String) -> Seg {
+        Seg::Key(s.clone())
+    }
 }
 
 impl From<&str> for Seg {

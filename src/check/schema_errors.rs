@@ -4,7 +4,7 @@
 
 use super::DocContext;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::dom::{self, Seg};
+use crate::dom::{self, DocPath, Seg};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 
@@ -14,21 +14,18 @@ pub(crate) fn report(
     ctx: &mut DocContext,
     schema: &Value,
     error: &jsonschema::ValidationError,
-) -> Vec<Vec<Seg>> {
-    let path = dom::pointer_to_path(error.instance_path().as_str());
+) -> Vec<DocPath> {
+    let path = DocPath::from(dom::pointer_to_path(error.instance_path().as_str()));
     let broken = match error.kind() {
-        ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
-            .iter()
-            .map(|k| path.iter().cloned().chain([Seg::Key(k.clone())]).collect())
-            .collect(),
-        ValidationErrorKind::Required { property } => {
-            vec![
-                path.iter()
-                    .cloned()
-                    .chain([Seg::Key(property.as_str().unwrap_or_default().to_owned())])
-                    .collect(),
-            ]
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            unexpected.iter().map(|k| path.key(k.as_str())).collect()
         }
+        // A required property that is not a string name is no name at all:
+        // the whole object is spoilt.
+        ValidationErrorKind::Required { property } => match property.as_str() {
+            Some(name) => vec![path.key(name)],
+            None => vec![path.clone()],
+        },
         _ => vec![path.clone()],
     };
     describe_error(ctx, schema, error, &path);

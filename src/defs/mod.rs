@@ -275,7 +275,7 @@ pub(crate) fn check_application(
         if !broken.intact(&path!["spec", "policies", i]) {
             continue;
         }
-        let props_json = policy.properties.clone().unwrap_or_default();
+        let props_json = policy.properties.clone().unwrap_or(serde_json::Value::Null);
         let props_at = path!["spec", "policies", i, "properties"];
         if let Some(props) = ctx.typed::<promotion::KargoPromotion>(&props_at, props_json) {
             promotion = promotion::check_promotion(ctx, i, app_name, &props, &service_components);

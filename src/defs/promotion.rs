@@ -5,7 +5,7 @@
 
 use crate::check::{DocContext, syntax};
 use crate::diagnostic::Code;
-use crate::dom::Seg;
+use crate::dom::{DocPath, Seg};
 use crate::names;
 use crate::path;
 use crate::plan::{PromotionPlan, StagePattern, StagePlan, VarPlan, YamlUpdatePlan};
@@ -156,7 +156,6 @@ pub(crate) fn check_promotion(
     services: &[ServiceComponent],
 ) -> Option<CheckedPromotion> {
     let base = path!["spec", "policies", policy_index, "properties"];
-    let at = |rest: &[Seg]| -> Vec<Seg> { base.iter().chain(rest).cloned().collect() };
     let before = ctx.diagnostics.len();
 
     if let Some(app) = app_name {
@@ -175,13 +174,13 @@ pub(crate) fn check_promotion(
     }
 
     // User strings reach Kargo resources, where `${{ … }}` is an expression.
-    let mut texts: Vec<(Vec<Seg>, &str)> = vec![
-        (at(&path!["repoURL"]), &p.repo_url),
-        (at(&path!["branch"]), &p.branch),
-        (at(&path!["manifestPath"]), &p.manifest_path),
-        (at(&path!["argocdApp"]), &p.argocd_app),
-        (at(&path!["gitAuthor", "name"]), &p.git_author.name),
-        (at(&path!["gitAuthor", "email"]), &p.git_author.email),
+    let mut texts: Vec<(DocPath, &str)> = vec![
+        (base.join(&path!["repoURL"]), &p.repo_url),
+        (base.join(&path!["branch"]), &p.branch),
+        (base.join(&path!["manifestPath"]), &p.manifest_path),
+        (base.join(&path!["argocdApp"]), &p.argocd_app),
+        (base.join(&path!["gitAuthor", "name"]), &p.git_author.name),
+        (base.join(&path!["gitAuthor", "email"]), &p.git_author.email),
     ];
     for (key, value) in [
         ("imageRepo", &p.image_repo),
@@ -189,7 +188,7 @@ pub(crate) fn check_promotion(
         ("argocdNamespace", &p.argocd_namespace),
     ] {
         if let Some(v) = value {
-            texts.push((at(&[Seg::Key(key.into())]), v));
+            texts.push((base.key(key), v));
         }
     }
     for (path, text) in &texts {
@@ -202,21 +201,21 @@ pub(crate) fn check_promotion(
     if let Err(why) = git_url(&p.repo_url) {
         ctx.error(
             Code::GitRepo,
-            &at(&path!["repoURL"]),
+            &base.join(&path!["repoURL"]),
             format!("repoURL `{}` {why}", p.repo_url),
         );
     }
     if let Err(why) = branch(&p.branch) {
         ctx.error(
             Code::GitRepo,
-            &at(&path!["branch"]),
+            &base.join(&path!["branch"]),
             format!("branch `{}` {why}", p.branch),
         );
     }
     if let Err(why) = manifest_path(&p.manifest_path) {
         ctx.error(
             Code::ManifestPath,
-            &at(&path!["manifestPath"]),
+            &base.join(&path!["manifestPath"]),
             format!("manifestPath `{}` {why}", p.manifest_path),
         )
         .help = Some("e.g. deployment/{stage}/application.yaml".into());
@@ -224,14 +223,14 @@ pub(crate) fn check_promotion(
     if let Err(why) = syntax::argo_duration(&p.interval) {
         ctx.error(
             Code::Duration,
-            &at(&path!["interval"]),
+            &base.join(&path!["interval"]),
             format!("`{}` is not a duration: {why}", p.interval),
         );
     }
     if !p.git_author.email.contains('@') {
         ctx.error(
             Code::GitRepo,
-            &at(&path!["gitAuthor", "email"]),
+            &base.join(&path!["gitAuthor", "email"]),
             format!("`{}` is not an email address", p.git_author.email),
         );
     }
@@ -240,13 +239,13 @@ pub(crate) fn check_promotion(
     if !placeholders_ok {
         ctx.error(
             Code::Placeholder,
-            &at(&path!["argocdApp"]),
+            &base.join(&path!["argocdApp"]),
             "argocdApp may use only the placeholders {app} and {stage}",
         );
     } else if p.stages.len() > 1 && !p.argocd_app.contains("{stage}") {
         ctx.error(
             Code::Placeholder,
-            &at(&path!["argocdApp"]),
+            &base.join(&path!["argocdApp"]),
             "argocdApp names one Argo CD Application for every stage",
         )
         .help = Some("add {stage}, e.g. {app}-{stage}".into());
@@ -254,12 +253,12 @@ pub(crate) fn check_promotion(
     if p.image_selection_strategy == ImageSelectionStrategy::Digest && p.constraint.is_none() {
         ctx.error(
             Code::PromotionConstraint,
-            &at(&path!["imageSelectionStrategy"]),
+            &base.join(&path!["imageSelectionStrategy"]),
             "the Digest strategy follows one tag: set `constraint` to it",
         );
     }
 
-    check_stages(ctx, &at(&path!["stages"]), p);
+    check_stages(ctx, &base.join(&path!["stages"]), p);
 
     let chosen = match &p.component {
         Some(name) => {
@@ -267,7 +266,7 @@ pub(crate) fn check_promotion(
             if found.is_none() {
                 let d = ctx.error(
                     Code::UnknownComponent,
-                    &at(&path!["component"]),
+                    &base.join(&path!["component"]),
                     format!("`{name}` is not an appmod-service component of this Application"),
                 );
                 d.help = crate::check::suggest(name, services.iter().map(|s| s.name.as_str()))
@@ -313,30 +312,36 @@ pub(crate) fn check_promotion(
     {
         ctx.error(
             Code::Image,
-            &at(&path!["imageRepo"]),
+            &base.join(&path!["imageRepo"]),
             format!("imageRepo `{repo}` {why}"),
         );
     }
 
-    let failed = ctx.diagnostics[before..].iter().any(|d| d.is_error());
     let chosen = chosen?;
+    let Some(image_repo) = image_repo else {
+        ctx.error(
+            Code::Image,
+            &base.join(&path!["imageRepo"]),
+            format!(
+                "no image repository for the Warehouse to watch: component `{}` has no image",
+                chosen.name
+            ),
+        )
+        .help = Some("set imageRepo, or give the component an image".into());
+        return None;
+    };
+    let failed = ctx.diagnostics[before..].iter().any(|d| d.is_error());
     (!failed).then(|| CheckedPromotion {
         props: p.clone(),
         component_index: chosen.index,
-        image_repo: image_repo.unwrap_or_default(),
+        image_repo,
     })
 }
 
-fn check_stages(ctx: &mut DocContext, at: &[Seg], p: &KargoPromotion) {
+fn check_stages(ctx: &mut DocContext, at: &DocPath, p: &KargoPromotion) {
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, stage) in p.stages.iter().enumerate() {
-        let here = |rest: &[Seg]| -> Vec<Seg> {
-            at.iter()
-                .cloned()
-                .chain([Seg::Index(i)])
-                .chain(rest.iter().cloned())
-                .collect()
-        };
+        let here = |rest: &[Seg]| at.index(i).join(rest);
         if let Err(why) = syntax::dns1123_label(&stage.name) {
             ctx.error(
                 Code::Name,

@@ -6,7 +6,7 @@
 use crate::check::{Broken, CheckOptions, DocContext, numbers, schema_errors};
 use crate::defs::CheckedApp;
 use crate::diagnostic::{Code, Diagnostic, SourceFile};
-use crate::dom::{self, Node, Seg};
+use crate::dom::{self, DocPath, Node};
 use crate::model;
 use std::sync::Arc;
 
@@ -101,7 +101,7 @@ impl Checker {
 
     fn check_document(&self, ctx: &mut DocContext, json: &serde_json::Value) -> Option<CheckedApp> {
         numbers::report_leading_zeros(ctx);
-        let mut broken: Vec<Vec<Seg>> = Vec::new();
+        let mut broken: Vec<DocPath> = Vec::new();
         // Most documents are valid, and asking only that costs a fraction of
         // collecting errors.
         if !ApplicationSchema::is_valid(json) {

@@ -64,10 +64,7 @@ pub(crate) fn plan_service(
                 .collect(),
             volume_mounts,
             readiness_probe: p.readiness_probe.clone().map(serde_json::Value::Object),
-            resources: p
-                .resources
-                .as_ref()
-                .and_then(|r| serde_json::to_value(r).ok()),
+            resources: p.resources.as_ref().map(super::props::Resources::to_json),
         },
         strategy,
         services: [names::service(name), preview]

@@ -250,6 +250,31 @@ pub struct Resources {
     pub limits: BTreeMap<String, Quantity>,
 }
 
+impl Resources {
+    /// As the container's `resources` (a plain value: templates only format it).
+    pub fn to_json(&self) -> serde_json::Value {
+        let map = |m: &BTreeMap<String, Quantity>| -> serde_json::Map<String, serde_json::Value> {
+            m.iter()
+                .map(|(k, q)| {
+                    let v = match q {
+                        Quantity::Text(t) => serde_json::Value::String(t.clone()),
+                        Quantity::Number(n) => serde_json::Value::Number(n.clone()),
+                    };
+                    (k.clone(), v)
+                })
+                .collect()
+        };
+        let mut out = serde_json::Map::new();
+        if !self.requests.is_empty() {
+            out.insert("requests".into(), map(&self.requests).into());
+        }
+        if !self.limits.is_empty() {
+            out.insert("limits".into(), map(&self.limits).into());
+        }
+        out.into()
+    }
+}
+
 /// A Kubernetes quantity such as `500m`, `256Mi` or `2`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]

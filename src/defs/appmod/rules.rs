@@ -10,7 +10,7 @@ use super::props::{
 use crate::check::{Broken, DocContext, syntax};
 use crate::defs::traits::{self, CheckedTraits, Ingress, Routes};
 use crate::diagnostic::Code;
-use crate::dom::Seg;
+use crate::dom::{DocPath, Seg};
 use crate::model::Component;
 use crate::names;
 use crate::path;
@@ -31,7 +31,7 @@ pub(crate) fn check_component(
     if let Some(first) = names.0.insert(component.name.clone(), i) {
         ctx.error(
             Code::DuplicateComponent,
-            &join(&base, &path!["name"]),
+            &base.join(&path!["name"]),
             format!(
                 "component name `{}` is used twice (first at spec.components[{first}])",
                 component.name
@@ -45,7 +45,7 @@ pub(crate) fn check_component(
         ) {
             ctx.error(
                 Code::MisspeltType,
-                &join(&base, &path!["type"]),
+                &base.join(&path!["type"]),
                 format!(
                     "component `{}` has type `{}`, which is not a type oamc compiles",
                     component.name, component.type_
@@ -56,7 +56,7 @@ pub(crate) fn check_component(
         }
         ctx.lenient(
             Code::UnknownComponentType,
-            &join(&base, &path!["type"]),
+            &base.join(&path!["type"]),
             format!(
                 "component `{}` has type `{}`, which oamc does not compile; it is not rendered",
                 component.name, component.type_
@@ -67,9 +67,12 @@ pub(crate) fn check_component(
         ));
         return None;
     }
-    let props_json = component.properties.clone().unwrap_or_default();
+    let props_json = component
+        .properties
+        .clone()
+        .unwrap_or(serde_json::Value::Null);
     let props = Props {
-        path: join(&base, &path!["properties"]),
+        path: base.join(&path!["properties"]),
         json: &props_json,
         broken,
     };
@@ -82,7 +85,7 @@ pub(crate) fn check_component(
     check_router_ingress(ctx, &props, &component.name, &traits);
     let ab_test =
         props.json.get("strategy").and_then(|v| v.as_str()) == Some(Strategy::AbTest.key());
-    check_name(ctx, &join(&base, &path!["name"]), &component.name, ab_test);
+    check_name(ctx, &base.join(&path!["name"]), &component.name, ab_test);
     check_service(ctx, &props);
     let failed = ctx.diagnostics[before..].iter().any(|d| d.is_error());
     if failed || !broken.intact(&base) {
@@ -98,14 +101,14 @@ pub(crate) fn check_component(
 
 /// The properties of one component, read part by part.
 struct Props<'a> {
-    path: Vec<Seg>,
+    path: DocPath,
     json: &'a Value,
     broken: &'a Broken<'a>,
 }
 
 impl Props<'_> {
-    fn at(&self, rest: &[Seg]) -> Vec<Seg> {
-        join(&self.path, rest)
+    fn at(&self, rest: &[Seg]) -> DocPath {
+        self.path.join(rest)
     }
 
     /// Where the key `key` of the properties is written.
@@ -126,12 +129,10 @@ impl Props<'_> {
                 Seg::Index(i) => value.get(i)?,
             };
         }
+        // For a rule only: the whole properties are read once more at the
+        // end, where a failure is reported (never dropped).
         T::deserialize(value).ok()
     }
-}
-
-fn join(base: &[Seg], rest: &[Seg]) -> Vec<Seg> {
-    base.iter().chain(rest).cloned().collect()
 }
 
 fn check_name(ctx: &mut DocContext, name_path: &[Seg], name: &str, ab_test: bool) {
@@ -327,11 +328,7 @@ fn check_router_ingress(ctx: &mut DocContext, p: &Props, name: &str, traits: &Ch
         _ => return,
     };
     if wanted != name {
-        let at: Vec<Seg> = p
-            .at(&path!["canary", "trafficRouting"])
-            .into_iter()
-            .chain(field)
-            .collect();
+        let at = p.at(&path!["canary", "trafficRouting"]).join(&field);
         ctx.error(
             Code::StrategyRouting,
             &at,
@@ -341,7 +338,7 @@ fn check_router_ingress(ctx: &mut DocContext, p: &Props, name: &str, traits: &Ch
     }
 }
 
-fn check_routing(ctx: &mut DocContext, at: &[Seg], r: &TrafficRouting) {
+fn check_routing(ctx: &mut DocContext, at: &DocPath, r: &TrafficRouting) {
     let mut names: Vec<(&str, &str, &str)> = Vec::new();
     if let Some(n) = &r.nginx {
         names.push(("nginx", "stableIngress", &n.stable_ingress));
@@ -370,7 +367,7 @@ fn check_routing(ctx: &mut DocContext, at: &[Seg], r: &TrafficRouting) {
         if let Err(why) = syntax::dns1123_subdomain(name) {
             ctx.error(
                 Code::Name,
-                &join(at, &[Seg::Key(router.into()), Seg::Key(field.into())]),
+                &at.key(router).key(field),
                 format!("`{name}` {why}"),
             );
         }
@@ -402,14 +399,14 @@ fn check_env(ctx: &mut DocContext, p: &Props, env: &[EnvVar]) {
     }
 }
 
-fn check_criterion(ctx: &mut DocContext, at: &[Seg], c: &Criterion) {
-    check_duration(ctx, &join(at, &path!["interval"]), &c.interval);
+fn check_criterion(ctx: &mut DocContext, at: &DocPath, c: &Criterion) {
+    check_duration(ctx, &at.join(&path!["interval"]), &c.interval);
     if let Some(ri) = &c.rate_interval
         && let Err(why) = syntax::promql_duration(ri)
     {
         ctx.error(
             Code::PromqlDuration,
-            &join(at, &path!["rateInterval"]),
+            &at.join(&path!["rateInterval"]),
             format!("rateInterval `{ri}` is not a PromQL duration: {why}"),
         )
         .help = Some("e.g. 30s, 1m, 5m".into());
@@ -417,7 +414,7 @@ fn check_criterion(ctx: &mut DocContext, at: &[Seg], c: &Criterion) {
     if let Err(why) = syntax::metric_name(&c.metric) {
         ctx.error(
             Code::MetricName,
-            &join(at, &path!["metric"]),
+            &at.join(&path!["metric"]),
             format!(
                 "metric `{}` is not a Prometheus metric name: {why}",
                 c.metric
@@ -428,12 +425,12 @@ fn check_criterion(ctx: &mut DocContext, at: &[Seg], c: &Criterion) {
     }
 }
 
-fn check_job_gate(ctx: &mut DocContext, gate_path: &[Seg], gate: &QualityGate) {
-    check_duration(ctx, &join(gate_path, &path!["pause"]), &gate.pause);
+fn check_job_gate(ctx: &mut DocContext, gate_path: &DocPath, gate: &QualityGate) {
+    check_duration(ctx, &gate_path.join(&path!["pause"]), &gate.pause);
     if let Err(why) = syntax::image_reference(&gate.image) {
         ctx.error(
             Code::Image,
-            &join(gate_path, &path!["image"]),
+            &gate_path.join(&path!["image"]),
             format!("gate image `{}` {why}", gate.image),
         );
     }

@@ -5,7 +5,7 @@
 use super::Routes;
 use crate::check::{DocContext, syntax};
 use crate::diagnostic::Code;
-use crate::dom::Seg;
+use crate::dom::DocPath;
 use crate::model::Component;
 use crate::names;
 use crate::path;
@@ -104,31 +104,30 @@ impl Ingress {
 
 pub(super) fn check_ingress(
     ctx: &mut DocContext,
-    at: &[Seg],
+    at: &DocPath,
     component: &Component,
     ingress: &Ingress,
     port: Option<u32>,
     routes: &mut Routes,
 ) {
-    let join = |rest: &[Seg]| -> Vec<Seg> { at.iter().chain(rest).cloned().collect() };
     let (host, paths) = ingress.host_and_paths();
     let bare = host.strip_prefix("*.").unwrap_or(host);
     if let Err(why) = syntax::dns1123_subdomain(bare) {
         ctx.error(
             Code::Name,
-            &join(&path!["domain"]),
+            &at.join(&path!["domain"]),
             format!("domain `{host}` {why}"),
         );
     }
     if paths.is_empty() {
         ctx.error(
             Code::TraitNoPaths,
-            &join(&path!["http"]),
+            &at.join(&path!["http"]),
             "http needs at least one path",
         );
     }
     for (path, route_port) in paths {
-        let entry = join(&[Seg::Key("http".into()), Seg::Key(path.clone())]);
+        let entry = at.key("http").key(path.as_str());
         if let Err(why) = syntax::url_path(path) {
             ctx.error(Code::AppPath, &entry, format!("path `{path}` {why}"));
         }

@@ -3,21 +3,20 @@
 
 use crate::check::{DocContext, syntax};
 use crate::diagnostic::Code;
-use crate::dom::Seg;
+use crate::dom::DocPath;
 use std::collections::BTreeMap;
 
 /// The keys (and, for labels, the values) of a `labels` or `annotations`
 /// trait at `base`; the label `app` is the selector's.
 pub(super) fn check_map(
     ctx: &mut DocContext,
-    base: &[Seg],
+    base: &DocPath,
     name: &str,
     labels: bool,
     map: &BTreeMap<String, String>,
 ) {
-    let at = |rest: &[Seg]| -> Vec<Seg> { base.iter().chain(rest).cloned().collect() };
     for (key, value) in map {
-        let key_at = at(&[Seg::Key("properties".into()), Seg::Key(key.clone())]);
+        let key_at = base.key("properties").key(key.as_str());
         if let Err(why) = qualified_name(key) {
             ctx.error(
                 Code::Name,

@@ -57,24 +57,24 @@ pub(crate) fn check_traits(
 
     for (t, tr) in component.traits.iter().enumerate() {
         let base = path!["spec", "components", i, "traits", t];
-        let at = |rest: &[Seg]| -> Vec<Seg> { base.iter().chain(rest).cloned().collect() };
         let Some(kind) = TraitKind::from_name(&tr.type_) else {
-            unknown_trait(ctx, &at(&path!["type"]), &tr.type_, &component.name);
+            unknown_trait(ctx, &base.join(&path!["type"]), &tr.type_, &component.name);
             continue;
         };
         // A part the schema refused is reported there; the rules skip it.
-        let props_at = at(&path!["properties"]);
+        let props_at = base.join(&path!["properties"]);
         if !broken.intact(&props_at) {
             continue;
         }
-        let props = tr.properties.clone().unwrap_or_default();
+        // Absent, it is refused by the schema (known types require it).
+        let props = tr.properties.clone().unwrap_or(serde_json::Value::Null);
         let name = kind.name();
         match kind {
             TraitKind::PathBasedIngress | TraitKind::AppIngress => {
                 if let Some(first) = ingress_at.replace(t) {
                     ctx.error(
                         Code::TraitConflict,
-                        &at(&path!["type"]),
+                        &base.join(&path!["type"]),
                         format!("a second ingress trait on component `{}` (the first is traits[{first}]); both would be the Ingress `{}`", component.name, component.name),
                     )
                     .help = Some("put every path into one trait's `http`".into());
@@ -95,7 +95,7 @@ pub(crate) fn check_traits(
                 if create_service {
                     let d = ctx.lenient(
                         Code::TraitIgnored,
-                        &at(&path!["properties", "createService"]),
+                        &base.join(&path!["properties", "createService"]),
                         format!(
                             "oamc always renders the Service `{}`; createService is ignored",
                             component.name
@@ -116,7 +116,7 @@ pub(crate) fn check_traits(
                 if let Some((first, first_kind)) = scaling_at.replace((t, name)) {
                     ctx.error(
                         Code::TraitConflict,
-                        &at(&path!["type"]),
+                        &base.join(&path!["type"]),
                         format!("`{name}` and `{first_kind}` (traits[{first}]) both set the replicas of `{}`", component.name),
                     )
                     .help = Some("keep one: scaler for a fixed count, hpa or cpuscaler to autoscale".into());
@@ -134,7 +134,7 @@ pub(crate) fn check_traits(
                         if let Some(c) = ctx.typed::<CpuScaler>(&props_at, props) {
                             scaling::check_min_max(
                                 ctx,
-                                &at(&path!["properties", "max"]),
+                                &base.join(&path!["properties", "max"]),
                                 c.min,
                                 c.max,
                             );

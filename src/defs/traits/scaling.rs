@@ -4,7 +4,7 @@
 
 use crate::check::{DocContext, syntax};
 use crate::diagnostic::Code;
-use crate::dom::Seg;
+use crate::dom::{DocPath, Seg};
 use crate::model::TextOrNumber;
 use crate::path;
 use crate::plan::{HpaMetricPlan, HpaPlan};
@@ -111,16 +111,15 @@ pub enum HpaTarget {
     AverageValue(String),
 }
 
-pub(super) fn check_hpa(ctx: &mut DocContext, at: &[Seg], h: Hpa) -> Option<CheckedHpa> {
-    let here = |rest: &[Seg]| -> Vec<Seg> { at.iter().chain(rest).cloned().collect() };
-    check_min_max(ctx, &here(&path!["max"]), h.min, h.max);
+pub(super) fn check_hpa(ctx: &mut DocContext, at: &DocPath, h: Hpa) -> Option<CheckedHpa> {
+    check_min_max(ctx, &at.join(&path!["max"]), h.min, h.max);
     if h.cpu.is_none() && h.mem.is_none() {
         ctx.error(Code::HpaTarget, at, "hpa needs a cpu or mem target");
         return None;
     }
     let mut target = |key: &str, t: Option<ResourceTarget>| -> Result<Option<HpaTarget>, ()> {
         let Some(t) = t else { return Ok(None) };
-        let value_at = here(&[Seg::Key(key.into()), Seg::Key("value".into())]);
+        let value_at = at.key(key).key("value");
         let checked = match (t.kind, &t.value) {
             (TargetType::Utilization, TextOrNumber::Number(n)) => n
                 .as_u64()

@@ -3,7 +3,7 @@
 
 use crate::check::{DocContext, syntax};
 use crate::diagnostic::Code;
-use crate::dom::Seg;
+use crate::dom::DocPath;
 use crate::plan::{PvcPlan, VolumeMountPlan, VolumePlan};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -125,7 +125,7 @@ pub mod defaults {
 
 pub(super) fn check_storage(
     ctx: &mut DocContext,
-    at: &[Seg],
+    at: &DocPath,
     s: &Storage,
     volumes: &mut BTreeMap<String, usize>,
     mounts: &mut BTreeMap<String, usize>,
@@ -154,12 +154,7 @@ pub(super) fn check_storage(
                 .map(|(i, v)| ("emptyDir", i, &v.name, &v.mount_path)),
         );
     for (kind, i, name, mount) in entries {
-        let here = |field: &str| -> Vec<Seg> {
-            at.iter()
-                .cloned()
-                .chain([Seg::Key(kind.into()), Seg::Index(i), Seg::Key(field.into())])
-                .collect()
-        };
+        let here = |field: &str| at.key(kind).index(i).key(field);
         if let Err(why) = syntax::dns1123_label(name) {
             ctx.error(
                 Code::Name,
