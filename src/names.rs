@@ -8,6 +8,16 @@ pub fn service(component: &str) -> String {
     component.to_owned()
 }
 
+/// The Ingress an ingress trait renders (the name a canary router must drive).
+pub fn ingress(component: &str) -> String {
+    component.to_owned()
+}
+
+/// The HorizontalPodAutoscaler an hpa or cpuscaler trait renders.
+pub fn autoscaler(component: &str) -> String {
+    component.to_owned()
+}
+
 /// The Service the gates test: Argo Rollouts points it at the new pods only.
 pub fn preview_service(component: &str) -> String {
     format!("{component}{PREVIEW_SUFFIX}")

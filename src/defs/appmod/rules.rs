@@ -327,14 +327,15 @@ fn check_router_ingress(ctx: &mut DocContext, p: &Props, name: &str, traits: &Ch
         (Some(Ingress::Alb(_)), _, Some(a)) => (path!["alb", "ingress"], &a.ingress),
         _ => return,
     };
-    if wanted != name {
+    let ingress = names::ingress(name);
+    if *wanted != ingress {
         let at = p.at(&path!["canary", "trafficRouting"]).join(&field);
         ctx.error(
             Code::StrategyRouting,
             &at,
-            format!("the router drives the Ingress `{wanted}`, but the ingress trait renders the Ingress `{name}`"),
+            format!("the router drives the Ingress `{wanted}`, but the ingress trait renders the Ingress `{ingress}`"),
         )
-        .help = Some(format!("name `{name}` here, so the router splits the traffic users reach"));
+        .help = Some(format!("name `{ingress}` here, so the router splits the traffic users reach"));
     }
 }
 

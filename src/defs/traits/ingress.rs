@@ -192,7 +192,7 @@ pub(crate) fn plan_ingress(name: &str, ingress: &Ingress) -> IngressPlan {
         }
     };
     IngressPlan {
-        name: name.to_owned(),
+        name: names::ingress(name),
         class,
         host: host.to_owned(),
         annotations,

@@ -75,7 +75,7 @@ pub(crate) fn check_traits(
                     ctx.error(
                         Code::TraitConflict,
                         &base.join(&path!["type"]),
-                        format!("a second ingress trait on component `{}` (the first is traits[{first}]); both would be the Ingress `{}`", component.name, component.name),
+                        format!("a second ingress trait on component `{}` (the first is traits[{first}]); both would be the Ingress `{}`", component.name, crate::names::ingress(&component.name)),
                     )
                     .help = Some("put every path into one trait's `http`".into());
                     continue;

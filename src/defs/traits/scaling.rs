@@ -194,7 +194,7 @@ pub(crate) fn plan_autoscaler(name: &str, a: &Autoscaler) -> HpaPlan {
     };
     match a {
         Autoscaler::Hpa(h) => HpaPlan {
-            name: name.to_owned(),
+            name: crate::names::autoscaler(name),
             min: h.min,
             max: h.max,
             metrics: h
@@ -205,7 +205,7 @@ pub(crate) fn plan_autoscaler(name: &str, a: &Autoscaler) -> HpaPlan {
                 .collect(),
         },
         Autoscaler::Cpu(c) => HpaPlan {
-            name: name.to_owned(),
+            name: crate::names::autoscaler(name),
             min: c.min,
             max: c.max,
             metrics: vec![HpaMetricPlan {
