@@ -170,7 +170,7 @@ fn plan(args: &PlanArgs) -> i32 {
 fn write_dir(dir: &Path, check: bool, compilation: &crate::Compilation) -> Result<(), String> {
     let files = crate::output::layout(compilation)?;
     if check {
-        return match crate::output::check(dir, &files) {
+        return match crate::output::check(dir, &files)? {
             None => Ok(()),
             Some(diff) => {
                 print!("{diff}");

@@ -2,23 +2,68 @@
 //! one resource per file. oamc remembers what it wrote (`OUT/.oamc-rendered`)
 //! so that a resource no longer produced has its file removed, and never
 //! touches a file it did not write.
+//!
+//! The output folder is in a repository, so whoever can push controls what
+//! is in it: links, a tampered index, odd names. Every access goes through a
+//! capability handle on OUT (cap-std), which refuses `..`, absolute paths
+//! and links that lead out of it, with no check-then-open race; links inside
+//! OUT are refused too, and only regular files are read, each within a size
+//! bound. Files are written to a temporary name in their folder and renamed
+//! into place; the index names every file a run may write before the first
+//! is written, and the final index is written last; a lock on OUT keeps two
+//! runs from interleaving.
 
 use crate::Compilation;
+use crate::check::syntax;
+use cap_std::ambient_authority;
+use cap_std::fs::{Dir, OpenOptions};
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 
 /// The list of files oamc wrote under an output directory, one relative path a line.
 pub const INDEX: &str = ".oamc-rendered";
+/// Held (an exclusive lock) while a run writes OUT.
+pub const LOCK: &str = ".oamc-rendered.lock";
+/// Largest file `--check` reads, and largest index: a rendered resource is a few KiB.
+pub const MAX_READ_BYTES: u64 = 4 * 1024 * 1024;
 
-/// Every file the compilation produces, by path relative to the output directory.
+/// Every file the compilation produces, by path relative to the output
+/// directory. Each part of a path is checked: the Application name (a
+/// DNS-1123 subdomain), the stage folder (a DNS-1123 label), the kind (letters
+/// and digits) and the resource name (a DNS-1123 subdomain); a custom
+/// template decides the last two.
 pub fn layout(compilation: &Compilation) -> Result<BTreeMap<PathBuf, String>, String> {
     let mut files = BTreeMap::new();
     for app in &compilation.apps {
+        syntax::dns1123_subdomain(&app.plan.name)
+            .map_err(|why| format!("Application name `{}` {why}", app.plan.name.escape_debug()))?;
         let mut dir = PathBuf::from(&app.plan.name);
         if let Some(stage) = crate::names::stage_of(&app.source) {
+            syntax::dns1123_label(&stage).map_err(|why| {
+                format!(
+                    "the stage folder `{}` of {} {why}; it names a folder of the output",
+                    stage.escape_debug(),
+                    app.source.escape_debug()
+                )
+            })?;
             dir.push(stage);
         }
         for manifest in &app.manifests {
+            if manifest.kind.is_empty() || !manifest.kind.bytes().all(|b| b.is_ascii_alphanumeric())
+            {
+                return Err(format!(
+                    "a template rendered the kind `{}`; a kind is letters and digits",
+                    manifest.kind.escape_debug()
+                ));
+            }
+            syntax::dns1123_subdomain(&manifest.name).map_err(|why| {
+                format!(
+                    "{} name `{}` {why}",
+                    manifest.kind,
+                    manifest.name.escape_debug()
+                )
+            })?;
             let path = dir.join(format!(
                 "{}-{}.yaml",
                 manifest.kind.to_lowercase(),
@@ -35,14 +80,199 @@ pub fn layout(compilation: &Compilation) -> Result<BTreeMap<PathBuf, String>, St
     Ok(files)
 }
 
-fn read_index(out: &Path) -> BTreeSet<PathBuf> {
-    std::fs::read_to_string(out.join(INDEX))
-        .unwrap_or_default()
-        .lines()
-        .map(PathBuf::from)
-        // Only paths that stay inside the output directory: the index is a file in a repository.
-        .filter(|p| p.components().all(|c| matches!(c, Component::Normal(_))))
-        .collect()
+/// A relative path of plain parts: what an index line may name.
+fn is_plain(path: &Path) -> bool {
+    path.components().count() > 0
+        && path.components().all(|c| match c {
+            Component::Normal(part) => part
+                .to_str()
+                .is_some_and(|p| !p.starts_with('.') && !p.contains(|c: char| c.is_control())),
+            _ => false,
+        })
+}
+
+/// The output folder, opened as a capability: nothing outside it is reachable.
+struct Out {
+    dir: Dir,
+    shown: PathBuf,
+}
+
+impl Out {
+    fn open(out: &Path, create: bool) -> Result<Option<Out>, String> {
+        if create {
+            std::fs::create_dir_all(out)
+                .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+        }
+        match Dir::open_ambient_dir(out, ambient_authority()) {
+            Ok(dir) => Ok(Some(Out {
+                dir,
+                shown: out.to_path_buf(),
+            })),
+            Err(e) if !create && e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot open {}: {e}", out.display())),
+        }
+    }
+
+    fn show(&self, rel: &Path) -> String {
+        self.shown
+            .join(rel)
+            .display()
+            .to_string()
+            .escape_debug()
+            .to_string()
+    }
+
+    /// Refuse `rel` when it, or a folder on the way to it, is a link.
+    fn no_links(&self, rel: &Path) -> Result<(), String> {
+        let mut at = PathBuf::new();
+        for part in rel.components() {
+            at.push(part);
+            match self.dir.symlink_metadata(&at) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    return Err(format!(
+                        "{} is a symbolic link; oamc does not write, read or delete through links in the output folder",
+                        self.show(&at)
+                    ));
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(format!("cannot inspect {}: {e}", self.show(&at))),
+            }
+        }
+        Ok(())
+    }
+
+    /// The text of a regular file inside OUT, within [`MAX_READ_BYTES`];
+    /// `None` when there is none. Links and other kinds of file are refused.
+    fn read(&self, rel: &Path) -> Result<Option<String>, String> {
+        self.no_links(rel)?;
+        // Asked before opening: opening a FIFO for reading would wait for a writer.
+        match self.dir.symlink_metadata(rel) {
+            Ok(m) if !m.is_file() => {
+                return Err(format!(
+                    "{} is not a regular file; oamc reads only regular files in the output folder",
+                    self.show(rel)
+                ));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read {}: {e}", self.show(rel))),
+        }
+        let file = match self.dir.open(rel) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read {}: {e}", self.show(rel))),
+        };
+        let meta = file
+            .metadata()
+            .map_err(|e| format!("cannot read {}: {e}", self.show(rel)))?;
+        if !meta.is_file() {
+            return Err(format!(
+                "{} is not a regular file; oamc reads only regular files in the output folder",
+                self.show(rel)
+            ));
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_READ_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read {}: {e}", self.show(rel)))?;
+        if bytes.len() as u64 > MAX_READ_BYTES {
+            return Err(format!(
+                "{} is larger than {MAX_READ_BYTES} bytes; oamc did not write it",
+                self.show(rel)
+            ));
+        }
+        // Not UTF-8: not what oamc wrote, so it differs.
+        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// Write `text` to `rel` atomically: a new temporary file in the same
+    /// folder, renamed over the old one (a rename replaces a link itself,
+    /// never what it points to).
+    fn write(&self, rel: &Path, text: &str) -> Result<(), String> {
+        self.no_links(rel)?;
+        let parent = rel.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(parent) = parent {
+            self.dir
+                .create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", self.show(parent)))?;
+            // A folder planted between the check above and here is still
+            // inside OUT (the capability); check again that it is no link.
+            self.no_links(parent)?;
+        }
+        let name = rel
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| format!("{} has no file name", self.show(rel)))?;
+        let tmp_name = format!(".{name}.{}.tmp", std::process::id());
+        let tmp = match parent {
+            Some(p) => p.join(&tmp_name),
+            None => PathBuf::from(&tmp_name),
+        };
+        let _ = self.dir.remove_file(&tmp);
+        let mut file = self
+            .dir
+            .open_with(&tmp, OpenOptions::new().write(true).create_new(true))
+            .map_err(|e| format!("cannot write {}: {e}", self.show(&tmp)))?;
+        let written = file
+            .write_all(text.as_bytes())
+            .and_then(|()| file.sync_all());
+        drop(file);
+        if let Err(e) = written.and_then(|()| self.dir.rename(&tmp, &self.dir, rel)) {
+            let _ = self.dir.remove_file(&tmp);
+            return Err(format!("cannot write {}: {e}", self.show(rel)));
+        }
+        Ok(())
+    }
+
+    /// Remove a file oamc wrote, and the folders that leaves empty.
+    fn remove(&self, rel: &Path) -> Result<bool, String> {
+        self.no_links(rel)?;
+        match self.dir.remove_file(rel) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(format!("cannot remove {}: {e}", self.show(rel))),
+        }
+        let mut dir = rel.parent();
+        while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+            // remove_dir refuses folders that are not empty.
+            if self.dir.remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+        Ok(true)
+    }
+
+    /// The paths the index lists; lines that are not plain relative paths
+    /// (a tampered index) are left out: oamc never touches them.
+    fn index(&self) -> Result<BTreeSet<PathBuf>, String> {
+        Ok(self
+            .read(Path::new(INDEX))?
+            .unwrap_or_default()
+            .lines()
+            .map(PathBuf::from)
+            .filter(|p| is_plain(p))
+            .collect())
+    }
+
+    fn write_index(&self, paths: &BTreeSet<&Path>) -> Result<(), String> {
+        let text: String = paths.iter().map(|p| format!("{}\n", p.display())).collect();
+        self.write(Path::new(INDEX), &text)
+    }
+
+    /// An exclusive lock on OUT for the rest of the run: a second run waits.
+    fn lock(&self) -> Result<std::fs::File, String> {
+        self.no_links(Path::new(LOCK))?;
+        let file = self
+            .dir
+            .open_with(LOCK, OpenOptions::new().write(true).create(true))
+            .map_err(|e| format!("cannot create the lock {}: {e}", self.show(Path::new(LOCK))))?
+            .into_std();
+        file.lock()
+            .map_err(|e| format!("cannot lock {}: {e}", self.show(Path::new(LOCK))))?;
+        Ok(file)
+    }
 }
 
 /// What `write` did.
@@ -54,73 +284,92 @@ pub struct Written {
 
 /// Write every file, remove the ones oamc wrote before that are no longer produced.
 pub fn write(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Written, String> {
+    let out = Out::open(out, true)?.ok_or_else(|| format!("cannot open {}", out.display()))?;
+    let _lock = out.lock()?;
+    let old = out.index()?;
+    // Before the first file is written, the index names every file this run
+    // may leave behind: after a kill, the next run still knows them.
+    let pending: BTreeSet<&Path> = old
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(files.keys().map(PathBuf::as_path))
+        .collect();
+    out.write_index(&pending)?;
     let mut report = Written::default();
     for (rel, text) in files {
-        let path = out.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        }
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-            std::fs::write(&path, text)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        if out.read(rel)?.as_deref() != Some(text.as_str()) {
+            out.write(rel, text)?;
         }
         report.written += 1;
     }
-    for stale in read_index(out)
-        .into_iter()
-        .filter(|p| !files.contains_key(p))
-    {
-        let path = out.join(&stale);
-        match std::fs::remove_file(&path) {
-            Ok(()) => report.removed.push(stale),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
-        }
-        // Drop folders the removal left empty (remove_dir refuses non-empty ones).
-        let mut dir = path.parent();
-        while let Some(d) = dir.filter(|d| *d != out) {
-            if std::fs::remove_dir(d).is_err() {
-                break;
-            }
-            dir = d.parent();
+    for stale in old.iter().filter(|p| !files.contains_key(*p)) {
+        if out.remove(stale)? {
+            report.removed.push(stale.clone());
         }
     }
-    let index: String = files.keys().map(|p| format!("{}\n", p.display())).collect();
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    std::fs::write(out.join(INDEX), index)
-        .map_err(|e| format!("cannot write the index in {}: {e}", out.display()))?;
+    out.write_index(&files.keys().map(PathBuf::as_path).collect())?;
     Ok(report)
 }
 
-/// A unified diff of what `write` would change, or `None` when the output is current.
-pub fn check(out: &Path, files: &BTreeMap<PathBuf, String>) -> Option<String> {
-    let mut diff = String::new();
+/// A unified diff of what `write` would change, or `None` when the output is
+/// current. Reads only regular files inside OUT, each within a size bound.
+pub fn check(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Option<String>, String> {
+    let Some(out) = Out::open(out, false)? else {
+        return Ok((!files.is_empty()).then(|| {
+            files
+                .iter()
+                .map(|(rel, text)| diff(rel, "", text))
+                .collect()
+        }));
+    };
     let mut paths: BTreeSet<&PathBuf> = files.keys().collect();
-    let index = read_index(out);
+    let index = out.index()?;
     paths.extend(index.iter());
+    let mut text = String::new();
     for rel in paths {
-        let on_disk = std::fs::read_to_string(out.join(rel)).ok();
+        let on_disk = out.read(rel)?;
         let wanted = files.get(rel);
         if on_disk.as_ref() == wanted {
             continue;
         }
-        let old = on_disk.unwrap_or_default();
-        let new = wanted.cloned().unwrap_or_default();
-        let name = rel.display().to_string();
-        let text = similar::TextDiff::from_lines(&old, &new)
-            .unified_diff()
-            .context_radius(3)
-            .header(&format!("a/{name}"), &format!("b/{name}"))
-            .to_string();
-        diff.push_str(&text);
+        let old = on_disk.as_deref().unwrap_or("");
+        let new = wanted.map_or("", String::as_str);
+        text.push_str(&diff(rel, old, new));
     }
-    (!diff.is_empty()).then_some(diff)
+    // The index must list exactly what is rendered (a kill mid-run leaves more).
+    let listed: BTreeSet<&PathBuf> = index.iter().collect();
+    let rendered: BTreeSet<&PathBuf> = files.keys().collect();
+    if text.is_empty() && listed != rendered {
+        text.push_str(&diff(
+            Path::new(INDEX),
+            &listed
+                .iter()
+                .map(|p| format!("{}\n", p.display()))
+                .collect::<String>(),
+            &rendered
+                .iter()
+                .map(|p| format!("{}\n", p.display()))
+                .collect::<String>(),
+        ));
+    }
+    Ok((!text.is_empty()).then_some(text))
+}
+
+fn diff(rel: &Path, old: &str, new: &str) -> String {
+    // Names are oamc's own (checked by `layout`) or plain index lines.
+    let name = rel.display().to_string().escape_debug().to_string();
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .to_string()
 }
 
 #[cfg(test)]
 mod tests {
+    use super::is_plain;
     use crate::names::stage_of;
+    use std::path::Path;
 
     #[test]
     fn stages_come_from_the_deployment_tree() {
@@ -134,5 +383,21 @@ mod tests {
         );
         assert_eq!(stage_of("apps/shop/application.yaml"), None);
         assert_eq!(stage_of("deployment/application.yaml"), None);
+    }
+
+    #[test]
+    fn index_lines_are_plain_relative_paths() {
+        assert!(is_plain(Path::new("shop/dev/rollout-web.yaml")));
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x.yaml",
+            "shop/../../x",
+            ".oamc-rendered",
+            "shop/.git/config",
+            "a\u{7}b",
+        ] {
+            assert!(!is_plain(Path::new(bad)), "{bad:?}");
+        }
     }
 }

@@ -153,6 +153,37 @@ pub(super) fn check_storage(
                 .enumerate()
                 .map(|(i, v)| ("emptyDir", i, &v.name, &v.mount_path)),
         );
+    // The objects the volumes refer to are named by the user and reach the
+    // cluster (and, for a claim oamc renders, a file name in the output).
+    let references =
+        s.pvc
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| Some(("pvc", i, "claimName", v.claim_name.as_ref()?)))
+            .chain(
+                s.config_map
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, v)| Some(("configMap", i, "cmName", v.cm_name.as_ref()?))),
+            )
+            .chain(
+                s.secret.iter().enumerate().filter_map(|(i, v)| {
+                    Some(("secret", i, "secretName", v.secret_name.as_ref()?))
+                }),
+            )
+            .chain(s.pvc.iter().enumerate().filter_map(|(i, v)| {
+                Some(("pvc", i, "storageClassName", v.storage_class_name.as_ref()?))
+            }));
+    for (kind, i, field, name) in references {
+        if let Err(why) = syntax::dns1123_subdomain(name) {
+            ctx.error(
+                Code::Name,
+                &at.key(kind).index(i).key(field),
+                format!("{field} `{}` {why}", name.escape_debug()),
+            )
+            .help = Some("Kubernetes object names are DNS-1123 subdomains".into());
+        }
+    }
     for (kind, i, name, mount) in entries {
         let here = |field: &str| at.key(kind).index(i).key(field);
         if let Err(why) = syntax::dns1123_label(name) {

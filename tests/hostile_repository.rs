@@ -1,0 +1,369 @@
+//! The repository is hostile: whoever can push controls the output folder,
+//! its index, the templates and every name. Each attack is a repository
+//! built in a temporary folder and the real binary run on it; nothing outside
+//! OUT is written, deleted or read, and a crash or a second run never leaves
+//! a file the index does not list.
+
+mod common;
+use common::*;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const APP: &str = "fixtures/render/spec-gates/application.yaml";
+
+/// A fresh folder: `repo/app.yaml` (the spec's example) and an empty `out`.
+fn setup(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("oamc-hostile-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("repo")).unwrap();
+    std::fs::create_dir_all(dir.join("outside")).unwrap();
+    std::fs::copy(root().join(APP), dir.join("repo/app.yaml")).unwrap();
+    dir
+}
+
+fn render_to(dir: &Path, check: bool) -> std::process::Output {
+    let repo = dir.join("repo");
+    let out = dir.join("out");
+    let mut args = vec![
+        "render",
+        repo.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    if check {
+        args.push("--check");
+    }
+    oamc(&args, None)
+}
+
+/// Every `*.yaml` under `out`, relative, and the index's lines.
+fn on_disk_and_indexed(out: &Path) -> (Vec<String>, Vec<String>) {
+    let mut found = Vec::new();
+    let mut stack = vec![out.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yaml") {
+                found.push(p.strip_prefix(out).unwrap().display().to_string());
+            }
+        }
+    }
+    found.sort();
+    let index = std::fs::read_to_string(out.join(".oamc-rendered")).unwrap_or_default();
+    let mut listed: Vec<String> = index.lines().map(str::to_owned).collect();
+    listed.sort();
+    (found, listed)
+}
+
+#[test]
+fn a_link_planted_in_the_output_is_never_written_through() {
+    let dir = setup("file-link");
+    assert!(render_to(&dir, false).status.success());
+    let victim = dir.join("outside/victim.txt");
+    std::fs::write(&victim, "keep me\n").unwrap();
+    let target = dir.join("out/rocket-shop/rollout-rocket.yaml");
+    std::fs::remove_file(&target).unwrap();
+    symlink(&victim, &target).unwrap();
+    let out = render_to(&dir, false);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("symbolic link"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
+    // --check does not read through it either.
+    let out = render_to(&dir, true);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!text(&out.stdout).contains("keep me"));
+}
+
+#[test]
+fn a_linked_folder_in_the_index_is_not_pruned_through() {
+    let dir = setup("dir-link");
+    assert!(render_to(&dir, false).status.success());
+    let keep = dir.join("outside/keep.yaml");
+    std::fs::write(&keep, "x: 1\n").unwrap();
+    symlink(dir.join("outside"), dir.join("out/evil")).unwrap();
+    let index = dir.join("out/.oamc-rendered");
+    let mut listed = std::fs::read_to_string(&index).unwrap();
+    listed.push_str("evil/keep.yaml\n");
+    std::fs::write(&index, listed).unwrap();
+    let out = render_to(&dir, false);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(keep.exists(), "a file outside OUT was deleted");
+}
+
+#[test]
+fn a_linked_index_is_not_written_through() {
+    let dir = setup("index-link");
+    std::fs::create_dir_all(dir.join("out")).unwrap();
+    let victim = dir.join("outside/victim.txt");
+    std::fs::write(&victim, "keep me\n").unwrap();
+    symlink(&victim, dir.join("out/.oamc-rendered")).unwrap();
+    let out = render_to(&dir, false);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
+}
+
+#[test]
+fn check_reads_no_link_and_no_special_file() {
+    let dir = setup("check-leak");
+    assert!(render_to(&dir, false).status.success());
+    let index = dir.join("out/.oamc-rendered");
+    let listed = std::fs::read_to_string(&index).unwrap();
+    // The environment (tokens included) through /proc, and an endless file.
+    for (name, target) in [
+        ("leak.yaml", "/proc/self/environ"),
+        ("zero.yaml", "/dev/zero"),
+    ] {
+        symlink(target, dir.join("out").join(name)).unwrap();
+        std::fs::write(&index, format!("{listed}{name}\n")).unwrap();
+        let started = Instant::now();
+        let out = render_to(&dir, true);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(started.elapsed() < Duration::from_secs(30), "{name}");
+        assert!(!text(&out.stdout).contains("PATH="), "{name}");
+        assert!(
+            text(&out.stderr).contains("symbolic link"),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+        std::fs::remove_file(dir.join("out").join(name)).unwrap();
+    }
+    // A FIFO named like a manifest: refused, never opened (opening would hang).
+    let fifo = dir.join("out/fifo.yaml");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::fs::write(&index, format!("{listed}fifo.yaml\n")).unwrap();
+    let out = render_to(&dir, true);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("not a regular file"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_tampered_index_names_nothing_outside_the_output() {
+    let dir = setup("index-escape");
+    assert!(render_to(&dir, false).status.success());
+    let victim = dir.join("outside/victim.yaml");
+    std::fs::write(&victim, "keep: me\n").unwrap();
+    let index = dir.join("out/.oamc-rendered");
+    let mut listed = std::fs::read_to_string(&index).unwrap();
+    listed.push_str("../outside/victim.yaml\n");
+    listed.push_str(&format!("{}\n", victim.display()));
+    std::fs::write(&index, listed).unwrap();
+    let out = render_to(&dir, false);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(victim.exists());
+    let out = render_to(&dir, true);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_claim_name_with_a_path_is_refused_at_its_line() {
+    let dir = setup("claim");
+    let app = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: shop\nspec:\n  components:\n    - name: web\n      type: appmod-service\n      properties:\n        image: nginx:1.27\n        image_name: web\n      traits:\n        - type: storage\n          properties:\n            pvc:\n              - name: data\n                mountPath: /data\n                claimName: x/../../../../tmp/PWNED\n            configMap:\n              - name: conf\n                mountPath: /conf\n                cmName: ../etc\n            secret:\n              - name: creds\n                mountPath: /creds\n                secretName: Bad_Secret\n";
+    std::fs::write(dir.join("repo/app.yaml"), app).unwrap();
+    let out = oamc(
+        &[
+            "validate",
+            "--format",
+            "json",
+            dir.join("repo/app.yaml").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = text(&out.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let at: Vec<(String, u64)> = lines
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for line in [18, 22, 26] {
+        assert!(
+            at.contains(&("oamc::name::invalid".to_owned(), line)),
+            "{at:?}"
+        );
+    }
+    let before = std::fs::metadata("/tmp/PWNED.yaml")
+        .ok()
+        .map(|m| m.modified().unwrap());
+    let out = render_to(&dir, false);
+    assert_eq!(out.status.code(), Some(1));
+    let after = std::fs::metadata("/tmp/PWNED.yaml")
+        .ok()
+        .map(|m| m.modified().unwrap());
+    assert_eq!(before, after, "a file outside OUT was written");
+    assert!(!dir.join("out").exists() || on_disk_and_indexed(&dir.join("out")).0.is_empty());
+}
+
+#[test]
+fn a_template_cannot_choose_a_path() {
+    let dir = setup("template-kind");
+    let templates = dir.join("repo/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    let builtin =
+        std::fs::read_to_string(root().join("templates/poddisruptionbudget.yaml")).unwrap();
+    std::fs::write(
+        templates.join("poddisruptionbudget.yaml"),
+        builtin.replace("kind: PodDisruptionBudget", "kind: /tmp/x/ABSOLUTE"),
+    )
+    .unwrap();
+    let out = oamc(
+        &[
+            "render",
+            dir.join("repo/app.yaml").to_str().unwrap(),
+            "--templates",
+            templates.to_str().unwrap(),
+            "-o",
+            dir.join("out").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("/tmp/x/ABSOLUTE"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!Path::new("/tmp/x/absolute-rocket.yaml").exists());
+}
+
+/// A deterministic crash: a folder planted where a manifest goes makes the
+/// run fail after the index was written. Every file on disk is listed, and
+/// after the input is reverted `--check` reports the leftovers.
+#[test]
+fn a_run_that_dies_midway_leaves_no_unindexed_file() {
+    let dir = setup("crash");
+    assert!(render_to(&dir, false).status.success());
+    // A second component: new files, one of which cannot be written.
+    let two = std::fs::read_to_string(dir.join("repo/app.yaml"))
+        .unwrap()
+        .replace("name: rocket-shop", "name: rocket-shop-two");
+    std::fs::write(dir.join("repo/two.yaml"), &two).unwrap();
+    std::fs::create_dir_all(dir.join("out/rocket-shop-two/service-rocket.yaml/blocker")).unwrap();
+    let out = render_to(&dir, false);
+    assert_eq!(out.status.code(), Some(1));
+    let (found, listed) = on_disk_and_indexed(&dir.join("out"));
+    for f in &found {
+        assert!(listed.contains(f), "{f} is not in the index {listed:?}");
+    }
+    // Revert the input: the leftovers are reported, then pruned.
+    std::fs::remove_file(dir.join("repo/two.yaml")).unwrap();
+    std::fs::remove_dir_all(dir.join("out/rocket-shop-two/service-rocket.yaml")).unwrap();
+    let out = render_to(&dir, true);
+    assert_eq!(out.status.code(), Some(1), "--check passed with leftovers");
+    assert!(render_to(&dir, false).status.success());
+    assert!(render_to(&dir, true).status.success());
+    assert!(!dir.join("out/rocket-shop-two").exists());
+}
+
+/// `kill -9` at random moments of a long run: whatever is on disk is listed.
+#[test]
+fn a_killed_run_leaves_no_unindexed_file() {
+    let dir = setup("kill");
+    let text_in = std::fs::read_to_string(root().join(APP)).unwrap();
+    for i in 0..300 {
+        std::fs::write(
+            dir.join(format!("repo/app{i}.yaml")),
+            text_in.replace("name: rocket-shop", &format!("name: rocket-shop-{i}")),
+        )
+        .unwrap();
+    }
+    // How long a whole run takes here, then kills spread over its writing.
+    let started = Instant::now();
+    let full = Command::new(env!("CARGO_BIN_EXE_oamc"))
+        .args(["render", "repo", "-o", "timing"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(full.status.success());
+    let total = started.elapsed();
+    let mut interrupted = 0;
+    for tenth in [3, 5, 6, 7, 8, 9] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_oamc"))
+            .args(["render", "repo", "-o", "out"])
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(total * tenth / 10);
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        interrupted += usize::from(!status.success());
+        if dir.join("out").exists() {
+            let (found, listed) = on_disk_and_indexed(&dir.join("out"));
+            for f in &found {
+                assert!(
+                    listed.contains(f),
+                    "after {tenth}/10 of a run: {f} not indexed"
+                );
+            }
+        }
+        let _ = std::fs::remove_dir_all(dir.join("out"));
+    }
+    // The kills did land mid-run (not after every run had ended).
+    assert!(
+        interrupted > 0,
+        "no run was interrupted (a run takes {total:?})"
+    );
+}
+
+/// Two runs into one folder at once: the lock makes one wait, and the folder
+/// ends as one of them left it, every file listed.
+#[test]
+fn concurrent_runs_do_not_interleave() {
+    let dir = setup("concurrent");
+    let text_in = std::fs::read_to_string(root().join(APP)).unwrap();
+    for (folder, count) in [("a", 40), ("b", 25)] {
+        std::fs::create_dir_all(dir.join(folder)).unwrap();
+        for i in 0..count {
+            std::fs::write(
+                dir.join(format!("{folder}/app{i}.yaml")),
+                text_in.replace("name: rocket-shop", &format!("name: {folder}-shop-{i}")),
+            )
+            .unwrap();
+        }
+    }
+    let run = |folder: &str| {
+        Command::new(env!("CARGO_BIN_EXE_oamc"))
+            .args(["render", folder, "-o", "out"])
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    for _ in 0..3 {
+        let (mut a, mut b) = (run("a"), run("b"));
+        assert!(a.wait().unwrap().success());
+        assert!(b.wait().unwrap().success());
+        let (found, listed) = on_disk_and_indexed(&dir.join("out"));
+        assert_eq!(found, listed);
+        let a_files = found.iter().filter(|f| f.starts_with("a-shop")).count();
+        let b_files = found.iter().filter(|f| f.starts_with("b-shop")).count();
+        assert!(a_files == 0 || b_files == 0, "the runs interleaved");
+    }
+}
