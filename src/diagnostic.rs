@@ -51,6 +51,7 @@ codes! {
     YamlSyntax => "oamc::yaml::syntax", "the file is not valid YAML";
     YamlLimit => "oamc::yaml::limit", "the input exceeds a resource limit (size, depth, nodes, aliases, documents, components)";
     DuplicateKey => "oamc::yaml::duplicate-key", "a mapping key is written twice";
+    ControlCharacter => "oamc::text::control-character", "a control character (other than tab and line break) in a user string";
     LeadingZero => "oamc::number::leading-zero", "a number written with a leading zero, which YAML 1.1 reads as octal and YAML 1.2 as decimal";
     NoApplication => "oamc::input::no-application", "no OAM Application in the input";
     SchemaRequired => "oamc::schema::required", "a required property is missing";
@@ -220,13 +221,23 @@ impl miette::SourceCode for SourceFile {
             .text
             .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(miette::MietteSpanContents::new_named(
-            self.name.clone(),
+            shown_name(&self.name),
             inner.data(),
             *inner.span(),
             inner.line(),
             inner.column(),
             inner.line_count(),
         )))
+    }
+}
+
+/// A file name as a terminal may show it: control characters escaped, so a
+/// name cannot move the cursor, clear the screen or forge a line.
+fn shown_name(name: &str) -> String {
+    if name.contains(char::is_control) {
+        name.escape_debug().to_string()
+    } else {
+        name.to_owned()
     }
 }
 
@@ -342,7 +353,7 @@ pub fn render(diag: &Diagnostic, format: Format, color: bool) -> String {
             }
             // miette shows the file in the snippet header; without a snippet say where.
             if diag.pos.is_none() {
-                out = format!("{}: {}", diag.file_name(), out.trim_start());
+                out = format!("{}: {}", shown_name(diag.file_name()), out.trim_start());
             }
             out
         }

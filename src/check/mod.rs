@@ -4,6 +4,7 @@
 //! JSON Schema's findings; `syntax` holds the formats Kubernetes, Argo and
 //! Prometheus define. What is checked lives with each definition (`defs`).
 
+pub(crate) mod control;
 pub mod numbers;
 pub(crate) mod schema_errors;
 pub(crate) use schema_errors::suggest;

@@ -1,0 +1,67 @@
+//! Control characters in user strings. A tab and a line break are text;
+//! every other C0 character, DEL and the C1 range are refused at their line:
+//! they reach manifests, logs and terminals, where they can hide or rewrite
+//! what a reviewer sees, and YAML 1.1 readers refuse some of them outright.
+
+use super::DocContext;
+use crate::diagnostic::Code;
+use crate::dom::{DocPath, Pos};
+use serde_json::Value;
+
+fn refused(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+/// Report every string (value or key) of `doc` holding a refused character.
+pub(crate) fn report_control_characters(ctx: &mut DocContext, doc: &Value) {
+    walk(ctx, doc, &DocPath::default());
+}
+
+fn walk(ctx: &mut DocContext, value: &Value, at: &DocPath) {
+    match value {
+        Value::String(s) => check(ctx, s, ctx.pos(at), "value"),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk(ctx, item, &at.index(i));
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let pos = ctx.key_pos(at, key);
+                check(ctx, key, pos, "key");
+                walk(ctx, item, &at.key(key.as_str()));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check(ctx: &mut DocContext, text: &str, pos: Option<Pos>, what: &str) {
+    if let Some(c) = text.chars().find(|c| refused(*c)) {
+        ctx.push_at(
+            Code::ControlCharacter,
+            pos,
+            format!(
+                "this {what} holds the control character U+{:04X}: `{}`",
+                u32::from(c),
+                text.escape_debug()
+            ),
+        )
+        .help = Some(
+            "remove it; tabs and line breaks are the only control characters oamc passes on".into(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tabs_and_line_breaks_are_text_and_the_rest_is_refused() {
+        for ok in ['\n', '\t', 'a', 'é', '\u{a0}'] {
+            assert!(!super::refused(ok), "{ok:?}");
+        }
+        for bad in ['\0', '\u{7}', '\r', '\u{1b}', '\u{7f}', '\u{85}', '\u{9b}'] {
+            assert!(super::refused(bad), "{bad:?}");
+        }
+    }
+}
