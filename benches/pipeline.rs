@@ -33,7 +33,10 @@ fn check(bencher: divan::Bencher) {
 fn planned() -> (oamc::plan::AppPlan, oamc::render::Templates) {
     let report = oamc::driver::Checker::new(Default::default()).check_file(&file());
     let plan = oamc::defs::plan_app(&report.apps[0], None, &Default::default());
-    (plan, oamc::render::Templates::load(None).ok().unwrap())
+    (
+        plan,
+        oamc::render::Templates::load(None, None).ok().unwrap(),
+    )
 }
 
 /// The spec example rendered (not yet verified), and the templates.

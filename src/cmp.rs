@@ -9,10 +9,14 @@
 
 use crate::Options;
 use crate::diagnostic::{self, Code, Diagnostic, Format};
+use crate::load::Tree;
 use crate::settings::Settings;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+/// How the Application's source directory (the current one) is named in messages.
+const SOURCE_DIRECTORY: &str = "the source directory";
 
 /// What Argo CD tells the plugin, read once from the environment.
 #[derive(Debug, Default)]
@@ -153,8 +157,9 @@ fn try_generate() -> Result<String, Vec<Diagnostic>> {
         env.source_path.as_deref().unwrap_or(".")
     );
     let options = options(&env, &root).map_err(fail)?;
-    let files = confined_inputs(&root).map_err(|e| vec![e])?;
-    let (files, load_errors) = crate::load::load_paths(&files);
+    let tree = Tree::open_as(Path::new("."), SOURCE_DIRECTORY)
+        .map_err(|e| vec![Diagnostic::error(Code::Io, e)])?;
+    let (files, load_errors) = tree.load_yaml();
     if !load_errors.is_empty() {
         return Err(load_errors);
     }
@@ -180,97 +185,32 @@ fn options(env: &CmpEnv, root: &Path) -> Result<Options, String> {
     {
         parameters.push(("namespace", ns));
     }
-    let mut settings = Settings::from_parameters(parameters)?;
-    if let Some(dir) = &settings.templates {
-        let dir = confine(root, &dir.to_string_lossy())?;
-        // Each template file too: a link inside the folder could lead anywhere.
-        let entries =
-            std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-        let real_root = root
-            .canonicalize()
-            .map_err(|e| format!("cannot resolve the source directory: {e}"))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-            let path = dir.join(entry.file_name());
-            let rel = path.strip_prefix(&real_root).unwrap_or(&path);
-            confine(root, &rel.to_string_lossy())?;
-        }
-        settings.templates = Some(dir);
-    }
-    Ok(settings.options())
-}
-
-/// `rel` resolved inside `root`, or an error: the repository decides the
-/// path, so neither `..` nor a symlink may lead out of the source directory.
-pub fn confine(root: &Path, rel: &str) -> Result<PathBuf, String> {
-    let refused =
-        || format!("`{rel}` is outside the source directory; oamc reads only files inside it");
-    if Path::new(rel).is_absolute() {
-        return Err(refused());
-    }
-    let root = root
-        .canonicalize()
-        .map_err(|e| format!("cannot resolve the source directory: {e}"))?;
-    let path = root
-        .join(rel)
-        .canonicalize()
-        .map_err(|e| format!("cannot resolve `{rel}`: {e}"))?;
-    if path.starts_with(&root) {
-        Ok(path)
-    } else {
-        Err(refused())
-    }
-}
-
-/// Every `*.yaml`/`*.yml` under `root` whose real location is inside `root`;
-/// a symlink that leads out is an error, not a silent skip.
-pub fn confined_inputs(root: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
-    let real_root = root.canonicalize().map_err(|e| {
-        Diagnostic::error(
-            Code::Io,
-            format!("cannot resolve the source directory: {e}"),
-        )
-    })?;
-    let mut found = Vec::new();
-    crate::load::walk(root, &mut found).map_err(|e| {
-        Diagnostic::error(Code::Io, format!("cannot read the source directory: {e}"))
-    })?;
-    found.sort();
-    for path in &found {
-        let real = path.canonicalize().map_err(|e| {
-            Diagnostic::error(Code::Io, format!("cannot resolve {}: {e}", path.display()))
-        })?;
-        if !real.starts_with(&real_root) {
-            return Err(Diagnostic::error(
-                Code::Io,
-                format!(
-                    "{} is a link out of the source directory; refused",
-                    path.display()
-                ),
-            ));
-        }
-    }
-    Ok(found
-        .into_iter()
-        .map(|p| p.strip_prefix(root).map(Path::to_path_buf).unwrap_or(p))
-        .collect())
+    let settings = Settings::from_parameters(parameters)?;
+    Ok(Options {
+        // The templates folder is read inside the source directory only.
+        source_root: Some(root.to_path_buf()),
+        ..settings.options()
+    })
 }
 
 /// `oamc cmp discover`: print the files holding an OAM Application (Argo CD
-/// uses the plugin when this prints anything).
+/// uses the plugin when this prints anything). Reads through the same
+/// capability as `generate`, each file within the input limit.
 pub fn discover() -> i32 {
-    let Ok(root) = std::env::current_dir() else {
+    let Ok(tree) = Tree::open_as(Path::new("."), SOURCE_DIRECTORY) else {
         return 1;
     };
-    let Ok(files) = confined_inputs(&root) else {
+    let Ok(files) = tree.yaml_files() else {
         return 0;
     };
     let mut out = String::new();
     for file in files {
-        let is_app = std::fs::read_to_string(root.join(&file)).is_ok_and(|text| {
-            crate::readback::read_documents(&text)
-                .is_ok_and(|docs| docs.iter().any(crate::driver::is_application))
-        });
+        let is_app = tree
+            .read(&file, crate::dom::limits::MAX_FILE_BYTES)
+            .is_ok_and(|text| {
+                crate::readback::read_documents(&text)
+                    .is_ok_and(|docs| docs.iter().any(crate::driver::is_application))
+            });
         if is_app {
             out.push_str(&format!("{}\n", file.display()));
         }

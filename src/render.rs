@@ -8,6 +8,7 @@
 
 use crate::diagnostic::{Code, Diagnostic, SourceFile};
 use crate::dom::Pos;
+use crate::load::Tree;
 use crate::plan::{AppPlan, ServicePlan};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
 use std::path::Path;
@@ -64,6 +65,9 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// Largest template file read from a templates folder.
+const MAX_TEMPLATE_BYTES: usize = 1024 * 1024;
+
 /// Template execution budget: generous for any sane template, finite for a
 /// custom one that loops without end.
 const TEMPLATE_FUEL: u64 = 5_000_000;
@@ -95,30 +99,49 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// The built-in templates, optionally overridden file by file from `dir`.
-    pub fn load(dir: Option<&Path>) -> Result<Templates, Vec<Diagnostic>> {
+    /// The built-in templates, optionally overridden file by file from `dir`
+    /// (with `root`, a folder inside `root`, read only through it).
+    pub fn load(dir: Option<&Path>, root: Option<&Path>) -> Result<Templates, Vec<Diagnostic>> {
         let mut env = Environment::new();
         env.set_auto_escape_callback(|_| AutoEscape::Json);
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_fuel(Some(TEMPLATE_FUEL));
         let mut origins = Vec::new();
         let mut errors = Vec::new();
-        if let Some(dir) = dir {
-            errors.extend(unknown_template_files(dir));
+        let fail = |message: String| vec![Diagnostic::error(Code::Template, message)];
+        let tree = match (dir, root) {
+            (None, _) => None,
+            (Some(dir), None) => Some(Tree::open(dir).map_err(fail)?),
+            (Some(dir), Some(root)) => Some(
+                Tree::open_as(root, "the source directory")
+                    .and_then(|r| r.subtree(dir))
+                    .map_err(fail)?,
+            ),
+        };
+        if let Some(tree) = &tree {
+            errors.extend(unknown_template_files(tree));
         }
         for (name, _) in BUILTIN {
-            let (source, origin) = match dir.map(|d| d.join(name)) {
-                Some(path) if path.is_file() => match std::fs::read_to_string(&path) {
-                    Ok(text) => (text, path.display().to_string()),
+            let overridden = match &tree {
+                Some(tree) => match tree.exists(Path::new(name)) {
+                    Ok(found) => found.then_some(tree),
                     Err(e) => {
-                        errors.push(Diagnostic::error(
-                            Code::Template,
-                            format!("cannot read template {}: {e}", path.display()),
-                        ));
+                        errors.push(Diagnostic::error(Code::Template, e));
                         continue;
                     }
                 },
-                _ => {
+                None => None,
+            };
+            let (source, origin) = match overridden {
+                Some(tree) => match tree.read(Path::new(name), MAX_TEMPLATE_BYTES) {
+                    Ok(text) => (text, tree.show(Path::new(name))),
+                    Err(mut e) => {
+                        e.code = Code::Template;
+                        errors.push(e);
+                        continue;
+                    }
+                },
+                None => {
                     // Built-ins are compiled on first use (below): a render of
                     // one canary without promotion never parses the Kargo ones.
                     origins.push((name.to_string(), format!("built-in template {name}")));
@@ -271,29 +294,29 @@ fn template_error(origin: &str, source: &str, e: &minijinja::Error) -> Diagnosti
 
 /// A file in the templates directory that oamc would never read is almost
 /// certainly a misspelt override.
-fn unknown_template_files(dir: &Path) -> Vec<Diagnostic> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
+fn unknown_template_files(tree: &Tree) -> Vec<Diagnostic> {
+    let names = match tree.file_names() {
+        Ok(names) => names,
         Err(e) => {
             return vec![Diagnostic::error(
                 Code::Template,
-                format!("cannot read templates directory {}: {e}", dir.display()),
+                format!(
+                    "cannot read templates directory {}: {e}",
+                    tree.show(Path::new(""))
+                ),
             )];
         }
     };
-    let mut names: Vec<String> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.path().is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !BUILTIN.iter().any(|(b, _)| b == n))
-        .collect();
-    names.sort();
     names
         .into_iter()
+        .filter(|n| !BUILTIN.iter().any(|(b, _)| b == n))
         .map(|n| {
             let mut d = Diagnostic::error(
                 Code::Template,
-                format!("{} is not a template oamc uses", dir.join(&n).display()),
+                format!(
+                    "{} is not a template oamc uses",
+                    tree.show(Path::new(&n)).escape_debug()
+                ),
             );
             let known = BUILTIN.iter().map(|(b, _)| *b);
             d = match crate::check::suggest(&n, known) {

@@ -158,6 +158,7 @@ impl Settings {
             },
             namespace: self.namespace.clone(),
             templates: self.templates.clone(),
+            source_root: None,
             platform: self.platform(),
             promotion: self.promotion,
             output_tree: false,

@@ -367,3 +367,83 @@ fn concurrent_runs_do_not_interleave() {
         assert!(a_files == 0 || b_files == 0, "the runs interleaved");
     }
 }
+
+/// Run the real binary in `dir`, killed after `limit`: (exit code, stdout, stderr, timed out).
+fn run_bounded(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> (Option<i32>, String, String, bool) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_oamc"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let started = Instant::now();
+    let timed_out = loop {
+        if child.try_wait().unwrap().is_some() {
+            break false;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            break true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr),
+        timed_out,
+    )
+}
+
+/// A FIFO named `*.yaml` is refused, never opened: opening it would wait
+/// for a writer forever. A 300 MB file is not read by `discover`.
+#[test]
+fn special_and_huge_files_are_refused_without_reading_them() {
+    let dir = setup("fifo");
+    let repo = dir.join("repo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(repo.join("pipe.yaml"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let limit = Duration::from_secs(20);
+    let (code, stdout, stderr, hung) = run_bounded(&repo, &["render", "."], &[], limit);
+    assert!(!hung, "render waited on the FIFO");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+    let (code, stdout, stderr, hung) = run_bounded(&repo, &["cmp", "generate"], &[], limit);
+    assert!(!hung, "generate waited on the FIFO");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stdout.is_empty());
+    let (code, stdout, _, hung) = run_bounded(&repo, &["cmp", "discover"], &[], limit);
+    assert!(!hung, "discover waited on the FIFO");
+    assert_eq!((code, stdout.as_str()), (Some(0), "app.yaml\n"));
+
+    std::fs::remove_file(repo.join("pipe.yaml")).unwrap();
+    // Sparse: 300 MB that cost no disk.
+    let huge = std::fs::File::create(repo.join("huge.yaml")).unwrap();
+    huge.set_len(300 * 1024 * 1024).unwrap();
+    let started = Instant::now();
+    let (code, stdout, _, hung) = run_bounded(&repo, &["cmp", "discover"], &[], limit);
+    assert!(!hung);
+    assert_eq!((code, stdout.as_str()), (Some(0), "app.yaml\n"));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let (code, stdout, stderr, _) = run_bounded(&repo, &["cmp", "generate"], &[], limit);
+    assert_eq!(code, Some(1));
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("larger than"), "{stderr}");
+}

@@ -126,7 +126,7 @@ fn a_template_that_never_ends_runs_out_of_fuel() {
 /// (no anchors, tags or odd scalars), so rendering never pays for the slow one.
 #[test]
 fn built_in_templates_are_read_back_by_the_fast_reader() {
-    let templates = oamc::render::Templates::load(None).ok().unwrap();
+    let templates = oamc::render::Templates::load(None, None).ok().unwrap();
     let checker = oamc::driver::Checker::new(Default::default());
     let mut seen = 0;
     for entry in std::fs::read_dir("fixtures/render").unwrap() {

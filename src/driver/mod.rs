@@ -23,6 +23,9 @@ pub struct Options {
     /// Namespace for Applications that do not set one.
     pub namespace: Option<String>,
     pub templates: Option<PathBuf>,
+    /// When set (the Argo CD plugin), `templates` is a folder inside this
+    /// one and is read only through it.
+    pub source_root: Option<PathBuf>,
     pub platform: Platform,
     pub promotion: render::PromotionOutput,
     /// The output is the rendered-manifests tree (`-o`): one folder per
@@ -215,16 +218,18 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
             diagnostics,
         };
     }
-    let templates = match render::Templates::load(options.templates.as_deref()) {
-        Ok(t) => t,
-        Err(mut errors) => {
-            diagnostics.append(&mut errors);
-            return Compilation {
-                apps: Vec::new(),
-                diagnostics,
-            };
-        }
-    };
+    let templates =
+        match render::Templates::load(options.templates.as_deref(), options.source_root.as_deref())
+        {
+            Ok(t) => t,
+            Err(mut errors) => {
+                diagnostics.append(&mut errors);
+                return Compilation {
+                    apps: Vec::new(),
+                    diagnostics,
+                };
+            }
+        };
     let compiled = parallel_map(&validation.apps, |checked| {
         let plan = defs::plan_app(checked, options.namespace.as_deref(), &options.platform);
         let rendered = templates
