@@ -50,6 +50,7 @@ codes! {
     Io => "oamc::io", "an input file or folder cannot be read";
     YamlSyntax => "oamc::yaml::syntax", "the file is not valid YAML";
     YamlLimit => "oamc::yaml::limit", "the input exceeds a resource limit (size, depth, nodes, aliases, documents, components)";
+    InputBudget => "oamc::input::budget", "the run's inputs exceed its memory budget once aliases are expanded";
     DuplicateKey => "oamc::yaml::duplicate-key", "a mapping key is written twice";
     ControlCharacter => "oamc::text::control-character", "a control character (other than tab and line break) in a user string";
     LeadingZero => "oamc::number::leading-zero", "a number written with a leading zero, which YAML 1.1 reads as octal and YAML 1.2 as decimal";

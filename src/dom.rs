@@ -349,3 +349,69 @@ pub fn pointer_to_path(pointer: &str) -> Vec<Seg> {
         })
         .collect()
 }
+
+/// Bytes of a stream's scalars (plus a small cost per node) once every
+/// alias is expanded, counted on the event stream without expanding
+/// anything: what reading the file will cost. Counting stops past `cap`.
+/// A stream the event parser refuses counts what it read so far; the
+/// reader with positions then reports the error. With the count, where it
+/// first went past `cap`.
+pub fn expanded_bytes(text: &str, cap: usize) -> (usize, Option<Pos>) {
+    use granit_parser::{Event, Parser};
+    use std::collections::HashMap;
+    /// What a node costs besides its text: a JSON value and its map entry.
+    const NODE: usize = 64;
+    // Aliases need `*`: without one, the text bounds the cost.
+    if !text.contains('*') {
+        return (text.len(), None);
+    }
+    let mut options = granit_parser::Options::default();
+    options.emit_comments = false;
+    let mut total: usize = 0;
+    let mut anchors: HashMap<usize, usize> = HashMap::new();
+    // Open collections: (anchor id, `total` when it opened).
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    for event in Parser::new_from_str_with_options(text, options) {
+        let Ok((event, span)) = event else { break };
+        match event {
+            Event::Scalar(value, _, anchor, _) => {
+                let cost = value.len() + NODE;
+                total = total.saturating_add(cost);
+                if anchor != 0 {
+                    anchors.insert(anchor, cost);
+                }
+            }
+            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
+                total = total.saturating_add(NODE);
+                open.push((anchor, total - NODE));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((anchor, start)) = open.pop()
+                    && anchor != 0
+                {
+                    anchors.insert(anchor, total - start);
+                }
+            }
+            Event::Alias(id) => {
+                total = total.saturating_add(anchors.get(&id).copied().unwrap_or(NODE));
+            }
+            _ => {}
+        }
+        if total > cap {
+            let start = span.start;
+            let offset = start.byte_offset().unwrap_or(0);
+            let len = span
+                .end
+                .byte_offset()
+                .map_or(0, |end| end.saturating_sub(offset));
+            let pos = Pos {
+                line: start.line() as u32,
+                col: start.col() as u32 + 1,
+                offset,
+                len,
+            };
+            return (total, Some(pos));
+        }
+    }
+    (total, None)
+}

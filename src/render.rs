@@ -65,12 +65,42 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// Largest string a template may build with `join`.
+const MAX_TEMPLATE_STRING: usize = 16 * 1024 * 1024;
+
+/// `join` as minijinja's, with the result's size checked before it is built.
+fn bounded_join(
+    value: &minijinja::Value,
+    joiner: Option<&str>,
+) -> Result<String, minijinja::Error> {
+    let joiner = joiner.unwrap_or("");
+    let items: Vec<minijinja::Value> = value.try_iter()?.collect();
+    let mut size = joiner.len().saturating_mul(items.len().saturating_sub(1));
+    let texts: Vec<std::borrow::Cow<'_, str>> = items
+        .iter()
+        .map(|item| match item.as_str() {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned(item.to_string()),
+        })
+        .collect();
+    for text in &texts {
+        size = size.saturating_add(text.len());
+        if size > MAX_TEMPLATE_STRING {
+            return Err(minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("join would build more than {MAX_TEMPLATE_STRING} bytes"),
+            ));
+        }
+    }
+    Ok(texts.join(joiner))
+}
+
 /// Largest template file read from a templates folder.
 const MAX_TEMPLATE_BYTES: usize = 1024 * 1024;
 
 /// Template execution budget: generous for any sane template, finite for a
 /// custom one that loops without end.
-const TEMPLATE_FUEL: u64 = 5_000_000;
+const TEMPLATE_FUEL: u64 = 1_000_000;
 
 /// Which part of an Application to emit: its workload, its Kargo pipeline, or both.
 /// Per-stage Argo CD Applications render the workload; one place renders the pipeline.
@@ -106,6 +136,9 @@ impl Templates {
         env.set_auto_escape_callback(|_| AutoEscape::Json);
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_fuel(Some(TEMPLATE_FUEL));
+        // minijinja charges fuel for the bytes a template builds, except a
+        // `join` without a separator: bounded here before it builds anything.
+        env.add_filter("join", bounded_join);
         let mut origins = Vec::new();
         let mut errors = Vec::new();
         let fail = |message: String| vec![Diagnostic::error(Code::Template, message)];

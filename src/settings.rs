@@ -5,6 +5,7 @@
 //! the same definition, so the two can never differ in name, default or check.
 
 use crate::check::CheckOptions;
+use crate::driver::{DEFAULT_INPUT_MIB, InputBudget};
 use crate::platform::{DEFAULT_CONTAINER_LABEL, DEFAULT_PROMETHEUS, Platform};
 use crate::render::PromotionOutput;
 use crate::{Options, check::syntax};
@@ -41,6 +42,10 @@ pub struct Settings {
     /// Mount the EKS Pod Identity token into pods with a non-default serviceAccount.
     #[arg(long)]
     pub eks_pod_identity: bool,
+    /// Memory budget of the run's inputs once YAML aliases are expanded, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_INPUT_MIB,
+          value_parser = clap::value_parser!(u64).range(1..=65536))]
+    pub max_input_mib: u64,
 }
 
 fn namespace(value: &str) -> Result<String, String> {
@@ -162,6 +167,7 @@ impl Settings {
             platform: self.platform(),
             promotion: self.promotion,
             output_tree: false,
+            input_budget: InputBudget((self.max_input_mib as usize) << 20),
         }
     }
 }

@@ -203,7 +203,7 @@ fn files_without_applications_pass_validation_silently() {
 #[test]
 fn hostile_inputs_are_refused_by_their_limits() {
     for (file, needle) in [
-        ("fixtures/invalid/yaml-bomb.yaml", "alias replay limit"),
+        ("fixtures/invalid/alias-replay.yaml", "alias replay limit"),
         ("fixtures/invalid/deep-nesting.yaml", "Depth"),
     ] {
         let (code, diags) = json_diagnostics(&["validate", "--format", "json", file]);

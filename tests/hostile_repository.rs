@@ -447,3 +447,105 @@ fn special_and_huge_files_are_refused_without_reading_them() {
     assert!(stdout.is_empty());
     assert!(stderr.contains("larger than"), "{stderr}");
 }
+
+/// An Application whose env values alias one 3.9 MB string `count` times:
+/// under 4 MiB on disk, about 60 MB once read (15 aliases).
+fn alias_heavy(name: &str, count: usize) -> String {
+    let big = "x".repeat(3_900_000);
+    let mut text = format!(
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {{name: {name}}}\nspec:\n  components:\n    - name: web\n      type: appmod-service\n      properties:\n        image: nginx:1.27\n        image_name: web\n        env:\n          - {{name: A, value: &s \"{big}\"}}\n"
+    );
+    for i in 0..count {
+        text.push_str(&format!("          - {{name: B{i}, value: *s}}\n"));
+    }
+    text
+}
+
+/// Thirty such files: every per-file limit holds, and together they would
+/// need gigabytes. The run's budget refuses them before reading any, under a
+/// 1 GiB address-space limit (set for the child with `ulimit -v`).
+#[test]
+fn the_run_has_one_memory_budget_for_all_its_inputs() {
+    let dir = setup("budget");
+    let many = dir.join("many");
+    std::fs::create_dir_all(&many).unwrap();
+    for i in 0..30 {
+        let text_in = alias_heavy(&format!("shop-{i}"), 15);
+        assert!(text_in.len() < 4 * 1024 * 1024);
+        std::fs::write(many.join(format!("f{i:02}.yaml")), &text_in).unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_oamc");
+    for command in ["validate", "render"] {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 1048576; exec {bin} {command} {}",
+                many.display()
+            ))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+        assert!(out.stdout.is_empty());
+        assert!(stderr.contains("oamc::input::budget"), "{stderr}");
+        assert!(stderr.contains("64 MiB"), "{stderr}");
+    }
+    // Two files that fit a raised budget are read and pass.
+    let two = dir.join("two");
+    std::fs::create_dir_all(&two).unwrap();
+    for i in 0..2 {
+        std::fs::write(
+            two.join(format!("f{i}.yaml")),
+            alias_heavy(&format!("two-{i}"), 7),
+        )
+        .unwrap();
+    }
+    let path = two.to_str().unwrap();
+    let out = oamc(&["validate", path, "--max-input-mib", "32"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let out = oamc(&["validate", path, "--max-input-mib", "128"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+/// Custom templates that build strings without end: a `join` of sixty
+/// 100 MB strings (6 GB asked for), and a macro doubling a string forty
+/// times. Both fail with the template named, within a 1 GiB address space.
+#[test]
+fn a_template_cannot_build_unbounded_strings() {
+    let dir = setup("template-bomb");
+    let templates = dir.join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    let builtin =
+        std::fs::read_to_string(root().join("templates/poddisruptionbudget.yaml")).unwrap();
+    let bin = env!("CARGO_BIN_EXE_oamc");
+    for bomb in [
+        r#"{% set s = ("x"*100)|replace("x","x"*100)|replace("x","x"*100)|replace("x","x"*100) %}{{ ([s]*60)|join|length }}"#,
+        r#"{% macro d(s, n) %}{% if n %}{{ d(s ~ s, n - 1) }}{% else %}{{ s|length }}{% endif %}{% endmacro %}{{ d("x", 40) }}"#,
+        r#"{{ (["x"*1000000]*200)|join("y")|length }}"#,
+    ] {
+        std::fs::write(
+            templates.join("poddisruptionbudget.yaml"),
+            format!("{bomb}\n{builtin}"),
+        )
+        .unwrap();
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 1048576; exec {bin} render {} --templates {}",
+                dir.join("repo/app.yaml").display(),
+                templates.display()
+            ))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{bomb}: {stderr}");
+        assert!(out.stdout.is_empty());
+        assert!(stderr.contains("poddisruptionbudget.yaml"), "{stderr}");
+        assert!(
+            stderr.contains("fuel") || stderr.contains("more than"),
+            "{stderr}"
+        );
+    }
+}

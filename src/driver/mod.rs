@@ -31,6 +31,22 @@ pub struct Options {
     /// The output is the rendered-manifests tree (`-o`): one folder per
     /// Application and stage, each applied on its own.
     pub output_tree: bool,
+    /// Bytes all inputs of the run may hold once their aliases are expanded.
+    pub input_budget: InputBudget,
+}
+
+/// The run's memory budget for input, in MiB, unless `--max-input-mib` says otherwise.
+pub const DEFAULT_INPUT_MIB: u64 = 64;
+
+/// Bytes all inputs of a run may hold after alias expansion. Per-file limits
+/// alone let thirty files of aliases add up to gigabytes.
+#[derive(Debug, Clone, Copy)]
+pub struct InputBudget(pub usize);
+
+impl Default for InputBudget {
+    fn default() -> Self {
+        InputBudget((DEFAULT_INPUT_MIB as usize) << 20)
+    }
 }
 
 /// The result of checking a set of files.
@@ -54,6 +70,40 @@ pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
         applications_seen: 0,
         diagnostics: Vec::new(),
     };
+    // What each file will cost once read, in input order: the files past the
+    // run's budget are refused, not read (reading is where the memory goes).
+    let budget = options.input_budget.0;
+    let costs = parallel_map(files, |file| dom::expanded_bytes(&file.text, budget).0);
+    let mut spent: usize = 0;
+    let within = costs
+        .iter()
+        .take_while(|cost| {
+            let total = spent.saturating_add(**cost);
+            let fits = total <= budget;
+            if fits {
+                spent = total;
+            }
+            fits
+        })
+        .count();
+    if let Some(file) = files.get(within) {
+        // Where this file takes the run past its budget.
+        let (_, pos) = dom::expanded_bytes(&file.text, budget - spent);
+        out.diagnostics.push(
+            Diagnostic::error(
+                Code::InputBudget,
+                format!(
+                    "the input exceeds the run's memory budget of {} MiB once aliases are expanded ({} of {} files read within it)",
+                    budget >> 20,
+                    within,
+                    files.len()
+                ),
+            )
+            .at(file, pos)
+            .help("split the run, remove repeated aliases, or raise the budget with --max-input-mib (plugin: max-input-mib)"),
+        );
+        return out;
+    }
     for mut report in parallel_map(files, |file| checker.check_file(file)) {
         out.apps.append(&mut report.apps);
         out.applications_seen += report.applications_seen;
