@@ -549,3 +549,39 @@ fn a_template_cannot_build_unbounded_strings() {
         );
     }
 }
+
+/// A stage folder named with a line break and a workflow command cannot
+/// split the index or start a line of output with `::`.
+#[test]
+fn a_stage_folder_name_cannot_forge_lines() {
+    let dir = setup("stage-name");
+    let stage = dir.join("repo/deployment/dev\n::warning file=x::pwned");
+    std::fs::create_dir_all(&stage).unwrap();
+    std::fs::copy(root().join(APP), stage.join("application.yaml")).unwrap();
+    std::fs::remove_file(dir.join("repo/app.yaml")).unwrap();
+    for (check, format) in [(false, "human"), (false, "github"), (true, "human")] {
+        let repo = dir.join("repo");
+        let out_dir = dir.join("out");
+        let mut args = vec![
+            "render",
+            repo.to_str().unwrap(),
+            "-o",
+            out_dir.to_str().unwrap(),
+            "--format",
+            format,
+        ];
+        if check {
+            args.push("--check");
+        }
+        let out = oamc(&args, None);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        for stream in [text(&out.stdout), text(&out.stderr)] {
+            assert!(
+                !stream.lines().any(|l| l.starts_with("::warning")),
+                "{stream}"
+            );
+        }
+        assert!(text(&out.stderr).contains("stage folder"), "{}", text(&out.stderr));
+        assert!(!dir.join("out/.oamc-rendered").exists() || !std::fs::read_to_string(dir.join("out/.oamc-rendered")).unwrap().contains("::"));
+    }
+}
