@@ -322,7 +322,11 @@ fn template_error(origin: &str, source: &str, e: &minijinja::Error) -> Diagnosti
         format!("template {origin} failed: {}{detail}", e.kind()),
     )
     .at(&file, pos)
-    .help("fix the template, or remove it from the templates directory to use the built-in one")
+    .help(if e.kind() == minijinja::ErrorKind::OutOfFuel {
+        format!("a template may run {TEMPLATE_FUEL} steps and build about {} MB per document; fix the template, or remove it from the templates directory to use the built-in one", TEMPLATE_FUEL * 64 / 1_000_000)
+    } else {
+        "fix the template, or remove it from the templates directory to use the built-in one".to_owned()
+    })
 }
 
 /// A file in the templates directory that oamc would never read is almost

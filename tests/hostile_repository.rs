@@ -581,7 +581,16 @@ fn a_stage_folder_name_cannot_forge_lines() {
                 "{stream}"
             );
         }
-        assert!(text(&out.stderr).contains("stage folder"), "{}", text(&out.stderr));
-        assert!(!dir.join("out/.oamc-rendered").exists() || !std::fs::read_to_string(dir.join("out/.oamc-rendered")).unwrap().contains("::"));
+        assert!(
+            text(&out.stderr).contains("stage folder"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(
+            !dir.join("out/.oamc-rendered").exists()
+                || !std::fs::read_to_string(dir.join("out/.oamc-rendered"))
+                    .unwrap()
+                    .contains("::")
+        );
     }
 }

@@ -35,6 +35,10 @@ pub struct Options {
     pub input_budget: InputBudget,
 }
 
+/// Bytes all documents of a run may render to (input is at most 64 MiB by
+/// default; templates format it, they do not multiply it).
+pub const MAX_OUTPUT_BYTES: usize = 256 << 20;
+
 /// The run's memory budget for input, in MiB, unless `--max-input-mib` says otherwise.
 pub const DEFAULT_INPUT_MIB: u64 = 64;
 
@@ -280,11 +284,31 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
                 };
             }
         };
+    // Bytes rendered so far by every worker: the run's output budget.
+    let rendered_bytes = std::sync::atomic::AtomicUsize::new(0);
     let compiled = parallel_map(&validation.apps, |checked| {
         let plan = defs::plan_app(checked, options.namespace.as_deref(), &options.platform);
         let rendered = templates
             .render_app(&plan, options.promotion)
             .map_err(|e| vec![e])?;
+        let size: usize = rendered.iter().map(|d| d.text.len()).sum();
+        let total = rendered_bytes.fetch_add(size, std::sync::atomic::Ordering::Relaxed) + size;
+        if total > MAX_OUTPUT_BYTES {
+            return Err(vec![
+                Diagnostic::error(
+                    Code::Template,
+                    format!(
+                        "the run renders more than {} MiB (at Application `{}`)",
+                        MAX_OUTPUT_BYTES >> 20,
+                        plan.name
+                    ),
+                )
+                .at(&checked.file, None)
+                .help(
+                    "split the run; a custom template that repeats its input can also cause this",
+                ),
+            ]);
+        }
         let manifests = verify::verify(&rendered, &templates)?
             .into_iter()
             .map(emit::manifest)
