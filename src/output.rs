@@ -95,6 +95,10 @@ fn is_plain(path: &Path) -> bool {
 struct Out {
     dir: Dir,
     shown: PathBuf,
+    /// Folders already found to be folders, not links, in this run (each
+    /// Application's folder holds many files). cap-std keeps a folder
+    /// swapped for a link afterwards from leading out of OUT.
+    checked: std::cell::RefCell<BTreeSet<PathBuf>>,
 }
 
 impl Out {
@@ -107,6 +111,7 @@ impl Out {
             Ok(dir) => Ok(Some(Out {
                 dir,
                 shown: out.to_path_buf(),
+                checked: Default::default(),
             })),
             Err(e) if !create && e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("cannot open {}: {e}", out.display())),
@@ -127,7 +132,13 @@ impl Out {
         let mut at = PathBuf::new();
         for part in rel.components() {
             at.push(part);
+            if self.checked.borrow().contains(&at) {
+                continue;
+            }
             match self.dir.symlink_metadata(&at) {
+                Ok(m) if m.is_dir() => {
+                    self.checked.borrow_mut().insert(at.clone());
+                }
                 Ok(m) if m.file_type().is_symlink() => {
                     return Err(format!(
                         "{} is a symbolic link; oamc does not write, read or delete through links in the output folder",
@@ -214,9 +225,9 @@ impl Out {
             .dir
             .open_with(&tmp, OpenOptions::new().write(true).create_new(true))
             .map_err(|e| format!("cannot write {}: {e}", self.show(&tmp)))?;
-        let written = file
-            .write_all(text.as_bytes())
-            .and_then(|()| file.sync_all());
+        // No fsync: the rename protects against a killed run and a reader
+        // racing the writer; surviving a power cut is Git's job.
+        let written = file.write_all(text.as_bytes());
         drop(file);
         if let Err(e) = written.and_then(|()| self.dir.rename(&tmp, &self.dir, rel)) {
             let _ = self.dir.remove_file(&tmp);

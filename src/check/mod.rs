@@ -65,9 +65,9 @@ impl DocContext<'_> {
     pub fn typed<T: serde::de::DeserializeOwned>(
         &mut self,
         path: &[Seg],
-        value: serde_json::Value,
+        value: &serde_json::Value,
     ) -> Option<T> {
-        match serde_json::from_value(value) {
+        match T::deserialize(value) {
             Ok(typed) => Some(typed),
             Err(e) => {
                 self.error(

@@ -169,8 +169,7 @@ pub(crate) fn check_application(
     broken: &Broken,
 ) -> Option<CheckedApp> {
     if broken.intact(&path!["metadata"])
-        && let Some(metadata) =
-            ctx.typed::<model::Metadata>(&path!["metadata"], json["metadata"].clone())
+        && let Some(metadata) = ctx.typed::<model::Metadata>(&path!["metadata"], &json["metadata"])
     {
         check_metadata(ctx, &metadata);
     }
@@ -199,7 +198,7 @@ pub(crate) fn check_application(
             continue;
         }
         let at = path!["spec", "components", i];
-        let Some(component) = ctx.typed::<model::Component>(&at, value.clone()) else {
+        let Some(component) = ctx.typed::<model::Component>(&at, value) else {
             continue;
         };
         if component.type_ == appmod::APPMOD_SERVICE {
@@ -229,7 +228,7 @@ pub(crate) fn check_application(
             continue;
         }
         let at = path!["spec", "policies", i];
-        let Some(policy) = ctx.typed::<model::Policy>(&at, value.clone()) else {
+        let Some(policy) = ctx.typed::<model::Policy>(&at, value) else {
             continue;
         };
         if policy.type_ != promotion::KARGO_PROMOTION
@@ -275,7 +274,10 @@ pub(crate) fn check_application(
         if !broken.intact(&path!["spec", "policies", i]) {
             continue;
         }
-        let props_json = policy.properties.clone().unwrap_or(serde_json::Value::Null);
+        let props_json = policy
+            .properties
+            .as_ref()
+            .unwrap_or(&serde_json::Value::Null);
         let props_at = path!["spec", "policies", i, "properties"];
         if let Some(props) = ctx.typed::<promotion::KargoPromotion>(&props_at, props_json) {
             promotion = promotion::check_promotion(ctx, i, app_name, &props, &service_components);

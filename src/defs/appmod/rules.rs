@@ -69,11 +69,11 @@ pub(crate) fn check_component(
     }
     let props_json = component
         .properties
-        .clone()
-        .unwrap_or(serde_json::Value::Null);
+        .as_ref()
+        .unwrap_or(&serde_json::Value::Null);
     let props = Props {
         path: base.join(&path!["properties"]),
-        json: &props_json,
+        json: props_json,
         broken,
     };
     let props_path = props.path.clone();

@@ -67,7 +67,7 @@ pub(crate) fn check_traits(
             continue;
         }
         // Absent, it is refused by the schema (known types require it).
-        let props = tr.properties.clone().unwrap_or(serde_json::Value::Null);
+        let props = tr.properties.as_ref().unwrap_or(&serde_json::Value::Null);
         let name = kind.name();
         match kind {
             TraitKind::PathBasedIngress | TraitKind::AppIngress => {
