@@ -24,18 +24,7 @@ fn setup(name: &str) -> PathBuf {
 }
 
 fn render_to(dir: &Path, check: bool) -> std::process::Output {
-    let repo = dir.join("repo");
-    let out = dir.join("out");
-    let mut args = vec![
-        "render",
-        repo.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ];
-    if check {
-        args.push("--check");
-    }
-    oamc(&args, None)
+    render_tree(dir, if check { &["--check"] } else { &[] })
 }
 
 /// Every `*.yaml` under `out`, relative, and the index's lines.

@@ -37,16 +37,7 @@ fn files(dir: &Path) -> Vec<String> {
 }
 
 fn render(dir: &Path, extra: &[&str]) -> std::process::Output {
-    let repo = dir.join("repo");
-    let out_dir = dir.join("out");
-    let mut args = vec![
-        "render",
-        repo.to_str().unwrap(),
-        "-o",
-        out_dir.to_str().unwrap(),
-    ];
-    args.extend(extra);
-    oamc(&args, None)
+    render_tree(dir, extra)
 }
 
 #[test]

@@ -81,6 +81,21 @@ pub fn assert_golden(path: &Path, actual: &str) {
     }
 }
 
+/// `oamc render DIR/repo -o DIR/out` with `extra` arguments: the
+/// rendered-manifests tree of a throwaway repository.
+pub fn render_tree(dir: &Path, extra: &[&str]) -> Output {
+    let repo = dir.join("repo");
+    let out_dir = dir.join("out");
+    let mut args = vec![
+        "render",
+        repo.to_str().expect("utf-8 path"),
+        "-o",
+        out_dir.to_str().expect("utf-8 path"),
+    ];
+    args.extend(extra);
+    oamc(&args, None)
+}
+
 /// Compile one source text in-process with default options: the YAML
 /// stream, or every diagnostic as `code: message` lines.
 pub fn compile_source(name: &str, text: &str) -> Result<String, String> {
