@@ -31,7 +31,22 @@ pub struct CmpEnv {
 
 impl CmpEnv {
     pub fn from_env() -> Result<CmpEnv, String> {
-        Self::from_vars(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v))))
+        let mut vars = Vec::new();
+        for (key, value) in std::env::vars_os() {
+            match key.into_string() {
+                Ok(key) => vars.push((key, value)),
+                // Only a parameter's name matters; one that is not UTF-8
+                // cannot name a setting and is refused, not skipped.
+                Err(key) if key.as_encoded_bytes().starts_with(b"PARAM_") => {
+                    return Err(format!(
+                        "unknown plugin parameter {}: its name is not UTF-8",
+                        key.to_string_lossy().escape_debug()
+                    ));
+                }
+                Err(_) => {}
+            }
+        }
+        Self::from_vars(vars)
     }
 
     /// Read from `(name, value)` environment pairs. Parameters come from

@@ -37,35 +37,21 @@ pub fn load_inputs(inputs: &[String]) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>)
         }
         let path = Path::new(input);
         if path.is_dir() {
-            let mut found = Vec::new();
-            if let Err(e) = walk(path, &mut found) {
-                errors.push(io_error(path, &e));
-            }
-            found.sort();
-            for p in found {
-                read_file(&p, &mut files, &mut errors);
+            // A directory is read like the plugin's source tree: through a
+            // capability, so a link in it cannot lead out of it.
+            match Tree::open(path) {
+                Ok(tree) => {
+                    let (mut found, mut failed) = tree.load_yaml();
+                    files.append(&mut found);
+                    errors.append(&mut failed);
+                }
+                Err(e) => errors.push(Diagnostic::error(Code::Io, e)),
             }
         } else {
             read_file(path, &mut files, &mut errors);
         }
     }
     (files, errors)
-}
-
-/// Collect `*.yaml`/`*.yml` files below `dir`, skipping hidden folders.
-pub fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        let file_type = entry.file_type()?;
-        if file_type.is_dir() && !hidden {
-            walk(&path, found)?;
-        } else if !file_type.is_dir() && is_yaml(&path) {
-            found.push(path);
-        }
-    }
-    Ok(())
 }
 
 fn is_yaml(path: &Path) -> bool {
@@ -268,7 +254,7 @@ impl Tree {
                 for rel in paths {
                     match self.read(&rel, MAX_FILE_BYTES) {
                         Ok(text) => files.push(Arc::new(SourceFile {
-                            name: rel.display().to_string(),
+                            name: self.show(&rel),
                             text,
                         })),
                         Err(e) => errors.push(e),

@@ -583,3 +583,28 @@ fn a_stage_folder_name_cannot_forge_lines() {
         );
     }
 }
+
+/// A directory given on the command line is read through a capability too:
+/// a link in it that leads out is refused, not followed.
+#[test]
+fn a_link_out_of_an_input_directory_is_refused() {
+    let dir = setup("input-link");
+    std::fs::write(
+        dir.join("outside/secret.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: stolen}\n",
+    )
+    .unwrap();
+    symlink(
+        dir.join("outside/secret.yaml"),
+        dir.join("repo/linked.yaml"),
+    )
+    .unwrap();
+    let out = oamc(&["render", dir.join("repo").to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("led outside"),
+        "{}",
+        text(&out.stderr)
+    );
+}

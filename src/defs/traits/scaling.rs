@@ -162,6 +162,7 @@ pub(super) fn check_hpa(ctx: &mut DocContext, at: &DocPath, h: Hpa) -> Option<Ch
     Some(CheckedHpa {
         min: h.min,
         max: h.max,
+        // An Err was reported where it was found.
         cpu: cpu.ok()?,
         mem: mem.ok()?,
     })
