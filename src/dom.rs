@@ -143,15 +143,36 @@ pub struct YamlError {
 pub fn parse_stream(text: &str) -> Result<Vec<Node>, YamlError> {
     within_size(text)?;
     serde_saphyr::from_multiple_with_options::<Node>(text, reader_options()).map_err(|e| {
-        let pos = e
-            .location()
-            .filter(|l| l.line() > 0)
-            .map(|l| Pos::from_location(&l));
+        let pos = e.location().filter(|l| l.line() > 0).map(|l| {
+            let mut pos = Pos::from_location(&l);
+            // The parser gives a syntax error a line and column but not always
+            // a byte offset; the snippet needs the offset.
+            if l.span().byte_offset().is_none() {
+                pos.offset = offset_of(text, pos.line, pos.col);
+            }
+            pos
+        });
         YamlError {
             message: first_line(&e.to_string()),
             pos,
         }
     })
+}
+
+/// Byte offset of a 1-based line and column (in characters), clamped to the text.
+fn offset_of(text: &str, line: u32, col: u32) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1) as usize)
+        .map(str::len)
+        .sum();
+    let rest = &text[start.min(text.len())..];
+    let line_text = rest.split('\n').next().unwrap_or("");
+    start
+        + line_text
+            .char_indices()
+            .nth(col.saturating_sub(1) as usize)
+            .map_or(line_text.len(), |(i, _)| i)
 }
 
 fn within_size(text: &str) -> Result<(), YamlError> {

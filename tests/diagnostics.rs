@@ -75,6 +75,83 @@ fn every_invalid_fixture_reports_exactly_its_expected_diagnostics() {
     }
 }
 
+/// `code line:col` of each diagnostic, read back from one output format.
+fn places_in(format: &str, file: &str, stderr: &str) -> Vec<String> {
+    let mut places = Vec::new();
+    match format {
+        // miette: the code on its own line, then `╭─[file:line:col]`.
+        "human" => {
+            let mut code = None;
+            for line in stderr.lines() {
+                let t = line.trim();
+                if t.starts_with("oamc::") && !t.contains(' ') {
+                    code = Some(t.to_owned());
+                } else if let Some(rest) = t.split_once(&format!("[{file}:")).map(|(_, r)| r) {
+                    let place = rest.trim_end_matches(']').to_owned();
+                    places.push(format!(
+                        "{} {place}",
+                        code.take().expect("a code before its place")
+                    ));
+                }
+            }
+        }
+        "github" => {
+            for line in stderr.lines() {
+                let head = line.split("::").nth(1).expect("a workflow command");
+                let field = |k: &str| {
+                    head.split(',')
+                        .find_map(|f| f.strip_prefix(k))
+                        .unwrap_or_else(|| panic!("{k} in {line}"))
+                        .to_owned()
+                };
+                let code = field("title=").replace("%3A", ":");
+                places.push(format!("{code} {}:{}", field("line="), field("col=")));
+            }
+        }
+        "sarif" => {
+            let log: Value = serde_json::from_str(stderr).unwrap();
+            for r in log["runs"][0]["results"].as_array().unwrap() {
+                let region = &r["locations"][0]["physicalLocation"]["region"];
+                places.push(format!(
+                    "{} {}:{}",
+                    r["ruleId"].as_str().unwrap(),
+                    region["startLine"],
+                    region["startColumn"]
+                ));
+            }
+        }
+        other => panic!("no reader for {other}"),
+    }
+    places.sort();
+    places
+}
+
+/// The places the JSON format gives are the places every other format gives:
+/// a syntax error shown at 1:1 in the terminal and at its line in JSON was a bug.
+#[test]
+fn every_invalid_fixture_reports_the_same_places_in_every_format() {
+    let dir = root().join("fixtures/invalid");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files {
+        let name = file
+            .strip_prefix(root())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let expected = expectations(&std::fs::read_to_string(&file).unwrap());
+        for format in ["human", "github", "sarif"] {
+            let out = oamc(&["validate", "--format", format, &name], None);
+            let places = places_in(format, &name, &text(&out.stderr));
+            assert_eq!(places, expected, "{name} in --format {format}");
+        }
+    }
+}
+
 #[test]
 fn suggestions_name_what_was_meant() {
     let cases = [
@@ -88,6 +165,18 @@ fn suggestions_name_what_was_meant() {
         ),
         ("fixtures/invalid/enums.yaml", "did you mean `>`?"),
         ("fixtures/invalid/env-number.yaml", "quote the value"),
+        // A space, a spelt-out unit or no unit: the spelling that was meant.
+        ("fixtures/invalid/duration.yaml", "write `20s`"),
+        // A number where a duration goes: not "quote it", which fails again.
+        (
+            "fixtures/invalid/duration.yaml",
+            "write \"2s\" (seconds), \"2m\" or \"2h\"",
+        ),
+        (
+            "fixtures/invalid/misindented-gate.yaml",
+            "if `image` belongs to `functionalGate` (line 13), indent it to column 11",
+        ),
+        ("fixtures/invalid/duplicate-key.yaml", "remove the other"),
     ];
     for (file, help) in cases {
         let (_, diags) = json_diagnostics(&["validate", "--format", "json", file]);

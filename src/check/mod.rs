@@ -154,3 +154,19 @@ impl From<usize> for Seg {
         Seg::Index(i)
     }
 }
+
+/// An Argo duration (`20s`, `1m`, `1h`), or `oamc::duration::invalid` with
+/// the spelling that was most likely meant.
+pub(crate) fn check_duration(ctx: &mut DocContext, at: &[Seg], value: &str) {
+    if let Err(why) = syntax::argo_duration(value) {
+        ctx.error(
+            Code::Duration,
+            at,
+            format!("`{value}` is not a duration: {why}"),
+        )
+        .help = Some(match syntax::duration_suggestion(value) {
+            Some(fixed) => format!("write `{fixed}`"),
+            None => "write a number and a unit: \"20s\", \"1m\", \"1h\"".into(),
+        });
+    }
+}

@@ -63,9 +63,15 @@ fn describe_error(
         }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
-            ctx.error(
+            // At the key that names the incomplete mapping (`properties:`), as
+            // yaml-language-server points, not at its first child.
+            let pos = match path.split_last() {
+                Some((Seg::Key(key), parent)) => ctx.key_pos(parent, key),
+                _ => ctx.pos(&path),
+            };
+            ctx.push_at(
                 Code::SchemaRequired,
-                &path,
+                pos,
                 format!("{what} is missing the required property `{name}`"),
             )
             .label = Some(format!("`{name}` is required here"));
@@ -76,6 +82,16 @@ fn describe_error(
                 TypeKind::Multiple(ts) => format!("{ts:?}").to_lowercase(),
             };
             let found = json_type(error.instance());
+            if is_duration(schema, error) && error.instance().is_number() {
+                let n = error.instance();
+                ctx.error(
+                    Code::SchemaType,
+                    &path,
+                    format!("{what} is a duration and needs its unit, found the number {n}"),
+                )
+                .help = Some(format!("write \"{n}s\" (seconds), \"{n}m\" or \"{n}h\""));
+                return;
+            }
             let d = ctx.error(
                 Code::SchemaType,
                 &path,
@@ -213,6 +229,15 @@ fn schema_segments(error: &jsonschema::ValidationError) -> Vec<String> {
         .skip(1)
         .map(|s| s.replace("~1", "/").replace("~0", "~"))
         .collect()
+}
+
+/// Whether the failing schema is one of oamc's durations (`x-oamc-format`).
+fn is_duration(schema: &Value, error: &jsonschema::ValidationError) -> bool {
+    let mut segs = schema_segments(error);
+    segs.pop(); // "type"
+    walk(schema, &segs)
+        .and_then(|s| s.get("x-oamc-format"))
+        .is_some_and(|f| f == "duration")
 }
 
 /// The values of a documented enum (schemars writes it as `oneOf` of `const`s).

@@ -140,6 +140,9 @@ pub fn argo_duration(s: &str) -> Result<(), String> {
     if rest.is_empty() {
         return Err("must not be empty".into());
     }
+    if s.contains(char::is_whitespace) {
+        return Err("has a space in it; write the number and its unit together".into());
+    }
     while !rest.is_empty() {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
@@ -157,6 +160,22 @@ pub fn argo_duration(s: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// What a rejected duration most likely meant, when that is a duration:
+/// `20 s`, `20 seconds`, `20sec` and `20` all mean `20s`.
+pub fn duration_suggestion(s: &str) -> Option<String> {
+    let compact: String = s.split_whitespace().collect();
+    let digits = compact.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = compact.split_at(digits);
+    let unit = match unit.to_ascii_lowercase().as_str() {
+        "" | "s" | "sec" | "secs" | "second" | "seconds" => "s",
+        "m" | "min" | "mins" | "minute" | "minutes" => "m",
+        "h" | "hr" | "hrs" | "hour" | "hours" => "h",
+        _ => return None,
+    };
+    let fixed = format!("{number}{unit}");
+    (fixed != s && argo_duration(&fixed).is_ok()).then_some(fixed)
 }
 
 /// A PromQL duration as used in a range selector (`30s`, `5m`, `1h`).

@@ -3,7 +3,7 @@
 //! manifest. Its properties, rules (the stage graph, Git and image
 //! references, no user string becoming a Kargo expression) and plan.
 
-use crate::check::{DocContext, syntax};
+use crate::check::{DocContext, check_duration, syntax};
 use crate::diagnostic::Code;
 use crate::dom::{DocPath, Seg};
 use crate::names;
@@ -45,6 +45,7 @@ pub struct KargoPromotion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub constraint: Option<String>,
     /// How often the Warehouse looks for new images.
+    #[schemars(extend("x-oamc-format" = "duration"))]
     #[serde(default = "defaults::warehouse_interval")]
     pub interval: String,
     /// Argo CD Application each stage's promotion refreshes; `{app}` and `{stage}` are replaced.
@@ -220,13 +221,7 @@ pub(crate) fn check_promotion(
         )
         .help = Some("e.g. deployment/{stage}/application.yaml".into());
     }
-    if let Err(why) = syntax::argo_duration(&p.interval) {
-        ctx.error(
-            Code::Duration,
-            &base.join(&path!["interval"]),
-            format!("`{}` is not a duration: {why}", p.interval),
-        );
-    }
+    check_duration(ctx, &base.join(&path!["interval"]), &p.interval);
     if !p.git_author.email.contains('@') {
         ctx.error(
             Code::GitRepo,

@@ -136,7 +136,13 @@ fn yaml_error_report(file: &Arc<SourceFile>, e: dom::YamlError) -> FileReport {
     };
     let mut d = Diagnostic::error(code, format!("invalid YAML: {}", e.message)).at(file, e.pos);
     if code == Code::DuplicateKey {
-        d = d.help("Kubernetes would silently keep only one of the values; remove the other");
+        d = d.help(
+            e.pos
+                .and_then(|p| misindented_hint(&file.text, p.line as usize))
+                .unwrap_or_else(|| {
+                    "Kubernetes would silently keep only one of the values; remove the other".into()
+                }),
+        );
     }
     if code == Code::YamlLimit {
         d = d.help(format!(
@@ -152,6 +158,48 @@ fn yaml_error_report(file: &Arc<SourceFile>, e: dom::YamlError) -> FileReport {
         diagnostics: vec![d],
         ..FileReport::default()
     }
+}
+
+/// A key repeated right after a nested block is usually a line of that block
+/// indented too little (`image:` meant under `functionalGate:`), not a key
+/// written twice: say so, with the lines involved.
+fn misindented_hint(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let content = |l: &str| !l.trim().is_empty() && !l.trim_start().starts_with('#');
+    let here = *lines.get(line.checked_sub(1)?)?;
+    let key = here
+        .trim_start()
+        .trim_start_matches("- ")
+        .split(':')
+        .next()?
+        .trim();
+    let before = &lines[..line - 1];
+    // The line before is deeper: the duplicate closes a nested block.
+    let previous = before.iter().rev().find(|l| content(l))?;
+    if indent(previous) <= indent(here) {
+        return None;
+    }
+    // The key that opened that block, at the duplicate's own indentation.
+    let (opener_at, opener) = before
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, l)| content(l) && indent(l) <= indent(here))?;
+    if indent(opener) != indent(here) || !opener.trim_end().ends_with(':') {
+        return None;
+    }
+    let block = opener.trim().trim_end_matches(':');
+    let child_indent = before[opener_at + 1..]
+        .iter()
+        .find(|l| content(l))
+        .map_or(indent(here) + 2, |l| indent(l));
+    Some(format!(
+        "if `{key}` belongs to `{block}` (line {}), indent it to column {} like the lines under it; \
+         otherwise remove one of the two `{key}` keys",
+        opener_at + 1,
+        child_indent + 1
+    ))
 }
 
 #[cfg(test)]

@@ -107,6 +107,7 @@ pub struct CanarySettings {
     #[schemars(length(min = 1, max = 20))]
     pub steps: Vec<Weight>,
     /// Pause after each intermediate weight (default 5s).
+    #[schemars(extend("x-oamc-format" = "duration"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pause: Option<String>,
     /// Split traffic at the exact weight with a router instead of by replica count.
@@ -217,6 +218,7 @@ impl Default for BlueGreenSettings {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AbTestSettings {
     /// How long both versions run side by side (Argo duration).
+    #[schemars(extend("x-oamc-format" = "duration"))]
     #[serde(default = "defaults::ab_duration")]
     pub duration: String,
     /// Pods of each variant during the experiment.
@@ -288,6 +290,7 @@ pub enum Quantity {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct QualityGate {
     /// How long to wait at this step before the gate runs (Argo duration: `20s`, `1m`, `1h`).
+    #[schemars(extend("x-oamc-format" = "duration"))]
     pub pause: String,
     /// Image that runs the check. It needs `sh` and `wget` (functional) or `ab` and
     /// `awk` (performance); `httpd:alpine` has all of them.
@@ -302,6 +305,7 @@ pub struct QualityGate {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MetricGate {
     /// How long to wait at this step before the queries run.
+    #[schemars(extend("x-oamc-format" = "duration"))]
     #[serde(default = "defaults::metrics_pause")]
     pub pause: String,
     /// One Prometheus measurement per criterion; all must pass.
@@ -313,6 +317,7 @@ pub struct MetricGate {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Criterion {
     /// Time between measurements (Argo duration).
+    #[schemars(extend("x-oamc-format" = "duration"))]
     #[serde(default = "defaults::interval")]
     pub interval: String,
     /// Number of measurements.

@@ -7,7 +7,7 @@ use super::props::{
     APPMOD_SERVICE, AbTestSettings, AppmodService, CanarySettings, Criterion, EnvVar, QualityGate,
     Strategy, TrafficRouting,
 };
-use crate::check::{Broken, DocContext, syntax};
+use crate::check::{Broken, DocContext, check_duration, syntax};
 use crate::defs::traits::{self, CheckedTraits, Ingress, Routes};
 use crate::diagnostic::Code;
 use crate::dom::{DocPath, Seg};
@@ -434,16 +434,5 @@ fn check_job_gate(ctx: &mut DocContext, gate_path: &DocPath, gate: &QualityGate)
             &gate_path.join(&path!["image"]),
             format!("gate image `{}` {why}", gate.image),
         );
-    }
-}
-
-fn check_duration(ctx: &mut DocContext, at: &[Seg], value: &str) {
-    if let Err(why) = syntax::argo_duration(value) {
-        ctx.error(
-            Code::Duration,
-            at,
-            format!("`{value}` is not a duration: {why}"),
-        )
-        .help = Some("write a number and a unit: \"20s\", \"1m\", \"1h\"".into());
     }
 }
