@@ -77,6 +77,7 @@ codes! {
     DuplicateEnv => "oamc::env::duplicate", "an environment variable set twice";
     AppPath => "oamc::app-path::invalid", "appPath or an ingress path is not an absolute URL path";
     PerformanceThreshold => "oamc::gate::performance-threshold", "the performance gate's limit is not a positive number of milliseconds";
+    NoLatencyLimit => "oamc::gate::no-latency-limit", "the performance gate has no latency limit; it fails only when requests fail";
     ArgoTemplateSyntax => "oamc::gate::template-braces", "`{{` in gate text, which Argo Rollouts would read as an argument";
     StrategyMismatch => "oamc::strategy::mismatch", "settings for a strategy other than the chosen one";
     StrategySteps => "oamc::strategy::steps", "canary weights that do not strictly increase";

@@ -287,12 +287,17 @@ pub struct JobGatePlan {
     pub image: String,
     /// URL of the new version, with the preview Service as an analysis argument.
     pub target_url: String,
-    /// Functional gate: text the response must contain.
+    /// Functional gate: the basic regular expression the response must match.
     pub expected_text: Option<String>,
-    /// Performance gate: highest acceptable mean latency (ms), and the load.
+    /// Performance gate: the load tool, the mean latency (ms) to stay below
+    /// (`None`: no limit), and the load.
+    /// `ab` or `artillery`.
+    pub tool: Option<&'static str>,
     pub max_mean_latency_ms: Option<String>,
     pub requests: u32,
     pub concurrency: u32,
+    /// Artillery's script (JSON), when Artillery runs the load.
+    pub artillery_config: Option<String>,
     pub deadline_seconds: u32,
 }
 

@@ -59,7 +59,7 @@ fn hostile_strings_arrive_unchanged_and_change_no_structure() {
     assert_eq!(gate_env[1]["value"], props["functionalGate"]["extraArgs"]);
     assert_eq!(
         gate_env[0]["value"],
-        "http://{{args.service-name}}:80/a'b;$x/(c)"
+        "http://{{args.service-name}}:80/a'b;$x/(c)/"
     );
     // The script is the template's fixed text: no user string is spliced into it.
     let script = gate

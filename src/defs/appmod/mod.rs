@@ -18,4 +18,14 @@ pub struct CheckedService {
     pub name: String,
     pub props: AppmodService,
     pub traits: CheckedTraits,
+    /// The performance gate's tool and limit, resolved once.
+    pub performance: Option<CheckedPerformance>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CheckedPerformance {
+    pub tool: LoadTool,
+    /// Whether `tool` was written (else implied by the image), for `oamc plan`.
+    pub tool_written: bool,
+    pub limit: Option<LatencyLimit>,
 }

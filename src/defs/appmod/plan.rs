@@ -2,7 +2,9 @@
 //! AnalysisTemplates and the strategy's steps, with every default applied.
 
 use super::CheckedService;
-use super::props::{AppmodService, Criterion, Outcome, Strategy, TrafficRouting};
+use super::props::{
+    AppmodService, Criterion, LatencyLimit, LoadTool, Outcome, Strategy, TrafficRouting,
+};
 use crate::defs::traits::{plan_autoscaler, plan_ingress, plan_storage};
 use crate::names;
 use crate::plan::*;
@@ -16,7 +18,7 @@ pub(crate) fn plan_service(
 ) -> ServicePlan {
     let (name, p, traits) = (service.name.as_str(), &service.props, &service.traits);
     let preview = names::preview_service(name);
-    let gates = plan_gates(name, p, platform);
+    let gates = plan_gates(service, platform);
     let strategy = match p.strategy {
         Strategy::Canary => plan_canary(name, p, platform, &gates),
         Strategy::BlueGreen => plan_blue_green(name, p, &gates),
@@ -122,30 +124,39 @@ impl GatePlan {
 }
 
 /// The configured gates, in order: functional, performance, metrics.
-fn plan_gates(name: &str, p: &AppmodService, platform: &Platform) -> Vec<GatePlan> {
-    let target_url = format!(
-        "http://{{{{args.{SERVICE_NAME_ARG}}}}}:{}{}",
-        p.port, p.app_path
-    );
+fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
+    let (name, p) = (service.name.as_str(), &service.props);
+    // appPath and one `/`, as upstream fetched it (`/java-app/`; `/` stays `/`).
+    let path = format!("{}/", p.app_path.trim_end_matches('/'));
+    let target_url = format!("http://{{{{args.{SERVICE_NAME_ARG}}}}}:{}{path}", p.port);
     let job = |image: &str| JobGatePlan {
         image: image.to_owned(),
         target_url: target_url.clone(),
         expected_text: None,
+        tool: None,
         max_mean_latency_ms: None,
         requests: platform.load_requests,
         concurrency: platform.load_concurrency,
+        artillery_config: None,
         deadline_seconds: platform.gate_job_deadline_seconds,
     };
     let mut gates = Vec::new();
     if let Some(g) = &p.functional_gate {
         let expected = g.extra_args.text();
+        let summary = if expected.is_empty() {
+            format!("GET {path} must answer with a 2xx status")
+        } else {
+            format!(
+                "GET {path} must answer with a 2xx status and match the basic regular expression {expected:?}"
+            )
+        };
         gates.push(GatePlan {
             gate: Gate::Functional,
             pause: g.pause.clone(),
             template: AnalysisPlan {
                 name: names::functional_template(name),
                 gate: Gate::Functional,
-                summary: format!("GET {} must contain {:?}", p.app_path, expected),
+                summary,
                 args: vec![SERVICE_NAME_ARG.into()],
                 job: Some(JobGatePlan {
                     expected_text: Some(expected),
@@ -155,8 +166,31 @@ fn plan_gates(name: &str, p: &AppmodService, platform: &Platform) -> Vec<GatePla
             },
         });
     }
-    if let Some(g) = &p.performance_gate {
-        let limit = g.extra_args.text().trim().to_owned();
+    if let (Some(g), Some(perf)) = (&p.performance_gate, &service.performance) {
+        // Which tool, and why: written, implied by the image, or the default.
+        let tool = match (perf.tool, perf.tool_written) {
+            (LoadTool::Ab, true) => "ab",
+            (LoadTool::Ab, false) => "ab (the default tool)",
+            (LoadTool::Artillery, true) => "Artillery",
+            (LoadTool::Artillery, false) => "Artillery (implied by the image)",
+        };
+        let load = match perf.tool {
+            LoadTool::Ab => format!(
+                "{} requests, {} at a time",
+                platform.load_requests, platform.load_concurrency
+            ),
+            LoadTool::Artillery => {
+                let rate = artillery_rate(platform);
+                format!(
+                    "{ARTILLERY_WARM_UP_S} s ramping up to {rate} requests/s, then {ARTILLERY_SUSTAINED_S} s at {rate}/s"
+                )
+            }
+        };
+        let limit = match perf.limit {
+            Some(ms) => format!("mean latency below {ms} ms"),
+            None => "no latency limit (extraArgs is empty)".to_owned(),
+        };
+        let max_mean_latency_ms = perf.limit.map(|ms| ms.to_string());
         gates.push(GatePlan {
             gate: Gate::Performance,
             pause: g.pause.clone(),
@@ -164,12 +198,14 @@ fn plan_gates(name: &str, p: &AppmodService, platform: &Platform) -> Vec<GatePla
                 name: names::performance_template(name),
                 gate: Gate::Performance,
                 summary: format!(
-                    "mean latency of {} requests ({} at a time) to {} at most {limit} ms",
-                    platform.load_requests, platform.load_concurrency, p.app_path
+                    "{tool}: {load} against GET {path}; no failed or non-2xx request; {limit}"
                 ),
                 args: vec![SERVICE_NAME_ARG.into()],
                 job: Some(JobGatePlan {
-                    max_mean_latency_ms: Some(limit),
+                    tool: Some(perf.tool.as_str()),
+                    artillery_config: (perf.tool == LoadTool::Artillery)
+                        .then(|| artillery_config(&target_url, perf.limit, platform)),
+                    max_mean_latency_ms,
                     ..job(&g.image)
                 }),
                 prometheus: None,
@@ -392,4 +428,54 @@ fn metric_plan(index: usize, c: &Criterion, selector: &str) -> MetricPlan {
         success_condition,
         failure_condition,
     }
+}
+
+/// Artillery's phases: a warm-up ramp, then a sustained rate that sends about
+/// as many requests as `ab` does (`load_requests` over the sustained phase).
+const ARTILLERY_WARM_UP_S: u32 = 5;
+const ARTILLERY_SUSTAINED_S: u32 = 10;
+
+fn artillery_rate(platform: &Platform) -> u32 {
+    platform
+        .load_requests
+        .div_ceil(ARTILLERY_SUSTAINED_S)
+        .max(1)
+}
+
+/// The Artillery script of the performance gate, as JSON (which Artillery
+/// reads as YAML). It reaches the Job as data in an environment variable:
+/// every user value in it is a JSON string or number, never script text.
+fn artillery_config(target_url: &str, limit: Option<LatencyLimit>, platform: &Platform) -> String {
+    let rate = artillery_rate(platform);
+    let mut ensure = serde_json::json!({ "maxErrorRate": 0 });
+    if let Some(ms) = limit {
+        // A whole number as an integer (`160`, not `160.0`), as a person writes it.
+        let ms = match ms.ms() {
+            whole if whole.fract() == 0.0 && whole < 1e15 => serde_json::json!(whole as u64),
+            fraction => serde_json::json!(fraction),
+        };
+        ensure["thresholds"] = serde_json::json!([{ "http.response_time.mean": ms }]);
+    }
+    let success: Vec<u16> = vec![200, 201, 202, 203, 204, 205, 206, 207, 208, 226];
+    serde_json::json!({
+        "config": {
+            "target": target_url,
+            "phases": [
+                { "name": "warm-up", "duration": ARTILLERY_WARM_UP_S, "arrivalRate": 1, "rampTo": rate },
+                { "name": "sustained", "duration": ARTILLERY_SUSTAINED_S, "arrivalRate": rate },
+            ],
+            "http": { "timeout": 10 },
+            // A non-2xx answer fails its virtual user, so `maxErrorRate: 0` catches it.
+            "plugins": {
+                "ensure": {},
+                "expect": { "reportFailuresAsErrors": true, "outputFormat": "silent" },
+            },
+            "ensure": ensure,
+        },
+        "scenarios": [{
+            "name": "performance gate",
+            "flow": [{ "get": { "url": target_url, "expect": [{ "statusCode": success }] } }],
+        }],
+    })
+    .to_string()
 }

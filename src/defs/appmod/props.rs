@@ -63,14 +63,14 @@ pub struct AppmodService {
     /// Settings of the A/B strategy.
     #[serde(default)]
     pub ab_test: AbTestSettings,
-    /// Smoke test at the first canary step: fetch `appPath` from the new version and
-    /// require `extraArgs` (the expected text) in the response.
+    /// Smoke test at the first canary step: fetch `appPath` + `/` from the new version and
+    /// require `extraArgs` (a basic regular expression, as `grep` reads it) in the response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub functional_gate: Option<QualityGate>,
-    /// Load test at the last canary step: fail when the mean latency exceeds
-    /// `extraArgs` milliseconds.
+    /// Load test at the last canary step: fail when requests fail, answer other than
+    /// 2xx, or (with `extraArgs`) the mean latency reaches `extraArgs` milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub performance_gate: Option<QualityGate>,
+    pub performance_gate: Option<PerformanceGate>,
     /// Prometheus queries that decide whether the new version is healthy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<MetricGate>,
@@ -285,20 +285,114 @@ pub enum Quantity {
     Number(serde_json::Number),
 }
 
-/// A Job-based gate: run `image` against the new version.
+/// The functional gate: fetch the new version and look for a text.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct QualityGate {
     /// How long to wait at this step before the gate runs (Argo duration: `20s`, `1m`, `1h`).
     #[schemars(extend("x-oamc-format" = "duration"))]
     pub pause: String,
-    /// Image that runs the check. It needs `sh` and `wget` (functional) or `ab` and
-    /// `awk` (performance); `httpd:alpine` has all of them.
+    /// Image that runs the check. It needs `sh`, `wget` and `grep`; `busybox` and
+    /// `httpd:alpine` have them.
     pub image: String,
-    /// Functional gate: the text the response must contain. Performance gate: the
-    /// highest acceptable mean latency in milliseconds.
+    /// What the response must contain: a basic regular expression (`grep`), so
+    /// `status.*ok` matches `status: ok`. Empty: any successful answer passes.
     #[serde(default = "defaults::extra_args")]
     pub extra_args: TextOrNumber,
+}
+
+/// The performance gate: load the new version and judge the answers.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PerformanceGate {
+    /// How long to wait at this step before the gate runs (Argo duration: `20s`, `1m`, `1h`).
+    #[schemars(extend("x-oamc-format" = "duration"))]
+    pub pause: String,
+    /// Image that runs the load: with `ab`, it needs `sh`, `ab` and `awk`
+    /// (`httpd:alpine`); with Artillery, `sh` and `artillery` (`artilleryio/artillery`).
+    pub image: String,
+    /// The mean latency (milliseconds) the new version must stay below. Empty or
+    /// absent: no latency limit; the gate fails only when requests fail.
+    #[serde(default = "defaults::extra_args")]
+    pub extra_args: TextOrNumber,
+    /// The load tool. Absent: Artillery for an `artilleryio/artillery` image, else `ab`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<LoadTool>,
+}
+
+impl PerformanceGate {
+    /// The tool that runs: the one named, or the one the image implies.
+    pub fn load_tool(&self) -> LoadTool {
+        self.tool
+            .unwrap_or_else(|| LoadTool::implied_by(&self.image))
+    }
+
+    /// The latency limit in milliseconds (`None`: no limit), or why `extraArgs` is not one.
+    pub fn latency_limit(&self) -> Result<Option<LatencyLimit>, String> {
+        let text = self.extra_args.text();
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        match text.parse::<f64>() {
+            Ok(ms) if ms.is_finite() && ms > 0.0 => Ok(Some(LatencyLimit(ms))),
+            _ => Err(format!(
+                "must be the mean latency in milliseconds the new version stays below, found `{text}`"
+            )),
+        }
+    }
+}
+
+/// A mean latency in milliseconds: positive and finite.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LatencyLimit(f64);
+
+impl LatencyLimit {
+    pub fn ms(self) -> f64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for LatencyLimit {
+    /// The shortest decimal form (`160`, `0.5`): what `awk` and Artillery read.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The program the performance gate loads the new version with.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LoadTool {
+    /// ApacheBench: a fixed number of requests at a fixed concurrency.
+    Ab,
+    /// Artillery: a warm-up and a sustained phase of arrivals per second.
+    Artillery,
+}
+
+impl LoadTool {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadTool::Ab => "ab",
+            LoadTool::Artillery => "artillery",
+        }
+    }
+
+    /// Artillery for the `artilleryio/artillery` repository on any registry, else `ab`.
+    pub fn implied_by(image: &str) -> LoadTool {
+        let name = image.split('@').next().unwrap_or(image);
+        // A tag follows the last `:` after the last `/` (a registry port precedes it).
+        let name = match name.rsplit_once(':') {
+            Some((repo, tag)) if !tag.contains('/') => repo,
+            _ => name,
+        };
+        let name = name.to_ascii_lowercase();
+        if name == "artilleryio/artillery" || name.ends_with("/artilleryio/artillery") {
+            LoadTool::Artillery
+        } else {
+            LoadTool::Ab
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
