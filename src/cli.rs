@@ -5,13 +5,25 @@
 use crate::diagnostic::{self, Diagnostic, Format};
 use crate::load;
 use crate::settings::Settings;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+/// `--version`: the release, the commit it was built from, and what it targets.
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("OAMC_COMMIT"),
+    ")\ntargets Argo Rollouts ",
+    env!("OAMC_ARGO_ROLLOUTS"),
+    " and Kargo ",
+    env!("OAMC_KARGO"),
+    " (CRDs vendored in crds/)"
+);
+
 /// Compile OAM Applications (appmod-service) into Argo Rollouts canaries with quality gates.
 #[derive(Parser, Debug)]
-#[command(name = "oamc", version, about)]
+#[command(name = "oamc", version, long_version = LONG_VERSION, about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -30,6 +42,13 @@ pub enum Command {
     /// Argo CD config-management plugin mode (run by the repo-server sidecar).
     #[command(subcommand)]
     Cmp(CmpCommand),
+    /// Print a shell completion script (e.g. `oamc completions bash > /etc/bash_completion.d/oamc`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `oamc man > /usr/local/share/man/man1/oamc.1`.
+    Man,
 }
 
 #[derive(Subcommand, Debug)]
@@ -42,12 +61,37 @@ pub enum CmpCommand {
 
 #[derive(Args, Debug)]
 pub struct InputArgs {
-    /// Files, directories (searched for *.yaml and *.yml) or `-` for stdin.
-    #[arg(required = true, value_name = "INPUT")]
+    /// Files, directories (searched for *.yaml and *.yml) or `-` for stdin;
+    /// none: stdin, when it is not a terminal.
+    #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
-    /// How to print diagnostics on stderr.
+    /// How to report problems. `validate` writes json, sarif and junit reports
+    /// on stdout (for `| jq` or a CI upload); everything else goes to stderr.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
+    /// No summary line after success; problems are still reported.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl InputArgs {
+    /// The inputs given, or stdin when none is given and stdin is piped.
+    fn inputs(&self) -> Result<Vec<String>, clap::Error> {
+        inputs_or_stdin(&self.inputs)
+    }
+}
+
+fn inputs_or_stdin(inputs: &[String]) -> Result<Vec<String>, clap::Error> {
+    if !inputs.is_empty() {
+        return Ok(inputs.to_vec());
+    }
+    if std::io::stdin().is_terminal() {
+        return Err(Cli::command().error(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "no input: give files, directories or `-`, or pipe an Application into stdin",
+        ));
+    }
+    Ok(vec![load::STDIN.to_owned()])
 }
 
 #[derive(Args, Debug)]
@@ -60,8 +104,9 @@ pub struct ValidateArgs {
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
-    /// Files, directories (searched for *.yaml and *.yml) or `-` for stdin.
-    #[arg(required = true, value_name = "INPUT")]
+    /// Files, directories (searched for *.yaml and *.yml) or `-` for stdin;
+    /// none: stdin, when it is not a terminal.
+    #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// How to print the plan.
     #[arg(long, value_enum, default_value = "text")]
@@ -90,36 +135,89 @@ pub const EXIT_INVALID: i32 = 1;
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    match cli.command {
+    let run = match cli.command {
         Command::Schema => {
             print!("{}", crate::schema::application_schema_text());
-            0
+            Ok(0)
         }
         Command::Validate(args) => validate(&args),
         Command::Render(args) => render(&args),
         Command::Plan(args) => plan(&args),
-        Command::Cmp(CmpCommand::Generate) => crate::cmp::generate(),
-        Command::Cmp(CmpCommand::Discover) => crate::cmp::discover(),
-    }
+        Command::Cmp(CmpCommand::Generate) => Ok(crate::cmp::generate()),
+        Command::Cmp(CmpCommand::Discover) => Ok(crate::cmp::discover()),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "oamc", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man => Ok(man()),
+    };
+    // A usage error (no input on a terminal) exits 2 with clap's message.
+    run.unwrap_or_else(|e| e.exit())
 }
 
-fn validate(args: &ValidateArgs) -> i32 {
-    let (files, mut diagnostics) = load::load_inputs(&args.input.inputs);
+fn validate(args: &ValidateArgs) -> Result<i32, clap::Error> {
+    let (files, mut diagnostics) = load::load_inputs(&args.input.inputs()?);
     let validation = crate::validate(&files, &args.settings.options());
     diagnostics.extend(validation.diagnostics);
-    report(&diagnostics, args.input.format);
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        EXIT_INVALID
+    let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+    let format = args.input.format;
+    if format.is_document() {
+        // The report is the output: on stdout, whole, even when it is empty.
+        let text = diagnostic::render_report(&diagnostics, &names, format, false);
+        if let Err(e) = print_stdout(&text) {
+            eprintln!("error: {e}");
+            return Ok(EXIT_INVALID);
+        }
     } else {
-        0
+        report(&diagnostics, format);
+    }
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Ok(EXIT_INVALID);
+    }
+    if !args.input.quiet {
+        eprintln!(
+            "{}, {}, {}",
+            count(files.len(), "file", "files"),
+            count(validation.applications_seen, "Application", "Applications"),
+            count(diagnostics.len(), "problem", "problems")
+        );
+    }
+    Ok(0)
+}
+
+fn man() -> i32 {
+    let mut page = Vec::new();
+    let written = clap_mangen::Man::new(Cli::command())
+        .render(&mut page)
+        .map_err(|e| format!("cannot write the man page: {e}"))
+        .and_then(|()| print_stdout(&String::from_utf8_lossy(&page)));
+    match written {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_INVALID
+        }
     }
 }
 
-fn render(args: &RenderArgs) -> i32 {
-    let (files, load_errors) = load::load_inputs(&args.input.inputs);
+/// `1 file`, `3 files`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn print_stdout(text: &str) -> Result<(), String> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write to stdout: {e}"))
+}
+
+fn render(args: &RenderArgs) -> Result<i32, clap::Error> {
+    let (files, load_errors) = load::load_inputs(&args.input.inputs()?);
     if !load_errors.is_empty() {
         report(&load_errors, args.input.format);
-        return EXIT_INVALID;
+        return Ok(EXIT_INVALID);
     }
     let options = crate::Options {
         output_tree: args.output.is_some(),
@@ -128,42 +226,53 @@ fn render(args: &RenderArgs) -> i32 {
     let compilation = crate::compile(&files, &options);
     report(&compilation.diagnostics, args.input.format);
     if compilation.has_errors() {
-        return EXIT_INVALID;
+        return Ok(EXIT_INVALID);
     }
     let written = match &args.output {
         Some(dir) => write_dir(dir, args.check, &compilation),
-        None => {
-            // One write of the whole stream: a reader never sees half of it.
-            let text = compilation.to_yaml();
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-                .map_err(|e| format!("cannot write to stdout: {e}"))
-        }
+        // One write of the whole stream: a reader never sees half of it.
+        None => print_stdout(&compilation.to_yaml()),
     };
     match written {
-        Ok(()) => 0,
+        Ok(()) => {
+            if !args.input.quiet {
+                let resources: usize = compilation.apps.iter().map(|a| a.manifests.len()).sum();
+                eprintln!(
+                    "{}, {}, {}",
+                    count(files.len(), "file", "files"),
+                    count(compilation.apps.len(), "Application", "Applications"),
+                    count(resources, "resource", "resources")
+                );
+            }
+            Ok(0)
+        }
         Err(message) => {
             eprintln!("error: {message}");
-            EXIT_INVALID
+            Ok(EXIT_INVALID)
         }
     }
 }
 
-fn plan(args: &PlanArgs) -> i32 {
-    let (files, load_errors) = load::load_inputs(&args.inputs);
+fn plan(args: &PlanArgs) -> Result<i32, clap::Error> {
+    let (files, load_errors) = load::load_inputs(&inputs_or_stdin(&args.inputs)?);
     if !load_errors.is_empty() {
         report(&load_errors, Format::Human);
-        return EXIT_INVALID;
+        return Ok(EXIT_INVALID);
     }
     let (plans, diagnostics) = crate::plan_only(&files, &args.settings.options());
     report(&diagnostics, Format::Human);
     if diagnostics.iter().any(Diagnostic::is_error) {
-        return EXIT_INVALID;
+        return Ok(EXIT_INVALID);
     }
-    print!("{}", crate::plan_view::render(&plans, args.format));
-    0
+    let text = crate::plan_view::render(&plans, args.format)
+        .map_err(|e| format!("cannot write the plan as JSON: {e}"));
+    Ok(match text.and_then(|t| print_stdout(&t)) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_INVALID
+        }
+    })
 }
 
 /// The rendered-manifests tree: write it, or (`--check`) compare it with the disk.

@@ -254,12 +254,34 @@ pub enum Format {
     Github,
     /// One SARIF 2.1.0 log, for code-scanning UIs.
     Sarif,
+    /// One JUnit XML report: a test case per input file, a failure per error.
+    Junit,
+}
+
+impl Format {
+    /// A report a program reads whole (`validate` prints it on stdout).
+    pub fn is_document(self) -> bool {
+        matches!(self, Format::Json | Format::Sarif | Format::Junit)
+    }
 }
 
 /// All diagnostics of a run in one format (SARIF is one document for the run).
 pub fn render_all(diagnostics: &[Diagnostic], format: Format, color: bool) -> String {
+    render_report(diagnostics, &[], format, color)
+}
+
+/// All diagnostics of a run over `files` (JUnit lists every file, problems or not).
+pub fn render_report(
+    diagnostics: &[Diagnostic],
+    files: &[String],
+    format: Format,
+    color: bool,
+) -> String {
     if format == Format::Sarif {
         return sarif(diagnostics);
+    }
+    if format == Format::Junit {
+        return junit(diagnostics, files);
     }
     let mut out: String = diagnostics
         .iter()
@@ -269,6 +291,103 @@ pub fn render_all(diagnostics: &[Diagnostic], format: Format, color: bool) -> St
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
         let warnings = diagnostics.len() - errors;
         out.push_str(&format!("{errors} error(s), {warnings} warning(s)\n"));
+    }
+    out
+}
+
+/// JUnit XML as CI systems read it (Jenkins, GitLab, Azure): one test case per
+/// file, one `<failure>` per error; warnings go to the case's `<system-out>`.
+fn junit(diagnostics: &[Diagnostic], files: &[String]) -> String {
+    let mut names: Vec<&str> = files.iter().map(String::as_str).collect();
+    for d in diagnostics {
+        if !names.contains(&d.file_name()) {
+            names.push(d.file_name());
+        }
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let failed = names
+        .iter()
+        .filter(|n| {
+            diagnostics
+                .iter()
+                .any(|d| d.is_error() && d.file_name() == **n)
+        })
+        .count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"oamc validate\" tests=\"{}\" failures=\"{failed}\" errors=\"0\">\n",
+        names.len()
+    ));
+    out.push_str(&format!(
+        "  <testsuite name=\"oamc validate\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\">\n",
+        names.len()
+    ));
+    for name in &names {
+        let mine: Vec<&Diagnostic> = diagnostics
+            .iter()
+            .filter(|d| d.file_name() == *name)
+            .collect();
+        out.push_str(&format!(
+            "    <testcase classname=\"oamc\" name=\"{}\" file=\"{}\">\n",
+            xml(name),
+            xml(name)
+        ));
+        for d in mine.iter().filter(|d| d.is_error()) {
+            out.push_str(&format!(
+                "      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
+                d.code.as_str(),
+                xml(&d.message),
+                xml(&plain_line(d))
+            ));
+        }
+        let warnings: Vec<String> = mine
+            .iter()
+            .filter(|d| !d.is_error())
+            .map(|d| plain_line(d))
+            .collect();
+        if !warnings.is_empty() {
+            out.push_str(&format!(
+                "      <system-out>{}</system-out>\n",
+                xml(&warnings.join("\n"))
+            ));
+        }
+        out.push_str("    </testcase>\n");
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    debug_assert!(errors == 0 || failed > 0);
+    out
+}
+
+/// `file:line:col: level[code]: message (help: …)` on one line.
+fn plain_line(d: &Diagnostic) -> String {
+    let mut line = format!(
+        "{}: {}[{}]: {}",
+        d.location(),
+        level(d.severity),
+        d.code.as_str(),
+        d.message
+    );
+    if let Some(help) = &d.help {
+        line.push_str(&format!(" (help: {help})"));
+    }
+    line
+}
+
+/// Text as XML character data or an attribute value. Characters XML 1.0
+/// cannot carry at all (most control characters) are written as `\u{…}`.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
     }
     out
 }
@@ -360,6 +479,7 @@ pub fn render(diag: &Diagnostic, format: Format, color: bool) -> String {
             out
         }
         Format::Sarif => sarif(std::slice::from_ref(diag)),
+        Format::Junit => junit(std::slice::from_ref(diag), &[]),
         Format::Json => {
             let pos = diag.pos.filter(|p| p.line > 0);
             let value = serde_json::json!({

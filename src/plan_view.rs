@@ -10,13 +10,16 @@ pub enum PlanFormat {
     Text,
     /// A Mermaid flowchart, for a pull request or a README.
     Mermaid,
+    /// The resolved plan itself (the model the templates format), for scripts.
+    Json,
 }
 
-pub fn render(apps: &[AppPlan], format: PlanFormat) -> String {
-    match format {
+pub fn render(apps: &[AppPlan], format: PlanFormat) -> Result<String, serde_json::Error> {
+    Ok(match format {
         PlanFormat::Text => apps.iter().map(text).collect::<Vec<_>>().join("\n"),
         PlanFormat::Mermaid => mermaid(apps),
-    }
+        PlanFormat::Json => serde_json::to_string_pretty(apps)? + "\n",
+    })
 }
 
 /// One line per thing that happens, in order.

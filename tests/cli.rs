@@ -158,7 +158,6 @@ fn errors_name_the_file_exit_one_and_write_nothing() {
 
 #[test]
 fn usage_errors_exit_two() {
-    assert_eq!(oamc(&["render"], None).status.code(), Some(2));
     assert_eq!(
         oamc(&["render", "--bogus", SPEC], None).status.code(),
         Some(2)
@@ -188,7 +187,11 @@ fn diagnostics_come_as_json_lines_and_github_annotations() {
     let bad = "fixtures/invalid/upstream-placeholder-image.yaml";
     let out = oamc(&["validate", "--format", "json", bad], None);
     assert_eq!(out.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> = text(&out.stderr)
+    assert!(
+        out.stderr.is_empty(),
+        "the report goes to stdout, for `| jq`"
+    );
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
         .collect();
@@ -355,5 +358,134 @@ fn whole_number_floats_render_as_integers() {
         assert_eq!(out.status.code(), Some(1));
         assert!(out.stdout.is_empty());
         assert!(text(&out.stderr).contains(code), "{}", text(&out.stderr));
+    }
+}
+
+/// No input and stdin on a terminal is a usage error (run under `script`,
+/// which gives oamc a pseudo-terminal); no input and a pipe reads the pipe.
+#[test]
+fn no_input_reads_a_piped_stdin_and_refuses_a_terminal() {
+    let input = std::fs::read_to_string(root().join(SPEC)).unwrap();
+    let piped = oamc(&["render"], Some(&input));
+    assert!(piped.status.success(), "{}", text(&piped.stderr));
+    assert_eq!(piped.stdout, oamc(&["render", SPEC], None).stdout);
+    let command = format!("{} validate", env!("CARGO_BIN_EXE_oamc"));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script (util-linux) runs");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("no input"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn success_ends_with_one_summary_line_unless_quiet() {
+    let out = oamc(
+        &[
+            "validate",
+            SPEC,
+            "fixtures/render/no-gates/application.yaml",
+        ],
+        None,
+    );
+    assert_eq!(text(&out.stderr), "2 files, 2 Applications, 0 problems\n");
+    let out = oamc(&["render", SPEC], None);
+    assert!(out.status.success());
+    let resources = yaml_docs(&text(&out.stdout)).len();
+    assert_eq!(
+        text(&out.stderr),
+        format!("1 file, 1 Application, {resources} resources\n")
+    );
+    for command in ["validate", "render"] {
+        let out = oamc(&[command, "--quiet", SPEC], None);
+        assert!(out.status.success() && out.stderr.is_empty(), "{command}");
+    }
+}
+
+/// JUnit for CI systems that read it: a case per file, a failure per error.
+#[test]
+fn validate_writes_junit_with_a_case_per_file() {
+    let bad = "fixtures/invalid/ports.yaml";
+    let out = oamc(&["validate", "--format", "junit", SPEC, bad], None);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = text(&out.stdout);
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<testsuite name="oamc validate" tests="2" failures="1""#),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<testcase ").count(), 2);
+    assert_eq!(xml.matches("<failure ").count(), 2, "{xml}");
+    assert!(
+        xml.contains("fixtures/invalid/ports.yaml:13:15: error[oamc::schema::range]"),
+        "{xml}"
+    );
+    // Well-formed: every element closed, no raw `<` or `&` in text.
+    assert_eq!(
+        xml.matches("<testcase").count(),
+        xml.matches("</testcase>").count()
+    );
+    assert!(!xml.contains("& "));
+}
+
+#[test]
+fn plan_prints_the_resolved_model_as_json() {
+    let out = oamc(&["plan", "--format", "json", SPEC], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let plans: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let service = &plans[0]["services"][0];
+    assert_eq!(service["name"], "rocket");
+    let text_plan = text(&oamc(&["plan", SPEC], None).stdout);
+    // The same model as the text plan: every gate summary appears in both.
+    for template in service["analysis_templates"].as_array().unwrap() {
+        assert!(text_plan.contains(template["summary"].as_str().unwrap()));
+    }
+}
+
+#[test]
+fn version_names_the_commit_and_the_targets() {
+    let out = oamc(&["--version"], None);
+    let version = text(&out.stdout);
+    assert!(
+        version.starts_with(&format!("oamc {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+    for dir in std::fs::read_dir(root().join("crds")).unwrap() {
+        let dir = dir.unwrap();
+        if !dir.file_type().unwrap().is_dir() {
+            continue;
+        }
+        let name = dir.file_name().into_string().unwrap();
+        let (_, v) = name.rsplit_once('-').unwrap();
+        assert!(version.contains(v), "{name} not in {version}");
+    }
+}
+
+#[test]
+fn completions_and_man_page_cover_every_command() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = oamc(&["completions", shell], None);
+        assert!(out.status.success(), "{shell}");
+        let script = text(&out.stdout);
+        for word in ["render", "validate", "plan", "namespace", "format"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let out = oamc(&["man"], None);
+    let page = text(&out.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH oamc"),
+        "{page}"
+    );
+    for word in ["render", "validate", "plan", "completions"] {
+        assert!(page.contains(word), "man page lacks {word}");
     }
 }

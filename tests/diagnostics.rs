@@ -18,8 +18,8 @@ fn expectations(text: &str) -> Vec<String> {
 
 fn json_diagnostics(args: &[&str]) -> (Option<i32>, Vec<Value>) {
     let out = oamc(args, None);
-    assert!(out.stdout.is_empty(), "validate writes nothing to stdout");
-    let diags = text(&out.stderr)
+    // A JSON report is validate's output: stdout, for `| jq`.
+    let diags = text(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
@@ -96,7 +96,8 @@ fn places_in(format: &str, file: &str, stderr: &str) -> Vec<String> {
             }
         }
         "github" => {
-            for line in stderr.lines() {
+            // Workflow commands; other lines (the summary after success) are plain log.
+            for line in stderr.lines().filter(|l| l.starts_with("::")) {
                 let head = line.split("::").nth(1).expect("a workflow command");
                 let field = |k: &str| {
                     head.split(',')
@@ -118,6 +119,17 @@ fn places_in(format: &str, file: &str, stderr: &str) -> Vec<String> {
                     region["startLine"],
                     region["startColumn"]
                 ));
+            }
+        }
+        // `file:line:col: level[code]: message` in failures and system-out.
+        "junit" => {
+            for line in stderr.lines() {
+                let Some((_, rest)) = line.split_once(&format!("{file}:")) else {
+                    continue;
+                };
+                let (place, rest) = rest.split_once(": ").unwrap();
+                let code = rest.split_once('[').unwrap().1.split_once(']').unwrap().0;
+                places.push(format!("{code} {place}"));
             }
         }
         other => panic!("no reader for {other}"),
@@ -144,9 +156,14 @@ fn every_invalid_fixture_reports_the_same_places_in_every_format() {
             .unwrap()
             .to_owned();
         let expected = expectations(&std::fs::read_to_string(&file).unwrap());
-        for format in ["human", "github", "sarif"] {
+        for format in ["human", "github", "sarif", "junit"] {
             let out = oamc(&["validate", "--format", format, &name], None);
-            let places = places_in(format, &name, &text(&out.stderr));
+            let report = if matches!(format, "sarif" | "junit") {
+                &out.stdout
+            } else {
+                &out.stderr
+            };
+            let places = places_in(format, &name, &text(report));
             assert_eq!(places, expected, "{name} in --format {format}");
         }
     }
@@ -243,7 +260,7 @@ fn sarif_is_one_valid_log_for_the_run() {
         None,
     );
     assert_eq!(out.status.code(), Some(1));
-    let log: Value = serde_json::from_slice(&out.stderr).expect("one JSON document");
+    let log: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
     assert_eq!(log["version"], "2.1.0");
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 2);
@@ -283,10 +300,26 @@ fn files_without_applications_pass_validation_silently() {
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n",
     )
     .unwrap();
-    let out = oamc(&["validate", file.to_str().unwrap()], None);
+    let out = oamc(&["validate", "--quiet", file.to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stderr.is_empty() && out.stdout.is_empty());
+    let out = oamc(&["validate", file.to_str().unwrap()], None);
+    assert_eq!(text(&out.stderr), "1 file, 0 Applications, 0 problems\n");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A Helm template (not YAML, no Application) passes, as README promises the
+/// pre-commit hook does; broken YAML that names OAM's API group still fails.
+#[test]
+fn text_that_is_not_yaml_and_not_oam_passes() {
+    let helm = "{{- if .Values.enabled }}\napiVersion: apps/v1\nkind: Deployment\n{{- end }}\n";
+    let out = oamc(&["validate", "-"], Some(helm));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "1 file, 0 Applications, 0 problems\n");
+    let broken = format!("apiVersion: core.oam.dev/v1beta1\nkind: Application\n{helm}");
+    let out = oamc(&["validate", "-"], Some(&broken));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("oamc::yaml::syntax"));
 }
 
 #[test]

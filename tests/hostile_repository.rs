@@ -176,7 +176,7 @@ fn a_claim_name_with_a_path_is_refused_at_its_line() {
         None,
     );
     assert_eq!(out.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> = text(&out.stderr)
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();

@@ -74,9 +74,15 @@ fn the_pre_commit_hook_passes_good_manifests_and_names_the_line_of_bad_ones() {
         good.replace("pause: \"20s\"", "pause: \"20 seconds\""),
     )
     .unwrap();
+    // A Helm template is not YAML until Helm renders it, and holds no Application.
+    std::fs::write(
+        dir.join("helm-deployment.yaml"),
+        "{{- if .Values.enabled }}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"x.fullname\" . }}\n{{- end }}\n",
+    )
+    .unwrap();
     git(&dir, &["add", "."]);
 
-    let out = try_repo(&dir, &["good.yaml", "not-oam.yaml"]);
+    let out = try_repo(&dir, &["good.yaml", "not-oam.yaml", "helm-deployment.yaml"]);
     assert!(
         out.status.success(),
         "{}\n{}",

@@ -134,6 +134,13 @@ fn yaml_error_report(file: &Arc<SourceFile>, e: dom::YamlError) -> FileReport {
     } else {
         Code::YamlSyntax
     };
+    // Text that is not YAML and never names OAM's API group cannot hold an
+    // Application (a Helm template, a Jinja file): not ours, like a ConfigMap.
+    // Every Application names `core.oam.dev` in its apiVersion, so a broken
+    // one is still reported; input over the limits always is.
+    if code != Code::YamlLimit && !file.text.contains("core.oam.dev") {
+        return FileReport::default();
+    }
     let mut d = Diagnostic::error(code, format!("invalid YAML: {}", e.message)).at(file, e.pos);
     if code == Code::DuplicateKey {
         d = d.help(
