@@ -25,7 +25,9 @@ pub struct Application {
 /// The parts of Kubernetes ObjectMeta that oamc reads; other fields are allowed and ignored.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct Metadata {
+    #[schemars(extend("x-oamc-format" = "dns1123-subdomain"))]
     pub name: String,
+    #[schemars(extend("x-oamc-format" = "dns1123-label"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -46,6 +48,7 @@ pub struct ApplicationSpec {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Component {
+    #[schemars(extend("x-oamc-format" = "dns1123-label"))]
     pub name: String,
     #[serde(rename = "type")]
     pub type_: String,

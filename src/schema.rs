@@ -8,7 +8,51 @@ use crate::model::Application;
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
-pub const SCHEMA_ID: &str = "urn:oamc:schema:appmod-service";
+/// Where this release's schema is published: the committed file at the
+/// release tag, so a modeline pinned to it works from any repository.
+pub const SCHEMA_ID: &str = concat!(
+    env!("CARGO_PKG_REPOSITORY"),
+    "/raw/v",
+    env!("CARGO_PKG_VERSION"),
+    "/schemas/appmod-service.schema.json"
+);
+
+/// A DNS-1123 label: lowercase letters, digits and `-`, at most 63.
+const LABEL: &str = "[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?";
+
+/// The string formats oamc checks (`x-oamc-format` in the schema), as JSON
+/// Schema keywords, so editors and other validators refuse what oamc
+/// refuses: a `pattern`, and a `maxLength` where a pattern cannot count.
+/// Each accepts exactly what its rule in `check::syntax` accepts
+/// (`tests/schema_formats.rs` holds them together); the rule's diagnostic,
+/// not the schema's, is what oamc reports.
+pub fn format_keywords(format: &str) -> Option<(String, Option<u32>)> {
+    let path = "[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?";
+    // A first component followed by `/` and holding a `.` or `:` is a registry.
+    let first = "[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?";
+    let host = "(?:[A-Za-z0-9.-]*\\.[A-Za-z0-9.-]*(?::[0-9]+)?|[A-Za-z0-9.-]+:[0-9]+|localhost)";
+    let tag = ":[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
+    let digest = "@[a-z0-9+._-]+:[0-9A-Fa-f]{32,}";
+    Some(match format {
+        "duration" => ("^(?:[0-9]+[smh])+$".to_owned(), None),
+        // Units from the largest down, each at most once, up to six digits; never zero in total.
+        "promql-duration" => (
+            "^(?=.*[1-9])(?:[0-9]{1,6}y)?(?:[0-9]{1,6}w)?(?:[0-9]{1,6}d)?(?:[0-9]{1,6}h)?(?:[0-9]{1,6}m)?(?:[0-9]{1,6}s)?(?:[0-9]{1,6}ms)?$".to_owned(),
+            None,
+        ),
+        "metric-name" => ("^[a-zA-Z_:][a-zA-Z0-9_:]*$".to_owned(), None),
+        "url-path" => ("^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$".to_owned(), None),
+        "dns1123-label" => (format!("^{LABEL}$"), None),
+        "dns1123-subdomain" => (format!("^{LABEL}(?:\\.{LABEL})*$"), Some(253)),
+        "image" => (
+            format!(
+                "^(?:{host}/{path}(?:/{path})*|{first}(?:/{path})+|{path})(?:{tag}(?:{digest})?|{digest})$"
+            ),
+            None,
+        ),
+        _ => return None,
+    })
+}
 
 pub fn application_schema() -> Value {
     // Draft 7: what editors support best, and a cheaper meta-schema to check at start-up.
@@ -22,6 +66,7 @@ pub fn application_schema() -> Value {
     let root = generator.into_root_schema_for::<Application>();
     let mut schema = root.to_value();
     strip_null(&mut schema);
+    add_patterns(&mut schema);
     schema["$id"] = json!(SCHEMA_ID);
     // Typed components: their properties must match the component type's schema.
     schema["definitions"]["Component"]["allOf"] = json!([{
@@ -54,6 +99,27 @@ pub fn application_schema() -> Value {
         }
     }]);
     schema
+}
+
+/// A `pattern` (and `maxLength`) beside every `x-oamc-format` oamc knows.
+fn add_patterns(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let keywords = map
+                .get("x-oamc-format")
+                .and_then(Value::as_str)
+                .and_then(format_keywords);
+            if let Some((pattern, max_length)) = keywords {
+                map.insert("pattern".into(), Value::String(pattern));
+                if let Some(max) = max_length {
+                    map.insert("maxLength".into(), max.into());
+                }
+            }
+            map.values_mut().for_each(add_patterns);
+        }
+        Value::Array(items) => items.iter_mut().for_each(add_patterns),
+        _ => {}
+    }
 }
 
 /// `null` is never a useful value for an optional property here, and an

@@ -15,6 +15,15 @@ pub(crate) fn report(
     schema: &Value,
     error: &jsonschema::ValidationError,
 ) -> Vec<DocPath> {
+    // A format's pattern is for editors; oamc's own rule for the format
+    // reports the same value with its reason and a suggestion.
+    if matches!(
+        error.kind(),
+        ValidationErrorKind::Pattern { .. } | ValidationErrorKind::MaxLength { .. }
+    ) && has_format(schema, error)
+    {
+        return Vec::new();
+    }
     let path = DocPath::from(dom::pointer_to_path(error.instance_path().as_str()));
     let broken = match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
@@ -229,6 +238,13 @@ fn schema_segments(error: &jsonschema::ValidationError) -> Vec<String> {
         .skip(1)
         .map(|s| s.replace("~1", "/").replace("~0", "~"))
         .collect()
+}
+
+/// Whether the failing keyword belongs to a format oamc checks by rule.
+fn has_format(schema: &Value, error: &jsonschema::ValidationError) -> bool {
+    let mut segs = schema_segments(error);
+    segs.pop(); // "pattern" or "maxLength"
+    walk(schema, &segs).is_some_and(|s| s.get("x-oamc-format").is_some())
 }
 
 /// Whether the failing schema is one of oamc's durations (`x-oamc-format`).

@@ -178,8 +178,52 @@ pub fn duration_suggestion(s: &str) -> Option<String> {
     (fixed != s && argo_duration(&fixed).is_ok()).then_some(fixed)
 }
 
-/// A PromQL duration as used in a range selector (`30s`, `5m`, `1h`).
+/// A PromQL duration as used in a range selector (`30s`, `5m`, `1h30m`):
+/// units from the largest down (`y w d h m s ms`), each at most once, not
+/// zero in total, at most six digits per unit. The parser would also take a bare or negative number
+/// (`-0`), which makes no range; the written form is required.
 pub fn promql_duration(s: &str) -> Result<(), String> {
+    const UNITS: [&str; 7] = ["y", "w", "d", "h", "m", "s", "ms"];
+    let mut rest = s;
+    let mut next_unit = 0;
+    if rest.is_empty() {
+        return Err("must not be empty".into());
+    }
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err("expected a number followed by a unit (ms, s, m, h, d, w or y)".into());
+        }
+        // Six digits per unit reach far beyond any range and never overflow.
+        if digits > 6 {
+            return Err(format!("`{}` is more than six digits", &rest[..digits]));
+        }
+        let unit_len = rest[digits..]
+            .bytes()
+            .take_while(u8::is_ascii_alphabetic)
+            .count();
+        let unit = &rest[digits..digits + unit_len];
+        match UNITS[next_unit..].iter().position(|u| *u == unit) {
+            Some(i) => next_unit += i + 1,
+            None if UNITS.contains(&unit) => {
+                return Err(format!(
+                    "`{unit}` comes after a smaller unit; write units from the largest down"
+                ));
+            }
+            None if unit.is_empty() => {
+                return Err("is missing a unit (ms, s, m, h, d, w or y)".into());
+            }
+            None => {
+                return Err(format!(
+                    "`{unit}` is not a unit; use ms, s, m, h, d, w or y"
+                ));
+            }
+        }
+        rest = &rest[digits + unit_len..];
+    }
+    if !s.bytes().any(|c| (b'1'..=b'9').contains(&c)) {
+        return Err("must be longer than zero".into());
+    }
     promql_parser::util::duration::parse_duration(s)
         .map(|_| ())
         .map_err(|e| e.to_string())

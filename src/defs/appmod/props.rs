@@ -15,8 +15,10 @@ pub const APPMOD_SERVICE: &str = "appmod-service";
 #[schemars(title = "appmod-service properties")]
 pub struct AppmodService {
     /// Container image: `registry/repository:tag` or `registry/repository@sha256:<digest>`.
+    #[schemars(extend("x-oamc-format" = "image"))]
     pub image: String,
     /// Name of the container in the pod.
+    #[schemars(extend("x-oamc-format" = "dns1123-label"))]
     #[serde(rename = "image_name")]
     pub image_name: String,
     /// Desired pods once the rollout is complete.
@@ -32,9 +34,11 @@ pub struct AppmodService {
     #[schemars(range(min = 1, max = 65535))]
     pub target_port: u32,
     /// ServiceAccount the pods run as.
+    #[schemars(extend("x-oamc-format" = "dns1123-subdomain"))]
     #[serde(default = "defaults::service_account")]
     pub service_account: String,
     /// HTTP path the gates test, e.g. `/shop`.
+    #[schemars(extend("x-oamc-format" = "url-path"))]
     #[serde(default = "defaults::app_path")]
     pub app_path: String,
     /// Environment variables of the container.
@@ -294,6 +298,7 @@ pub struct QualityGate {
     pub pause: String,
     /// Image that runs the check. It needs `sh`, `wget` and `grep`; `busybox` and
     /// `httpd:alpine` have them.
+    #[schemars(extend("x-oamc-format" = "image"))]
     pub image: String,
     /// What the response must contain: a basic regular expression (`grep`), so
     /// `status.*ok` matches `status: ok`. Empty: any successful answer passes.
@@ -310,6 +315,7 @@ pub struct PerformanceGate {
     pub pause: String,
     /// Image that runs the load: with `ab`, it needs `sh`, `ab` and `awk`
     /// (`httpd:alpine`); with Artillery, `sh` and `artillery` (`artilleryio/artillery`).
+    #[schemars(extend("x-oamc-format" = "image"))]
     pub image: String,
     /// The mean latency (milliseconds) the new version must stay below. Empty or
     /// absent: no latency limit; the gate fails only when requests fail.
@@ -423,12 +429,14 @@ pub struct Criterion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function: Option<Function>,
     /// Wrap the metric in `rate(...[rateInterval])` (a PromQL duration such as `1m`).
+    #[schemars(extend("x-oamc-format" = "promql-duration"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_interval: Option<String>,
     /// `success`: meeting the comparison passes the gate. `fail`: meeting it fails the rollout.
     #[serde(default)]
     pub success_or_fail_condition: Outcome,
     /// Prometheus metric name.
+    #[schemars(extend("x-oamc-format" = "metric-name"))]
     pub metric: String,
     #[serde(default)]
     pub comparison_type: Comparison,
