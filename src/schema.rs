@@ -66,7 +66,6 @@ pub fn application_schema() -> Value {
     let root = generator.into_root_schema_for::<Application>();
     let mut schema = root.to_value();
     strip_null(&mut schema);
-    add_patterns(&mut schema);
     schema["$id"] = json!(SCHEMA_ID);
     // Typed components: their properties must match the component type's schema.
     schema["definitions"]["Component"]["allOf"] = json!([{
@@ -156,9 +155,49 @@ fn strip_null(schema: &mut Value) {
     }
 }
 
-/// The committed, pretty-printed form (`schemas/appmod-service.schema.json`).
+/// The schema for editors and other validators: the checker's, plus a
+/// pattern for each format. oamc's checker does without them: its rules
+/// check the same formats and say why, and compiling the patterns would cost
+/// every run about a millisecond.
+pub fn editor_schema() -> Value {
+    let mut schema = application_schema();
+    add_patterns(&mut schema);
+    schema
+}
+
+/// The committed, pretty-printed editor form (`schemas/appmod-service.schema.json`).
 pub fn application_schema_text() -> String {
-    let mut text = serde_json::to_string_pretty(&application_schema()).unwrap_or_default();
+    pretty(&editor_schema())
+}
+
+/// The checker's form, compiled into the binary (`src/driver/application.schema.json`).
+pub fn checker_schema_text() -> String {
+    pretty(&application_schema())
+}
+
+fn pretty(schema: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(schema).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    /// The checker's committed form is what the types generate
+    /// (`OAMC_BLESS=1 cargo test --lib` rewrites it).
+    #[test]
+    fn the_checker_schema_is_current() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/driver/application.schema.json"
+        );
+        let generated = super::checker_schema_text();
+        if std::env::var_os("OAMC_BLESS").is_some() {
+            std::fs::write(path, &generated).unwrap();
+        }
+        assert!(
+            std::fs::read_to_string(path).unwrap() == generated,
+            "src/driver/application.schema.json is stale: OAMC_BLESS=1 cargo test --lib"
+        );
+    }
 }

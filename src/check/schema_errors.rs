@@ -15,15 +15,6 @@ pub(crate) fn report(
     schema: &Value,
     error: &jsonschema::ValidationError,
 ) -> Vec<DocPath> {
-    // A format's pattern is for editors; oamc's own rule for the format
-    // reports the same value with its reason and a suggestion.
-    if matches!(
-        error.kind(),
-        ValidationErrorKind::Pattern { .. } | ValidationErrorKind::MaxLength { .. }
-    ) && has_format(schema, error)
-    {
-        return Vec::new();
-    }
     let path = DocPath::from(dom::pointer_to_path(error.instance_path().as_str()));
     let broken = match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
@@ -240,13 +231,6 @@ fn schema_segments(error: &jsonschema::ValidationError) -> Vec<String> {
         .collect()
 }
 
-/// Whether the failing keyword belongs to a format oamc checks by rule.
-fn has_format(schema: &Value, error: &jsonschema::ValidationError) -> bool {
-    let mut segs = schema_segments(error);
-    segs.pop(); // "pattern" or "maxLength"
-    walk(schema, &segs).is_some_and(|s| s.get("x-oamc-format").is_some())
-}
-
 /// Whether the failing schema is one of oamc's durations (`x-oamc-format`).
 fn is_duration(schema: &Value, error: &jsonschema::ValidationError) -> bool {
     let mut segs = schema_segments(error);
@@ -318,11 +302,11 @@ fn article(word: &str) -> String {
     }
 }
 
-/// The schema as committed under `schemas/`, compiled into the binary: the
-/// same text the types generate (a test holds them equal), without running
-/// schemars at every start.
+/// The checker's schema as committed (`src/driver/application.schema.json`),
+/// compiled into the binary: the same text the types generate (a test holds
+/// them equal), without running schemars at every start.
 pub fn committed_schema() -> Value {
-    serde_json::from_str(include_str!("../../schemas/appmod-service.schema.json"))
+    serde_json::from_str(include_str!("../driver/application.schema.json"))
         // A test holds the file equal to what the types generate; null
         // would only cost suggestions in error messages, never a verdict.
         .unwrap_or(Value::Null)

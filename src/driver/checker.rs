@@ -10,11 +10,11 @@ use crate::dom::{self, DocPath, Node};
 use crate::model;
 use std::sync::Arc;
 
-/// The committed schema, compiled into the binary at build time: nothing to
-/// build or meta-check at start-up (a test holds the file equal to what the
-/// types generate).
+/// The committed schema (the checker's form: no format patterns), compiled
+/// into the binary at build time: nothing to build or meta-check at start-up
+/// (a test holds the file equal to what the types generate).
 #[jsonschema::validator(
-    path = "schemas/appmod-service.schema.json",
+    path = "src/driver/application.schema.json",
     draft = Draft7,
     validate_formats = false
 )]
