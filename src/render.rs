@@ -200,6 +200,13 @@ impl Templates {
         }
     }
 
+    /// Whether `name` is the built-in template (not overridden from `--templates`).
+    pub fn is_builtin(&self, name: &str) -> bool {
+        self.origins
+            .iter()
+            .any(|(n, o)| n == name && o.starts_with("built-in template"))
+    }
+
     pub fn origin(&self, name: &str) -> String {
         self.origins
             .iter()

@@ -34,7 +34,7 @@ pub struct Settings {
     #[arg(long, value_name = "REGION")]
     pub prometheus_sigv4_region: Option<String>,
     /// Prometheus label that carries the container name in the application's series.
-    #[arg(long, value_name = "LABEL", default_value = DEFAULT_CONTAINER_LABEL)]
+    #[arg(long, value_name = "LABEL", default_value = DEFAULT_CONTAINER_LABEL, value_parser = label_name)]
     pub prometheus_container_label: String,
     /// Do not emit a PodDisruptionBudget per service.
     #[arg(long)]
@@ -52,6 +52,12 @@ fn namespace(value: &str) -> Result<String, String> {
     syntax::dns1123_label(value)
         .map(|()| value.to_owned())
         .map_err(|why| format!("namespace `{value}` {why}"))
+}
+
+fn label_name(value: &str) -> Result<String, String> {
+    syntax::label_name(value)
+        .map(|()| value.to_owned())
+        .map_err(|why| format!("label `{value}` {why}"))
 }
 
 /// The settings alone, parsed as the CLI parses them.

@@ -229,6 +229,18 @@ pub fn promql_duration(s: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// A Prometheus label name (no `:`, unlike a metric name).
+pub fn label_name(s: &str) -> Result<(), String> {
+    let mut bytes = s.bytes();
+    let first_ok = bytes
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_');
+    if !first_ok || !bytes.all(|c| c.is_ascii_alphanumeric() || c == b'_') {
+        return Err("must match [a-zA-Z_][a-zA-Z0-9_]*".into());
+    }
+    Ok(())
+}
+
 /// A Prometheus metric name.
 pub fn metric_name(s: &str) -> Result<(), String> {
     let mut bytes = s.bytes();

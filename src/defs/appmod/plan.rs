@@ -376,8 +376,30 @@ pub const AB_VARIANT_LABEL: &str = "ab-variant";
 /// One Prometheus measurement. Both conditions are guarded so that an empty or
 /// NaN result satisfies neither: the measurement is Inconclusive and the
 /// Rollout pauses for a person, instead of erroring on `result[0]` or passing.
+/// Metric names PromQL's grammar reads as something else before `{` (its
+/// `metric_identifier` rule admits other keywords, not these); compared
+/// without case, as PromQL's lexer does. Such a series is selected by
+/// `{__name__="…"}`, which names any metric (tests/promql_grammar.rs).
+const NOT_METRIC_IDENTIFIERS: &[&str] = &[
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "bool",
+    "atan2",
+    "inf",
+    "nan",
+];
+
 fn metric_plan(index: usize, c: &Criterion, selector: &str) -> MetricPlan {
-    let series = format!("{}{{{selector}}}", c.metric);
+    let keyword = NOT_METRIC_IDENTIFIERS
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(&c.metric));
+    let series = if keyword {
+        format!("{{__name__=\"{}\", {selector}}}", c.metric)
+    } else {
+        format!("{}{{{selector}}}", c.metric)
+    };
     let inner = match &c.rate_interval {
         Some(ri) => format!("rate({series}[{ri}])"),
         None => series,
