@@ -21,7 +21,8 @@ mkdir -p "$work/kustomize" "$work/apps"
 cp "$work"/rendered/rocket-shop/*.yaml "$work/kustomize/"
 (cd "$work/kustomize" && printf 'resources:\n' > kustomization.yaml && for f in *.yaml; do [ "$f" = kustomization.yaml ] || echo "  - $f" >> kustomization.yaml; done)
 for i in $(seq -w 0 999); do
-  sed -e "s/name: rocket-shop/name: rocket-shop-$i/" "$app" > "$work/apps/app$i.yaml"
+  # Distinct namespaces too: two Applications printing the same resource are refused.
+  sed -e "s/name: rocket-shop/name: rocket-shop-$i/" -e "s/namespace: shop/namespace: shop-$i/" "$app" > "$work/apps/app$i.yaml"
 done
 
 cmds=("cat $app" "$bin --version" "$bin render $app" "$bin validate $app" "$bin render $work/apps"
