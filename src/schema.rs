@@ -175,10 +175,10 @@ pub fn checker_schema_text() -> String {
     pretty(&application_schema())
 }
 
+/// Pretty JSON through `Value`'s own `Display` (`{:#}`), which cannot fail:
+/// no empty schema can be printed in place of an error.
 fn pretty(schema: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(schema).unwrap_or_default();
-    text.push('\n');
-    text
+    format!("{schema:#}\n")
 }
 
 #[cfg(test)]

@@ -26,14 +26,19 @@ fn json_diagnostics(args: &[&str]) -> (Option<i32>, Vec<Value>) {
     (out.status.code(), diags)
 }
 
-#[test]
-fn every_invalid_fixture_reports_exactly_its_expected_diagnostics() {
-    let dir = root().join("fixtures/invalid");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
+/// `fixtures/invalid/*`, sorted.
+fn invalid_fixtures() -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(root().join("fixtures/invalid"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
+    files
+}
+
+#[test]
+fn every_invalid_fixture_reports_exactly_its_expected_diagnostics() {
+    let files = invalid_fixtures();
     assert!(files.len() >= 15);
     for file in files {
         let source = std::fs::read_to_string(&file).unwrap();
@@ -142,12 +147,7 @@ fn places_in(format: &str, file: &str, stderr: &str) -> Vec<String> {
 /// a syntax error shown at 1:1 in the terminal and at its line in JSON was a bug.
 #[test]
 fn every_invalid_fixture_reports_the_same_places_in_every_format() {
-    let dir = root().join("fixtures/invalid");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
+    let files = invalid_fixtures();
     for file in files {
         let name = file
             .strip_prefix(root())
