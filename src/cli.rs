@@ -37,6 +37,14 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Show the rollout each component will go through, step by step, and its promotion.
     Plan(PlanArgs),
+    /// Run a component's gates against the running app and Prometheus, as its rollout would.
+    ///
+    /// The functional gate fetches URL + appPath and matches the expected text; the
+    /// performance gate sends the Job's load from here; the metrics gate sends each
+    /// criterion's query, with its arguments filled, to Prometheus. Requests go only
+    /// to --url and --prometheus. Exit status: 0 all passed, 1 one failed, 3 none
+    /// failed but one is inconclusive (a rollout would pause), 2 usage error.
+    Gates(GatesArgs),
     /// Print the JSON Schema of an Application with appmod-service components.
     Schema,
     /// Argo CD config-management plugin mode (run by the repo-server sidecar).
@@ -116,6 +124,50 @@ pub struct PlanArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct GatesArgs {
+    /// The Application file (or `-` for stdin; none: stdin, when it is not a terminal).
+    #[arg(value_name = "APP")]
+    pub input: Option<String>,
+    /// The component to test, when the Application has several.
+    #[arg(long, value_name = "NAME")]
+    pub component: Option<String>,
+    /// Where the app answers, e.g. http://localhost:8080 (appPath is appended).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Prometheus' HTTP API for the metrics gate, e.g. http://localhost:9090.
+    #[arg(long, value_name = "URL")]
+    pub prometheus: Option<String>,
+    /// Run only this gate.
+    #[arg(long, value_enum)]
+    pub only: Option<GateChoice>,
+    /// Seconds each request may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+    /// How to print the results.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: GatesFormat,
+    /// The namespace the app runs in is -n/--namespace (below) when given, else the Application's.
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum GatesFormat {
+    /// One line per gate and criterion, then a summary.
+    Text,
+    /// One JSON document, for scripts.
+    Json,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum GateChoice {
+    Functional,
+    Performance,
+    Metrics,
+}
+
+#[derive(Args, Debug)]
 pub struct RenderArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -143,6 +195,7 @@ pub fn main() -> i32 {
         Command::Validate(args) => validate(&args),
         Command::Render(args) => render(&args),
         Command::Plan(args) => plan(&args),
+        Command::Gates(args) => gates(&args),
         Command::Cmp(CmpCommand::Generate) => Ok(crate::cmp::generate()),
         Command::Cmp(CmpCommand::Discover) => Ok(crate::cmp::discover()),
         Command::Completions { shell } => {
@@ -273,6 +326,46 @@ fn plan(args: &PlanArgs) -> Result<i32, clap::Error> {
             EXIT_INVALID
         }
     })
+}
+
+fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
+    use crate::plan::Gate;
+    let inputs = inputs_or_stdin(args.input.as_slice())?;
+    let (files, load_errors) = load::load_inputs(&inputs);
+    if !load_errors.is_empty() {
+        report(&load_errors, Format::Human);
+        return Ok(EXIT_INVALID);
+    }
+    let (plans, diagnostics) = crate::plan_only(&files, &args.settings.options());
+    report(&diagnostics, Format::Human);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Ok(EXIT_INVALID);
+    }
+    let usage =
+        |message: String| Cli::command().error(clap::error::ErrorKind::InvalidValue, message);
+    let selected = crate::gates::select(&plans, args.component.as_deref()).map_err(usage)?;
+    let request = crate::gates::Request {
+        component: args.component.clone(),
+        url: args.url.clone(),
+        prometheus: args.prometheus.clone(),
+        namespace: args.settings.namespace.clone(),
+        only: args.only.map(|g| match g {
+            GateChoice::Functional => Gate::Functional,
+            GateChoice::Performance => Gate::Performance,
+            GateChoice::Metrics => Gate::Metrics,
+        }),
+        timeout: std::time::Duration::from_secs(args.timeout),
+    };
+    let results = crate::gates::run(selected, &request).map_err(usage)?;
+    let text = match args.format {
+        GatesFormat::Text => crate::gates::text(&selected, &results),
+        GatesFormat::Json => crate::gates::json(&selected, &results),
+    };
+    if let Err(e) = print_stdout(&text) {
+        eprintln!("error: {e}");
+        return Ok(EXIT_INVALID);
+    }
+    Ok(crate::gates::exit_code(&results))
 }
 
 /// The rendered-manifests tree: write it, or (`--check`) compare it with the disk.

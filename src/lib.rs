@@ -22,6 +22,7 @@ pub mod diagnostic;
 pub mod dom;
 pub mod driver;
 pub mod emit;
+pub mod gates;
 pub mod load;
 pub mod model;
 pub mod names;

@@ -3,6 +3,7 @@
 //! names derived, steps and gates laid out here and nowhere else; templates
 //! only format this model, and `plan` output (later) reads it too.
 
+use crate::defs::appmod::props::{Comparison, LatencyLimit, Outcome};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -287,6 +288,8 @@ pub struct JobGatePlan {
     pub image: String,
     /// URL of the new version, with the preview Service as an analysis argument.
     pub target_url: String,
+    /// The path of `target_url`: appPath and one `/` (`oamc gates` appends it to its URL).
+    pub path: String,
     /// Functional gate: the basic regular expression the response must match.
     pub expected_text: Option<String>,
     /// Performance gate: the load tool, the mean latency (ms) to stay below
@@ -294,11 +297,25 @@ pub struct JobGatePlan {
     /// `ab` or `artillery`.
     pub tool: Option<&'static str>,
     pub max_mean_latency_ms: Option<String>,
+    /// The same limit as a number (`max_mean_latency_ms` is its text).
+    #[serde(skip)]
+    pub latency_limit: Option<LatencyLimit>,
     pub requests: u32,
     pub concurrency: u32,
     /// Artillery's script (JSON), when Artillery runs the load.
     pub artillery_config: Option<String>,
+    /// Artillery's arrivals, when Artillery runs the load (else `requests` at `concurrency`).
+    pub arrivals: Option<ArrivalPlan>,
     pub deadline_seconds: u32,
+}
+
+/// Artillery's load: a warm-up ramping from 1 to `rate` new requests a
+/// second, then `sustained_seconds` at `rate`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ArrivalPlan {
+    pub warm_up_seconds: u32,
+    pub sustained_seconds: u32,
+    pub rate: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -316,8 +333,80 @@ pub struct MetricPlan {
     pub interval: String,
     pub count: u32,
     pub query: String,
+    /// Argo Rollouts' conditions (expr), written from `judge`.
     pub success_condition: String,
     pub failure_condition: String,
+    /// How a result is judged: the conditions above as data (`oamc gates` applies it).
+    pub judge: MetricJudge,
+}
+
+/// The comparison of a criterion and what meeting it means. The AnalysisTemplate's
+/// conditions are written from it, and `oamc gates` judges with it, so the
+/// two cannot differ.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricJudge {
+    pub comparison: Comparison,
+    pub threshold: serde_json::Number,
+    pub outcome: Outcome,
+}
+
+/// Only a result with a first value that is a number is compared: an empty
+/// or NaN result meets neither condition, so the measurement is Inconclusive
+/// and the Rollout pauses for a person (instead of erroring on `result[0]` or passing).
+const RESULT_GUARD: &str = "len(result) > 0 && !isNaN(result[0])";
+
+/// The phase of an Argo Rollouts measurement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Inconclusive,
+}
+
+impl MetricJudge {
+    fn condition(&self, comparison: Comparison) -> String {
+        format!(
+            "{RESULT_GUARD} && result[0] {} {}",
+            comparison.as_str(),
+            self.threshold
+        )
+    }
+
+    /// The comparison that must hold for the measurement to succeed, and the one that fails it.
+    fn comparisons(&self) -> (Comparison, Comparison) {
+        let (holds, not) = (self.comparison, self.comparison.negated());
+        match self.outcome {
+            Outcome::Success => (holds, not),
+            Outcome::Fail => (not, holds),
+        }
+    }
+
+    pub fn success_condition(&self) -> String {
+        self.condition(self.comparisons().0)
+    }
+
+    pub fn failure_condition(&self) -> String {
+        self.condition(self.comparisons().1)
+    }
+
+    /// What Argo Rollouts decides for a Prometheus vector result (its
+    /// values, in order): both conditions evaluated, failure first.
+    pub fn verdict(&self, result: &[f64]) -> Verdict {
+        let threshold = self.threshold.as_f64().unwrap_or(f64::NAN);
+        let meets = |comparison: Comparison| {
+            let guard = result.first().is_some_and(|v| !v.is_nan());
+            guard && comparison.holds(result[0], threshold)
+        };
+        let (success, failure) = self.comparisons();
+        if meets(failure) {
+            Verdict::Fail
+        } else if meets(success) {
+            Verdict::Pass
+        } else {
+            Verdict::Inconclusive
+        }
+    }
 }
 
 /// The Kargo pipeline of one Application: a Warehouse watching the image,

@@ -6,8 +6,8 @@ mod plan;
 pub mod props;
 mod rules;
 
-pub use plan::AB_VARIANT_LABEL;
 pub(crate) use plan::plan_service;
+pub use plan::{AB_VARIANT_LABEL, NAMESPACE_ARG};
 pub use props::*;
 pub(crate) use rules::check_component;
 

@@ -88,7 +88,8 @@ pub(crate) fn plan_service(
 }
 
 const SERVICE_NAME_ARG: &str = "service-name";
-const NAMESPACE_ARG: &str = "namespace";
+/// The metrics gate's argument: the Rollout's namespace, which its queries select.
+pub const NAMESPACE_ARG: &str = "namespace";
 
 /// One configured gate: its AnalysisTemplate and how a run of it is started.
 struct GatePlan {
@@ -132,12 +133,15 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
     let job = |image: &str| JobGatePlan {
         image: image.to_owned(),
         target_url: target_url.clone(),
+        path: path.clone(),
         expected_text: None,
         tool: None,
         max_mean_latency_ms: None,
+        latency_limit: None,
         requests: platform.load_requests,
         concurrency: platform.load_concurrency,
         artillery_config: None,
+        arrivals: None,
         deadline_seconds: platform.gate_job_deadline_seconds,
     };
     let mut gates = Vec::new();
@@ -180,9 +184,10 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
                 platform.load_requests, platform.load_concurrency
             ),
             LoadTool::Artillery => {
-                let rate = artillery_rate(platform);
+                let a = arrivals(platform);
                 format!(
-                    "{ARTILLERY_WARM_UP_S} s ramping up to {rate} requests/s, then {ARTILLERY_SUSTAINED_S} s at {rate}/s"
+                    "{} s ramping up to {} requests/s, then {} s at {}/s",
+                    a.warm_up_seconds, a.rate, a.sustained_seconds, a.rate
                 )
             }
         };
@@ -204,8 +209,10 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
                 job: Some(JobGatePlan {
                     tool: Some(perf.tool.as_str()),
                     artillery_config: (perf.tool == LoadTool::Artillery)
-                        .then(|| artillery_config(&target_url, perf.limit, platform)),
+                        .then(|| artillery_config(&target_url, perf.limit, arrivals(platform))),
+                    arrivals: (perf.tool == LoadTool::Artillery).then(|| arrivals(platform)),
                     max_mean_latency_ms,
+                    latency_limit: perf.limit,
                     ..job(&g.image)
                 }),
                 prometheus: None,
@@ -373,9 +380,6 @@ fn plan_ab_test(name: &str, p: &AppmodService, gates: &[GatePlan]) -> StrategyPl
 /// Pod label telling the two A/B variants apart in metrics.
 pub const AB_VARIANT_LABEL: &str = "ab-variant";
 
-/// One Prometheus measurement. Both conditions are guarded so that an empty or
-/// NaN result satisfies neither: the measurement is Inconclusive and the
-/// Rollout pauses for a person, instead of erroring on `result[0]` or passing.
 /// Metric names PromQL's grammar reads as something else before `{` (its
 /// `metric_identifier` rule admits other keywords, not these); compared
 /// without case, as PromQL's lexer does. Such a series is selected by
@@ -391,6 +395,7 @@ const NOT_METRIC_IDENTIFIERS: &[&str] = &[
     "nan",
 ];
 
+/// One Prometheus measurement per criterion; `MetricJudge` writes its conditions.
 fn metric_plan(index: usize, c: &Criterion, selector: &str) -> MetricPlan {
     let keyword = NOT_METRIC_IDENTIFIERS
         .iter()
@@ -408,20 +413,10 @@ fn metric_plan(index: usize, c: &Criterion, selector: &str) -> MetricPlan {
         Some(f) => format!("{}({inner})", f.as_str()),
         None => inner,
     };
-    let guard = "len(result) > 0 && !isNaN(result[0])";
-    let holds = format!(
-        "{guard} && result[0] {} {}",
-        c.comparison_type.as_str(),
-        c.threshold
-    );
-    let fails = format!(
-        "{guard} && result[0] {} {}",
-        c.comparison_type.negated().as_str(),
-        c.threshold
-    );
-    let (success_condition, failure_condition) = match c.success_or_fail_condition {
-        Outcome::Success => (holds, fails),
-        Outcome::Fail => (fails, holds),
+    let judge = MetricJudge {
+        comparison: c.comparison_type,
+        threshold: c.threshold.clone(),
+        outcome: c.success_or_fail_condition,
     };
     let mut shown = c.metric.clone();
     if let Some(ri) = &c.rate_interval {
@@ -447,8 +442,9 @@ fn metric_plan(index: usize, c: &Criterion, selector: &str) -> MetricPlan {
         interval: c.interval.clone(),
         count: c.count,
         query,
-        success_condition,
-        failure_condition,
+        success_condition: judge.success_condition(),
+        failure_condition: judge.failure_condition(),
+        judge,
     }
 }
 
@@ -457,18 +453,22 @@ fn metric_plan(index: usize, c: &Criterion, selector: &str) -> MetricPlan {
 const ARTILLERY_WARM_UP_S: u32 = 5;
 const ARTILLERY_SUSTAINED_S: u32 = 10;
 
-fn artillery_rate(platform: &Platform) -> u32 {
-    platform
-        .load_requests
-        .div_ceil(ARTILLERY_SUSTAINED_S)
-        .max(1)
+fn arrivals(platform: &Platform) -> ArrivalPlan {
+    ArrivalPlan {
+        warm_up_seconds: ARTILLERY_WARM_UP_S,
+        sustained_seconds: ARTILLERY_SUSTAINED_S,
+        rate: platform
+            .load_requests
+            .div_ceil(ARTILLERY_SUSTAINED_S)
+            .max(1),
+    }
 }
 
 /// The Artillery script of the performance gate, as JSON (which Artillery
 /// reads as YAML). It reaches the Job as data in an environment variable:
 /// every user value in it is a JSON string or number, never script text.
-fn artillery_config(target_url: &str, limit: Option<LatencyLimit>, platform: &Platform) -> String {
-    let rate = artillery_rate(platform);
+fn artillery_config(target_url: &str, limit: Option<LatencyLimit>, a: ArrivalPlan) -> String {
+    let rate = a.rate;
     let mut ensure = serde_json::json!({ "maxErrorRate": 0 });
     if let Some(ms) = limit {
         // A whole number as an integer (`160`, not `160.0`), as a person writes it.
@@ -483,8 +483,8 @@ fn artillery_config(target_url: &str, limit: Option<LatencyLimit>, platform: &Pl
         "config": {
             "target": target_url,
             "phases": [
-                { "name": "warm-up", "duration": ARTILLERY_WARM_UP_S, "arrivalRate": 1, "rampTo": rate },
-                { "name": "sustained", "duration": ARTILLERY_SUSTAINED_S, "arrivalRate": rate },
+                { "name": "warm-up", "duration": a.warm_up_seconds, "arrivalRate": 1, "rampTo": rate },
+                { "name": "sustained", "duration": a.sustained_seconds, "arrivalRate": rate },
             ],
             "http": { "timeout": 10 },
             // A non-2xx answer fails its virtual user, so `maxErrorRate: 0` catches it.

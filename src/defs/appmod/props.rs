@@ -503,6 +503,18 @@ impl Comparison {
         }
     }
 
+    /// Whether `value <op> threshold` holds, as expr compares two numbers.
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::Gt => value > threshold,
+            Comparison::Ge => value >= threshold,
+            Comparison::Lt => value < threshold,
+            Comparison::Le => value <= threshold,
+            Comparison::Eq => value == threshold,
+            Comparison::Ne => value != threshold,
+        }
+    }
+
     /// The comparison that holds exactly when this one does not (for numbers, not NaN).
     pub fn negated(self) -> Comparison {
         match self {

@@ -1,0 +1,60 @@
+//! The functional gate, as its Job runs it: `wget -q -O -` (a 2xx answer,
+//! redirects followed) and `grep -q -e "$EXPECTED_TEXT"` on the answer's lines.
+
+use super::bre::Bre;
+use super::http;
+use super::{GateResult, Target};
+use crate::plan::{Gate, JobGatePlan, Verdict};
+
+pub fn run(job: &JobGatePlan, target: &Target) -> GateResult {
+    let url = http::join(&target.url, &job.path);
+    let expected = job.expected_text.as_deref().unwrap_or_default();
+    let threshold = if expected.is_empty() {
+        "a 2xx answer".to_owned()
+    } else {
+        format!("a 2xx answer matching {expected:?}")
+    };
+    let result = |verdict, measured: String| GateResult {
+        gate: Gate::Functional,
+        name: "functional".into(),
+        verdict,
+        measured,
+        value: None,
+        threshold: threshold.clone(),
+        target: format!("GET {url}"),
+    };
+    // The pattern is read first: one grep cannot read fails the Job whatever the answer.
+    let pattern = match Bre::new(expected) {
+        Ok(p) => p,
+        Err(why) => return result(Verdict::Fail, format!("the expected text {why}")),
+    };
+    let answer = match http::get_following(&target.agent, &url) {
+        Ok(a) => a,
+        Err(why) => return result(Verdict::Fail, why),
+    };
+    if !(200..300).contains(&answer.status) {
+        return result(Verdict::Fail, format!("status {}", answer.status));
+    }
+    let moved = if answer.url == url {
+        String::new()
+    } else {
+        format!(" from {}", answer.url)
+    };
+    if pattern.matches_a_line(&answer.body) {
+        return result(
+            Verdict::Pass,
+            format!("status {}{moved}, text matches", answer.status),
+        );
+    }
+    let start: String = String::from_utf8_lossy(&answer.body)
+        .chars()
+        .take(80)
+        .collect();
+    result(
+        Verdict::Fail,
+        format!(
+            "status {}{moved}, no line matches; the answer begins {start:?}",
+            answer.status
+        ),
+    )
+}

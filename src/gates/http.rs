@@ -1,0 +1,163 @@
+//! The one HTTP client of `oamc gates`: every request has a deadline, no
+//! proxy from the environment is used, and no redirect leaves the origin the
+//! user gave, so traffic goes only to the URLs on the command line.
+
+use std::time::Duration;
+use ureq::Agent;
+use ureq::http::Uri;
+
+/// Answers are read up to this size: a gate's page, or a Prometheus result.
+pub const BODY_LIMIT: u64 = 16 << 20;
+
+/// As many redirects as wget follows.
+const MAX_REDIRECTS: usize = 20;
+
+/// `fresh_connections`: a new connection per request, as `ab` (without `-k`)
+/// and Artillery (one request per virtual user) open them.
+pub fn agent(timeout: Duration, fresh_connections: bool) -> Agent {
+    let idle = if fresh_connections { 0 } else { 3 };
+    Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .max_idle_connections(idle)
+        .max_idle_connections_per_host(idle)
+        .proxy(None)
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .user_agent(concat!("oamc-gates/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .new_agent()
+}
+
+/// An `http` or `https` URL with a host, as given on the command line.
+pub fn parse_base(url: &str) -> Result<Uri, String> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    match uri.scheme_str() {
+        Some("http" | "https") if uri.authority().is_some() => Ok(uri),
+        _ => Err(format!(
+            "`{url}` is not an http:// or https:// URL with a host"
+        )),
+    }
+}
+
+/// `base` with `path` appended (`http://localhost:8080` + `/java-app/`).
+pub fn join(base: &str, path: &str) -> String {
+    format!("{}{path}", base.trim_end_matches('/'))
+}
+
+/// An answer: its final URL, status and body.
+pub struct Answer {
+    pub url: String,
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// GET `url`, following redirects as wget does, but only within its origin.
+pub fn get_following(agent: &Agent, url: &str) -> Result<Answer, String> {
+    let start = origin(&parse_base(url)?);
+    let mut current = url.to_owned();
+    for _ in 0..=MAX_REDIRECTS {
+        let mut response = agent
+            .get(&current)
+            .call()
+            .map_err(|e| format!("GET {current}: {e}"))?;
+        let status = response.status().as_u16();
+        if response.status().is_redirection()
+            && let Some(location) = response.headers().get("location")
+        {
+            let location = location
+                .to_str()
+                .map_err(|_| format!("GET {current}: the redirect's Location is not text"))?;
+            let next = resolve(&current, location)?;
+            if origin(&parse_base(&next)?) != start {
+                return Err(format!(
+                    "GET {current} redirects to {next}, another origin: oamc gates sends requests only to the URL given"
+                ));
+            }
+            current = next;
+            continue;
+        }
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(BODY_LIMIT)
+            .read_to_vec()
+            .map_err(|e| format!("GET {current}: reading the answer: {e}"))?;
+        return Ok(Answer {
+            url: current,
+            status,
+            body,
+        });
+    }
+    Err(format!("GET {url}: more than {MAX_REDIRECTS} redirects"))
+}
+
+fn origin(uri: &Uri) -> (String, String) {
+    let scheme = uri.scheme_str().unwrap_or_default().to_ascii_lowercase();
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let authority = uri
+        .authority()
+        .map(|a| {
+            let host = a.host().to_ascii_lowercase();
+            format!("{host}:{}", a.port_u16().unwrap_or(default_port))
+        })
+        .unwrap_or_default();
+    (scheme, authority)
+}
+
+/// `location` read relative to `current` (absolute, `//host/…`, `/path` or `path`).
+fn resolve(current: &str, location: &str) -> Result<String, String> {
+    let uri = parse_base(current)?;
+    let scheme = uri.scheme_str().unwrap_or("http");
+    let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
+    Ok(if location.contains("://") {
+        location.to_owned()
+    } else if let Some(rest) = location.strip_prefix("//") {
+        format!("{scheme}://{rest}")
+    } else if location.starts_with('/') {
+        format!("{scheme}://{authority}{location}")
+    } else {
+        let dir = uri.path().rsplit_once('/').map_or("", |(dir, _)| dir);
+        format!("{scheme}://{authority}{dir}/{location}")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_resolve_like_a_browser() {
+        let base = "http://localhost:8080/app/page?x=1";
+        assert_eq!(
+            resolve(base, "/login").unwrap(),
+            "http://localhost:8080/login"
+        );
+        assert_eq!(
+            resolve(base, "next").unwrap(),
+            "http://localhost:8080/app/next"
+        );
+        assert_eq!(
+            resolve(base, "//evil.example/").unwrap(),
+            "http://evil.example/"
+        );
+        assert_eq!(resolve(base, "https://x/").unwrap(), "https://x/");
+    }
+
+    #[test]
+    fn origins_compare_with_default_ports() {
+        let o = |u: &str| origin(&parse_base(u).unwrap());
+        assert_eq!(o("http://Localhost/"), o("http://localhost:80/x"));
+        assert_ne!(o("http://localhost/"), o("https://localhost/"));
+        assert_ne!(o("http://localhost:8080/"), o("http://localhost:8081/"));
+    }
+
+    #[test]
+    fn only_http_urls_with_a_host() {
+        assert!(parse_base("ftp://x/").is_err());
+        assert!(parse_base("/relative").is_err());
+        assert!(parse_base("localhost:8080").is_err());
+        assert!(parse_base("http://127.0.0.1:9090").is_ok());
+    }
+}

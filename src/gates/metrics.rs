@@ -1,0 +1,158 @@
+//! The metrics gate: each criterion's query, exactly as its AnalysisTemplate
+//! holds it with the arguments filled, sent to Prometheus' HTTP API and judged
+//! by the criterion's `MetricJudge`, the data its conditions were written from.
+
+use super::{GateResult, Target};
+use crate::plan::{Gate, MetricPlan, PrometheusPlan, Verdict};
+use serde::Deserialize;
+
+pub fn run(
+    prometheus: &PrometheusPlan,
+    base: &str,
+    args: &[(&str, &str)],
+    target: &Target,
+) -> Vec<GateResult> {
+    prometheus
+        .metrics
+        .iter()
+        .map(|m| criterion(m, base, args, target))
+        .collect()
+}
+
+fn criterion(m: &MetricPlan, base: &str, args: &[(&str, &str)], target: &Target) -> GateResult {
+    let query = fill_args(&m.query, args);
+    let threshold = format!(
+        "{} {} {}",
+        m.judge.comparison.as_str(),
+        m.judge.threshold,
+        match m.judge.outcome {
+            crate::defs::appmod::Outcome::Success => "passes",
+            crate::defs::appmod::Outcome::Fail => "fails",
+        }
+    );
+    let result = |verdict, measured: String, value| GateResult {
+        gate: Gate::Metrics,
+        name: format!("metrics/{}", m.name),
+        verdict,
+        measured,
+        value,
+        threshold: threshold.clone(),
+        target: query.clone(),
+    };
+    let values = match query_vector(base, &query, target) {
+        Ok(v) => v,
+        // Argo Rollouts counts an unanswered query as an error, and the analysis
+        // fails after a few: here it fails at once.
+        Err(why) => return result(Verdict::Fail, why, None),
+    };
+    let verdict = m.judge.verdict(&values);
+    let measured = match values.as_slice() {
+        [] => "no series (Argo Rollouts: Inconclusive, the rollout pauses)".to_owned(),
+        [v] => format!("{v}"),
+        [v, rest @ ..] => format!(
+            "{v} (result[0] of {} series; Argo Rollouts judges only the first)",
+            rest.len() + 1
+        ),
+    };
+    let measured = match (values.first(), verdict) {
+        (Some(v), Verdict::Inconclusive) if v.is_nan() => {
+            format!("{measured} (NaN: Inconclusive, the rollout pauses)")
+        }
+        _ => measured,
+    };
+    result(verdict, measured, values.first().copied())
+}
+
+/// `{{args.NAME}}` replaced as Argo Rollouts does before it sends the query.
+pub fn fill_args(text: &str, args: &[(&str, &str)]) -> String {
+    args.iter().fold(text.to_owned(), |t, (name, value)| {
+        t.replace(&format!("{{{{args.{name}}}}}"), value)
+    })
+}
+
+#[derive(Deserialize)]
+struct Reply {
+    status: String,
+    #[serde(default)]
+    data: Option<Data>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Data {
+    result_type: String,
+    result: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct Sample {
+    /// `[time, "value"]`.
+    value: (serde_json::Value, String),
+}
+
+/// The values of an instant query's vector, in Prometheus' order (what
+/// Argo Rollouts passes its conditions as `result`).
+fn query_vector(base: &str, query: &str, target: &Target) -> Result<Vec<f64>, String> {
+    let url = format!("{}/api/v1/query", base.trim_end_matches('/'));
+    let mut response = target
+        .agent
+        .get(&url)
+        .query("query", query)
+        .call()
+        .map_err(|e| format!("Prometheus at {base}: {e}"))?;
+    let status = response.status();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(super::http::BODY_LIMIT)
+        .read_to_vec()
+        .map_err(|e| format!("Prometheus at {base}: reading the answer: {e}"))?;
+    let reply: Reply = serde_json::from_slice(&body).map_err(|_| {
+        format!("{url} answered status {status} with something other than Prometheus' JSON")
+    })?;
+    if reply.status != "success" {
+        return Err(format!(
+            "Prometheus refused the query: {}",
+            reply.error.unwrap_or_else(|| format!("status {status}"))
+        ));
+    }
+    let samples: Vec<Sample> = match reply.data {
+        Some(Data {
+            result_type,
+            result,
+        }) if result_type == "vector" => serde_json::from_value(result)
+            .map_err(|e| format!("Prometheus answered a vector oamc cannot read: {e}"))?,
+        _ => {
+            return Err(
+                "Prometheus answered something other than an instant vector, which the conditions cannot index".to_owned(),
+            );
+        }
+    };
+    samples
+        .iter()
+        .map(|s| {
+            s.value
+                .1
+                .parse::<f64>()
+                .map_err(|_| format!("Prometheus answered the value `{}`", s.value.1))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn args_are_filled_as_argo_fills_them() {
+        assert_eq!(
+            fill_args(
+                r#"x{namespace="{{args.namespace}}"}"#,
+                &[("namespace", "team-a")]
+            ),
+            r#"x{namespace="team-a"}"#
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! The performance gate's load, sent from here: the Job's number of requests
+//! at its concurrency (ab), or its arrivals per second (Artillery), each on a
+//! new connection, judged as the Job judges: no failed or non-2xx request
+//! (redirects are not followed, as ab does not), and the mean latency below
+//! the limit.
+
+use super::http;
+use super::{GateResult, Target};
+use crate::plan::{ArrivalPlan, Gate, JobGatePlan, Verdict};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Most requests in flight at once under Artillery's arrivals.
+const MAX_IN_FLIGHT: usize = 256;
+
+#[derive(Default)]
+struct Tally {
+    ok: usize,
+    failed: usize,
+    non_2xx: usize,
+    /// Response times of answered requests.
+    total: Duration,
+    answered: usize,
+    first_error: Option<String>,
+}
+
+pub fn run(job: &JobGatePlan, target: &Target) -> GateResult {
+    let url = http::join(&target.url, &job.path);
+    let agent = http::agent(target.timeout, true);
+    let tally = Mutex::new(Tally::default());
+    let one = |started: Instant| {
+        let outcome = agent.get(&url).call().and_then(|mut r| {
+            // The whole answer, as ab reads it.
+            let status = r.status().as_u16();
+            r.body_mut()
+                .with_config()
+                .limit(http::BODY_LIMIT)
+                .read_to_vec()
+                .map(|_| status)
+        });
+        let took = started.elapsed();
+        let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
+        match outcome {
+            Ok(status) => {
+                t.answered += 1;
+                t.total += took;
+                if (200..300).contains(&status) {
+                    t.ok += 1;
+                } else {
+                    t.non_2xx += 1;
+                }
+            }
+            Err(e) => {
+                t.failed += 1;
+                t.first_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    };
+    let started = Instant::now();
+    let (load, sent) = match job.arrivals {
+        None => {
+            closed_loop(job.requests as usize, job.concurrency as usize, &one);
+            (
+                format!("{} requests, {} at a time", job.requests, job.concurrency),
+                job.requests as usize,
+            )
+        }
+        Some(a) => {
+            let times = arrival_times(a);
+            open_loop(&times, &one);
+            (
+                format!(
+                    "{} arrivals: {} s ramping to {}/s, {} s at {}/s",
+                    times.len(),
+                    a.warm_up_seconds,
+                    a.rate,
+                    a.sustained_seconds,
+                    a.rate
+                ),
+                times.len(),
+            )
+        }
+    };
+    let elapsed = started.elapsed();
+    let t = tally.into_inner().unwrap_or_else(|e| e.into_inner());
+    // The Job's figure: ab's "Time per request" (concurrency × wall time /
+    // requests), Artillery's mean response time.
+    let mean_ms = match job.arrivals {
+        None => job.concurrency as f64 * elapsed.as_secs_f64() * 1000.0 / sent.max(1) as f64,
+        Some(_) => t.total.as_secs_f64() * 1000.0 / t.answered.max(1) as f64,
+    };
+    let threshold = match job.latency_limit {
+        Some(limit) => format!("mean < {limit} ms, every answer 2xx"),
+        None => "every answer 2xx (no latency limit)".to_owned(),
+    };
+    let mut measured = format!(
+        "mean {mean_ms:.2} ms; {} of {sent} 2xx, {} failed, {} non-2xx ({load})",
+        t.ok, t.failed, t.non_2xx
+    );
+    if let Some(e) = &t.first_error {
+        measured.push_str(&format!("; first failure: {e}"));
+    }
+    let verdict = if t.failed > 0 || t.non_2xx > 0 || t.answered == 0 {
+        Verdict::Fail
+    } else {
+        match job.latency_limit {
+            Some(limit) if mean_ms >= limit.ms() => Verdict::Fail,
+            _ => Verdict::Pass,
+        }
+    };
+    GateResult {
+        gate: Gate::Performance,
+        name: "performance".into(),
+        verdict,
+        measured,
+        value: Some(mean_ms),
+        threshold,
+        target: format!("GET {url}"),
+    }
+}
+
+/// `requests` requests, `concurrency` at a time, as ab sends them.
+fn closed_loop(requests: usize, concurrency: usize, one: &(dyn Fn(Instant) + Sync)) {
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..concurrency.clamp(1, requests.max(1)) {
+            s.spawn(|| {
+                while next.fetch_add(1, Ordering::Relaxed) < requests {
+                    one(Instant::now());
+                }
+            });
+        }
+    });
+}
+
+/// One request at each time (from the start), as Artillery's arrivals.
+fn open_loop(times: &[Duration], one: &(dyn Fn(Instant) + Sync)) {
+    let start = Instant::now();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..MAX_IN_FLIGHT.min(times.len()) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&at) = times.get(i) else { break };
+                    if let Some(wait) = at.checked_sub(start.elapsed()) {
+                        std::thread::sleep(wait);
+                    }
+                    one(Instant::now());
+                }
+            });
+        }
+    });
+}
+
+/// Arrival times of Artillery's phases: the warm-up's rate rises linearly
+/// from 1/s to `rate`/s, second by second; then `rate`/s. Evenly spaced
+/// within each second.
+pub fn arrival_times(a: ArrivalPlan) -> Vec<Duration> {
+    let mut times = Vec::new();
+    let seconds = a.warm_up_seconds + a.sustained_seconds;
+    for second in 0..seconds {
+        let per_second = if second < a.warm_up_seconds {
+            let span = a.warm_up_seconds.saturating_sub(1).max(1) as f64;
+            let rate = 1.0 + (a.rate.saturating_sub(1)) as f64 * second as f64 / span;
+            rate.round() as u32
+        } else {
+            a.rate
+        };
+        for k in 0..per_second {
+            let at = second as f64 + k as f64 / per_second as f64;
+            times.push(Duration::from_secs_f64(at));
+        }
+    }
+    times
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrivals_ramp_then_hold() {
+        let t = arrival_times(ArrivalPlan {
+            warm_up_seconds: 5,
+            sustained_seconds: 10,
+            rate: 100,
+        });
+        // 1 + 26 + 51 + 75 + 100 in the warm-up (rounded), then 10 × 100.
+        assert_eq!(t.len(), 1 + 26 + 51 + 75 + 100 + 1000);
+        assert!(t.windows(2).all(|w| w[0] <= w[1]));
+        assert!(*t.last().unwrap() < Duration::from_secs(15));
+    }
+}
