@@ -10,11 +10,29 @@ use regex::bytes::{Regex, RegexBuilder};
 #[derive(Debug)]
 pub struct Bre(Regex);
 
+/// Why an expected text cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BreError {
+    /// grep refuses it too: the gate's Job fails.
+    Refused(String),
+    /// grep reads it, but not as anything the `regex` crate can say (a
+    /// back-reference, a repeated assertion): `oamc gates` cannot tell.
+    Unsupported(String),
+}
+
+impl std::fmt::Display for BreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BreError::Refused(why) | BreError::Unsupported(why) => f.write_str(why),
+        }
+    }
+}
+
 /// Compiled program budget: a pattern from the repository cannot make us allocate more.
 const SIZE_LIMIT: usize = 1 << 20;
 
 impl Bre {
-    pub fn new(pattern: &str) -> Result<Bre, String> {
+    pub fn new(pattern: &str) -> Result<Bre, BreError> {
         let translated = translate(pattern)?;
         RegexBuilder::new(&translated)
             // grep in the gate image runs in the C locale: bytes, ASCII classes.
@@ -23,7 +41,7 @@ impl Bre {
             .dfa_size_limit(SIZE_LIMIT)
             .build()
             .map(Bre)
-            .map_err(|e| format!("cannot evaluate the expected text `{pattern}`: {e}"))
+            .map_err(|e| BreError::Unsupported(format!("cannot be evaluated here: {e}")))
     }
 
     /// Whether some line of `body` matches, as `printf '%s\n' "$body" | grep -q`
@@ -37,7 +55,8 @@ impl Bre {
 }
 
 /// The `regex` syntax for a basic regular expression.
-pub fn translate(bre: &str) -> Result<String, String> {
+pub fn translate(bre: &str) -> Result<String, BreError> {
+    let refused = |why: &str| Err(BreError::Refused(why.to_owned()));
     let chars: Vec<char> = bre.chars().collect();
     let mut t = Translator {
         out: String::with_capacity(bre.len() * 2),
@@ -45,6 +64,8 @@ pub fn translate(bre: &str) -> Result<String, String> {
         repeated: false,
         branch_start: true,
         groups: Vec::new(),
+        after_assertion: false,
+        unsupported: None,
     };
     let mut i = 0;
     while i < chars.len() {
@@ -53,14 +74,14 @@ pub fn translate(bre: &str) -> Result<String, String> {
         match c {
             '\\' => {
                 let Some(&d) = chars.get(i) else {
-                    return Err("ends with a lone `\\` (grep: trailing backslash)".into());
+                    return refused("ends with a lone `\\` (grep: trailing backslash)");
                 };
                 i += 1;
                 match d {
                     '(' => {
                         t.open_group();
                     }
-                    ')' => t.close_group()?,
+                    ')' => t.close_group().map_err(BreError::Refused)?,
                     '|' => {
                         t.out.push('|');
                         t.branch();
@@ -68,17 +89,16 @@ pub fn translate(bre: &str) -> Result<String, String> {
                     '{' => {
                         let close = (i..chars.len().saturating_sub(1))
                             .find(|&j| chars[j] == '\\' && chars[j + 1] == '}')
-                            .ok_or("has `\\{` without `\\}`")?;
+                            .ok_or(BreError::Refused("has `\\{` without `\\}`".into()))?;
                         let bounds: String = chars[i..close].iter().collect();
                         i = close + 2;
                         t.interval(&bounds)?;
                     }
+                    '+' | '?' if t.after_assertion => t.repeated_assertion(),
                     '+' | '?' if t.last_atom.is_some() => t.repeat(&d.to_string()),
-                    '1'..='9' => {
-                        return Err(format!(
-                            "uses the back-reference `\\{d}`, which oamc gates cannot evaluate"
-                        ));
-                    }
+                    '1'..='9' => t.unsupported(format!(
+                        "uses the back-reference `\\{d}`, which oamc gates cannot evaluate"
+                    )),
                     'w' => t.atom("[0-9A-Za-z_]"),
                     'W' => t.atom("[^0-9A-Za-z_]"),
                     's' => t.atom("[[:space:]]"),
@@ -93,6 +113,7 @@ pub fn translate(bre: &str) -> Result<String, String> {
                     other => t.literal(other),
                 }
             }
+            '.' => t.atom("."),
             '[' => {
                 let (class, next) = bracket(&chars, i)?;
                 i = next;
@@ -100,6 +121,7 @@ pub fn translate(bre: &str) -> Result<String, String> {
             }
             // `*` repeats the atom before it; with none (at the start of the
             // expression, a group or a branch, or after `^`) it is a literal.
+            '*' if t.after_assertion => t.repeated_assertion(),
             '*' if t.last_atom.is_some() => t.repeat("*"),
             '^' if t.branch_start => {
                 t.out.push('^');
@@ -114,9 +136,13 @@ pub fn translate(bre: &str) -> Result<String, String> {
         }
     }
     if !t.groups.is_empty() {
-        return Err("has `\\(` without `\\)` (grep: unmatched ( or \\()".into());
+        return refused("has `\\(` without `\\)` (grep: unmatched ( or \\()");
     }
-    Ok(t.out)
+    // Reported only now: a refusal later in the pattern is what grep says.
+    match t.unsupported {
+        Some(why) => Err(BreError::Unsupported(why)),
+        None => Ok(t.out),
+    }
 }
 
 struct Translator {
@@ -129,10 +155,15 @@ struct Translator {
     branch_start: bool,
     /// Where each open group's `(` is in `out`.
     groups: Vec<usize>,
+    /// The first construct grep reads that oamc cannot say in `regex` syntax.
+    unsupported: Option<String>,
+    /// Right after an assertion (`\b`, `\<`, `$`…), which grep lets a `*` repeat.
+    after_assertion: bool,
 }
 
 impl Translator {
     fn atom(&mut self, text: &str) {
+        self.after_assertion = false;
         self.last_atom = Some(self.out.len());
         self.out.push_str(text);
         self.repeated = false;
@@ -144,12 +175,14 @@ impl Translator {
     }
 
     fn assertion(&mut self, text: &str) {
+        self.after_assertion = true;
         self.out.push_str(text);
         self.last_atom = None;
         self.branch_start = false;
     }
 
     fn branch(&mut self) {
+        self.after_assertion = false;
         self.last_atom = None;
         self.branch_start = true;
     }
@@ -166,6 +199,7 @@ impl Translator {
         };
         // The group is the atom a following `*` repeats.
         self.out.push(')');
+        self.after_assertion = false;
         self.last_atom = Some(open);
         self.repeated = false;
         self.branch_start = false;
@@ -184,7 +218,17 @@ impl Translator {
         }
     }
 
-    fn interval(&mut self, bounds: &str) -> Result<(), String> {
+    fn unsupported(&mut self, why: String) {
+        self.unsupported.get_or_insert(why);
+    }
+
+    fn repeated_assertion(&mut self) {
+        self.unsupported(
+            "repeats an assertion (`\\<*`, `\\b\\{2\\}`), which oamc gates cannot evaluate as grep does".into(),
+        );
+    }
+
+    fn interval(&mut self, bounds: &str) -> Result<(), BreError> {
         let valid = {
             let (min, max) = bounds.split_once(',').unwrap_or((bounds, bounds));
             let number = |s: &str| s.chars().all(|c| c.is_ascii_digit()) && s.len() <= 5;
@@ -194,10 +238,15 @@ impl Translator {
             }
         };
         if !valid {
-            return Err(format!("has an invalid interval `\\{{{bounds}\\}}`"));
+            return Err(BreError::Refused(format!(
+                "has an invalid interval `\\{{{bounds}\\}}`"
+            )));
         }
-        if self.last_atom.is_none() {
-            return Err("has an interval `\\{…\\}` with nothing before it to repeat".into());
+        if self.after_assertion {
+            self.repeated_assertion();
+        } else if self.last_atom.is_none() {
+            // grep takes it, and that branch then matches nothing.
+            self.unsupported("has an interval `\\{…\\}` with nothing before it to repeat".into());
         }
         self.repeat(&format!("{{{bounds}}}"));
         Ok(())
@@ -211,7 +260,11 @@ const CLASSES: &[&str] = &[
 
 /// A bracket expression starting after its `[`: the `regex` class and the
 /// index after its `]`. Inside, `\` is an ordinary character.
-fn bracket(chars: &[char], mut i: usize) -> Result<(String, usize), String> {
+fn bracket(chars: &[char], i: usize) -> Result<(String, usize), BreError> {
+    bracket_expression(chars, i).map_err(BreError::Refused)
+}
+
+fn bracket_expression(chars: &[char], mut i: usize) -> Result<(String, usize), String> {
     let unterminated = || "has `[` without `]` (grep: unmatched [)".to_owned();
     let mut out = String::from("[");
     if chars.get(i) == Some(&'^') {
@@ -319,17 +372,22 @@ mod tests {
             "\\(a",
             "a\\)",
             "[[:nope:]]",
-            "\\{1\\}",
             "a\\{2,1\\}",
             "[z-a]",
         ] {
-            assert!(Bre::new(bad).is_err(), "{bad}");
+            assert!(matches!(Bre::new(bad), Err(BreError::Refused(_))), "{bad}");
         }
-        assert!(
-            Bre::new("\\(a\\)\\1")
-                .unwrap_err()
-                .contains("back-reference")
-        );
+        // grep takes these; what they match cannot be said in `regex` syntax.
+        for odd in ["\\{1\\}", "\\<*", "a\\b\\{2\\}"] {
+            assert!(
+                matches!(Bre::new(odd), Err(BreError::Unsupported(_))),
+                "{odd}"
+            );
+        }
+        assert!(matches!(
+            Bre::new("\\(a\\)\\1"),
+            Err(BreError::Unsupported(_))
+        ));
     }
 
     #[test]

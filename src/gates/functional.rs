@@ -1,7 +1,7 @@
 //! The functional gate, as its Job runs it: `wget -q -O -` (a 2xx answer,
 //! redirects followed) and `grep -q -e "$EXPECTED_TEXT"` on the answer's lines.
 
-use super::bre::Bre;
+use super::bre::{Bre, BreError};
 use super::http;
 use super::{GateResult, Target};
 use crate::plan::{Gate, JobGatePlan, Verdict};
@@ -26,7 +26,12 @@ pub fn run(job: &JobGatePlan, target: &Target) -> GateResult {
     // The pattern is read first: one grep cannot read fails the Job whatever the answer.
     let pattern = match Bre::new(expected) {
         Ok(p) => p,
-        Err(why) => return result(Verdict::Fail, format!("the expected text {why}")),
+        Err(BreError::Refused(why)) => {
+            return result(Verdict::Fail, format!("the expected text {why}"));
+        }
+        Err(BreError::Unsupported(why)) => {
+            return result(Verdict::Inconclusive, format!("the expected text {why}"));
+        }
     };
     let answer = match http::get_following(&target.agent, &url) {
         Ok(a) => a,
