@@ -22,13 +22,13 @@ pub fn run(
 fn criterion(m: &MetricPlan, base: &str, args: &[(&str, &str)], target: &Target) -> GateResult {
     let query = fill_args(&m.query, args);
     let threshold = format!(
-        "{} {} {}",
-        m.judge.comparison.as_str(),
-        m.judge.threshold,
+        "{} when {} {}",
         match m.judge.outcome {
             crate::defs::appmod::Outcome::Success => "passes",
             crate::defs::appmod::Outcome::Fail => "fails",
-        }
+        },
+        m.judge.comparison.as_str(),
+        m.judge.threshold,
     );
     let result = |verdict, measured: String, value| GateResult {
         gate: Gate::Metrics,

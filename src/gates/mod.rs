@@ -203,7 +203,7 @@ pub fn text(selected: &Selected, results: &[GateResult]) -> String {
             Verdict::Inconclusive => "INCONCLUSIVE",
         };
         out.push_str(&format!(
-            "{verdict:<12}  {:<14}  {}  [wanted: {}]  {}\n",
+            "{verdict:<12}  {:<12}  {}  ({})  {}\n",
             r.name, r.measured, r.threshold, r.target
         ));
     }
