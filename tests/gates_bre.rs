@@ -186,6 +186,11 @@ fn differential(program: &[&str]) {
             )),
         }
     }
+    eprintln!(
+        "{}: {} patterns agree, {unsupported} reported as not evaluable",
+        program.join(" "),
+        all.len() - unsupported
+    );
     // Only corner cases (a repeated assertion, an interval with nothing to repeat).
     assert!(
         unsupported * 10 < all.len(),
@@ -208,4 +213,26 @@ fn expected_text_matches_as_gnu_grep() {
 #[test]
 fn expected_text_matches_as_busybox_grep() {
     differential(&["busybox", "grep"]);
+}
+
+proptest::proptest! {
+    /// The expected text comes from the repository: any text is read or
+    /// refused, never a panic, and matching any answer terminates.
+    #[test]
+    fn any_expected_text_is_read_or_refused(pattern in "\\PC{0,40}", body in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+        if let Ok(bre) = Bre::new(&pattern) {
+            let _ = bre.matches_a_line(&body);
+        }
+    }
+
+    /// Built from BRE's own tokens, to reach every branch of the reader.
+    #[test]
+    fn any_token_sequence_is_read_or_refused(tokens in proptest::collection::vec(0..TOKENS.len(), 0..12)) {
+        let pattern: String = tokens.iter().map(|&i| TOKENS[i]).collect();
+        if let Ok(bre) = Bre::new(&pattern) {
+            for line in LINES {
+                let _ = bre.matches_a_line(line.as_bytes());
+            }
+        }
+    }
 }
