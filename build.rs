@@ -1,6 +1,6 @@
 //! Build-time facts for `oamc --version`: the commit (`OAMC_COMMIT` from the
 //! environment, e.g. a release workflow, else `git`, else "unknown") and the
-//! Argo Rollouts and Kargo versions, read from the vendored CRD folders so the
+//! Argo Rollouts, Kargo and Argo CD versions, read from the vendored CRD folders so the
 //! version line cannot drift from what the tests validate against.
 
 use std::process::Command;
@@ -32,6 +32,7 @@ fn main() {
     for (prefix, var) in [
         ("argo-rollouts-", "OAMC_ARGO_ROLLOUTS"),
         ("kargo-", "OAMC_KARGO"),
+        ("argo-cd-", "OAMC_ARGO_CD"),
     ] {
         let version = std::fs::read_dir("crds")
             .into_iter()

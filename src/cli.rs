@@ -16,8 +16,10 @@ const LONG_VERSION: &str = concat!(
     env!("OAMC_COMMIT"),
     ")\ntargets Argo Rollouts ",
     env!("OAMC_ARGO_ROLLOUTS"),
-    " and Kargo ",
+    ", Kargo ",
     env!("OAMC_KARGO"),
+    " and Argo CD ",
+    env!("OAMC_ARGO_CD"),
     " (CRDs vendored in crds/)"
 );
 

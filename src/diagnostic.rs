@@ -96,6 +96,7 @@ codes! {
     StageGraph => "oamc::promotion::stages", "the stage graph: names, `from` an earlier stage, no cycles";
     UnknownComponent => "oamc::promotion::component", "the promoted component is missing or ambiguous";
     KargoExpression => "oamc::promotion::expression", "`${{` in a user value, which Kargo would evaluate";
+    ArgoCd => "oamc::promotion::argocd", "the stages' Argo CD Applications: destination, sync policy, namespace or stage folder";
     PromotionConstraint => "oamc::promotion::constraint", "an image selection strategy that needs a constraint has none";
     DuplicatePolicy => "oamc::policy::duplicate", "a second kargo-promotion policy in one Application";
     NoPromotionPolicy => "oamc::promotion::missing", "`--promotion only` on an Application without a kargo-promotion policy";

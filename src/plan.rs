@@ -320,6 +320,9 @@ pub struct ArrivalPlan {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PrometheusPlan {
+    /// The matcher that selects the A/B canary variant's series (`ab_variant="canary"`),
+    /// when the platform names the label; else the queries measure every variant.
+    pub variant_matcher: Option<String>,
     pub address: String,
     pub sigv4_region: Option<String>,
     pub metrics: Vec<MetricPlan>,
@@ -436,6 +439,57 @@ pub struct PromotionPlan {
     pub argocd_namespace: Option<String>,
     pub desired_revision: String,
     pub stages: Vec<StagePlan>,
+    /// The stages' Argo CD Applications, when the policy asks oamc to emit them.
+    pub argocd: Option<ArgoCdPlan>,
+}
+
+impl PromotionPlan {
+    /// The value of one of the task's variables (`repoURL`, `branch`, `imageRepo`).
+    pub fn var(&self, name: &str) -> &str {
+        self.vars
+            .iter()
+            .find(|v| v.name == name)
+            .map_or("", |v| v.value.as_str())
+    }
+
+    /// The file a promotion into `stage` commits, as a path in the repository.
+    pub fn repo_file(&self, stage: &str) -> String {
+        let path = self.manifest_path.show(stage);
+        match path.strip_prefix(&self.checkout_path) {
+            Some(rest) => rest.trim_start_matches('/').to_owned(),
+            None => path,
+        }
+    }
+}
+
+/// What every stage's Argo CD Application shares, and each one.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArgoCdPlan {
+    pub namespace: String,
+    pub project: String,
+    pub repo_url: String,
+    pub target_revision: String,
+    pub destination_server: Option<String>,
+    pub destination_name: Option<String>,
+    /// The Application's namespace, where the stage's workload goes.
+    pub destination_namespace: Option<String>,
+    /// The config-management plugin and its parameters (`promotion: skip` first).
+    pub plugin: String,
+    pub parameters: Vec<VarPlan>,
+    pub automated: bool,
+    pub prune: bool,
+    pub self_heal: bool,
+    pub applications: Vec<ArgoCdAppPlan>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArgoCdAppPlan {
+    pub name: String,
+    pub stage: String,
+    /// The folder of the stage's manifest in the repository.
+    pub path: String,
+    /// `<project>:<stage>`: lets that Kargo Stage update this Application.
+    pub authorized_stage: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

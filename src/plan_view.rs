@@ -87,6 +87,10 @@ fn events(s: &ServicePlan) -> Vec<Event> {
             analyses,
             ..
         } => {
+            let canary_service = variants
+                .iter()
+                .find(|v| v.name == "canary")
+                .map_or("", |v| v.service.as_str());
             let variants: Vec<String> = variants
                 .iter()
                 .map(|t| format!("{} ({} pods, Service {})", t.name, t.replicas, t.service))
@@ -96,11 +100,21 @@ fn events(s: &ServicePlan) -> Vec<Event> {
                 variants.join(" and ")
             )));
             for a in analyses {
+                let selects = s
+                    .analysis_templates
+                    .iter()
+                    .find(|t| t.name == a.template)
+                    .and_then(|t| t.prometheus.as_ref())
+                    .map(|p| p.variant_matcher.clone());
+                let on = match (a.gate, selects) {
+                    (Gate::Metrics, Some(Some(matcher))) => {
+                        format!("the canary variant's series only ({matcher})")
+                    }
+                    (Gate::Metrics, _) => "every pod of the container in the namespace, both variants and the stable version: the query selects no variant; --prometheus-variant-label makes it select the canary's".to_owned(),
+                    _ => format!("the canary variant, through Service {canary_service}"),
+                };
                 out.push(Event::Gate {
-                    label: format!(
-                        "{} (on the canary variant)",
-                        gate_label(a.gate, &a.template)
-                    ),
+                    label: format!("{} (on {on})", gate_label(a.gate, &a.template)),
                 });
             }
             out.push(Event::Done(
@@ -195,7 +209,7 @@ fn traffic(s: &ServicePlan) -> String {
                 .map(|t| format!("{} ({})", t.service, t.name))
                 .collect();
             format!(
-                "{} reaches every pod, both variants included, in proportion to their pods; {} reach one variant each, and the gates test the canary variant",
+                "{} reaches every pod, both variants included, in proportion to their pods; {} reach one variant each; the Job gates test the canary variant through its Service",
                 s.name,
                 services.join(" and ")
             )
@@ -262,27 +276,126 @@ fn text(app: &AppPlan) -> String {
             "  Warehouse {} watches {} ({}, every {})",
             p.warehouse, p.image_repo, p.image_selection_strategy, p.interval
         );
-        for stage in &p.stages {
-            let from = stage.upstream.as_deref().unwrap_or("the Warehouse");
-            let how = if stage.auto_promote {
-                "automatically"
-            } else {
-                "when a person promotes"
-            };
-            let _ = writeln!(out, "  {} takes Freight from {from}, {how}", stage.name);
-        }
-        let path = p
-            .manifest_path
-            .show("<stage>")
-            .trim_start_matches("./src/")
-            .to_owned();
-        let _ = writeln!(
-            out,
-            "  each promotion commits the image to {path} and syncs {}",
-            p.argocd_app.show("<stage>")
-        );
+        promotion_flow(&mut out, app, p);
     }
     out
+}
+
+/// Each stage as the spec draws it — where its Freight comes from, the file
+/// its promotion commits, the Argo CD Application that deploys it — then
+/// what must exist before the first promotion can succeed.
+fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
+    let repo = p.var("repoURL");
+    let branch = p.var("branch");
+    let argocd_ns = p
+        .argocd_namespace
+        .clone()
+        .unwrap_or_else(|| "argocd".to_owned());
+    for stage in &p.stages {
+        let from = stage.upstream.as_deref().unwrap_or("the Warehouse");
+        let how = if stage.auto_promote {
+            "automatically"
+        } else {
+            "when a person promotes"
+        };
+        let _ = writeln!(out, "  {}: takes Freight from {from}, {how}", stage.name);
+        let _ = writeln!(
+            out,
+            "    commits the image to {} on {branch} of {repo}",
+            p.repo_file(&stage.name)
+        );
+        let name = p.argocd_app.show(&stage.name);
+        match p
+            .argocd
+            .as_ref()
+            .and_then(|a| a.applications.iter().find(|a| a.stage == stage.name))
+        {
+            Some(a) => {
+                let into = app
+                    .namespace
+                    .as_deref()
+                    .map_or(String::new(), |n| format!(" into namespace {n}"));
+                let _ = writeln!(
+                    out,
+                    "    then Argo CD Application {name} (namespace {argocd_ns}, emitted with the pipeline) syncs that commit: it renders {} with the oamc plugin (promotion: skip){into}",
+                    a.path
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "    then Argo CD Application {name} (namespace {argocd_ns}) syncs that commit"
+                );
+            }
+        }
+    }
+    let _ = writeln!(out, "  before the first promotion:");
+    let secret = if repo.starts_with("https://") || repo.starts_with("http://") {
+        format!("a username and password (or token) that may push to {branch}")
+    } else {
+        format!(
+            "an sshPrivateKey that may push to {branch} (Kargo deprecated SSH URLs in v1.10 and removes them in v1.13: prefer an https:// repoURL)"
+        )
+    };
+    let _ = writeln!(
+        out,
+        "    - Git: a Secret in namespace {} labelled kargo.akuity.io/cred-type: git, with repoURL {repo} and {secret}",
+        p.project
+    );
+    let image = match ecr_region(&p.image_repo) {
+        Some(region) => format!(
+            "    - registry: {} is in ECR: give Kargo's controller an IAM role (EKS Pod Identity or IRSA on the kargo-controller ServiceAccount) that may assume the role kargo-project-{} with read access to it; or a Secret in namespace {} labelled kargo.akuity.io/cred-type: image, with repoURL {}, awsRegion {region}, awsAccessKeyID and awsSecretAccessKey",
+            p.image_repo, p.project, p.project, p.image_repo
+        ),
+        None => format!(
+            "    - registry: if {} is private, a Secret in namespace {} labelled kargo.akuity.io/cred-type: image, with repoURL {} and a username and password that may read it",
+            p.image_repo, p.project, p.image_repo
+        ),
+    };
+    let _ = writeln!(out, "{image}");
+    let _ = writeln!(
+        out,
+        "    - Argo CD: the oamc plugin ({}) in the repo-server (cmp/plugin.yaml, in the sidecar image)",
+        crate::cmp::PLUGIN_NAME
+    );
+    let first = p.stages.first().map_or("<stage>", |s| s.name.as_str());
+    let folder = p.repo_file(first);
+    let folder = folder.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let creates = if p.argocd.is_some() {
+        format!(
+            " and the stages' Applications; its project must allow the namespaces {} and {argocd_ns}",
+            p.project
+        )
+    } else {
+        format!("; its project must allow the namespace {}", p.project)
+    };
+    let _ = writeln!(
+        out,
+        "    - Argo CD: one Application that renders this pipeline: the oamc plugin with promotion: only, e.g. on {folder}; it creates the Kargo resources{creates}"
+    );
+    if p.argocd.is_none() {
+        let names: Vec<String> = p
+            .stages
+            .iter()
+            .map(|s| p.argocd_app.show(&s.name))
+            .collect();
+        let _ = writeln!(
+            out,
+            "    - Argo CD: each stage's Application, which oamc does not emit (add `argocd:` to the policy and it does): {} in namespace {argocd_ns}, each rendering its stage's folder with the oamc plugin (promotion: skip) and annotated kargo.akuity.io/authorized-stage: {}:<stage>",
+            names.join(", "),
+            p.project
+        );
+    }
+}
+
+/// The region of an ECR repository (`<account>.dkr.ecr.<region>.amazonaws.com/…`).
+fn ecr_region(repo: &str) -> Option<&str> {
+    let host = repo.split('/').next()?;
+    let rest = host.split_once(".dkr.ecr.")?.1;
+    let region = rest
+        .strip_suffix(".amazonaws.com")
+        .or_else(|| rest.strip_suffix(".amazonaws.com.cn"))?;
+    (!region.is_empty() && !region.contains('.')).then_some(region)
 }
 
 /// Mermaid node ids are letters, digits and underscores; `__` separates the
@@ -371,7 +484,9 @@ fn mermaid_promotion(out: &mut String, app: &str, p: &PromotionPlan) {
         label(&format!("Warehouse: {}", p.image_repo))
     );
     for stage in &p.stages {
-        let id = node_id(&prefix, &id_part(&stage.name));
+        // `stage__`: a stage named `warehouse` is not the Warehouse.
+        let stage_id = |name: &str| node_id(&prefix, &format!("stage__{}", id_part(name)));
+        let id = stage_id(&stage.name);
         let _ = writeln!(
             out,
             "    {id}[\"{}\"]",
@@ -380,9 +495,20 @@ fn mermaid_promotion(out: &mut String, app: &str, p: &PromotionPlan) {
         let from = stage
             .upstream
             .as_ref()
-            .map_or(warehouse.clone(), |u| node_id(&prefix, &id_part(u)));
+            .map_or(warehouse.clone(), |u| stage_id(u));
         let how = if stage.auto_promote { "auto" } else { "manual" };
         let _ = writeln!(out, "    {from} -- {how} --> {id}");
+        let deploy = node_id(&prefix, &format!("argocd__{}", id_part(&stage.name)));
+        let _ = writeln!(
+            out,
+            "    {deploy}[\"{}\"]",
+            label(&format!(
+                "commit {}, Argo CD {} syncs it",
+                p.repo_file(&stage.name),
+                p.argocd_app.show(&stage.name)
+            ))
+        );
+        let _ = writeln!(out, "    {id} --> {deploy}");
     }
     let _ = writeln!(out, "  end");
 }

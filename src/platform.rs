@@ -26,6 +26,12 @@ pub struct Platform {
     /// Requests and concurrency of the performance gate's load.
     pub load_requests: u32,
     pub load_concurrency: u32,
+    /// The Prometheus label that carries an A/B pod's `ab-variant` label, when
+    /// Prometheus scrapes it: the metrics gate then selects the canary variant.
+    pub variant_label: Option<String>,
+    /// The settings that shape the workload, as the plugin parameters of the
+    /// stages' Argo CD Applications (those not at their defaults).
+    pub plugin_parameters: Vec<(String, String)>,
 }
 
 pub const DEFAULT_PROMETHEUS: &str = "http://prometheus-operated.monitoring.svc:9090";
@@ -46,6 +52,8 @@ impl Default for Platform {
             gate_job_deadline_seconds: 300,
             load_requests: 1000,
             load_concurrency: 10,
+            variant_label: None,
+            plugin_parameters: Vec::new(),
         }
     }
 }

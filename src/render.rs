@@ -63,6 +63,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "kargo-stage.yaml",
         include_str!("../templates/kargo-stage.yaml"),
     ),
+    (
+        "argocd-application.yaml",
+        include_str!("../templates/argocd-application.yaml"),
+    ),
 ];
 
 /// Largest string a template may build with `join`.
@@ -286,6 +290,9 @@ impl Templates {
             }
             for stage in &promotion.stages {
                 docs.push(self.render("kargo-stage.yaml", ctx(to_value(stage)))?);
+            }
+            for application in promotion.argocd.iter().flat_map(|a| &a.applications) {
+                docs.push(self.render("argocd-application.yaml", ctx(to_value(application)))?);
             }
         }
         Ok(docs)

@@ -36,6 +36,10 @@ pub struct Settings {
     /// Prometheus label that carries the container name in the application's series.
     #[arg(long, value_name = "LABEL", default_value = DEFAULT_CONTAINER_LABEL, value_parser = label_name)]
     pub prometheus_container_label: String,
+    /// Prometheus label that carries the pods' `ab-variant` label (e.g. from a
+    /// relabelling of pod labels): an A/B test's metrics gate then selects the canary variant.
+    #[arg(long, value_name = "LABEL", value_parser = label_name)]
+    pub prometheus_variant_label: Option<String>,
     /// Do not emit a PodDisruptionBudget per service.
     #[arg(long)]
     pub no_pdb: bool,
@@ -156,8 +160,55 @@ impl Settings {
             container_label: self.prometheus_container_label.clone(),
             pod_disruption_budget: !self.no_pdb,
             eks_pod_identity: self.eks_pod_identity,
+            variant_label: self.prometheus_variant_label.clone(),
+            plugin_parameters: self.workload_parameters(),
             ..Platform::default()
         }
+    }
+
+    /// The settings that shape a stage's workload, as plugin parameters, for
+    /// the stages' Argo CD Applications: those not at their defaults. The
+    /// namespace is the destination's, the templates folder is the source's,
+    /// and `promotion` is the stage's own (`skip`).
+    fn workload_parameters(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut switch = |name: &str, on: bool| {
+            if on {
+                out.push((name.to_owned(), "true".to_owned()));
+            }
+        };
+        switch("strict", self.strict);
+        switch("no-pdb", self.no_pdb);
+        switch("eks-pod-identity", self.eks_pod_identity);
+        let mut value = |name: &str, v: Option<&String>, default: &str| {
+            if let Some(v) = v
+                && v != default
+            {
+                out.push((name.to_owned(), v.clone()));
+            }
+        };
+        value(
+            "prometheus-address",
+            Some(&self.prometheus_address),
+            DEFAULT_PROMETHEUS,
+        );
+        value(
+            "prometheus-sigv4-region",
+            self.prometheus_sigv4_region.as_ref(),
+            "",
+        );
+        value(
+            "prometheus-container-label",
+            Some(&self.prometheus_container_label),
+            DEFAULT_CONTAINER_LABEL,
+        );
+        value(
+            "prometheus-variant-label",
+            self.prometheus_variant_label.as_ref(),
+            "",
+        );
+        out.sort();
+        out
     }
 
     /// The compilation these settings ask for.
@@ -166,6 +217,7 @@ impl Settings {
             check: CheckOptions {
                 strict: self.strict,
                 promotion_only: self.promotion == PromotionOutput::Only,
+                namespace_given: self.namespace.is_some(),
             },
             namespace: self.namespace.clone(),
             templates: self.templates.clone(),
@@ -181,6 +233,56 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stage_parameters_are_settings_off_their_defaults() {
+        let s = Settings::from_flags(
+            [
+                "--no-pdb",
+                "--prometheus-address=http://p:9090",
+                "--promotion=only",
+                "-n",
+                "x",
+            ]
+            .map(String::from),
+        )
+        .unwrap();
+        let p = s.workload_parameters();
+        assert_eq!(
+            p,
+            [
+                ("no-pdb".into(), "true".into()),
+                ("prometheus-address".into(), "http://p:9090".into())
+            ]
+        );
+        let table = Settings::table();
+        for (name, _) in Settings::from_flags(
+            [
+                "--strict",
+                "--no-pdb",
+                "--eks-pod-identity",
+                "--prometheus-address=a",
+                "--prometheus-sigv4-region=b",
+                "--prometheus-container-label=c",
+                "--prometheus-variant-label=d",
+            ]
+            .map(String::from),
+        )
+        .unwrap()
+        .workload_parameters()
+        {
+            assert!(
+                table.iter().any(|t| t.name == name),
+                "{name} is not a setting"
+            );
+        }
+        assert!(
+            Settings::from_flags(Vec::<String>::new())
+                .unwrap()
+                .workload_parameters()
+                .is_empty()
+        );
+    }
 
     #[test]
     fn defaults_are_the_tables_and_the_platforms() {

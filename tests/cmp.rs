@@ -305,6 +305,15 @@ fn plugin_yaml_announces_every_setting() {
     let table = oamc::settings::Settings::table();
     let expected: Vec<&str> = table.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, expected);
+    // The name the stages' Argo CD Applications use for the plugin.
+    assert_eq!(
+        format!(
+            "{}-{}",
+            plugin["metadata"]["name"].as_str().unwrap(),
+            plugin["spec"]["version"].as_str().unwrap()
+        ),
+        oamc::cmp::PLUGIN_NAME
+    );
     for (param, setting) in announced.iter().zip(&table) {
         let default = match (&setting.default, setting.switch) {
             (Some(d), _) => Some(d.clone()),
@@ -318,4 +327,131 @@ fn plugin_yaml_announces_every_setting() {
             setting.name
         );
     }
+}
+
+/// The spec's flow from one Application: each Stage's promotion commits a
+/// file, and the Argo CD Application oamc emits for that stage renders that
+/// file's folder (with the plugin, workload only), is the one `argocd-update`
+/// names, and is authorized for that Stage.
+#[test]
+fn each_stage_commits_the_file_its_argocd_application_renders() {
+    let fixture = "fixtures/render/promotion-argocd/application.yaml";
+    let out = oamc(&["render", "--promotion", "only", fixture], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let docs = yaml_docs(&text(&out.stdout));
+    let of = |kind: &str| -> Vec<&Value> { docs.iter().filter(|d| d["kind"] == kind).collect() };
+    let task = of("PromotionTask")[0];
+    let vars: Vec<(String, String)> = task["spec"]["vars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["name"].as_str().unwrap().to_owned(),
+                v["value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    // Kargo's evaluation of the expressions these steps use.
+    let eval = |text: &str, stage: &str| {
+        let mut t = text.replace("${{ ctx.stage }}", stage);
+        for (name, value) in &vars {
+            t = t.replace(&format!("${{{{ vars.{name} }}}}"), value);
+        }
+        assert!(!t.contains("${{"), "unevaluated: {t}");
+        t
+    };
+    let step = |uses: &str| -> &Value {
+        task["spec"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["uses"] == uses)
+            .unwrap_or_else(|| panic!("a {uses} step"))
+    };
+    let clone_path = step("git-clone")["config"]["checkout"][0]["path"]
+        .as_str()
+        .unwrap();
+    let update = step("yaml-update")["config"]["path"].as_str().unwrap();
+    let argocd_update = &step("argocd-update")["config"]["apps"][0];
+    let app: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(root().join(fixture)).unwrap()).unwrap();
+    let namespace = app["metadata"]["namespace"].as_str().unwrap();
+    let stages = of("Stage");
+    assert_eq!(stages.len(), 2);
+    assert_eq!(
+        of("Application").len(),
+        stages.len(),
+        "one Argo CD Application per stage"
+    );
+    let repo = std::env::temp_dir().join(format!("oamc-flow-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repo);
+    for stage in stages {
+        let name = stage["metadata"]["name"].as_str().unwrap();
+        let project = stage["metadata"]["namespace"].as_str().unwrap();
+        let file = eval(update, name);
+        let file = file
+            .strip_prefix(clone_path)
+            .unwrap_or_else(|| panic!("{file} is not under the checkout {clone_path}"))
+            .trim_start_matches('/')
+            .to_owned();
+        let argo_name = eval(argocd_update["name"].as_str().unwrap(), name);
+        let argo = of("Application")
+            .into_iter()
+            .find(|a| a["metadata"]["name"] == argo_name.as_str())
+            .unwrap_or_else(|| panic!("argocd-update names {argo_name}, which oamc does not emit"));
+        assert_eq!(argo["metadata"]["namespace"], argocd_update["namespace"]);
+        assert_eq!(
+            argo["metadata"]["annotations"]["kargo.akuity.io/authorized-stage"],
+            format!("{project}:{name}")
+        );
+        let source = &argo["spec"]["source"];
+        assert_eq!(
+            source["path"]
+                .as_str()
+                .map(|p| format!("{p}/application.yaml")),
+            Some(file.clone()),
+            "stage {name}: the promotion commits {file}, its Argo CD Application renders {}",
+            source["path"]
+        );
+        assert_eq!(
+            source["repoURL"],
+            eval(
+                argocd_update["sources"][0]["repoURL"].as_str().unwrap(),
+                name
+            )
+            .as_str()
+        );
+        assert_eq!(
+            source["targetRevision"],
+            eval("${{ vars.branch }}", name).as_str()
+        );
+        assert_eq!(source["plugin"]["name"], oamc::cmp::PLUGIN_NAME);
+        assert_eq!(argo["spec"]["destination"]["namespace"], namespace);
+        // What that Application's plugin renders there: the workload, no pipeline.
+        let dir = repo.join(source["path"].as_str().unwrap());
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(root().join(fixture), dir.join("application.yaml")).unwrap();
+        let params = serde_json::to_string(&source["plugin"]["parameters"]).unwrap();
+        let out = generate_with(&dir, Some(&params), &[("ARGOCD_APP_NAMESPACE", namespace)]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let kinds: Vec<String> = yaml_docs(&text(&out.stdout))
+            .iter()
+            .map(|d| d["kind"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(kinds.contains(&"Rollout".to_owned()), "{kinds:?}");
+        for pipeline in [
+            "Project",
+            "Warehouse",
+            "Stage",
+            "PromotionTask",
+            "Application",
+        ] {
+            assert!(
+                !kinds.iter().any(|k| k == pipeline),
+                "stage {name} renders {pipeline}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&repo);
 }

@@ -235,3 +235,27 @@ fn traits_reach_the_pod_template_and_the_replica_count() {
         serde_json::json!({"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": "orders"})
     );
 }
+
+#[test]
+fn the_strict_argocd_check_rejects_what_argo_cd_would_not_accept() {
+    let crds = Crds::load();
+    let application = serde_json::json!({
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "x", "namespace": "argocd"},
+        "spec": {
+            "project": "default",
+            "source": {"repoURL": "https://x/y.git", "path": "a",
+                       "plugin": {"name": "oamc-v1", "parameters": [{"name": "promotion", "value": "skip"}]}},
+            "destination": {"server": "https://kubernetes.default.svc"}
+        }
+    });
+    let errors = crds
+        .errors(&application)
+        .expect("Argo CD's Application CRD is vendored");
+    assert!(errors.iter().any(|e| e.contains("value")), "{errors:?}");
+    let mut fixed = application.clone();
+    fixed["spec"]["source"]["plugin"]["parameters"][0] =
+        serde_json::json!({"name": "promotion", "string": "skip"});
+    assert_eq!(crds.errors(&fixed), Some(vec![]));
+}

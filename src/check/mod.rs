@@ -22,6 +22,8 @@ pub struct CheckOptions {
     /// Only the Kargo pipeline is rendered (`--promotion only`): an
     /// Application without a kargo-promotion policy would render nothing.
     pub promotion_only: bool,
+    /// `--namespace` is set: every Application has a namespace.
+    pub namespace_given: bool,
 }
 
 /// Paths the JSON Schema rejected; rules skip them (and everything under them).

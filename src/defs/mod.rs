@@ -219,6 +219,10 @@ pub(crate) fn check_application(
     }
 
     let app_name = json.pointer("/metadata/name").and_then(|v| v.as_str());
+    let has_namespace = ctx.options.namespace_given
+        || json
+            .pointer("/metadata/namespace")
+            .is_some_and(|v| v.is_string());
     let policies = json.pointer("/spec/policies").and_then(|c| c.as_array());
     let mut promotion = None;
     let mut promotion_seen = None;
@@ -280,7 +284,13 @@ pub(crate) fn check_application(
             .unwrap_or(&serde_json::Value::Null);
         let props_at = path!["spec", "policies", i, "properties"];
         if let Some(props) = ctx.typed::<promotion::KargoPromotion>(&props_at, props_json) {
-            promotion = promotion::check_promotion(ctx, i, app_name, &props, &service_components);
+            promotion = promotion::check_promotion(
+                ctx,
+                i,
+                (app_name, has_namespace),
+                &props,
+                &service_components,
+            );
         }
     }
     if ctx.options.promotion_only && promotion_seen.is_none() {
@@ -370,10 +380,10 @@ pub fn plan_app(
             .namespace
             .clone()
             .or_else(|| default_namespace.map(str::to_owned)),
-        promotion: checked
-            .promotion
-            .as_ref()
-            .map(|p| promotion::plan_promotion(&app.metadata.name, p)),
+        promotion: checked.promotion.as_ref().map(|p| {
+            let namespace = app.metadata.namespace.as_deref().or(default_namespace);
+            promotion::plan_promotion(&app.metadata.name, namespace, p, platform)
+        }),
         labels,
         services,
     }

@@ -8,7 +8,10 @@ use crate::diagnostic::Code;
 use crate::dom::{DocPath, Seg};
 use crate::names;
 use crate::path;
-use crate::plan::{PromotionPlan, StagePattern, StagePlan, VarPlan, YamlUpdatePlan};
+use crate::plan::{
+    ArgoCdAppPlan, ArgoCdPlan, PromotionPlan, StagePattern, StagePlan, VarPlan, YamlUpdatePlan,
+};
+use crate::platform::Platform;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -57,10 +60,58 @@ pub struct KargoPromotion {
     /// Author of the promotion commits.
     #[serde(default)]
     pub git_author: GitAuthor,
+    /// Emit each stage's Argo CD Application with the pipeline (rendering the stage's folder
+    /// with the oamc plugin, authorized for the stage's promotions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub argocd: Option<ArgoCd>,
     /// Stages in promotion order. Default: `dev` (auto-promoted), then `prod`.
     #[serde(default = "defaults::stages")]
     #[schemars(length(min = 1, max = 20))]
     pub stages: Vec<StageSpec>,
+}
+
+/// The stages' Argo CD Applications.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ArgoCd {
+    /// Argo CD project the stages' Applications belong to.
+    #[serde(default = "defaults::argocd_project")]
+    #[schemars(extend("x-oamc-format" = "dns1123-subdomain"))]
+    pub project: String,
+    /// Namespace Argo CD reads Applications from; the stages' Applications are created there.
+    #[serde(default = "defaults::argocd_namespace")]
+    #[schemars(extend("x-oamc-format" = "dns1123-label"))]
+    pub namespace: String,
+    /// The cluster the stages deploy to. Default: the cluster Argo CD runs in.
+    #[serde(default)]
+    pub destination: Destination,
+    /// How Argo CD syncs a stage. Default: only when Kargo's `argocd-update` asks.
+    #[serde(default)]
+    pub sync_policy: SyncPolicy,
+}
+
+/// A cluster: its API server URL, or the name Argo CD knows it by (one of them).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Destination {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SyncPolicy {
+    /// Sync every new commit of the stage's folder, not only the promotions' commits.
+    #[serde(default)]
+    pub automated: bool,
+    /// With `automated`: delete what the stage no longer renders.
+    #[serde(default)]
+    pub prune: bool,
+    /// With `automated`: undo changes made in the cluster.
+    #[serde(default)]
+    pub self_heal: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
@@ -116,6 +167,12 @@ pub mod defaults {
     pub fn argocd_app() -> String {
         "{app}-{stage}".into()
     }
+    pub fn argocd_project() -> String {
+        "default".into()
+    }
+    pub fn argocd_namespace() -> String {
+        "argocd".into()
+    }
     pub fn stages() -> Vec<super::StageSpec> {
         vec![
             super::StageSpec {
@@ -152,7 +209,7 @@ pub(crate) struct ServiceComponent {
 pub(crate) fn check_promotion(
     ctx: &mut DocContext,
     policy_index: usize,
-    app_name: Option<&str>,
+    (app_name, has_namespace): (Option<&str>, bool),
     p: &KargoPromotion,
     services: &[ServiceComponent],
 ) -> Option<CheckedPromotion> {
@@ -254,6 +311,9 @@ pub(crate) fn check_promotion(
     }
 
     check_stages(ctx, &base.join(&path!["stages"]), p);
+    if let Some(argocd) = &p.argocd {
+        check_argocd(ctx, &base, p, argocd, app_name, has_namespace);
+    }
 
     let chosen = match &p.component {
         Some(name) => {
@@ -331,6 +391,124 @@ pub(crate) fn check_promotion(
         component_index: chosen.index,
         image_repo,
     })
+}
+
+/// The stages' Argo CD Applications: valid names, one destination, a sync
+/// policy that means what it says, one folder per stage, a namespace to deploy to.
+fn check_argocd(
+    ctx: &mut DocContext,
+    base: &DocPath,
+    p: &KargoPromotion,
+    argocd: &ArgoCd,
+    app_name: Option<&str>,
+    has_namespace: bool,
+) {
+    let at = base.key("argocd");
+    if let Err(why) = syntax::dns1123_subdomain(&argocd.project) {
+        ctx.error(
+            Code::Name,
+            &at.key("project"),
+            format!("Argo CD project `{}` {why}", argocd.project),
+        );
+    }
+    if let Err(why) = syntax::dns1123_label(&argocd.namespace) {
+        ctx.error(
+            Code::Name,
+            &at.key("namespace"),
+            format!("namespace `{}` {why}", argocd.namespace),
+        );
+    }
+    if let Some(ns) = &p.argocd_namespace
+        && ns != &argocd.namespace
+    {
+        ctx.error(
+            Code::ArgoCd,
+            &base.key("argocdNamespace"),
+            format!(
+                "argocdNamespace `{ns}` differs from argocd.namespace `{}`: the Applications oamc emits are the ones Kargo updates",
+                argocd.namespace
+            ),
+        )
+        .help = Some("remove argocdNamespace; argocd.namespace sets both".into());
+    }
+    let destination = at.key("destination");
+    match (&argocd.destination.server, &argocd.destination.name) {
+        (Some(_), Some(_)) => {
+            ctx.error(
+                Code::ArgoCd,
+                &destination,
+                "the destination is a cluster's `server` URL or its `name` in Argo CD, not both",
+            );
+        }
+        (Some(server), None)
+            if !(server.starts_with("https://") || server.starts_with("http://"))
+                || server.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+        {
+            ctx.error(
+                Code::ArgoCd,
+                &destination.key("server"),
+                format!("server `{server}` is not a Kubernetes API server URL"),
+            )
+            .help = Some("e.g. https://kubernetes.default.svc, the cluster Argo CD runs in".into());
+        }
+        (None, Some(name)) if name.trim().is_empty() => {
+            ctx.error(
+                Code::ArgoCd,
+                &destination.key("name"),
+                "the cluster name is empty",
+            );
+        }
+        _ => {}
+    }
+    let sync = &argocd.sync_policy;
+    if !sync.automated && (sync.prune || sync.self_heal) {
+        let key = if sync.prune { "prune" } else { "selfHeal" };
+        ctx.error(
+            Code::ArgoCd,
+            &at.join(&path!["syncPolicy", key]),
+            format!("{key} applies only to automated sync, and automated is false"),
+        )
+        .help = Some("set automated: true, or remove it".into());
+    }
+    // Each stage's Application syncs the folder of its manifest: one per stage.
+    let folder = p.manifest_path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    if !folder.contains("{stage}") {
+        ctx.error(
+            Code::ArgoCd,
+            &base.key("manifestPath"),
+            format!(
+                "the folder of manifestPath `{}` does not name the stage: every stage's Argo CD Application would render the same folder",
+                p.manifest_path
+            ),
+        )
+        .help = Some("put each stage's manifest in a folder of its own, e.g. deployment/{stage}/application.yaml".into());
+    }
+    if let Some(app) = app_name {
+        for stage in &p.stages {
+            let name = p
+                .argocd_app
+                .replace("{app}", app)
+                .replace("{stage}", &stage.name);
+            if let Err(why) = syntax::dns1123_subdomain(&name) {
+                ctx.error(
+                    Code::DerivedName,
+                    &base.key("argocdApp"),
+                    format!(
+                        "the Argo CD Application `{name}` of stage `{}` {why}",
+                        stage.name
+                    ),
+                );
+            }
+        }
+    }
+    if !has_namespace {
+        ctx.error(
+            Code::ArgoCd,
+            &at,
+            "the stages' Argo CD Applications deploy into the Application's namespace, and it has none",
+        )
+        .help = Some("set metadata.namespace, or render with --namespace".into());
+    }
 }
 
 fn check_stages(ctx: &mut DocContext, at: &DocPath, p: &KargoPromotion) {
@@ -451,12 +629,20 @@ fn image_repository(repo: &str) -> Result<(), String> {
     syntax::image_reference(&format!("{repo}:latest"))
 }
 
+/// The cluster Argo CD runs in.
+const IN_CLUSTER: &str = "https://kubernetes.default.svc";
+
 /// A Kargo expression: `${{ inner }}`.
 fn kargo(inner: &str) -> String {
     format!("${{{{ {inner} }}}}")
 }
 
-pub fn plan_promotion(app: &str, p: &CheckedPromotion) -> PromotionPlan {
+pub fn plan_promotion(
+    app: &str,
+    namespace: Option<&str>,
+    p: &CheckedPromotion,
+    platform: &Platform,
+) -> PromotionPlan {
     use ImageSelectionStrategy as S;
     let props = &p.props;
     let image = "vars.imageRepo";
@@ -499,8 +685,58 @@ pub fn plan_promotion(app: &str, p: &CheckedPromotion) -> PromotionPlan {
             },
         })
         .collect();
+    let project = names::kargo_project(app);
+    let argocd_app = StagePattern::parse(&props.argocd_app, app);
+    let argocd = props.argocd.as_ref().map(|a| {
+        let folder = props
+            .manifest_path
+            .rsplit_once('/')
+            .map_or("", |(dir, _)| dir);
+        let folder = StagePattern::parse(folder, app);
+        // The stage renders its workload; the pipeline is rendered once, elsewhere.
+        let mut parameters = vec![VarPlan {
+            name: "promotion".into(),
+            value: "skip".into(),
+        }];
+        parameters.extend(
+            platform
+                .plugin_parameters
+                .iter()
+                .map(|(name, value)| VarPlan {
+                    name: name.clone(),
+                    value: value.clone(),
+                }),
+        );
+        ArgoCdPlan {
+            namespace: a.namespace.clone(),
+            project: a.project.clone(),
+            repo_url: props.repo_url.clone(),
+            target_revision: props.branch.clone(),
+            destination_server: match (&a.destination.server, &a.destination.name) {
+                (None, None) => Some(IN_CLUSTER.into()),
+                (server, _) => server.clone(),
+            },
+            destination_name: a.destination.name.clone(),
+            destination_namespace: namespace.map(str::to_owned),
+            plugin: crate::cmp::PLUGIN_NAME.into(),
+            parameters,
+            automated: a.sync_policy.automated,
+            prune: a.sync_policy.prune,
+            self_heal: a.sync_policy.self_heal,
+            applications: props
+                .stages
+                .iter()
+                .map(|s| ArgoCdAppPlan {
+                    name: argocd_app.show(&s.name),
+                    stage: s.name.clone(),
+                    path: folder.show(&s.name),
+                    authorized_stage: format!("{project}:{}", s.name),
+                })
+                .collect(),
+        }
+    });
     PromotionPlan {
-        project: names::kargo_project(app),
+        project,
         warehouse: app.to_owned(),
         image_repo: p.image_repo.clone(),
         image_selection_strategy: strategy.into(),
@@ -538,9 +774,15 @@ pub fn plan_promotion(app: &str, p: &CheckedPromotion) -> PromotionPlan {
         commit_message: format!("Promote {} to {}", kargo("ctx.stage"), version),
         git_author_name: props.git_author.name.clone(),
         git_author_email: props.git_author.email.clone(),
-        argocd_app: StagePattern::parse(&props.argocd_app, app),
-        argocd_namespace: props.argocd_namespace.clone(),
+        argocd_app,
+        // With the argocd block, Kargo updates the Applications oamc emits, where it emits them.
+        argocd_namespace: props
+            .argocd
+            .as_ref()
+            .map(|a| a.namespace.clone())
+            .or_else(|| props.argocd_namespace.clone()),
         desired_revision: kargo("outputs.commit.commit"),
         stages,
+        argocd,
     }
 }

@@ -128,7 +128,7 @@ pub struct Crds {
 impl Crds {
     pub fn load() -> Crds {
         let mut validators = Vec::new();
-        for dir in ["argo-rollouts-v1.9.1", "kargo-v1.11.2"] {
+        for dir in ["argo-rollouts-v1.9.1", "kargo-v1.11.2", "argo-cd-v3.5.1"] {
             let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("crds").join(dir))
                 .expect("crds")
                 .map(|e| e.expect("entry").path())

@@ -220,10 +220,20 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
         });
     }
     if let Some(m) = &p.metrics {
-        let selector = format!(
+        let mut selector = format!(
             "{}=\"{}\", namespace=\"{{{{args.{NAMESPACE_ARG}}}}}\"",
             platform.container_label, p.image_name
         );
+        // An A/B test's gates judge the canary variant; its series can be told
+        // apart only by a label Prometheus carries, which the platform names.
+        let variant_matcher = match (p.strategy, &platform.variant_label) {
+            (Strategy::AbTest, Some(label)) => Some(format!("{label}=\"{AB_CANARY}\"")),
+            _ => None,
+        };
+        if let Some(matcher) = &variant_matcher {
+            selector.push_str(", ");
+            selector.push_str(matcher);
+        }
         let metrics: Vec<MetricPlan> = m
             .evaluation_criteria
             .iter()
@@ -244,6 +254,7 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
                 args: vec![NAMESPACE_ARG.into()],
                 job: None,
                 prometheus: Some(PrometheusPlan {
+                    variant_matcher,
                     address: platform.prometheus_address.clone(),
                     sigv4_region: platform.prometheus_sigv4_region.clone(),
                     metrics,
@@ -372,13 +383,18 @@ fn plan_ab_test(name: &str, p: &AppmodService, gates: &[GatePlan]) -> StrategyPl
     StrategyPlan::AbTest {
         canary_service: names::preview_service(name),
         duration: settings.duration.clone(),
-        variants: vec![variant("stable", stable_svc), variant("canary", canary_svc)],
+        variants: vec![
+            variant("stable", stable_svc),
+            variant(AB_CANARY, canary_svc),
+        ],
         analyses,
     }
 }
 
 /// Pod label telling the two A/B variants apart in metrics.
 pub const AB_VARIANT_LABEL: &str = "ab-variant";
+/// The A/B variant that runs the new version.
+const AB_CANARY: &str = "canary";
 
 /// Metric names PromQL's grammar reads as something else before `{` (its
 /// `metric_identifier` rule admits other keywords, not these); compared
