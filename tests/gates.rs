@@ -200,8 +200,8 @@ fn prometheus(app_port: u16) -> Prometheus {
     }
 }
 
-/// The first value of an instant query, straight from the HTTP API (the test's own client).
-fn instant_query(base: &str, query: &str) -> Option<f64> {
+/// Prometheus' answer to an instant query, straight from the HTTP API (the test's own client).
+fn api_query(base: &str, query: &str) -> Option<Value> {
     let address = base.trim_start_matches("http://");
     let mut stream = TcpStream::connect(address).ok()?;
     let encoded: String = query
@@ -219,11 +219,118 @@ fn instant_query(base: &str, query: &str) -> Option<f64> {
     let mut reply = String::new();
     stream.read_to_string(&mut reply).ok()?;
     let body = reply.split_once("\r\n\r\n")?.1;
-    let doc: Value = serde_json::from_str(body).ok()?;
+    serde_json::from_str(body).ok()
+}
+
+/// The first value of an instant query.
+fn instant_query(base: &str, query: &str) -> Option<f64> {
+    let doc = api_query(base, query)?;
     doc.pointer("/data/result/0/value/1")?
         .as_str()?
         .parse()
         .ok()
+}
+
+/// The query grammar of tests/promql_grammar.rs (held there to promql-parser),
+/// held here to Prometheus itself: every form the plan can build, with metric
+/// and label names that are PromQL keywords, is accepted by the real parser.
+fn prometheus_accepts_every_query_form(base: &str) {
+    let metrics = [
+        "up",
+        "_",
+        ":",
+        "a:b",
+        "x1",
+        "sum",
+        "avg",
+        "count_values",
+        "topk",
+        "quantile",
+        "group",
+        "offset",
+        "by",
+        "without",
+        "and",
+        "or",
+        "unless",
+        "start",
+        "end",
+        "rate",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+        "bool",
+        "atan2",
+        "inf",
+        "nan",
+        "NaN",
+        "ON",
+        "Inf",
+        "infinity",
+        "nanny",
+        "on_call",
+    ];
+    let functions = [
+        None,
+        Some("sum"),
+        Some("avg"),
+        Some("max"),
+        Some("min"),
+        Some("count"),
+    ];
+    let ranges = [None, Some("30s"), Some("1h30m"), Some("1y2w3d4h5m6s7ms")];
+    let mut criteria = Vec::new();
+    for metric in metrics {
+        for function in functions {
+            for range in ranges {
+                let mut c = json!({"metric": metric});
+                if let Some(f) = function {
+                    c["function"] = json!(f);
+                }
+                if let Some(r) = range {
+                    c["rateInterval"] = json!(r);
+                }
+                criteria.push(c);
+            }
+        }
+    }
+    let mut sent = 0;
+    let mut refused = Vec::new();
+    for label in ["container_name", "by", "on", "bool", "nan"] {
+        let text = application(
+            "grammar",
+            json!({"metrics": {"evaluationCriteria": criteria}}),
+        );
+        let file = Arc::new(oamc::diagnostic::SourceFile {
+            name: "grammar.yaml".into(),
+            text,
+        });
+        let mut options = oamc::Options::default();
+        options.platform.container_label = label.to_owned();
+        let (plans, diagnostics) = oamc::plan_only(&[file], &options);
+        assert!(diagnostics.iter().all(|d| !d.is_error()));
+        let prometheus = plans[0].services[0]
+            .analysis_templates
+            .iter()
+            .find_map(|t| t.prometheus.as_ref())
+            .unwrap();
+        for m in &prometheus.metrics {
+            let query = oamc::gates::fill_args(&m.query, &[("namespace", "shop")]);
+            match api_query(base, &query) {
+                Some(doc) if doc["status"] == "success" => {}
+                answer => refused.push(format!("{query}: {answer:?}")),
+            }
+            sent += 1;
+        }
+    }
+    assert!(
+        refused.is_empty(),
+        "{} of {sent} refused:\n{}",
+        refused.len(),
+        refused.join("\n")
+    );
+    assert_eq!(sent, metrics.len() * functions.len() * ranges.len() * 5);
 }
 
 fn application(name: &str, properties: Value) -> String {
@@ -529,6 +636,8 @@ fn metrics_gate_against_a_real_prometheus() {
         );
     }
     assert_eq!(results.last().unwrap()["verdict"], "pass", "{report:#}");
+
+    prometheus_accepts_every_query_form(&prom.url);
 
     // Prometheus down: the measurement errs, which fails a rollout.
     let closed = format!("http://127.0.0.1:{}", free_port());

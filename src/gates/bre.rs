@@ -390,6 +390,19 @@ mod tests {
         ));
     }
 
+    /// A pattern from the repository cannot make the matcher allocate without bound.
+    #[test]
+    fn a_hostile_repetition_is_bounded() {
+        let result = Bre::new("\\(a\\{1000\\}\\)\\{1000\\}\\{1000\\}");
+        assert!(
+            matches!(result, Err(BreError::Unsupported(_))),
+            "{result:?}"
+        );
+        let nested = Bre::new("\\(\\(a*\\)*\\)*b").unwrap();
+        // A backtracking matcher would not return on this.
+        assert!(!nested.matches_a_line(&[b'a'; 100_000]));
+    }
+
     #[test]
     fn lines_as_grep_sees_them() {
         let b = Bre::new("^$").unwrap();
