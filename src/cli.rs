@@ -43,9 +43,10 @@ pub enum Command {
     ///
     /// The functional gate fetches URL + appPath and matches the expected text; the
     /// performance gate sends the Job's load from here; the metrics gate sends each
-    /// criterion's query, with its arguments filled, to Prometheus. Requests go only
-    /// to --url and --prometheus. Exit status: 0 all passed, 1 one failed, 3 none
-    /// failed but one is inconclusive (a rollout would pause), 2 usage error.
+    /// criterion's query, with its arguments filled, to Prometheus: -n is the namespace
+    /// the app runs in (default: the Application's). Requests go only to --url and
+    /// --prometheus. Exit status: 0 all passed, 1 one failed, 3 none failed but one is
+    /// inconclusive (a rollout would pause), 2 usage error.
     Gates(GatesArgs),
     /// Print the JSON Schema of an Application with appmod-service components.
     Schema,
@@ -343,8 +344,15 @@ fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Ok(EXIT_INVALID);
     }
-    let usage =
-        |message: String| Cli::command().error(clap::error::ErrorKind::InvalidValue, message);
+    let usage = |message: String| {
+        // Built, so the usage line is the subcommand's (`oamc gates …`).
+        let mut cli = Cli::command();
+        cli.build();
+        match cli.find_subcommand_mut("gates") {
+            Some(gates) => gates.error(clap::error::ErrorKind::InvalidValue, message),
+            None => cli.error(clap::error::ErrorKind::InvalidValue, message),
+        }
+    };
     let selected = crate::gates::select(&plans, args.component.as_deref()).map_err(usage)?;
     let request = crate::gates::Request {
         component: args.component.clone(),

@@ -113,3 +113,48 @@ fn double_braces_in_a_gate_would_break_argo_and_are_refused() {
         text(&out.stderr)
     );
 }
+
+/// The argocd block's free text (a cluster name) and the platform settings
+/// passed on as plugin parameters reach the stages' Argo CD Applications as
+/// the same strings, with the same structure as harmless ones.
+#[test]
+fn argocd_block_strings_are_data() {
+    let text_in =
+        std::fs::read_to_string(root().join("fixtures/render/promotion-argocd/application.yaml"))
+            .unwrap();
+    let mut app: Value = serde_saphyr::from_str(&text_in).unwrap();
+    let render = |app: &Value, address: &str| {
+        let flag = format!("--prometheus-address={address}");
+        let out = oamc(
+            &["render", "--promotion", "only", &flag, "-"],
+            Some(&app.to_string()),
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        yaml_docs(&text(&out.stdout))
+    };
+    let hostile = "yes\n- on: [x] # {{args.y}} ${{ secret('z') }}\n---\nkind: Secret";
+    app["spec"]["policies"][0]["properties"]["argocd"]["destination"] =
+        serde_json::json!({"name": hostile});
+    let docs = render(&app, hostile);
+    let argo: Vec<&Value> = docs.iter().filter(|d| d["kind"] == "Application").collect();
+    assert_eq!(argo.len(), 2);
+    for a in &argo {
+        assert_eq!(a["spec"]["destination"]["name"], hostile);
+        assert!(a["spec"]["destination"].get("server").is_none());
+        let params = a["spec"]["source"]["plugin"]["parameters"]
+            .as_array()
+            .unwrap();
+        assert_eq!(
+            params[0],
+            serde_json::json!({"name": "promotion", "string": "skip"})
+        );
+        assert_eq!(
+            params[1],
+            serde_json::json!({"name": "prometheus-address", "string": hostile})
+        );
+    }
+    let mut harmless = app.clone();
+    harmless["spec"]["policies"][0]["properties"]["argocd"]["destination"] =
+        serde_json::json!({"name": "x"});
+    assert_eq!(shape(&docs), shape(&render(&harmless, "x")));
+}
