@@ -9,7 +9,7 @@ export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-for target in parse validate render readback; do
+for target in parse validate render readback bre; do
   mkdir -p "$scratch/$target"
   echo "fuzz: $target for ${seconds}s"
   # Safe Rust: the sanitizer adds build time, not findings; panics are what we hunt.

@@ -309,17 +309,23 @@ fn render(args: &RenderArgs) -> Result<i32, clap::Error> {
     }
 }
 
-fn plan(args: &PlanArgs) -> Result<i32, clap::Error> {
-    let (files, load_errors) = load::load_inputs(&inputs_or_stdin(&args.inputs)?);
+/// The resolved plans of the inputs, problems reported; `None`: there were errors.
+/// `plan` prints them and `gates` runs them: both read this one plan.
+fn load_plans(inputs: &[String], settings: &Settings) -> Option<Vec<crate::plan::AppPlan>> {
+    let (files, load_errors) = load::load_inputs(inputs);
     if !load_errors.is_empty() {
         report(&load_errors, Format::Human);
-        return Ok(EXIT_INVALID);
+        return None;
     }
-    let (plans, diagnostics) = crate::plan_only(&files, &args.settings.options());
+    let (plans, diagnostics) = crate::plan_only(&files, &settings.options());
     report(&diagnostics, Format::Human);
-    if diagnostics.iter().any(Diagnostic::is_error) {
+    (!diagnostics.iter().any(Diagnostic::is_error)).then_some(plans)
+}
+
+fn plan(args: &PlanArgs) -> Result<i32, clap::Error> {
+    let Some(plans) = load_plans(&inputs_or_stdin(&args.inputs)?, &args.settings) else {
         return Ok(EXIT_INVALID);
-    }
+    };
     let text = crate::plan_view::render(&plans, args.format)
         .map_err(|e| format!("cannot write the plan as JSON: {e}"));
     Ok(match text.and_then(|t| print_stdout(&t)) {
@@ -333,17 +339,9 @@ fn plan(args: &PlanArgs) -> Result<i32, clap::Error> {
 
 fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
     use crate::plan::Gate;
-    let inputs = inputs_or_stdin(args.input.as_slice())?;
-    let (files, load_errors) = load::load_inputs(&inputs);
-    if !load_errors.is_empty() {
-        report(&load_errors, Format::Human);
+    let Some(plans) = load_plans(&inputs_or_stdin(args.input.as_slice())?, &args.settings) else {
         return Ok(EXIT_INVALID);
-    }
-    let (plans, diagnostics) = crate::plan_only(&files, &args.settings.options());
-    report(&diagnostics, Format::Human);
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        return Ok(EXIT_INVALID);
-    }
+    };
     let usage = |message: String| {
         // Built, so the usage line is the subcommand's (`oamc gates …`).
         let mut cli = Cli::command();
