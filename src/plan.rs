@@ -238,6 +238,14 @@ pub enum Gate {
 }
 
 impl Gate {
+    pub fn name(self) -> &'static str {
+        match self {
+            Gate::Functional => "functional",
+            Gate::Performance => "performance",
+            Gate::Metrics => "metrics",
+        }
+    }
+
     /// The template that formats this gate's AnalysisTemplate.
     pub fn template_file(self) -> &'static str {
         match self {
@@ -426,6 +434,9 @@ pub struct PromotionPlan {
     pub task: String,
     /// Variables of the PromotionTask (values are the user's, never expressions).
     pub vars: Vec<VarPlan>,
+    /// The GitOps repository and branch (also the task's `repoURL` and `branch` vars).
+    pub repo_url: String,
+    pub branch: String,
     pub repo_url_expr: String,
     pub branch_expr: String,
     pub checkout_path: String,
@@ -444,14 +455,6 @@ pub struct PromotionPlan {
 }
 
 impl PromotionPlan {
-    /// The value of one of the task's variables (`repoURL`, `branch`, `imageRepo`).
-    pub fn var(&self, name: &str) -> &str {
-        self.vars
-            .iter()
-            .find(|v| v.name == name)
-            .map_or("", |v| v.value.as_str())
-    }
-
     /// The file a promotion into `stage` commits, as a path in the repository.
     pub fn repo_file(&self, stage: &str) -> String {
         let path = self.manifest_path.show(stage);
@@ -460,6 +463,12 @@ impl PromotionPlan {
             None => path,
         }
     }
+
+    /// The folder of that file: what the stage's Argo CD Application renders.
+    pub fn repo_folder(&self, stage: &str) -> String {
+        let file = self.repo_file(stage);
+        crate::defs::promotion::folder_of(&file).to_owned()
+    }
 }
 
 /// What every stage's Argo CD Application shares, and each one.
@@ -467,8 +476,6 @@ impl PromotionPlan {
 pub struct ArgoCdPlan {
     pub namespace: String,
     pub project: String,
-    pub repo_url: String,
-    pub target_revision: String,
     pub destination_server: Option<String>,
     pub destination_name: Option<String>,
     /// The Application's namespace, where the stage's workload goes.
@@ -486,7 +493,7 @@ pub struct ArgoCdPlan {
 pub struct ArgoCdAppPlan {
     pub name: String,
     pub stage: String,
-    /// The folder of the stage's manifest in the repository.
+    /// The folder of the stage's manifest in the repository (`PromotionPlan::repo_folder`).
     pub path: String,
     /// `<project>:<stage>`: lets that Kargo Stage update this Application.
     pub authorized_stage: String,

@@ -60,7 +60,7 @@ fn events(s: &ServicePlan) -> Vec<Event> {
             .iter()
             .find(|t| t.name == template)
             .map_or("", |t| t.summary.as_str());
-        format!("{} gate: {summary}", gate_name(gate))
+        format!("{} gate: {summary}", gate.name())
     };
     match &s.strategy {
         StrategyPlan::Canary { steps, .. } => {
@@ -89,7 +89,7 @@ fn events(s: &ServicePlan) -> Vec<Event> {
         } => {
             let canary_service = variants
                 .iter()
-                .find(|v| v.name == "canary")
+                .find(|v| v.name == crate::defs::appmod::AB_CANARY)
                 .map_or("", |v| v.service.as_str());
             let variants: Vec<String> = variants
                 .iter()
@@ -159,14 +159,6 @@ fn events(s: &ServicePlan) -> Vec<Event> {
         }
     }
     out
-}
-
-fn gate_name(gate: Gate) -> &'static str {
-    match gate {
-        Gate::Functional => "functional",
-        Gate::Performance => "performance",
-        Gate::Metrics => "metrics",
-    }
 }
 
 fn strategy_name(s: &ServicePlan) -> &'static str {
@@ -285,12 +277,12 @@ fn text(app: &AppPlan) -> String {
 /// its promotion commits, the Argo CD Application that deploys it — then
 /// what must exist before the first promotion can succeed.
 fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
-    let repo = p.var("repoURL");
-    let branch = p.var("branch");
+    let (repo, branch) = (&p.repo_url, &p.branch);
+    // Unset, Kargo's argocd-update looks where Argo CD's own default puts Applications.
     let argocd_ns = p
         .argocd_namespace
         .clone()
-        .unwrap_or_else(|| "argocd".to_owned());
+        .unwrap_or_else(crate::defs::promotion::defaults::argocd_namespace);
     for stage in &p.stages {
         let from = stage.upstream.as_deref().unwrap_or("the Warehouse");
         let how = if stage.auto_promote {
@@ -359,8 +351,7 @@ fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
         crate::cmp::PLUGIN_NAME
     );
     let first = p.stages.first().map_or("<stage>", |s| s.name.as_str());
-    let folder = p.repo_file(first);
-    let folder = folder.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let folder = p.repo_folder(first);
     let creates = if p.argocd.is_some() {
         format!(
             " and the stages' Applications; its project must allow the namespaces {} and {argocd_ns}",

@@ -471,8 +471,7 @@ fn check_argocd(
         .help = Some("set automated: true, or remove it".into());
     }
     // Each stage's Application syncs the folder of its manifest: one per stage.
-    let folder = p.manifest_path.rsplit_once('/').map_or("", |(dir, _)| dir);
-    if !folder.contains("{stage}") {
+    if !folder_of(&p.manifest_path).contains("{stage}") {
         ctx.error(
             Code::ArgoCd,
             &base.key("manifestPath"),
@@ -629,6 +628,11 @@ fn image_repository(repo: &str) -> Result<(), String> {
     syntax::image_reference(&format!("{repo}:latest"))
 }
 
+/// The folder of a path in the repository (`""`: its root).
+pub fn folder_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
 /// The cluster Argo CD runs in.
 const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 
@@ -688,11 +692,7 @@ pub fn plan_promotion(
     let project = names::kargo_project(app);
     let argocd_app = StagePattern::parse(&props.argocd_app, app);
     let argocd = props.argocd.as_ref().map(|a| {
-        let folder = props
-            .manifest_path
-            .rsplit_once('/')
-            .map_or("", |(dir, _)| dir);
-        let folder = StagePattern::parse(folder, app);
+        let folder = StagePattern::parse(folder_of(&props.manifest_path), app);
         // The stage renders its workload; the pipeline is rendered once, elsewhere.
         let mut parameters = vec![VarPlan {
             name: "promotion".into(),
@@ -710,8 +710,6 @@ pub fn plan_promotion(
         ArgoCdPlan {
             namespace: a.namespace.clone(),
             project: a.project.clone(),
-            repo_url: props.repo_url.clone(),
-            target_revision: props.branch.clone(),
             destination_server: match (&a.destination.server, &a.destination.name) {
                 (None, None) => Some(IN_CLUSTER.into()),
                 (server, _) => server.clone(),
@@ -757,6 +755,8 @@ pub fn plan_promotion(
                 value: p.image_repo.clone(),
             },
         ],
+        repo_url: props.repo_url.clone(),
+        branch: props.branch.clone(),
         repo_url_expr: kargo("vars.repoURL"),
         branch_expr: kargo("vars.branch"),
         checkout_path: "./src".into(),

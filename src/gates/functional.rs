@@ -8,11 +8,11 @@ use crate::plan::{Gate, JobGatePlan, Verdict};
 
 pub fn run(job: &JobGatePlan, target: &Target) -> GateResult {
     let url = http::join(&target.url, &job.path);
-    let expected = job.expected_text.as_deref().unwrap_or_default();
-    let threshold = if expected.is_empty() {
-        "a 2xx answer".to_owned()
-    } else {
-        format!("a 2xx answer matching {expected:?}")
+    let expected = job.expected_text.as_deref();
+    let threshold = match expected {
+        Some("") => "a 2xx answer".to_owned(),
+        Some(text) => format!("a 2xx answer matching {text:?}"),
+        None => "an expected text".to_owned(),
     };
     let result = |verdict, measured: String| GateResult {
         gate: Gate::Functional,
@@ -22,6 +22,13 @@ pub fn run(job: &JobGatePlan, target: &Target) -> GateResult {
         value: None,
         threshold: threshold.clone(),
         target: format!("GET {url}"),
+    };
+    // The plan gives every functional Job its text (empty: any 2xx answer).
+    let Some(expected) = expected else {
+        return result(
+            Verdict::Fail,
+            "the plan gives this gate no expected text (a bug in oamc: please report it)".into(),
+        );
     };
     // The pattern is read first: one grep cannot read fails the Job whatever the answer.
     let pattern = match Bre::new(expected) {

@@ -55,7 +55,7 @@ pub struct Answer {
 
 /// GET `url`, following redirects as wget does, but only within its origin.
 pub fn get_following(agent: &Agent, url: &str) -> Result<Answer, String> {
-    let start = origin(&parse_base(url)?);
+    let start = origin(url)?;
     let mut current = url.to_owned();
     for _ in 0..=MAX_REDIRECTS {
         let mut response = agent
@@ -70,7 +70,7 @@ pub fn get_following(agent: &Agent, url: &str) -> Result<Answer, String> {
                 .to_str()
                 .map_err(|_| format!("GET {current}: the redirect's Location is not text"))?;
             let next = resolve(&current, location)?;
-            if origin(&parse_base(&next)?) != start {
+            if origin(&next)? != start {
                 return Err(format!(
                     "GET {current} redirects to {next}, another origin: oamc gates sends requests only to the URL given"
                 ));
@@ -93,24 +93,30 @@ pub fn get_following(agent: &Agent, url: &str) -> Result<Answer, String> {
     Err(format!("GET {url}: more than {MAX_REDIRECTS} redirects"))
 }
 
-fn origin(uri: &Uri) -> (String, String) {
-    let scheme = uri.scheme_str().unwrap_or_default().to_ascii_lowercase();
+/// The scheme and `host:port` of an `http(s)` URL (default ports filled in).
+fn origin(url: &str) -> Result<(String, String), String> {
+    let (scheme, authority) = scheme_and_authority(url)?;
     let default_port = if scheme == "https" { 443 } else { 80 };
-    let authority = uri
-        .authority()
-        .map(|a| {
-            let host = a.host().to_ascii_lowercase();
-            format!("{host}:{}", a.port_u16().unwrap_or(default_port))
-        })
-        .unwrap_or_default();
-    (scheme, authority)
+    let host = authority.host().to_ascii_lowercase();
+    let port = authority.port_u16().unwrap_or(default_port);
+    Ok((scheme, format!("{host}:{port}")))
+}
+
+/// The lowercase scheme and the authority of a URL `parse_base` accepts.
+fn scheme_and_authority(url: &str) -> Result<(String, ureq::http::uri::Authority), String> {
+    let uri = parse_base(url)?;
+    match (uri.scheme_str(), uri.authority()) {
+        (Some(scheme), Some(authority)) => Ok((scheme.to_ascii_lowercase(), authority.clone())),
+        _ => Err(format!(
+            "`{url}` is not an http:// or https:// URL with a host"
+        )),
+    }
 }
 
 /// `location` read relative to `current` (absolute, `//host/…`, `/path` or `path`).
 fn resolve(current: &str, location: &str) -> Result<String, String> {
-    let uri = parse_base(current)?;
-    let scheme = uri.scheme_str().unwrap_or("http");
-    let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
+    let (scheme, authority) = scheme_and_authority(current)?;
+    let path = parse_base(current)?.path().to_owned();
     Ok(if location.contains("://") {
         location.to_owned()
     } else if let Some(rest) = location.strip_prefix("//") {
@@ -118,7 +124,8 @@ fn resolve(current: &str, location: &str) -> Result<String, String> {
     } else if location.starts_with('/') {
         format!("{scheme}://{authority}{location}")
     } else {
-        let dir = uri.path().rsplit_once('/').map_or("", |(dir, _)| dir);
+        // `path` starts with `/` (an http URI's path does), so there is a last `/`.
+        let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
         format!("{scheme}://{authority}{dir}/{location}")
     })
 }
@@ -147,7 +154,7 @@ mod tests {
 
     #[test]
     fn origins_compare_with_default_ports() {
-        let o = |u: &str| origin(&parse_base(u).unwrap());
+        let o = |u: &str| origin(u).unwrap();
         assert_eq!(o("http://Localhost/"), o("http://localhost:80/x"));
         assert_ne!(o("http://localhost/"), o("https://localhost/"));
         assert_ne!(o("http://localhost:8080/"), o("http://localhost:8081/"));

@@ -6,20 +6,17 @@ use super::{GateResult, Target};
 use crate::plan::{Gate, MetricPlan, PrometheusPlan, Verdict};
 use serde::Deserialize;
 
-pub fn run(
-    prometheus: &PrometheusPlan,
-    base: &str,
-    args: &[(&str, &str)],
-    target: &Target,
-) -> Vec<GateResult> {
+/// `target` is Prometheus.
+pub fn run(prometheus: &PrometheusPlan, args: &[(&str, &str)], target: &Target) -> Vec<GateResult> {
     prometheus
         .metrics
         .iter()
-        .map(|m| criterion(m, base, args, target))
+        .map(|m| criterion(m, args, target))
         .collect()
 }
 
-fn criterion(m: &MetricPlan, base: &str, args: &[(&str, &str)], target: &Target) -> GateResult {
+fn criterion(m: &MetricPlan, args: &[(&str, &str)], target: &Target) -> GateResult {
+    let base = target.url.as_str();
     let query = fill_args(&m.query, args);
     let threshold = format!(
         "{} when {} {}",
@@ -39,6 +36,15 @@ fn criterion(m: &MetricPlan, base: &str, args: &[(&str, &str)], target: &Target)
         threshold: threshold.clone(),
         target: query.clone(),
     };
+    // An argument left unfilled would be sent as text: say which instead.
+    if let Some(at) = query.find("{{args.") {
+        let arg: String = query[at..].chars().take_while(|c| *c != '}').collect();
+        return result(
+            Verdict::Fail,
+            format!("the query uses {arg}}}}}, which oamc gates cannot fill"),
+            None,
+        );
+    }
     let values = match query_vector(base, &query, target) {
         Ok(v) => v,
         // Argo Rollouts counts an unanswered query as an error, and the analysis
@@ -154,5 +160,42 @@ mod tests {
             ),
             r#"x{namespace="team-a"}"#
         );
+    }
+}
+
+#[cfg(test)]
+mod unfilled {
+    use super::*;
+    use crate::defs::appmod::{Comparison, Outcome};
+    use crate::plan::MetricJudge;
+
+    /// A query whose argument oamc cannot fill is reported, not sent.
+    #[test]
+    fn an_unfilled_argument_fails_without_a_request() {
+        let judge = MetricJudge {
+            comparison: Comparison::Gt,
+            threshold: serde_json::Number::from(1),
+            outcome: Outcome::Success,
+        };
+        let m = MetricPlan {
+            name: "m0".into(),
+            summary: String::new(),
+            interval: "1s".into(),
+            count: 1,
+            query: r#"up{pod="{{args.pod}}", namespace="{{args.namespace}}"}"#.into(),
+            success_condition: judge.success_condition(),
+            failure_condition: judge.failure_condition(),
+            judge,
+        };
+        let timeout = std::time::Duration::from_secs(1);
+        let target = Target {
+            // Nothing listens on port 1: a request would fail differently.
+            url: "http://127.0.0.1:1".into(),
+            agent: super::super::http::agent(timeout, false),
+            timeout,
+        };
+        let r = criterion(&m, &[("namespace", "shop")], &target);
+        assert_eq!(r.verdict, Verdict::Fail);
+        assert!(r.measured.contains("{{args.pod}}"), "{}", r.measured);
     }
 }

@@ -109,8 +109,17 @@ pub fn select<'a>(plans: &'a [AppPlan], component: Option<&str>) -> Result<Selec
     }
 }
 
-/// Check that everything the chosen gates need was given, before any traffic.
-fn needs(selected: &Selected, request: &Request) -> Result<Vec<Gate>, String> {
+/// What the chosen gates run against, each part present exactly when a
+/// chosen gate needs it (checked before any traffic).
+struct Targets {
+    gates: Vec<Gate>,
+    /// The app, for the functional and performance gates.
+    app: Option<String>,
+    /// Prometheus and the namespace `{{args.namespace}}` stands for, for the metrics gate.
+    prometheus: Option<(String, String)>,
+}
+
+fn targets(selected: &Selected, request: &Request) -> Result<Targets, String> {
     let gates: Vec<Gate> = selected
         .service
         .analysis_templates
@@ -120,63 +129,88 @@ fn needs(selected: &Selected, request: &Request) -> Result<Vec<Gate>, String> {
         .collect();
     if gates.is_empty() {
         let what = match request.only {
-            Some(g) => format!(
-                "no {} gate",
-                serde_json::json!(g).as_str().unwrap_or("such")
-            ),
+            Some(g) => format!("no {} gate", g.name()),
             None => "no gates".to_owned(),
         };
         return Err(format!("component `{}` has {what}", selected.service.name));
     }
-    let job_gate = gates.iter().any(|g| *g != Gate::Metrics);
-    if job_gate && request.url.is_none() {
-        return Err("give --url: where the app answers (e.g. http://localhost:8080 after `kubectl port-forward`)".into());
-    }
-    if gates.contains(&Gate::Metrics) {
-        if request.prometheus.is_none() {
-            return Err("the component has a metrics gate: give --prometheus URL (e.g. http://localhost:9090), or --only functional|performance".into());
-        }
-        if request.namespace.is_none() && selected.app.namespace.is_none() {
-            return Err(
-                "the metrics gate's queries select the app's namespace: give -n NAMESPACE".into(),
-            );
-        }
-    }
-    for url in [&request.url, &request.prometheus].into_iter().flatten() {
-        http::parse_base(url)?;
-    }
-    Ok(gates)
+    let app = if gates.iter().any(|g| *g != Gate::Metrics) {
+        let url = request.url.clone().ok_or(
+            "give --url: where the app answers (e.g. http://localhost:8080 after `kubectl port-forward`)",
+        )?;
+        http::parse_base(&url)?;
+        Some(url)
+    } else {
+        None
+    };
+    let prometheus = if gates.contains(&Gate::Metrics) {
+        let url = request.prometheus.clone().ok_or(
+            "the component has a metrics gate: give --prometheus URL (e.g. http://localhost:9090), or --only functional|performance",
+        )?;
+        http::parse_base(&url)?;
+        let namespace = request
+            .namespace
+            .clone()
+            .or_else(|| selected.app.namespace.clone())
+            .ok_or("the metrics gate's queries select the app's namespace: give -n NAMESPACE")?;
+        Some((url, namespace))
+    } else {
+        None
+    };
+    Ok(Targets {
+        gates,
+        app,
+        prometheus,
+    })
 }
 
 /// Run the chosen gates, in the order a rollout runs them. `Err`: a usage error.
 pub fn run(selected: Selected, request: &Request) -> Result<Vec<GateResult>, String> {
-    let gates = needs(&selected, request)?;
-    let target = Target {
-        url: request.url.clone().unwrap_or_default(),
-        agent: http::agent(request.timeout, false),
-        timeout: request.timeout,
-    };
-    let namespace = request
-        .namespace
-        .as_deref()
-        .or(selected.app.namespace.as_deref())
-        .unwrap_or_default();
+    let targets = targets(&selected, request)?;
+    let agent = http::agent(request.timeout, false);
     let mut results = Vec::new();
     for template in &selected.service.analysis_templates {
-        if !gates.contains(&template.gate) {
+        if !targets.gates.contains(&template.gate) {
             continue;
         }
-        match (&template.job, &template.prometheus) {
-            (Some(job), _) if template.gate == Gate::Functional => {
-                results.push(functional::run(job, &target));
+        let reach = |url: &String| Target {
+            url: url.clone(),
+            agent: agent.clone(),
+            timeout: request.timeout,
+        };
+        match (template.gate, &template.job, &template.prometheus, &targets) {
+            (Gate::Functional, Some(job), _, Targets { app: Some(url), .. }) => {
+                results.push(functional::run(job, &reach(url)));
             }
-            (Some(job), _) => results.push(performance::run(job, &target)),
-            (None, Some(prometheus)) => {
-                let args = [(crate::defs::appmod::NAMESPACE_ARG, namespace)];
-                let base = request.prometheus.as_deref().unwrap_or_default();
-                results.extend(metrics::run(prometheus, base, &args, &target));
+            (Gate::Performance, Some(job), _, Targets { app: Some(url), .. }) => {
+                results.push(performance::run(job, &reach(url)));
             }
-            (None, None) => {}
+            (
+                Gate::Metrics,
+                _,
+                Some(prometheus),
+                Targets {
+                    prometheus: Some((base, namespace)),
+                    ..
+                },
+            ) => {
+                let args = [(crate::defs::appmod::NAMESPACE_ARG, namespace.as_str())];
+                results.extend(metrics::run(prometheus, &args, &reach(base)));
+            }
+            // The plan always pairs a gate with its provider; say so if it did not.
+            (gate, ..) => results.push(GateResult {
+                gate,
+                name: gate.name().into(),
+                verdict: Verdict::Fail,
+                measured: format!(
+                    "template {} has no {} provider oamc gates can run (a bug in oamc: please report it)",
+                    template.name,
+                    gate.name()
+                ),
+                value: None,
+                threshold: String::new(),
+                target: String::new(),
+            }),
         }
     }
     Ok(results)

@@ -7,7 +7,7 @@ pub mod props;
 mod rules;
 
 pub(crate) use plan::plan_service;
-pub use plan::{AB_VARIANT_LABEL, NAMESPACE_ARG};
+pub use plan::{AB_CANARY, AB_VARIANT_LABEL, NAMESPACE_ARG};
 pub use props::*;
 pub(crate) use rules::check_component;
 

@@ -394,7 +394,7 @@ fn plan_ab_test(name: &str, p: &AppmodService, gates: &[GatePlan]) -> StrategyPl
 /// Pod label telling the two A/B variants apart in metrics.
 pub const AB_VARIANT_LABEL: &str = "ab-variant";
 /// The A/B variant that runs the new version.
-const AB_CANARY: &str = "canary";
+pub const AB_CANARY: &str = "canary";
 
 /// Metric names PromQL's grammar reads as something else before `{` (its
 /// `metric_identifier` rule admits other keywords, not these); compared
