@@ -112,8 +112,12 @@ pub fn parse_parameters(json: &str) -> Result<BTreeMap<String, String>, String> 
         array: Option<serde_json::Value>,
         map: Option<serde_json::Value>,
     }
-    let params: Vec<Param> = serde_json::from_str(json)
+    // `null` is what Argo CD sends for a plugin source without parameters: it
+    // marshals a nil slice (argo-cd v3.5.1,
+    // `ApplicationSourcePluginParameters.Environ`, types.go).
+    let params: Option<Vec<Param>> = serde_json::from_str(json)
         .map_err(|e| format!("ARGOCD_APP_PARAMETERS is not a list of parameters: {e}"))?;
+    let params = params.into_iter().flatten();
     let mut out = BTreeMap::new();
     for p in params {
         let value = match (p.string, p.array.is_some() || p.map.is_some()) {

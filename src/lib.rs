@@ -33,6 +33,7 @@ pub mod platform;
 pub mod readback;
 pub mod render;
 pub mod schema;
+pub mod semantics;
 pub mod settings;
 pub mod verify;
 

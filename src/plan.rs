@@ -76,6 +76,10 @@ pub struct IngressPlan {
     pub annotations: BTreeMap<String, String>,
     pub paths: Vec<IngressPathPlan>,
     pub service: String,
+    /// The ALB router drives this Ingress: every backend names its port
+    /// `use-annotation`, so the AWS Load Balancer Controller follows the
+    /// `actions.<service>` annotation Argo Rollouts writes with the weights.
+    pub use_annotation: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -339,6 +343,9 @@ pub struct PrometheusPlan {
 #[derive(Debug, Clone, Serialize)]
 pub struct MetricPlan {
     pub name: String,
+    /// How long after its AnalysisRun starts the first reading is taken: set
+    /// where the metrics gate shares a run (or an Experiment) with other gates.
+    pub initial_delay: Option<String>,
     /// The criterion in words, e.g. `avg(latency) > 3 fails the rollout`.
     pub summary: String,
     pub interval: String,
@@ -448,6 +455,8 @@ pub struct PromotionPlan {
     pub git_author_email: String,
     pub argocd_app: StagePattern,
     pub argocd_namespace: Option<String>,
+    /// The git-push step's alias: `desired_revision` reads its output.
+    pub push_alias: &'static str,
     pub desired_revision: String,
     pub stages: Vec<StagePlan>,
     /// The stages' Argo CD Applications, when the policy asks oamc to emit them.
@@ -476,10 +485,6 @@ impl PromotionPlan {
 pub struct ArgoCdPlan {
     pub namespace: String,
     pub project: String,
-    pub destination_server: Option<String>,
-    pub destination_name: Option<String>,
-    /// The Application's namespace, where the stage's workload goes.
-    pub destination_namespace: Option<String>,
     /// The config-management plugin and its parameters (`promotion: skip` first).
     pub plugin: String,
     pub parameters: Vec<VarPlan>,
@@ -497,6 +502,11 @@ pub struct ArgoCdAppPlan {
     pub path: String,
     /// `<project>:<stage>`: lets that Kargo Stage update this Application.
     pub authorized_stage: String,
+    /// Where the stage deploys: one of server and name, and the namespace
+    /// (the stage's own, else the Application's).
+    pub destination_server: Option<String>,
+    pub destination_name: Option<String>,
+    pub destination_namespace: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -63,11 +63,46 @@ fn events(s: &ServicePlan) -> Vec<Event> {
         format!("{} gate: {summary}", gate.name())
     };
     match &s.strategy {
-        StrategyPlan::Canary { steps, .. } => {
+        StrategyPlan::Canary {
+            steps,
+            traffic_routing,
+            ..
+        } => {
+            // Without a router the weight is a pod count, and the Service that
+            // reaches every pod splits requests by it (argo-rollouts v1.9.1
+            // `approximateWeightedCanaryStableReplicaCounts`; with the HPA, at its minimum).
+            let replicas = s.replicas.or(s.autoscaler.as_ref().map(|h| h.min));
+            let mut before = None;
             for step in steps {
                 match step {
                     StepPlan::SetWeight { weight } => {
-                        out.push(Event::Action(format!("set weight {weight}%")))
+                        let pods = match (traffic_routing, replicas) {
+                            (Some(_), _) => format!(
+                                ": the router sends exactly {weight}% of requests to the new pods"
+                            ),
+                            (None, None) => String::new(),
+                            (None, Some(n)) => {
+                                use crate::semantics::rollouts;
+                                let (new, old) = rollouts::canary_stable_counts(
+                                    n,
+                                    *weight,
+                                    100,
+                                    rollouts::default_max_surge(n),
+                                );
+                                let share = f64::from(new) * 100.0 / f64::from((new + old).max(1));
+                                let same = if before == Some((new, old)) {
+                                    " — the same pods as the step before: this step changes nothing"
+                                } else {
+                                    ""
+                                };
+                                before = Some((new, old));
+                                format!(
+                                    ": {new} new pod{} next to {old} old, so about {share:.0}% of requests reach the new version{same}",
+                                    if new == 1 { "" } else { "s" }
+                                )
+                            }
+                        };
+                        out.push(Event::Action(format!("set weight {weight}%{pods}")))
                     }
                     StepPlan::Pause { duration } => {
                         out.push(Event::Action(format!("pause {duration}")))
@@ -303,10 +338,15 @@ fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
             .and_then(|a| a.applications.iter().find(|a| a.stage == stage.name))
         {
             Some(a) => {
-                let into = app
-                    .namespace
+                let cluster = match (&a.destination_server, &a.destination_name) {
+                    (Some(server), _) => format!(" of cluster {server}"),
+                    (None, Some(name)) => format!(" of cluster {name}"),
+                    (None, None) => String::new(),
+                };
+                let into = a
+                    .destination_namespace
                     .as_deref()
-                    .map_or(String::new(), |n| format!(" into namespace {n}"));
+                    .map_or(String::new(), |n| format!(" into namespace {n}{cluster}"));
                 let _ = writeln!(
                     out,
                     "    then Argo CD Application {name} (namespace {argocd_ns}, emitted with the pipeline) syncs that commit: it renders {} with the oamc plugin (promotion: skip){into}",
@@ -334,6 +374,29 @@ fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
         "    - Git: a Secret in namespace {} labelled kargo.akuity.io/cred-type: git, with repoURL {repo} and {secret}",
         p.project
     );
+    // Kargo's yaml-update changes keys and never creates one
+    // (`pkg/yaml/yaml.go`, `findScalarNode`): every stage's file needs them.
+    let files: Vec<String> = p.stages.iter().map(|s| p.repo_file(&s.name)).collect();
+    let keys: Vec<&str> = p.updates.iter().map(|u| u.key.as_str()).collect();
+    let _ = writeln!(
+        out,
+        "    - the stages' manifests: {} on {branch}, each an Application with the keys the promotion sets: {} (Kargo's yaml-update changes a key, never creates one)",
+        files.join(", "),
+        keys.join(", ")
+    );
+    // A namespaced resource goes where its manifest says, whatever the
+    // Application's destination: a stage deploying elsewhere needs its own.
+    for a in p.argocd.iter().flat_map(|a| &a.applications) {
+        if let (Some(ns), Some(own)) = (&a.destination_namespace, &app.namespace)
+            && own != ns
+        {
+            let _ = writeln!(
+                out,
+                "    - {}: metadata.namespace unset (Argo CD's destination namespace then applies) or {ns}, not {own} as here",
+                p.repo_file(&a.stage),
+            );
+        }
+    }
     let image = match ecr_region(&p.image_repo) {
         Some(region) => format!(
             "    - registry: {} is in ECR: give Kargo's controller an IAM role (EKS Pod Identity or IRSA on the kargo-controller ServiceAccount) that may assume the role kargo-project-{} with read access to it; or a Secret in namespace {} labelled kargo.akuity.io/cred-type: image, with repoURL {}, awsRegion {region}, awsAccessKeyID and awsSecretAccessKey",

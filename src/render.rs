@@ -73,6 +73,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
 const MAX_TEMPLATE_STRING: usize = 16 * 1024 * 1024;
 
 /// `join` as minijinja's, with the result's size checked before it is built.
+/// A string the kubelet passes to a container unchanged: it expands `$(NAME)`
+/// in env values, command and args and reduces `$$` to `$` (kubernetes
+/// v1.33 `third_party/forked/golang/expansion/expand.go`, `Expand`), so
+/// every `$` is written `$$`. Gate text the user wrote reaches the Job as written.
+pub fn kubelet_literal(value: &str) -> String {
+    value.replace('$', "$$")
+}
+
 fn bounded_join(
     value: &minijinja::Value,
     joiner: Option<&str>,
@@ -143,6 +151,7 @@ impl Templates {
         // minijinja charges fuel for the bytes a template builds, except a
         // `join` without a separator: bounded here before it builds anything.
         env.add_filter("join", bounded_join);
+        env.add_filter("kubelet_literal", kubelet_literal);
         let mut origins = Vec::new();
         let mut errors = Vec::new();
         let fail = |message: String| vec![Diagnostic::error(Code::Template, message)];

@@ -235,12 +235,16 @@ fn run_job(job: &Value, tools: &Toolset) -> Run {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // As the kubelet sets them: each value expanded over the ones before it.
+    let mut defined = std::collections::BTreeMap::new();
     for e in job["env"].as_array().unwrap() {
         let value = e["value"]
             .as_str()
             .unwrap()
             .replace("{{args.service-name}}", "127.0.0.1");
-        cmd.env(e["name"].as_str().unwrap(), value);
+        let value = kubelet_expand(&value, &defined);
+        cmd.env(e["name"].as_str().unwrap(), &value);
+        defined.insert(e["name"].as_str().unwrap().to_owned(), value);
     }
     let mut child = cmd.spawn().expect("the gate's shell starts");
     // The Job's activeDeadlineSeconds, scaled down: a hung script fails the test.

@@ -219,10 +219,16 @@ pub(crate) fn check_application(
     }
 
     let app_name = json.pointer("/metadata/name").and_then(|v| v.as_str());
-    let has_namespace = ctx.options.namespace_given
-        || json
-            .pointer("/metadata/namespace")
-            .is_some_and(|v| v.is_string());
+    // The namespace the workload goes to (the `--namespace` value is not
+    // known here, only that one was given).
+    let app_namespace = json
+        .pointer("/metadata/namespace")
+        .and_then(|v| v.as_str())
+        .or(ctx
+            .options
+            .namespace_given
+            .then_some("the --namespace value"))
+        .map(str::to_owned);
     let policies = json.pointer("/spec/policies").and_then(|c| c.as_array());
     let mut promotion = None;
     let mut promotion_seen = None;
@@ -287,7 +293,7 @@ pub(crate) fn check_application(
             promotion = promotion::check_promotion(
                 ctx,
                 i,
-                (app_name, has_namespace),
+                (app_name, app_namespace.as_deref()),
                 &props,
                 &service_components,
             );
@@ -382,7 +388,11 @@ pub fn plan_app(
             .or_else(|| default_namespace.map(str::to_owned)),
         promotion: checked.promotion.as_ref().map(|p| {
             let namespace = app.metadata.namespace.as_deref().or(default_namespace);
-            promotion::plan_promotion(&app.metadata.name, namespace, p, platform)
+            let publish_version = app
+                .metadata
+                .annotations
+                .contains_key(promotion::PUBLISH_VERSION);
+            promotion::plan_promotion(&app.metadata.name, namespace, publish_version, p, platform)
         }),
         labels,
         services,

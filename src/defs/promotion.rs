@@ -88,6 +88,65 @@ pub struct ArgoCd {
     /// How Argo CD syncs a stage. Default: only when Kargo's `argocd-update` asks.
     #[serde(default)]
     pub sync_policy: SyncPolicy,
+    /// Where each stage deploys, by stage name: its own namespace, cluster, or both.
+    /// Default: the Application's namespace on `destination`'s cluster. No two stages
+    /// may deploy to the same namespace of the same cluster.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stages: BTreeMap<String, StageDestination>,
+}
+
+/// One stage's destination: a namespace, a cluster (`server` URL or `name`), or both.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StageDestination {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-oamc-format" = "dns1123-label"))]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// The cluster a stage deploys to, as Argo CD names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cluster {
+    Server(String),
+    Name(String),
+}
+
+impl Cluster {
+    pub fn describe(&self) -> String {
+        match self {
+            Cluster::Server(s) => format!("cluster {s}"),
+            Cluster::Name(n) => format!("cluster `{n}`"),
+        }
+    }
+}
+
+impl ArgoCd {
+    /// Where `stage` deploys: its own cluster and namespace, else the block's
+    /// cluster (the one Argo CD runs in by default) and `app_namespace`.
+    pub fn destination_of(
+        &self,
+        stage: &str,
+        app_namespace: Option<&str>,
+    ) -> (Cluster, Option<String>) {
+        let own = self.stages.get(stage);
+        let cluster = match own.map(|d| (&d.server, &d.name)) {
+            Some((Some(server), _)) => Cluster::Server(server.clone()),
+            Some((None, Some(name))) => Cluster::Name(name.clone()),
+            _ => match (&self.destination.server, &self.destination.name) {
+                (Some(server), _) => Cluster::Server(server.clone()),
+                (None, Some(name)) => Cluster::Name(name.clone()),
+                (None, None) => Cluster::Server(IN_CLUSTER.into()),
+            },
+        };
+        let namespace = own
+            .and_then(|d| d.namespace.clone())
+            .or_else(|| app_namespace.map(str::to_owned));
+        (cluster, namespace)
+    }
 }
 
 /// A cluster: its API server URL, or the name Argo CD knows it by (one of them).
@@ -209,7 +268,7 @@ pub(crate) struct ServiceComponent {
 pub(crate) fn check_promotion(
     ctx: &mut DocContext,
     policy_index: usize,
-    (app_name, has_namespace): (Option<&str>, bool),
+    (app_name, app_namespace): (Option<&str>, Option<&str>),
     p: &KargoPromotion,
     services: &[ServiceComponent],
 ) -> Option<CheckedPromotion> {
@@ -312,7 +371,7 @@ pub(crate) fn check_promotion(
 
     check_stages(ctx, &base.join(&path!["stages"]), p);
     if let Some(argocd) = &p.argocd {
-        check_argocd(ctx, &base, p, argocd, app_name, has_namespace);
+        check_argocd(ctx, &base, p, argocd, app_name, app_namespace);
     }
 
     let chosen = match &p.component {
@@ -401,7 +460,7 @@ fn check_argocd(
     p: &KargoPromotion,
     argocd: &ArgoCd,
     app_name: Option<&str>,
-    has_namespace: bool,
+    app_namespace: Option<&str>,
 ) {
     let at = base.key("argocd");
     if let Err(why) = syntax::dns1123_subdomain(&argocd.project) {
@@ -431,34 +490,33 @@ fn check_argocd(
         )
         .help = Some("remove argocdNamespace; argocd.namespace sets both".into());
     }
-    let destination = at.key("destination");
-    match (&argocd.destination.server, &argocd.destination.name) {
-        (Some(_), Some(_)) => {
-            ctx.error(
+    check_cluster(
+        ctx,
+        &at.key("destination"),
+        &argocd.destination.server,
+        &argocd.destination.name,
+    );
+    for (stage, own) in &argocd.stages {
+        let here = at.key("stages").key(stage.clone());
+        if !p.stages.iter().any(|s| &s.name == stage) {
+            let d = ctx.error(
                 Code::ArgoCd,
-                &destination,
-                "the destination is a cluster's `server` URL or its `name` in Argo CD, not both",
+                &here,
+                format!("`{stage}` is not a stage of this pipeline"),
             );
+            d.help = crate::check::suggest(stage, p.stages.iter().map(|s| s.name.as_str()))
+                .map(|b| format!("did you mean `{b}`?"));
         }
-        (Some(server), None)
-            if !(server.starts_with("https://") || server.starts_with("http://"))
-                || server.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+        check_cluster(ctx, &here, &own.server, &own.name);
+        if let Some(ns) = &own.namespace
+            && let Err(why) = syntax::dns1123_label(ns)
         {
             ctx.error(
-                Code::ArgoCd,
-                &destination.key("server"),
-                format!("server `{server}` is not a Kubernetes API server URL"),
-            )
-            .help = Some("e.g. https://kubernetes.default.svc, the cluster Argo CD runs in".into());
-        }
-        (None, Some(name)) if name.trim().is_empty() => {
-            ctx.error(
-                Code::ArgoCd,
-                &destination.key("name"),
-                "the cluster name is empty",
+                Code::Name,
+                &here.key("namespace"),
+                format!("namespace `{ns}` {why}"),
             );
         }
-        _ => {}
     }
     let sync = &argocd.sync_policy;
     if !sync.automated && (sync.prune || sync.self_heal) {
@@ -500,13 +558,77 @@ fn check_argocd(
             }
         }
     }
-    if !has_namespace {
-        ctx.error(
-            Code::ArgoCd,
-            &at,
-            "the stages' Argo CD Applications deploy into the Application's namespace, and it has none",
-        )
-        .help = Some("set metadata.namespace, or render with --namespace".into());
+    // Two Applications that deploy one Rollout to one place both own it: each
+    // sync overwrites the other stage's version (and prunes what it lacks).
+    let mut seen: BTreeMap<(Cluster, Option<String>), &str> = BTreeMap::new();
+    for stage in &p.stages {
+        let (cluster, namespace) = argocd.destination_of(&stage.name, app_namespace);
+        let own = argocd.stages.contains_key(&stage.name);
+        let here = if own {
+            at.key("stages").key(stage.name.clone())
+        } else {
+            at.clone()
+        };
+        let Some(ns) = namespace.clone() else {
+            ctx.error(
+                Code::ArgoCd,
+                &here,
+                format!("stage `{}` has no namespace to deploy into: the Application has none, and the stage sets none", stage.name),
+            )
+            .help = Some(format!("set metadata.namespace, render with --namespace, or set argocd.stages.{}.namespace", stage.name));
+            continue;
+        };
+        if let Some(first) = seen.get(&(cluster.clone(), namespace.clone())) {
+            let ns = format!("namespace `{ns}`");
+            ctx.error(
+                Code::ArgoCd,
+                &here,
+                format!(
+                    "stages `{first}` and `{}` would both deploy to {ns} of {}: their Argo CD Applications would own the same Rollout, and each sync would overwrite the other stage's version",
+                    stage.name,
+                    cluster.describe()
+                ),
+            )
+            .help = Some(format!(
+                "give `{}` a namespace or cluster of its own, e.g. argocd.stages.{}.namespace: <app>-{}",
+                stage.name, stage.name, stage.name
+            ));
+        } else {
+            seen.insert((cluster, namespace), &stage.name);
+        }
+    }
+}
+
+/// A cluster is a `server` URL or a `name`, not both.
+fn check_cluster(
+    ctx: &mut DocContext,
+    at: &DocPath,
+    server: &Option<String>,
+    name: &Option<String>,
+) {
+    match (server, name) {
+        (Some(_), Some(_)) => {
+            ctx.error(
+                Code::ArgoCd,
+                at,
+                "the destination is a cluster's `server` URL or its `name` in Argo CD, not both",
+            );
+        }
+        (Some(server), None)
+            if !(server.starts_with("https://") || server.starts_with("http://"))
+                || server.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+        {
+            ctx.error(
+                Code::ArgoCd,
+                &at.key("server"),
+                format!("server `{server}` is not a Kubernetes API server URL"),
+            )
+            .help = Some("e.g. https://kubernetes.default.svc, the cluster Argo CD runs in".into());
+        }
+        (None, Some(name)) if name.trim().is_empty() => {
+            ctx.error(Code::ArgoCd, &at.key("name"), "the cluster name is empty");
+        }
+        _ => {}
     }
 }
 
@@ -636,39 +758,45 @@ pub fn folder_of(path: &str) -> &str {
 /// The cluster Argo CD runs in.
 const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 
+/// The git-push step's alias in the PromotionTask.
+pub const PUSH_ALIAS: &str = "push";
+
 /// A Kargo expression: `${{ inner }}`.
 fn kargo(inner: &str) -> String {
     format!("${{{{ {inner} }}}}")
 }
 
+/// The annotation upstream's task keeps in step with the image (KubeVela's
+/// revision trigger). oamc updates it only where the manifest has it:
+/// Kargo's yaml-update never creates a key (`pkg/yaml/yaml.go`,
+/// `findScalarNode`: "key path not found"), so updating an absent one fails
+/// the promotion.
+pub const PUBLISH_VERSION: &str = "app.oam.dev/publishVersion";
+
 pub fn plan_promotion(
     app: &str,
     namespace: Option<&str>,
+    publish_version: bool,
     p: &CheckedPromotion,
     platform: &Platform,
 ) -> PromotionPlan {
     use ImageSelectionStrategy as S;
     let props = &p.props;
     let image = "vars.imageRepo";
-    let (image_value, version) = match props.image_selection_strategy {
+    let field = match props.image_selection_strategy {
         // Following a mutable tag: pin what was promoted by its digest.
-        S::Digest => (
-            format!(
-                "{}@{}",
-                kargo(image),
-                kargo(&format!("imageFrom({image}).Digest"))
-            ),
-            kargo(&format!("imageFrom({image}).Digest")),
-        ),
-        _ => (
-            format!(
-                "{}:{}",
-                kargo(image),
-                kargo(&format!("imageFrom({image}).Tag"))
-            ),
-            kargo(&format!("imageFrom({image}).Tag")),
-        ),
+        S::Digest => "Digest",
+        _ => "Tag",
     };
+    let separator = if field == "Digest" { "@" } else { ":" };
+    let version = kargo(&format!("imageFrom({image}).{field}"));
+    let image_value = format!("{}{separator}{version}", kargo(image));
+    // A value that is only an expression is re-typed by Kargo: `1.10` or
+    // `20240101` would land in the manifest as a number
+    // (`pkg/expressions/json_templates.go`, `EvaluateTemplate`). `quote()`
+    // keeps it a string, and yaml-update then writes it quoted
+    // (`pkg/yaml/quote.go`, `QuoteIfNecessary`).
+    let quoted_version = kargo(&format!("quote(imageFrom({image}).{field})"));
     let strategy = match props.image_selection_strategy {
         S::NewestBuild => "NewestBuild",
         S::SemVer => "SemVer",
@@ -710,12 +838,6 @@ pub fn plan_promotion(
         ArgoCdPlan {
             namespace: a.namespace.clone(),
             project: a.project.clone(),
-            destination_server: match (&a.destination.server, &a.destination.name) {
-                (None, None) => Some(IN_CLUSTER.into()),
-                (server, _) => server.clone(),
-            },
-            destination_name: a.destination.name.clone(),
-            destination_namespace: namespace.map(str::to_owned),
             plugin: crate::cmp::PLUGIN_NAME.into(),
             parameters,
             automated: a.sync_policy.automated,
@@ -724,11 +846,21 @@ pub fn plan_promotion(
             applications: props
                 .stages
                 .iter()
-                .map(|s| ArgoCdAppPlan {
-                    name: argocd_app.show(&s.name),
-                    stage: s.name.clone(),
-                    path: folder.show(&s.name),
-                    authorized_stage: format!("{project}:{}", s.name),
+                .map(|s| {
+                    let (cluster, destination_namespace) = a.destination_of(&s.name, namespace);
+                    let (destination_server, destination_name) = match cluster {
+                        Cluster::Server(server) => (Some(server), None),
+                        Cluster::Name(name) => (None, Some(name)),
+                    };
+                    ArgoCdAppPlan {
+                        name: argocd_app.show(&s.name),
+                        stage: s.name.clone(),
+                        path: folder.show(&s.name),
+                        authorized_stage: format!("{project}:{}", s.name),
+                        destination_server,
+                        destination_name,
+                        destination_namespace,
+                    }
                 })
                 .collect(),
         }
@@ -761,16 +893,18 @@ pub fn plan_promotion(
         branch_expr: kargo("vars.branch"),
         checkout_path: "./src".into(),
         manifest_path: StagePattern::parse(&format!("./src/{}", props.manifest_path), app),
-        updates: vec![
-            YamlUpdatePlan {
-                key: format!("spec.components.{}.properties.image", p.component_index),
-                value: image_value,
-            },
-            YamlUpdatePlan {
-                key: "metadata.annotations.app\\.oam\\.dev/publishVersion".into(),
-                value: version.clone(),
-            },
-        ],
+        updates: std::iter::once(YamlUpdatePlan {
+            key: format!("spec.components.{}.properties.image", p.component_index),
+            value: image_value,
+        })
+        .chain(publish_version.then(|| YamlUpdatePlan {
+            key: format!(
+                "metadata.annotations.{}",
+                PUBLISH_VERSION.replace('.', "\\.")
+            ),
+            value: quoted_version,
+        }))
+        .collect(),
         commit_message: format!("Promote {} to {}", kargo("ctx.stage"), version),
         git_author_name: props.git_author.name.clone(),
         git_author_email: props.git_author.email.clone(),
@@ -781,7 +915,14 @@ pub fn plan_promotion(
             .as_ref()
             .map(|a| a.namespace.clone())
             .or_else(|| props.argocd_namespace.clone()),
-        desired_revision: kargo("outputs.commit.commit"),
+        // Inside a PromotionTask a step's outputs are `task.outputs.<alias>`:
+        // Kargo renames the task's steps to `<task alias>::<alias>` when it
+        // inflates them into a Stage's promotion (`pkg/api/promotion.go`,
+        // `inflateTaskSteps`; `pkg/promotion/evaluator.go`, `getTaskOutputs`).
+        // The pushed commit, not git-commit's: git-push rebases onto the
+        // remote branch first (`git_pusher.go`, output `commit`).
+        push_alias: PUSH_ALIAS,
+        desired_revision: kargo(&format!("task.outputs.{PUSH_ALIAS}.commit")),
         stages,
         argocd,
     }

@@ -178,6 +178,7 @@ mod unfilled {
             outcome: Outcome::Success,
         };
         let m = MetricPlan {
+            initial_delay: None,
             name: "m0".into(),
             summary: String::new(),
             interval: "1s".into(),

@@ -287,3 +287,51 @@ pub fn shape(docs: &[Value]) -> Vec<String> {
     }
     out
 }
+
+/// The kubelet's `$(VAR)` expansion of env values, command and args:
+/// kubernetes `third_party/forked/golang/expansion/expand.go`, `Expand`
+/// (held to its test table in tests/controllers/kubelet.rs).
+pub fn kubelet_expand(input: &str, mapping: &std::collections::BTreeMap<String, String>) -> String {
+    let bytes = input.as_bytes();
+    let mut out = String::new();
+    let mut checkpoint = 0;
+    let mut cursor = 0;
+    while cursor < bytes.len() {
+        if bytes[cursor] == b'$' && cursor + 1 < bytes.len() {
+            out.push_str(&input[checkpoint..cursor]);
+            let rest = &input[cursor + 1..];
+            let advance = match rest.as_bytes()[0] {
+                b'$' => {
+                    out.push('$');
+                    1
+                }
+                b'(' => match rest[1..].find(')') {
+                    Some(end) => {
+                        let name = &rest[1..1 + end];
+                        match mapping.get(name) {
+                            Some(v) => out.push_str(v),
+                            None => out.push_str(&format!("$({name})")),
+                        }
+                        end + 2
+                    }
+                    None => {
+                        out.push_str("$(");
+                        1
+                    }
+                },
+                _ => {
+                    // `$` and the next character (one UTF-8 character).
+                    let c = rest.chars().next().expect("non-empty");
+                    out.push('$');
+                    out.push(c);
+                    c.len_utf8()
+                }
+            };
+            cursor += advance;
+            checkpoint = cursor + 1;
+        }
+        cursor += 1;
+    }
+    out.push_str(&input[checkpoint.min(input.len())..]);
+    out
+}

@@ -44,7 +44,22 @@ pub(crate) fn plan_service(
         pod_labels,
         volumes,
         volume_mounts: volume_mounts.clone(),
-        ingress: traits.ingress.as_ref().map(|i| plan_ingress(name, i)),
+        ingress: traits.ingress.as_ref().map(|i| {
+            // argo-rollouts v1.9.1 docs/features/traffic-management/alb.md: the
+            // backend's port must be `use-annotation`, or the AWS Load Balancer
+            // Controller ignores the weights (`utils/ingress/wrapper.go` writes
+            // such backends itself). check_router_ingress made the names agree.
+            let alb_routed = p.strategy == Strategy::Canary
+                && matches!(i, crate::defs::traits::Ingress::Alb(_))
+                && p.canary
+                    .traffic_routing
+                    .as_ref()
+                    .is_some_and(|r| r.alb.is_some());
+            IngressPlan {
+                use_annotation: alb_routed,
+                ..plan_ingress(name, i)
+            }
+        }),
         persistent_volume_claims,
         autoscaler,
         selector,
@@ -129,7 +144,15 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
     let (name, p) = (service.name.as_str(), &service.props);
     // appPath and one `/`, as upstream fetched it (`/java-app/`; `/` stays `/`).
     let path = format!("{}/", p.app_path.trim_end_matches('/'));
-    let target_url = format!("http://{{{{args.{SERVICE_NAME_ARG}}}}}:{}{path}", p.port);
+    // The Services the gates reach: the preview Service listens on `port`; an
+    // A/B Experiment's Service listens on the containerPort itself (argo-rollouts
+    // v1.9.1 `experiments/experiment.go`, `createTemplateService`: `Port:
+    // port.ContainerPort`).
+    let gate_port = match p.strategy {
+        Strategy::AbTest => p.target_port,
+        _ => p.port,
+    };
+    let target_url = format!("http://{{{{args.{SERVICE_NAME_ARG}}}}}:{gate_port}{path}");
     let job = |image: &str| JobGatePlan {
         image: image.to_owned(),
         target_url: target_url.clone(),
@@ -234,23 +257,43 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
             selector.push_str(", ");
             selector.push_str(matcher);
         }
+        // In a blue-green post-promotion run and in an A/B Experiment the
+        // metrics gate starts with the other gates (argo-rollouts v1.9.1
+        // `analysis/analysis.go`, `generateMetricTasks`: every metric of a run
+        // is due at once; an Experiment starts all its analyses together), so
+        // without a delay it reads before the load and the traffic. In a
+        // canary it is a step of its own, after its pause.
+        let initial_delay = match p.strategy {
+            Strategy::Canary => None,
+            Strategy::BlueGreen | Strategy::AbTest => Some(m.pause.clone()),
+        };
         let metrics: Vec<MetricPlan> = m
             .evaluation_criteria
             .iter()
             .enumerate()
-            .map(|(i, c)| metric_plan(i, c, &selector))
+            .map(|(i, c)| MetricPlan {
+                initial_delay: initial_delay.clone(),
+                ..metric_plan(i, c, &selector)
+            })
             .collect();
+        let when = match &initial_delay {
+            Some(delay) => format!(
+                "starts together with the other gates of its run and first reads Prometheus {delay} after (metrics.pause; the performance gate's load may still be running then: raise it to read after the load); "
+            ),
+            None => String::new(),
+        };
         gates.push(GatePlan {
             gate: Gate::Metrics,
             pause: m.pause.clone(),
             template: AnalysisPlan {
                 name: names::metrics_template(name),
                 gate: Gate::Metrics,
-                summary: metrics
-                    .iter()
-                    .map(|m| m.summary.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                summary: when
+                    + &metrics
+                        .iter()
+                        .map(|m| m.summary.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
                 args: vec![NAMESPACE_ARG.into()],
                 job: None,
                 prometheus: Some(PrometheusPlan {
@@ -454,6 +497,7 @@ fn metric_plan(index: usize, c: &Criterion, selector: &str) -> MetricPlan {
     );
     MetricPlan {
         name: format!("m{index}"),
+        initial_delay: None,
         summary,
         interval: c.interval.clone(),
         count: c.count,

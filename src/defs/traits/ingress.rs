@@ -210,5 +210,6 @@ pub(crate) fn plan_ingress(name: &str, ingress: &Ingress) -> IngressPlan {
             })
             .collect(),
         service: names::service(name),
+        use_annotation: false,
     }
 }

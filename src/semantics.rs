@@ -1,0 +1,59 @@
+//! What the controllers do with what oamc emits, where `plan` has to say it:
+//! models of upstream functions, each held to upstream's own test vectors in
+//! tests/controllers/.
+
+/// Argo Rollouts v1.9.1: a basic canary's pods at one weight.
+pub mod rollouts {
+    /// `defaults.DefaultMaxSurge` ("25"%), resolved as `resolveFenceposts`
+    /// does (`utils/replicaset/replicaset.go`): a percentage of the replicas,
+    /// rounded up.
+    pub fn default_max_surge(replicas: u32) -> u32 {
+        (replicas * 25).div_ceil(100)
+    }
+
+    /// `approximateWeightedCanaryStableReplicaCounts`
+    /// (`utils/replicaset/canary.go`): the (canary, stable) pod counts whose
+    /// share is closest to `weight` of `max_weight`, within `replicas` or one
+    /// more when surging is allowed; ties go to the first option considered.
+    pub fn canary_stable_counts(
+        replicas: u32,
+        weight: u32,
+        max_weight: u32,
+        max_surge: u32,
+    ) -> (u32, u32) {
+        if replicas == 0 {
+            return (0, 0);
+        }
+        let exact = f64::from(replicas) * f64::from(weight) / f64::from(max_weight);
+        let (ceil, floor) = (exact.ceil() as u32, exact.floor() as u32);
+        let tied = |total: u32| {
+            let scaled = f64::from(total) * (f64::from(weight) / f64::from(max_weight));
+            scaled - scaled.trunc() == 0.5
+        };
+        let zero_allowed = weight == max_weight || weight == 0 || (replicas == 1 && max_surge == 0);
+        let mut options = Vec::new();
+        if ceil < replicas || zero_allowed {
+            options.push((ceil, replicas));
+        }
+        if !tied(replicas) && (floor != 0 || zero_allowed) {
+            options.push((floor, replicas));
+        }
+        if max_surge > 0 {
+            options.push((ceil, replicas + 1));
+            if !tied(replicas + 1) && (floor != 0 || zero_allowed) {
+                options.push((floor, replicas + 1));
+            }
+        }
+        let delta = |(canary, total): (u32, u32)| {
+            (f64::from(canary * max_weight) / f64::from(total) - f64::from(weight)).abs()
+        };
+        let Some(&first) = options.first() else {
+            return (0, replicas);
+        };
+        let best = options[1..].iter().fold(
+            first,
+            |best, &o| if delta(o) < delta(best) { o } else { best },
+        );
+        (best.0, best.1 - best.0)
+    }
+}

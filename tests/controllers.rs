@@ -1,0 +1,15 @@
+//! Controller semantics: what Kargo, Argo Rollouts, Argo CD and the kubelet
+//! do with the fields oamc emits, each behaviour modelled from the upstream
+//! function it mirrors (named in each module, at the version oamc targets)
+//! and held to upstream's own test vectors (`tests/controllers/data/`).
+
+mod common;
+
+#[path = "controllers/argocd.rs"]
+mod argocd;
+#[path = "controllers/kargo.rs"]
+mod kargo;
+#[path = "controllers/kubelet.rs"]
+mod kubelet;
+#[path = "controllers/rollouts.rs"]
+mod rollouts;
