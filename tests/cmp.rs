@@ -427,6 +427,11 @@ fn each_stage_commits_the_file_its_argocd_application_renders() {
             eval("${{ vars.branch }}", name).as_str()
         );
         assert_eq!(source["plugin"]["name"], oamc::cmp::PLUGIN_NAME);
+        // The stage's own namespace where the policy names one, else the Application's.
+        let namespace =
+            app["spec"]["policies"][0]["properties"]["argocd"]["stages"][name]["namespace"]
+                .as_str()
+                .unwrap_or(namespace);
         assert_eq!(argo["spec"]["destination"]["namespace"], namespace);
         // What that Application's plugin renders there: the workload, no pipeline.
         let dir = repo.join(source["path"].as_str().unwrap());
