@@ -193,7 +193,10 @@ fn assert_trait_rendered(
                     paths
                         .iter()
                         .any(|p| p["path"].as_str().unwrap().starts_with(path.as_str())
-                            && &p["backend"]["service"]["port"]["number"] == port),
+                            && (&p["backend"]["service"]["port"]["number"] == port
+                                // ALB-routed: the port is the Rollout's alb.servicePort.
+                                || (p["backend"]["service"]["port"]["name"] == "use-annotation"
+                                    && &rollout["spec"]["strategy"]["canary"]["trafficRouting"]["alb"]["servicePort"] == port))),
                     "{name}: route {path}"
                 );
             }

@@ -560,6 +560,8 @@ fn check_argocd(
     }
     // Two Applications that deploy one Rollout to one place both own it: each
     // sync overwrites the other stage's version (and prunes what it lacks).
+    // Stages with nowhere to deploy, reported once per place (the block, or the stage's entry).
+    let mut homeless: BTreeMap<Option<&str>, Vec<&str>> = BTreeMap::new();
     let mut seen: BTreeMap<(Cluster, Option<String>), &str> = BTreeMap::new();
     for stage in &p.stages {
         let (cluster, namespace) = argocd.destination_of(&stage.name, app_namespace);
@@ -570,12 +572,10 @@ fn check_argocd(
             at.clone()
         };
         let Some(ns) = namespace.clone() else {
-            ctx.error(
-                Code::ArgoCd,
-                &here,
-                format!("stage `{}` has no namespace to deploy into: the Application has none, and the stage sets none", stage.name),
-            )
-            .help = Some(format!("set metadata.namespace, render with --namespace, or set argocd.stages.{}.namespace", stage.name));
+            homeless
+                .entry(own.then_some(stage.name.as_str()))
+                .or_default()
+                .push(&stage.name);
             continue;
         };
         if let Some(first) = seen.get(&(cluster.clone(), namespace.clone())) {
@@ -596,6 +596,23 @@ fn check_argocd(
         } else {
             seen.insert((cluster, namespace), &stage.name);
         }
+    }
+    for (entry, stages) in homeless {
+        let here = entry.map_or_else(|| at.clone(), |s| at.key("stages").key(s));
+        let names = stages
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        ctx.error(
+            Code::ArgoCd,
+            &here,
+            format!("no namespace to deploy stage {names} into: the Application has none, and the stage sets none"),
+        )
+        .help = Some(format!(
+            "set metadata.namespace, render with --namespace, or set argocd.stages.{}.namespace",
+            stages[0]
+        ));
     }
 }
 
