@@ -56,11 +56,15 @@ fn hostile_strings_arrive_unchanged_and_change_no_structure() {
         .pointer("/spec/metrics/0/provider/job/spec/template/spec/containers/0/env")
         .and_then(Value::as_array)
         .unwrap();
-    assert_eq!(gate_env[1]["value"], props["functionalGate"]["extraArgs"]);
+    // What the Job's process sees: the env as the kubelet expands it.
+    let none = std::collections::BTreeMap::new();
+    let url = kubelet_expand(gate_env[0]["value"].as_str().unwrap(), &none);
+    let defined = std::collections::BTreeMap::from([("TARGET_URL".to_owned(), url.clone())]);
     assert_eq!(
-        gate_env[0]["value"],
-        "http://{{args.service-name}}:80/a'b;$x/(c)/"
+        kubelet_expand(gate_env[1]["value"].as_str().unwrap(), &defined),
+        props["functionalGate"]["extraArgs"].as_str().unwrap()
     );
+    assert_eq!(url, "http://{{args.service-name}}:80/a'b;$x/(c)/");
     // The script is the template's fixed text: no user string is spliced into it.
     let script = gate
         .pointer("/spec/metrics/0/provider/job/spec/template/spec/containers/0/args/0")
