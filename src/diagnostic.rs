@@ -81,7 +81,7 @@ codes! {
     ArgoTemplateSyntax => "oamc::gate::template-braces", "`{{` in gate text, which Argo Rollouts would read as an argument";
     StrategyMismatch => "oamc::strategy::mismatch", "settings for a strategy other than the chosen one";
     StrategySteps => "oamc::strategy::steps", "canary weights that do not strictly increase";
-    StrategyRouting => "oamc::strategy::traffic-routing", "not exactly one traffic router, or a router that does not drive the trait's Ingress";
+    StrategyRouting => "oamc::strategy::traffic-routing", "not exactly one traffic router, a router that does not drive the trait's Ingress, or an ALB servicePort the Services do not listen on";
     TraitConflict => "oamc::trait::conflict", "two traits or entries claim the same thing (ingress, replicas, route, volume, mount path)";
     TraitIgnored => "oamc::trait::ignored", "a trait property oamc accepts and ignores (warning)";
     TraitPort => "oamc::trait::port", "an ingress route to a port the component's Service does not have";

@@ -136,6 +136,13 @@ pub fn image_repository(s: &str) -> &str {
 /// Argo Rollouts duration: one or more `<integer><unit>` with unit `h`, `m` or `s`
 /// (`20s`, `1m`, `1h30m`). Argo parses these with Go's time.ParseDuration.
 pub fn argo_duration(s: &str) -> Result<(), String> {
+    argo_duration_seconds(s).map(|_| ())
+}
+
+/// The seconds an [`argo_duration`] stands for (Go's `time.ParseDuration`
+/// sums its parts), or why it is not one.
+pub fn argo_duration_seconds(s: &str) -> Result<u64, String> {
+    let mut total: u64 = 0;
     let mut rest = s;
     if rest.is_empty() {
         return Err("must not be empty".into());
@@ -148,18 +155,28 @@ pub fn argo_duration(s: &str) -> Result<(), String> {
         if digits == 0 {
             return Err("expected a number followed by a unit (s, m or h)".into());
         }
+        let number = &rest[..digits];
         rest = &rest[digits..];
         if rest.starts_with('.') {
             return Err("has a fraction; write whole numbers (e.g. 90s instead of 1.5m)".into());
         }
         let unit = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-        match &rest[..unit] {
-            "s" | "m" | "h" => rest = &rest[unit..],
+        let scale = match &rest[..unit] {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
             "" => return Err("is missing a unit (s, m or h)".into()),
             other => return Err(format!("`{other}` is not a unit; use s, m or h")),
-        }
+        };
+        total = number
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(scale))
+            .and_then(|n| total.checked_add(n))
+            .ok_or("is too long")?;
+        rest = &rest[unit..];
     }
-    Ok(())
+    Ok(total)
 }
 
 /// What a rejected duration most likely meant, when that is a duration:

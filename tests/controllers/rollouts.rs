@@ -180,17 +180,38 @@ fn a_metrics_gate_sharing_a_run_reads_after_its_delay() {
                 );
             }
             for run in shared.iter().filter(|r| r.len() > 1) {
-                for name in run {
-                    let t = docs
-                        .iter()
-                        .find(|d| d["kind"] == "AnalysisTemplate" && d["metadata"]["name"] == *name)
-                        .unwrap();
+                let templates: Vec<&Value> = run
+                    .iter()
+                    .map(|name| {
+                        docs.iter()
+                            .find(|d| {
+                                d["kind"] == "AnalysisTemplate" && d["metadata"]["name"] == *name
+                            })
+                            .unwrap()
+                    })
+                    .collect();
+                // The longest a passing load of the run's performance gate lasts.
+                let load = templates
+                    .iter()
+                    .filter_map(|t| load_seconds(t))
+                    .max()
+                    .unwrap_or(0);
+                for t in &templates {
                     for m in t["spec"]["metrics"].as_array().unwrap() {
                         if m["provider"].get("prometheus").is_some() {
+                            let delay = m["initialDelay"].as_str().unwrap_or_else(|| {
+                                panic!(
+                                    "{case}: {}/{} reads Prometheus as the run starts",
+                                    t["metadata"]["name"], m["name"]
+                                )
+                            });
+                            let delay: u64 = delay
+                                .strip_suffix('s')
+                                .and_then(|d| d.parse().ok())
+                                .unwrap();
                             assert!(
-                                m["initialDelay"].is_string(),
-                                "{case}: {name}/{} reads Prometheus as the run starts",
-                                m["name"]
+                                delay > load,
+                                "{case}: reads at {delay}s, the load may last {load}s"
                             );
                             checked += 1;
                         }
@@ -221,4 +242,41 @@ fn an_alb_routed_ingress_lets_the_load_balancer_follow_the_weights() {
             assert_eq!(path["backend"]["service"]["port"]["name"], "use-annotation");
         }
     }
+}
+
+/// From a rendered performance gate alone: Artillery's phases, or ab's
+/// bound for a passing run (mean "Time per request" = concurrency x wall /
+/// requests, below the limit), or the Job's deadline without a limit.
+fn load_seconds(template: &Value) -> Option<u64> {
+    let job = &template["spec"]["metrics"][0]["provider"]["job"]["spec"];
+    let container = &job["template"]["spec"]["containers"][0];
+    let env: std::collections::BTreeMap<String, String> = container["env"]
+        .as_array()?
+        .iter()
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap().to_owned(),
+                e["value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    if let Some(config) = env.get("ARTILLERY_CONFIG") {
+        let config: Value = serde_json::from_str(config).unwrap();
+        return Some(
+            config["config"]["phases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["duration"].as_u64().unwrap())
+                .sum(),
+        );
+    }
+    let requests: f64 = env.get("REQUESTS")?.parse().unwrap();
+    let concurrency: f64 = env["CONCURRENCY"].parse().unwrap();
+    Some(match env.get("MAX_MEAN_LATENCY_MS") {
+        Some(limit) => {
+            (requests * limit.parse::<f64>().unwrap() / concurrency / 1000.0).ceil() as u64
+        }
+        None => job["activeDeadlineSeconds"].as_u64().unwrap(),
+    })
 }

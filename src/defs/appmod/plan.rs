@@ -5,6 +5,7 @@ use super::CheckedService;
 use super::props::{
     AppmodService, Criterion, LatencyLimit, LoadTool, Outcome, Strategy, TrafficRouting,
 };
+use crate::check::syntax;
 use crate::defs::traits::{plan_autoscaler, plan_ingress, plan_storage};
 use crate::names;
 use crate::plan::*;
@@ -168,6 +169,9 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
         deadline_seconds: platform.gate_job_deadline_seconds,
     };
     let mut gates = Vec::new();
+    // How long a passing performance gate's load can last: what a metrics gate
+    // sharing its run waits for (below).
+    let mut load = None;
     if let Some(g) = &p.functional_gate {
         let expected = g.extra_args.text();
         let summary = if expected.is_empty() {
@@ -194,6 +198,31 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
         });
     }
     if let (Some(g), Some(perf)) = (&p.performance_gate, &service.performance) {
+        load = Some(match (perf.tool, perf.limit) {
+            // Artillery's schedule is fixed.
+            (LoadTool::Artillery, _) => {
+                let a = arrivals(platform);
+                (
+                    u64::from(a.warm_up_seconds + a.sustained_seconds),
+                    "Artillery's schedule",
+                )
+            }
+            // ab passes only if its "Time per request" (concurrency x wall /
+            // requests) is below the limit: so its wall time is below
+            // requests x limit / concurrency.
+            (LoadTool::Ab, Some(limit)) => (
+                (f64::from(platform.load_requests) * limit.ms()
+                    / f64::from(platform.load_concurrency.max(1))
+                    / 1000.0)
+                    .ceil() as u64,
+                "the longest ab can take and pass",
+            ),
+            // No limit: only the Job's deadline bounds it.
+            (LoadTool::Ab, None) => (
+                u64::from(platform.gate_job_deadline_seconds),
+                "the performance Job's deadline",
+            ),
+        });
         // Which tool, and why: written, implied by the image, or the default.
         let tool = match (perf.tool, perf.tool_written) {
             (LoadTool::Ab, true) => "ab",
@@ -263,10 +292,17 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
         // is due at once; an Experiment starts all its analyses together), so
         // without a delay it reads before the load and the traffic. In a
         // canary it is a step of its own, after its pause.
-        let initial_delay = match p.strategy {
-            Strategy::Canary => None,
-            Strategy::BlueGreen | Strategy::AbTest => Some(m.pause.clone()),
-        };
+        // It waits its pause and, when the performance gate runs beside it,
+        // the longest a passing load lasts: it then reads what the load did.
+        let shared = !matches!(p.strategy, Strategy::Canary);
+        let initial_delay = shared.then(|| {
+            let extra = load.map_or(0, |(seconds, _)| seconds);
+            match syntax::argo_duration_seconds(&m.pause) {
+                Ok(pause) => format!("{}s", pause.saturating_add(extra)),
+                // Not reached for a checked pause; Go sums the parts alike.
+                Err(_) => format!("{}{extra}s", m.pause),
+            }
+        });
         let metrics: Vec<MetricPlan> = m
             .evaluation_criteria
             .iter()
@@ -276,11 +312,15 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
                 ..metric_plan(i, c, &selector)
             })
             .collect();
-        let when = match &initial_delay {
-            Some(delay) => format!(
-                "starts together with the other gates of its run and first reads Prometheus {delay} after (metrics.pause; the performance gate's load may still be running then: raise it to read after the load); "
+        let when = match (&initial_delay, load) {
+            (Some(delay), Some((seconds, why))) => format!(
+                "starts with the other gates of its run and first reads Prometheus {delay} after: metrics.pause ({}) plus {seconds}s, {why}; ",
+                m.pause
             ),
-            None => String::new(),
+            (Some(delay), None) => format!(
+                "starts with the other gates of its run and first reads Prometheus {delay} after (metrics.pause); "
+            ),
+            (None, _) => String::new(),
         };
         gates.push(GatePlan {
             gate: Gate::Metrics,

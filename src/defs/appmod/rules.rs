@@ -359,6 +359,25 @@ fn check_router_ingress(ctx: &mut DocContext, p: &Props, name: &str, traits: &Ch
     let Some(routing) = p.part::<TrafficRouting>(&path!["canary", "trafficRouting"]) else {
         return;
     };
+    // ALB: Argo Rollouts' action forwards to `alb.servicePort` of the stable
+    // and canary Services (argo-rollouts v1.9.1 `rollout/trafficrouting/alb/alb.go`),
+    // and the trait's backends become `use-annotation` (see the plan): the
+    // Services listen on `port` only, so any other servicePort reaches nothing.
+    let port = match p.json.get("port") {
+        None => Some(super::props::defaults::port()),
+        Some(_) => p.part::<u32>(&path!["port"]),
+    };
+    if let (Some(alb), Some(port)) = (&routing.alb, port)
+        && let Some(service_port) = alb.service_port
+        && service_port != port
+    {
+        ctx.error(
+            Code::StrategyRouting,
+            &p.at(&path!["canary", "trafficRouting", "alb", "servicePort"]),
+            format!("the ALB router would forward to port {service_port}, but the component's Services listen on {port}"),
+        )
+        .help = Some(format!("remove servicePort (it defaults to {port}), or set port: {service_port}"));
+    }
     let (field, wanted) = match (&traits.ingress, &routing.nginx, &routing.alb) {
         (Some(Ingress::Nginx(_)), Some(n), _) => {
             (path!["nginx", "stableIngress"], &n.stable_ingress)
