@@ -12,7 +12,7 @@ out="${1:-target/oamc-cmp.oci.tar}"
 export STORAGE_DRIVER="${STORAGE_DRIVER:-vfs}"
 fail() { echo "error: $*" >&2; exit 1; }
 
-# The static build the tests make too (tests/release.rs), not a second one.
+# The static build the tests make too (tests/it/release.rs), not a second one.
 bin="$(CARGO_TARGET_DIR=target/static scripts/build-static.sh)"
 version="$("$bin" --version | head -n 1)"
 image="localhost/oamc-cmp:check"

@@ -13,7 +13,7 @@ use crate::load::Tree;
 use crate::settings::Settings;
 
 /// The plugin's name as Argo CD knows it: `metadata.name`-`spec.version` of
-/// cmp/plugin.yaml (tests/cmp.rs holds them equal).
+/// cmp/plugin.yaml (tests/it/cmp.rs holds them equal).
 pub const PLUGIN_NAME: &str = "oamc-v1";
 use std::collections::BTreeMap;
 use std::io::Write;

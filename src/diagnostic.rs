@@ -22,7 +22,7 @@ pub enum Severity {
 
 /// One table of diagnostic codes: each variant with its stable id and a
 /// one-line summary of its one meaning. Tools and docs refer to the ids, so
-/// they never change meaning; README's code table is held to this one by a
+/// they never change meaning; the book's code table is held to this one by a
 /// test, and SARIF's `rules` are read from it.
 macro_rules! codes {
     ($($variant:ident => $id:literal, $summary:literal;)*) => {
@@ -400,8 +400,11 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// Where each code is explained: README's table of diagnostic codes.
-pub const HELP_URI: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "#diagnostic-codes");
+/// Where each code is explained: the book's table of diagnostic codes.
+pub const HELP_URI: &str = concat!(
+    env!("CARGO_PKG_REPOSITORY"),
+    "/blob/main/docs/src/reference/diagnostics.md#diagnostic-codes"
+);
 
 fn sarif(diagnostics: &[Diagnostic]) -> String {
     let mut rules: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();

@@ -24,7 +24,7 @@ const LABEL: &str = "[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?";
 /// Schema keywords, so editors and other validators refuse what oamc
 /// refuses: a `pattern`, and a `maxLength` where a pattern cannot count.
 /// Each accepts exactly what its rule in `check::syntax` accepts
-/// (`tests/schema_formats.rs` holds them together); the rule's diagnostic,
+/// (`tests/it/schema_formats.rs` holds them together); the rule's diagnostic,
 /// not the schema's, is what oamc reports.
 pub fn format_keywords(format: &str) -> Option<(String, Option<u32>)> {
     let path = "[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?";

@@ -1,6 +1,6 @@
 //! What the controllers do with what oamc emits, where `plan` has to say it:
 //! models of upstream functions, each held to upstream's own test vectors in
-//! tests/controllers/.
+//! tests/it/controllers/.
 
 /// Argo Rollouts v1.9.1: a basic canary's pods at one weight.
 pub mod rollouts {

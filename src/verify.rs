@@ -33,7 +33,7 @@ pub fn verify(
     if errors.is_empty() {
         // The built-in metrics template writes the plan's queries unchanged,
         // and every query the plan can build is proven to parse
-        // (tests/promql_grammar.rs); a custom template's are parsed here.
+        // (tests/it/promql_grammar.rs); a custom template's are parsed here.
         let parse_queries = !templates.is_builtin(crate::plan::Gate::Metrics.template_file());
         errors.extend(cross_check(&docs, parse_queries));
     }

@@ -4,7 +4,7 @@
 //! kargo-promotion policy). Each keeps its typed properties, defaults, rules,
 //! derived names and plan. This module is their registry and the
 //! Application-level dispatch: component, trait and policy types. The schema, the checker's dispatch, its help text and "did you
-//! mean", and a test that holds README's trait table to it all read this one
+//! mean", and a test that holds the book's trait table (docs/src/reference/traits.md) to it all read this one
 //! list, so a type cannot be known in one place and missing in another.
 
 pub mod appmod;
@@ -46,7 +46,7 @@ pub enum TraitKind {
 pub struct TraitDef {
     pub kind: TraitKind,
     pub name: &'static str,
-    /// What it renders, in a few words (README's trait table names each type).
+    /// What it renders, in a few words (the book's trait table (docs/src/reference/traits.md) names each type).
     pub renders: &'static str,
     schema: fn(&mut SchemaGenerator) -> Value,
 }
@@ -59,7 +59,7 @@ fn schema_of<T: schemars::JsonSchema>(generator: &mut SchemaGenerator) -> Value 
     generator.subschema_for::<T>().to_value()
 }
 
-/// Every trait oamc compiles, in README's order.
+/// Every trait oamc compiles, in the book's order.
 pub const TRAITS: &[TraitDef] = &[
     TraitDef {
         kind: TraitKind::PathBasedIngress,

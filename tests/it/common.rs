@@ -1,0 +1,337 @@
+//! Shared test helpers: fixtures, the real binary, and strict CRD validation.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `fixtures/<group>/<case>/` directories, sorted.
+pub fn cases(group: &str) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures").join(group))
+        .expect("fixtures group exists")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty(), "no fixtures in {group}");
+    dirs
+}
+
+/// Run the real `oamc` binary.
+pub fn oamc(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oamc"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("oamc runs");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().expect("oamc finishes")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Compare with a golden file; `OAMC_BLESS=1 cargo test` rewrites it instead.
+pub fn assert_golden(path: &Path, actual: &str) {
+    if std::env::var_os("OAMC_BLESS").is_some() {
+        std::fs::write(path, actual).expect("write golden file");
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing; run with OAMC_BLESS=1 and review it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let diff: Vec<String> = expected
+            .lines()
+            .zip(actual.lines())
+            .enumerate()
+            .filter(|(_, (e, a))| e != a)
+            .take(5)
+            .map(|(i, (e, a))| format!("line {}:\n  expected: {e}\n  actual:   {a}", i + 1))
+            .collect();
+        panic!(
+            "{} differs from the output ({} vs {} lines); rerun with OAMC_BLESS=1 and review the diff\n{}",
+            path.display(),
+            expected.lines().count(),
+            actual.lines().count(),
+            diff.join("\n")
+        );
+    }
+}
+
+/// `oamc render DIR/repo -o DIR/out` with `extra` arguments: the
+/// rendered-manifests tree of a throwaway repository.
+pub fn render_tree(dir: &Path, extra: &[&str]) -> Output {
+    let repo = dir.join("repo");
+    let out_dir = dir.join("out");
+    let mut args = vec![
+        "render",
+        repo.to_str().expect("utf-8 path"),
+        "-o",
+        out_dir.to_str().expect("utf-8 path"),
+    ];
+    args.extend(extra);
+    oamc(&args, None)
+}
+
+/// Compile one source text in-process with default options: the YAML
+/// stream, or every diagnostic as `code: message` lines.
+pub fn compile_source(name: &str, text: &str) -> Result<String, String> {
+    let file = std::sync::Arc::new(oamc::diagnostic::SourceFile {
+        name: name.into(),
+        text: text.into(),
+    });
+    let c = oamc::compile(&[file], &oamc::Options::default());
+    if c.has_errors() {
+        return Err(c
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+            .collect::<Vec<_>>()
+            .join("\n"));
+    }
+    Ok(c.to_yaml())
+}
+
+/// Parse a YAML stream into JSON values, one per document.
+pub fn yaml_docs(text: &str) -> Vec<Value> {
+    serde_saphyr::from_multiple::<Value>(text).expect("valid YAML stream")
+}
+
+/// A strict validator for one kind from the vendored CRDs.
+pub struct Crds {
+    validators: Vec<(String, String, jsonschema::Validator)>,
+}
+
+impl Crds {
+    pub fn load() -> Crds {
+        let mut validators = Vec::new();
+        for dir in ["argo-rollouts-v1.9.1", "kargo-v1.11.2", "argo-cd-v3.5.1"] {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("crds").join(dir))
+                .expect("crds")
+                .map(|e| e.expect("entry").path())
+                .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+                .collect();
+            files.sort();
+            for file in files {
+                let text = std::fs::read_to_string(&file).expect("read CRD");
+                let options = serde_saphyr::options! {
+                    budget: serde_saphyr::budget! { max_nodes: 2_000_000, max_events: 10_000_000 },
+                };
+                let crd: Value =
+                    serde_saphyr::from_str_with_options(&text, options).expect("CRD parses");
+                let group = crd["spec"]["group"].as_str().expect("group").to_owned();
+                let kind = crd["spec"]["names"]["kind"]
+                    .as_str()
+                    .expect("kind")
+                    .to_owned();
+                for version in crd["spec"]["versions"].as_array().expect("versions") {
+                    let mut schema = version["schema"]["openAPIV3Schema"].clone();
+                    make_strict(&mut schema);
+                    let validator = jsonschema::options()
+                        .with_draft(jsonschema::Draft::Draft4)
+                        .should_validate_formats(false)
+                        .build(&schema)
+                        .expect("CRD schema compiles");
+                    let api_version =
+                        format!("{group}/{}", version["name"].as_str().expect("name"));
+                    validators.push((api_version, kind.clone(), validator));
+                }
+            }
+        }
+        // Core kinds: strict JSON schemas of Kubernetes v1.33 (k8s-schemas/).
+        let k8s = root().join("k8s-schemas/v1.33.0-local-strict");
+        let defs: Value =
+            serde_json::from_str(&std::fs::read_to_string(k8s.join("_definitions.json")).unwrap())
+                .unwrap();
+        let registry: &'static jsonschema::Registry = Box::leak(Box::new(
+            jsonschema::Registry::new()
+                .add(
+                    "https://k8s.schemas.local/api/_definitions.json",
+                    jsonschema::Resource::from_contents(defs),
+                )
+                .expect("definitions register")
+                .prepare()
+                .expect("registry"),
+        ));
+        for (file, api, kind) in [
+            ("service-v1.json", "v1", "Service"),
+            (
+                "persistentvolumeclaim-v1.json",
+                "v1",
+                "PersistentVolumeClaim",
+            ),
+            (
+                "ingress-networking-v1.json",
+                "networking.k8s.io/v1",
+                "Ingress",
+            ),
+            (
+                "horizontalpodautoscaler-autoscaling-v2.json",
+                "autoscaling/v2",
+                "HorizontalPodAutoscaler",
+            ),
+            (
+                "poddisruptionbudget-policy-v1.json",
+                "policy/v1",
+                "PodDisruptionBudget",
+            ),
+        ] {
+            let schema: Value =
+                serde_json::from_str(&std::fs::read_to_string(k8s.join(file)).unwrap()).unwrap();
+            let validator = jsonschema::options()
+                .with_registry(registry)
+                .with_base_uri(format!("https://k8s.schemas.local/api/{file}"))
+                .should_validate_formats(false)
+                .build(&schema)
+                .unwrap_or_else(|e| panic!("{file}: {e}"));
+            validators.push((api.to_owned(), kind.to_owned(), validator));
+        }
+        Crds { validators }
+    }
+
+    /// Errors of `doc` against its CRD; `None` when no vendored CRD defines its kind.
+    pub fn errors(&self, doc: &Value) -> Option<Vec<String>> {
+        let api = doc["apiVersion"].as_str()?;
+        let kind = doc["kind"].as_str()?;
+        let (_, _, v) = self
+            .validators
+            .iter()
+            .find(|(a, k, _)| a == api && k == kind)?;
+        Some(
+            v.iter_errors(doc)
+                .map(|e| format!("{}: {e}", e.instance_path()))
+                .collect(),
+        )
+    }
+
+    pub fn defines(&self, api: &str, kind: &str) -> bool {
+        self.validators
+            .iter()
+            .any(|(a, k, _)| a == api && k == kind)
+    }
+}
+
+/// The API server prunes unknown fields of structural schemas; a test should
+/// fail on them instead. OpenAPI's `nullable` becomes a JSON Schema type list.
+fn make_strict(schema: &mut Value) {
+    let Value::Object(map) = schema else { return };
+    let preserve = map
+        .get("x-kubernetes-preserve-unknown-fields")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if map.contains_key("properties") && !map.contains_key("additionalProperties") && !preserve {
+        map.insert("additionalProperties".into(), Value::Bool(false));
+    }
+    if map.get("nullable").and_then(Value::as_bool) == Some(true)
+        && let Some(Value::String(t)) = map.get("type").cloned()
+    {
+        map.insert("type".into(), serde_json::json!([t, "null"]));
+    }
+    for key in ["properties", "patternProperties"] {
+        if let Some(Value::Object(props)) = map.get_mut(key) {
+            props.values_mut().for_each(make_strict);
+        }
+    }
+    for key in ["items", "additionalProperties", "not"] {
+        if let Some(v) = map.get_mut(key) {
+            make_strict(v);
+        }
+    }
+    for key in ["anyOf", "allOf", "oneOf"] {
+        if let Some(Value::Array(items)) = map.get_mut(key) {
+            items.iter_mut().for_each(make_strict);
+        }
+    }
+}
+
+/// Every key path in the documents, values left out: what a string must not change.
+pub fn shape(docs: &[Value]) -> Vec<String> {
+    fn walk(v: &Value, path: String, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => m
+                .iter()
+                .for_each(|(k, v)| walk(v, format!("{path}.{k}"), out)),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, v)| walk(v, format!("{path}[{i}]"), out)),
+            _ => out.push(path),
+        }
+    }
+    let mut out = Vec::new();
+    for (i, d) in docs.iter().enumerate() {
+        walk(d, format!("doc{i}"), &mut out);
+    }
+    out
+}
+
+/// The kubelet's `$(VAR)` expansion of env values, command and args:
+/// kubernetes `third_party/forked/golang/expansion/expand.go`, `Expand`
+/// (held to its test table in tests/it/controllers/kubelet.rs).
+pub fn kubelet_expand(input: &str, mapping: &std::collections::BTreeMap<String, String>) -> String {
+    let bytes = input.as_bytes();
+    let mut out = String::new();
+    let mut checkpoint = 0;
+    let mut cursor = 0;
+    while cursor < bytes.len() {
+        if bytes[cursor] == b'$' && cursor + 1 < bytes.len() {
+            out.push_str(&input[checkpoint..cursor]);
+            let rest = &input[cursor + 1..];
+            let advance = match rest.as_bytes()[0] {
+                b'$' => {
+                    out.push('$');
+                    1
+                }
+                b'(' => match rest[1..].find(')') {
+                    Some(end) => {
+                        let name = &rest[1..1 + end];
+                        match mapping.get(name) {
+                            Some(v) => out.push_str(v),
+                            None => out.push_str(&format!("$({name})")),
+                        }
+                        end + 2
+                    }
+                    None => {
+                        out.push_str("$(");
+                        1
+                    }
+                },
+                _ => {
+                    // `$` and the next character (one UTF-8 character).
+                    let c = rest.chars().next().expect("non-empty");
+                    out.push('$');
+                    out.push(c);
+                    c.len_utf8()
+                }
+            };
+            cursor += advance;
+            checkpoint = cursor + 1;
+        }
+        cursor += 1;
+    }
+    out.push_str(&input[checkpoint.min(input.len())..]);
+    out
+}

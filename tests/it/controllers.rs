@@ -1,0 +1,9 @@
+//! Controller semantics: what Kargo, Argo Rollouts, Argo CD and the kubelet
+//! do with the fields oamc emits, each behaviour modelled from the upstream
+//! function it mirrors (named in each module, at the version oamc targets)
+//! and held to upstream's own test vectors (`tests/it/controllers/data/`).
+
+mod argocd;
+mod kargo;
+mod kubelet;
+mod rollouts;

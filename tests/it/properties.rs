@@ -1,0 +1,135 @@
+//! Property tests: for arbitrary valid Applications — any text in env values
+//! and gate text, any path, names within their limits — the output parses,
+//! every document is accepted by its schema, rendering is deterministic, and
+//! no string changes which documents and keys come out.
+
+use crate::common::*;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use std::sync::OnceLock;
+
+fn crds() -> &'static Crds {
+    static CRDS: OnceLock<Crds> = OnceLock::new();
+    CRDS.get_or_init(Crds::load)
+}
+
+fn compile(app: &Value) -> Result<String, String> {
+    compile_source("prop.yaml", &app.to_string())
+}
+
+fn app(name: &str, values: &[String], expected: &str, app_path: &str, strategy: &str) -> Value {
+    let env: Vec<Value> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| json!({"name": format!("V{i}"), "value": v}))
+        .collect();
+    json!({
+        "apiVersion": "core.oam.dev/v1beta1",
+        "kind": "Application",
+        "metadata": {"name": name},
+        "spec": {"components": [{
+            "name": name,
+            "type": "appmod-service",
+            "properties": {
+                "image": "ghcr.io/acme/app:1.0.0",
+                "image_name": "app",
+                "appPath": app_path,
+                "strategy": strategy,
+                "env": env,
+                "functionalGate": {"pause": "10s", "image": "httpd:alpine", "extraArgs": expected},
+                "performanceGate": {"pause": "10s", "image": "httpd:alpine", "extraArgs": "150"},
+                "metrics": {"evaluationCriteria": [{"metric": "http_requests_total", "function": "sum", "threshold": 1}]}
+            }
+        }]}
+    })
+}
+
+fn text_without_braces() -> impl Strategy<Value = String> {
+    // One pass leaves `{{` in `{{{` (it becomes `{ {{`); repeat until none is left.
+    any::<String>().prop_map(|mut s| {
+        while s.contains("{{") {
+            s = s.replace("{{", "{ {");
+        }
+        s
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    #[test]
+    fn any_valid_application_renders_to_accepted_deterministic_output(
+        name in "[a-z][a-z0-9-]{0,40}[a-z0-9]",
+        values in proptest::collection::vec(any::<String>(), 0..4),
+        expected in text_without_braces(),
+        app_path in "/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,40}",
+        strategy in prop_oneof![Just("canary"), Just("blueGreen"), Just("abTest")],
+    ) {
+        let input = app(&name, &values, &expected, &app_path, strategy);
+        let out = compile(&input).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(&compile(&input).unwrap(), &out, "deterministic");
+        let docs = oamc::dom::parse_values(&out).map_err(|e| TestCaseError::fail(e.message))?;
+        let fast = oamc::readback::read_documents(&out).ok();
+        prop_assert_eq!(fast.as_ref(), Some(&docs), "readers agree");
+        for doc in &docs {
+            if let Some(errors) = crds().errors(doc) {
+                prop_assert!(errors.is_empty(), "{} rejected: {:?}", doc["kind"], errors);
+            }
+        }
+        // The strings come out as themselves …
+        let rollout = docs.iter().find(|d| d["kind"] == "Rollout").unwrap();
+        let env = rollout.pointer("/spec/template/spec/containers/0/env").and_then(Value::as_array).cloned().unwrap_or_default();
+        let got: Vec<&str> = env.iter().map(|e| e["value"].as_str().unwrap()).collect();
+        let want: Vec<&str> = values.iter().map(String::as_str).collect();
+        prop_assert_eq!(got, want);
+        // … and change nothing else.
+        let plain = app(&name, &vec!["x".to_owned(); values.len()], "x", "/x", strategy);
+        let plain_docs = oamc::dom::parse_values(&compile(&plain).unwrap()).unwrap();
+        prop_assert_eq!(shape(&docs), shape(&plain_docs));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
+
+    /// The fast reader answers only as serde-saphyr would, through either of
+    /// the ways oamc uses serde-saphyr.
+    #[test]
+    fn readback_agrees_with_serde_saphyr(
+        scalars in proptest::collection::vec("[-+.0-9a-zA-Z_ ~:#'\"]{0,12}", 1..6),
+        flow in any::<bool>(),
+    ) {
+        let text = if flow {
+            format!("k: [{}]\n", scalars.join(", "))
+        } else {
+            scalars.iter().enumerate().map(|(i, s)| format!("k{i}: {s}\n{s}: v{i}\n")).collect()
+        };
+        if let Some(fast) = oamc::readback::read_plain_subset(&text) {
+            let plain = oamc::dom::parse_values(&text).ok();
+            prop_assert_eq!(Some(&fast), plain.as_ref(), "{:?}", text);
+            // Input is checked from these values when it is valid and from the
+            // spanned tree when it is not: the two must be the same values.
+            let spanned = oamc::dom::parse_stream(&text)
+                .ok()
+                .map(|docs| docs.iter().map(oamc::dom::Node::to_json).collect::<Vec<_>>());
+            prop_assert_eq!(Some(&fast), spanned.as_ref(), "{:?}", text);
+        }
+    }
+}
+
+#[test]
+fn every_limit_is_named_in_its_error() {
+    let many_docs = "a: 1\n---\n".repeat(oamc::dom::limits::MAX_DOCUMENTS + 1);
+    let err = oamc::dom::parse_stream(&many_docs).unwrap_err();
+    assert!(err.message.contains("ocument"), "{}", err.message);
+
+    let components: Vec<Value> = (0..=oamc::dom::limits::MAX_COMPONENTS)
+        .map(|i| json!({"name": format!("c{i}"), "type": "dynamodb-table"}))
+        .collect();
+    let input = json!({"apiVersion": "core.oam.dev/v1beta1", "kind": "Application", "metadata": {"name": "a"}, "spec": {"components": components}});
+    let err = compile(&input).unwrap_err();
+    assert!(
+        err.contains("oamc::yaml::limit") && err.contains("more than 200 components"),
+        "{err}"
+    );
+}

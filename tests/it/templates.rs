@@ -1,0 +1,152 @@
+//! Templates are the platform's to change; a broken one is a clear error and
+//! never reaches stdout.
+
+use crate::common::*;
+use std::path::{Path, PathBuf};
+
+const SPEC: &str = "fixtures/render/spec-gates/application.yaml";
+
+fn template_dir(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("oamc-templates-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, body) in files {
+        std::fs::write(dir.join(file), body).unwrap();
+    }
+    dir
+}
+
+fn render_with(dir: &Path) -> std::process::Output {
+    oamc(
+        &["render", "--templates", dir.to_str().unwrap(), SPEC],
+        None,
+    )
+}
+
+#[test]
+fn an_override_replaces_only_its_template() {
+    let pdb = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {{ item.name }}\n  labels: {{ service.labels }}\nspec:\n  minAvailable: 2\n  selector:\n    matchLabels: {{ service.selector }}\n";
+    let dir = template_dir("override", &[("poddisruptionbudget.yaml", pdb)]);
+    let out = render_with(&dir);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let docs = yaml_docs(&text(&out.stdout));
+    let pdb = docs
+        .iter()
+        .find(|d| d["kind"] == "PodDisruptionBudget")
+        .unwrap();
+    assert_eq!(pdb["spec"]["minAvailable"], 2);
+    assert_eq!(
+        docs.iter()
+            .filter(|d| d["kind"] == "AnalysisTemplate")
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn broken_templates_are_clear_errors_with_nothing_on_stdout() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("syntax", "kind: {{ service.name ", "rollout.yaml"),
+        ("undefined", "kind: {{ service.nmae }}", "rollout.yaml"),
+        (
+            "not-yaml",
+            "apiVersion: v1\nkind: [unclosed\n",
+            "produced invalid YAML",
+        ),
+        (
+            "two-docs",
+            "apiVersion: v1\nkind: A\nmetadata: {name: a}\n---\napiVersion: v1\nkind: B\nmetadata: {name: b}\n",
+            "2 YAML documents",
+        ),
+        (
+            "no-kind",
+            "apiVersion: v1\nmetadata: {name: a}\n",
+            "without apiVersion, kind and metadata.name",
+        ),
+    ];
+    for (name, body, expected) in cases {
+        let dir = template_dir(name, &[("rollout.yaml", body)]);
+        let out = render_with(&dir);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert!(out.stdout.is_empty(), "{name}");
+        assert!(
+            stderr.contains(expected),
+            "{name}: expected {expected:?} in\n{stderr}"
+        );
+        assert!(stderr.contains("oamc::template"), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn a_template_that_drops_a_gate_argument_is_caught_by_verify() {
+    let functional = common_functional_without_args();
+    let dir = template_dir("args", &[("analysistemplate-functional.yaml", &functional)]);
+    let out = render_with(&dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("uses {{args.service-name}} but does not declare it"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+fn common_functional_without_args() -> String {
+    let builtin =
+        std::fs::read_to_string(root().join("templates/analysistemplate-functional.yaml")).unwrap();
+    builtin.replace(
+        "  args:\n{%- for arg in item.args %}\n    - name: {{ arg }}\n{%- endfor %}\n",
+        "",
+    )
+}
+
+#[test]
+fn a_misspelt_override_is_an_error_with_a_suggestion() {
+    let dir = template_dir("typo", &[("rolout.yaml", "x")]);
+    let out = render_with(&dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("did you mean rollout.yaml?"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_template_that_never_ends_runs_out_of_fuel() {
+    let body = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}";
+    let dir = template_dir("fuel", &[("rollout.yaml", body)]);
+    let out = render_with(&dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+}
+
+/// The built-in templates stay inside the subset the fast reader reads itself
+/// (no anchors, tags or odd scalars), so rendering never pays for the slow one.
+#[test]
+fn built_in_templates_are_read_back_by_the_fast_reader() {
+    let templates = oamc::render::Templates::load(None, None).ok().unwrap();
+    let checker = oamc::driver::Checker::new(Default::default());
+    let mut seen = 0;
+    for entry in std::fs::read_dir("fixtures/render").unwrap() {
+        let path = entry.unwrap().path().join("application.yaml");
+        let file = std::sync::Arc::new(oamc::diagnostic::SourceFile {
+            name: path.display().to_string(),
+            text: std::fs::read_to_string(&path).unwrap(),
+        });
+        for app in checker.check_file(&file).apps {
+            let plan = oamc::defs::plan_app(&app, None, &Default::default());
+            for doc in templates.render_app(&plan, Default::default()).unwrap() {
+                assert!(
+                    oamc::readback::read_plain_subset(&doc.text).is_some(),
+                    "{} from {}:\n{}",
+                    doc.template,
+                    path.display(),
+                    doc.text
+                );
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen > 20, "only {seen} documents rendered");
+}

