@@ -2,7 +2,7 @@
 //! decides what reaches stdout (manifests only, and only when there is no
 //! error) and stderr (diagnostics).
 
-use crate::diagnostic::{self, Diagnostic, Format};
+use crate::diagnostic::{self, Code, Diagnostic, Format};
 use crate::load;
 use crate::settings::Settings;
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -47,6 +47,15 @@ pub enum Command {
     /// the app runs in (default: the Application's). Requests go only to --url and
     /// --prometheus. Exit status: 0 all passed, 1 one failed, 3 none failed but one is
     /// inconclusive (a rollout would pause), 2 usage error.
+    // The settings that shape only what is rendered are not gates' (refused if given).
+    #[command(
+        mut_arg("templates", |a| a.hide(true)),
+        mut_arg("promotion", |a| a.hide(true)),
+        mut_arg("prometheus_address", |a| a.hide(true)),
+        mut_arg("prometheus_sigv4_region", |a| a.hide(true)),
+        mut_arg("no_pdb", |a| a.hide(true)),
+        mut_arg("eks_pod_identity", |a| a.hide(true))
+    )]
     Gates(GatesArgs),
     /// Print the JSON Schema of an Application with appmod-service components.
     Schema,
@@ -58,8 +67,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `oamc man > /usr/local/share/man/man1/oamc.1`.
-    Man,
+    /// Print a man page (roff): oamc's, e.g. `oamc man > /usr/local/share/man/man1/oamc.1`,
+    /// or a subcommand's, the pages oamc's names: `oamc man render > oamc-render.1`.
+    Man {
+        /// The subcommand whose page to print (`render`, `validate`, …).
+        #[arg(value_name = "SUBCOMMAND")]
+        subcommand: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -205,7 +219,7 @@ pub fn main() -> i32 {
             clap_complete::generate(shell, &mut Cli::command(), "oamc", &mut std::io::stdout());
             Ok(0)
         }
-        Command::Man => Ok(man()),
+        Command::Man { subcommand } => man(subcommand.as_deref()),
     };
     // A usage error (no input on a terminal) exits 2 with clap's message.
     run.unwrap_or_else(|e| e.exit())
@@ -221,8 +235,7 @@ fn validate(args: &ValidateArgs) -> Result<i32, clap::Error> {
         // The report is the output: on stdout, whole, even when it is empty.
         let text = diagnostic::render_report(&diagnostics, &names, format, false);
         if let Err(e) = print_stdout(&text) {
-            eprintln!("error: {e}");
-            return Ok(EXIT_INVALID);
+            return Ok(output_failed(e));
         }
     } else {
         report(&diagnostics, format);
@@ -241,19 +254,30 @@ fn validate(args: &ValidateArgs) -> Result<i32, clap::Error> {
     Ok(0)
 }
 
-fn man() -> i32 {
+fn man(subcommand: Option<&str>) -> Result<i32, clap::Error> {
+    let mut cli = Cli::command();
+    cli.build();
+    let command = match subcommand {
+        None => cli.clone(),
+        Some(name) => match cli.find_subcommand(name) {
+            // The page oamc's own names: oamc-<name>(1).
+            Some(sub) => sub
+                .clone()
+                .display_name(format!("{}-{name}", cli.get_name()))
+                .bin_name(format!("{} {name}", cli.get_name())),
+            None => {
+                let names: Vec<&str> = cli.get_subcommands().map(|s| s.get_name()).collect();
+                let message = format!("no subcommand `{name}`; one of {}", names.join(", "));
+                return Err(cli.error(clap::error::ErrorKind::InvalidValue, message));
+            }
+        },
+    };
     let mut page = Vec::new();
-    let written = clap_mangen::Man::new(Cli::command())
+    let written = clap_mangen::Man::new(command)
         .render(&mut page)
-        .map_err(|e| format!("cannot write the man page: {e}"))
+        .map_err(|e| Diagnostic::error(Code::OutputIo, format!("cannot write the man page: {e}")))
         .and_then(|()| print_stdout(&String::from_utf8_lossy(&page)));
-    match written {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_INVALID
-        }
-    }
+    Ok(written.map_or_else(output_failed, |()| 0))
 }
 
 /// `1 file`, `3 files`.
@@ -261,12 +285,18 @@ fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn print_stdout(text: &str) -> Result<(), String> {
+fn print_stdout(text: &str) -> Result<(), Diagnostic> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|e| format!("cannot write to stdout: {e}"))
+        .map_err(|e| Diagnostic::error(Code::OutputIo, format!("cannot write to stdout: {e}")))
+}
+
+/// Output that could not be written: reported like any other problem, exit 1.
+fn output_failed(d: Diagnostic) -> i32 {
+    report(&[d], Format::Human);
+    EXIT_INVALID
 }
 
 fn render(args: &RenderArgs) -> Result<i32, clap::Error> {
@@ -280,14 +310,27 @@ fn render(args: &RenderArgs) -> Result<i32, clap::Error> {
         ..args.settings.options()
     };
     let compilation = crate::compile(&files, &options);
-    report(&compilation.diagnostics, args.input.format);
-    if compilation.has_errors() {
+    // The tree's layout is checked before anything is reported, so its
+    // problems come with the rest, in the chosen format.
+    let mut diagnostics = compilation.diagnostics.clone();
+    let layout = match (&args.output, compilation.has_errors()) {
+        (Some(_), false) => match crate::output::layout(&compilation) {
+            Ok(files) => Some(files),
+            Err(problems) => {
+                diagnostics.extend(problems);
+                None
+            }
+        },
+        _ => None,
+    };
+    report(&diagnostics, args.input.format);
+    if diagnostics.iter().any(Diagnostic::is_error) {
         return Ok(EXIT_INVALID);
     }
-    let written = match &args.output {
-        Some(dir) => write_dir(dir, args.check, &compilation),
+    let written = match (&args.output, layout) {
+        (Some(dir), Some(files)) => write_dir(dir, args.check, &files),
         // One write of the whole stream: a reader never sees half of it.
-        None => print_stdout(&compilation.to_yaml()),
+        _ => print_stdout(&compilation.to_yaml()),
     };
     match written {
         Ok(()) => {
@@ -302,8 +345,8 @@ fn render(args: &RenderArgs) -> Result<i32, clap::Error> {
             }
             Ok(0)
         }
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(diagnostic) => {
+            report(&[diagnostic], args.input.format);
             Ok(EXIT_INVALID)
         }
     }
@@ -326,22 +369,42 @@ fn plan(args: &PlanArgs) -> Result<i32, clap::Error> {
     let Some(plans) = load_plans(&inputs_or_stdin(&args.inputs)?, &args.settings) else {
         return Ok(EXIT_INVALID);
     };
-    let text = crate::plan_view::render(&plans, args.format)
-        .map_err(|e| format!("cannot write the plan as JSON: {e}"));
-    Ok(match text.and_then(|t| print_stdout(&t)) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_INVALID
-        }
-    })
+    let text = crate::plan_view::render(&plans, args.format).map_err(|e| {
+        Diagnostic::error(
+            Code::OutputIo,
+            format!("cannot write the plan as JSON: {e}"),
+        )
+    });
+    Ok(text
+        .and_then(|t| print_stdout(&t))
+        .map_or_else(output_failed, |()| 0))
+}
+
+/// The settings given to `gates` that only shape rendered output.
+fn render_only_settings(s: &Settings) -> Vec<&'static str> {
+    use crate::platform::DEFAULT_PROMETHEUS;
+    use crate::render::PromotionOutput;
+    [
+        ("--templates", s.templates.is_some()),
+        ("--promotion", s.promotion != PromotionOutput::Include),
+        (
+            "--prometheus-address (gates queries --prometheus)",
+            s.prometheus_address != DEFAULT_PROMETHEUS,
+        ),
+        (
+            "--prometheus-sigv4-region",
+            s.prometheus_sigv4_region.is_some(),
+        ),
+        ("--no-pdb", s.no_pdb),
+        ("--eks-pod-identity", s.eks_pod_identity),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect()
 }
 
 fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
     use crate::plan::Gate;
-    let Some(plans) = load_plans(&inputs_or_stdin(args.input.as_slice())?, &args.settings) else {
-        return Ok(EXIT_INVALID);
-    };
     let usage = |message: String| {
         // Built, so the usage line is the subcommand's (`oamc gates …`).
         let mut cli = Cli::command();
@@ -350,6 +413,13 @@ fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
             Some(gates) => gates.error(clap::error::ErrorKind::InvalidValue, message),
             None => cli.error(clap::error::ErrorKind::InvalidValue, message),
         }
+    };
+    let unused = render_only_settings(&args.settings);
+    if !unused.is_empty() {
+        return Err(usage(format!("gates does not use {}", unused.join(", "))));
+    }
+    let Some(plans) = load_plans(&inputs_or_stdin(args.input.as_slice())?, &args.settings) else {
+        return Ok(EXIT_INVALID);
     };
     let selected = crate::gates::select(&plans, args.component.as_deref()).map_err(usage)?;
     let request = crate::gates::Request {
@@ -370,29 +440,38 @@ fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
         GatesFormat::Json => crate::gates::json(&selected, &results),
     };
     if let Err(e) = print_stdout(&text) {
-        eprintln!("error: {e}");
-        return Ok(EXIT_INVALID);
+        return Ok(output_failed(e));
     }
     Ok(crate::gates::exit_code(&results))
 }
 
 /// The rendered-manifests tree: write it, or (`--check`) compare it with the disk.
-fn write_dir(dir: &Path, check: bool, compilation: &crate::Compilation) -> Result<(), String> {
-    let files = crate::output::layout(compilation)?;
+fn write_dir(
+    dir: &Path,
+    check: bool,
+    files: &std::collections::BTreeMap<PathBuf, String>,
+) -> Result<(), Diagnostic> {
+    let io = |e: String| Diagnostic::error(Code::OutputIo, e);
     if check {
-        return match crate::output::check(dir, &files)? {
+        return match crate::output::check(dir, files).map_err(io)? {
             None => Ok(()),
             Some(diff) => {
                 print!("{diff}");
-                Err(format!(
-                    "{} is not what oamc renders now; run `oamc render` with `-o {}` and commit the result",
-                    dir.display(),
+                Err(Diagnostic::error(
+                    Code::OutputStale,
+                    format!(
+                        "{} is not what oamc renders now (the diff is on stdout)",
+                        dir.display()
+                    ),
+                )
+                .help(format!(
+                    "run `oamc render` with `-o {}` and commit the result",
                     dir.display()
-                ))
+                )))
             }
         };
     }
-    let written = crate::output::write(dir, &files)?;
+    let written = crate::output::write(dir, files).map_err(io)?;
     for removed in &written.removed {
         eprintln!("removed {}", dir.join(removed).display());
     }

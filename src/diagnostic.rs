@@ -84,6 +84,7 @@ codes! {
     StrategyRouting => "oamc::strategy::traffic-routing", "not exactly one traffic router, a router that does not drive the trait's Ingress, or an ALB servicePort the Services do not listen on";
     TraitConflict => "oamc::trait::conflict", "two traits or entries claim the same thing (ingress, replicas, route, volume, mount path)";
     TraitIgnored => "oamc::trait::ignored", "a trait property oamc accepts and ignores (warning)";
+    PropertyOverridden => "oamc::property::overridden", "a component property a trait decides instead, e.g. replicas beside an hpa (warning; error with --strict)";
     TraitPort => "oamc::trait::port", "an ingress route to a port the component's Service does not have";
     TraitNoPaths => "oamc::trait::no-paths", "an ingress trait without a path";
     TraitMinMax => "oamc::trait::min-max", "an autoscaler whose max is below its min";
@@ -102,6 +103,9 @@ codes! {
     NoPromotionPolicy => "oamc::promotion::missing", "`--promotion only` on an Application without a kargo-promotion policy";
     EmptyOutput => "oamc::output::empty", "the run would print no resource, which would make Argo CD prune everything (a warning in validate without --strict)";
     DuplicateResource => "oamc::output::duplicate-resource", "two resources with the same apiVersion, kind, namespace and name";
+    OutputPath => "oamc::output::path", "a resource the rendered-manifests tree cannot hold: two on one path, or a name or kind that cannot name a file";
+    OutputIo => "oamc::output::io", "the output cannot be written: stdout, or the rendered-manifests tree (read, locked or written)";
+    OutputStale => "oamc::output::stale", "`render --check`: the rendered-manifests tree is not what oamc renders now";
     Parameter => "oamc::plugin::parameter", "an Argo CD plugin parameter is unknown, repeated, of the wrong shape or invalid";
     Template => "oamc::template", "a template cannot be read, compiled or rendered";
     Verify => "oamc::verify", "a rendered document fails oamc's read-back cross-checks";

@@ -91,19 +91,25 @@ fn read_bounded(file: impl Read, max: usize) -> std::io::Result<Option<String>> 
 }
 
 fn not_regular(name: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::Io,
-        format!(
-            "{} is not a regular file; oamc reads only regular files",
-            name.escape_debug()
+    about(
+        name,
+        Diagnostic::error(
+            Code::Io,
+            format!(
+                "{} is not a regular file; oamc reads only regular files",
+                name.escape_debug()
+            ),
         ),
     )
 }
 
 fn not_utf8(name: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::Io,
-        format!("{} is not UTF-8 text", name.escape_debug()),
+    about(
+        name,
+        Diagnostic::error(
+            Code::Io,
+            format!("{} is not UTF-8 text", name.escape_debug()),
+        ),
     )
 }
 
@@ -219,12 +225,15 @@ impl Tree {
     pub fn read(&self, rel: &Path, max: usize) -> Result<String, Diagnostic> {
         let name = self.show(rel);
         let fail = |e: std::io::Error| {
-            Diagnostic::error(
-                Code::Io,
-                format!(
-                    "cannot read {}: {e}; oamc reads only inside {}",
-                    name.escape_debug(),
-                    self.label
+            about(
+                &name,
+                Diagnostic::error(
+                    Code::Io,
+                    format!(
+                        "cannot read {}: {e}; oamc reads only inside {}",
+                        name.escape_debug(),
+                        self.label
+                    ),
                 ),
             )
         };
@@ -271,16 +280,36 @@ impl Tree {
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::error(Code::Io, format!("cannot read {}: {e}", path.display()))
+    let name = path.display().to_string();
+    about(
+        &name,
+        Diagnostic::error(
+            Code::Io,
+            format!("cannot read {}: {e}", name.escape_debug()),
+        ),
+    )
+}
+
+/// The diagnostic placed at the file it is about (no line: the file itself),
+/// so every format names it.
+fn about(name: &str, d: Diagnostic) -> Diagnostic {
+    let file = Arc::new(SourceFile {
+        name: name.to_owned(),
+        text: String::new(),
+    });
+    d.at(&file, None)
 }
 
 fn too_large(name: &str) -> Diagnostic {
-    Diagnostic::error(
-        Code::YamlLimit,
-        format!(
-            "{} is larger than {MAX_FILE_BYTES} bytes",
-            name.escape_debug()
-        ),
+    about(
+        name,
+        Diagnostic::error(
+            Code::YamlLimit,
+            format!(
+                "{} is larger than {MAX_FILE_BYTES} bytes",
+                name.escape_debug()
+            ),
+        )
+        .help("oamc reads Application manifests; split very large files"),
     )
-    .help("oamc reads Application manifests; split very large files")
 }

@@ -15,6 +15,7 @@
 
 use crate::Compilation;
 use crate::check::syntax;
+use crate::diagnostic::{Code, Diagnostic};
 use cap_std::ambient_authority;
 use cap_std::fs::{Dir, OpenOptions};
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,8 +24,9 @@ use std::path::{Component, Path, PathBuf};
 
 /// The list of files oamc wrote under an output directory, one relative path a line.
 pub const INDEX: &str = ".oamc-rendered";
-/// Held (an exclusive lock) while a run writes OUT.
-pub const LOCK: &str = ".oamc-rendered.lock";
+/// The lock file earlier versions left in OUT (and `git add -A` committed):
+/// removed when found. The lock is now on the folder itself.
+pub const LEGACY_LOCK: &str = ".oamc-rendered.lock";
 /// Largest file `--check` reads, and largest index: a rendered resource is a few KiB.
 pub const MAX_READ_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -32,52 +34,100 @@ pub const MAX_READ_BYTES: u64 = 4 * 1024 * 1024;
 /// directory. Each part of a path is checked: the Application name (a
 /// DNS-1123 subdomain), the stage folder (a DNS-1123 label), the kind (letters
 /// and digits) and the resource name (a DNS-1123 subdomain); a custom
-/// template decides the last two.
-pub fn layout(compilation: &Compilation) -> Result<BTreeMap<PathBuf, String>, String> {
+/// template decides the last two. Every problem is reported, each at the
+/// Application whose resource it is.
+pub fn layout(compilation: &Compilation) -> Result<BTreeMap<PathBuf, String>, Vec<Diagnostic>> {
     let mut files = BTreeMap::new();
-    for app in &compilation.apps {
-        syntax::dns1123_subdomain(&app.plan.name)
-            .map_err(|why| format!("Application name `{}` {why}", app.plan.name.escape_debug()))?;
+    // Which Application wrote each path, to name both on a collision.
+    let mut writers: BTreeMap<PathBuf, usize> = BTreeMap::new();
+    let mut problems = Vec::new();
+    // (first, second) Application → the paths both would write, one diagnostic a pair.
+    let mut collisions: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
+    for (i, app) in compilation.apps.iter().enumerate() {
+        let problem = |message: String| {
+            let d = Diagnostic::error(Code::OutputPath, message);
+            match &app.file {
+                Some(file) => d.at(file, None),
+                None => d,
+            }
+        };
+        if let Err(why) = syntax::dns1123_subdomain(&app.plan.name) {
+            problems.push(problem(format!(
+                "Application name `{}` {why}; it names a folder of the output",
+                app.plan.name.escape_debug()
+            )));
+            continue;
+        }
         let mut dir = PathBuf::from(&app.plan.name);
         if let Some(stage) = crate::names::stage_of(&app.source) {
-            syntax::dns1123_label(&stage).map_err(|why| {
-                format!(
+            if let Err(why) = syntax::dns1123_label(&stage) {
+                problems.push(problem(format!(
                     "the stage folder `{}` of {} {why}; it names a folder of the output",
                     stage.escape_debug(),
                     app.source.escape_debug()
-                )
-            })?;
+                )));
+                continue;
+            }
             dir.push(stage);
         }
         for manifest in &app.manifests {
             if manifest.kind.is_empty() || !manifest.kind.bytes().all(|b| b.is_ascii_alphanumeric())
             {
-                return Err(format!(
+                problems.push(problem(format!(
                     "a template rendered the kind `{}`; a kind is letters and digits",
                     manifest.kind.escape_debug()
-                ));
+                )));
+                continue;
             }
-            syntax::dns1123_subdomain(&manifest.name).map_err(|why| {
-                format!(
+            if let Err(why) = syntax::dns1123_subdomain(&manifest.name) {
+                problems.push(problem(format!(
                     "{} name `{}` {why}",
                     manifest.kind,
                     manifest.name.escape_debug()
-                )
-            })?;
+                )));
+                continue;
+            }
             let path = dir.join(format!(
                 "{}-{}.yaml",
                 manifest.kind.to_lowercase(),
                 manifest.name
             ));
-            if files.insert(path.clone(), manifest.yaml.clone()).is_some() {
-                return Err(format!(
-                    "two resources would be written to {}: give the Applications distinct names or stage folders",
-                    path.display()
-                ));
+            if let Some(&first) = writers.get(&path) {
+                collisions
+                    .entry((first, i))
+                    .or_default()
+                    .push(path.display().to_string());
+                continue;
             }
+            writers.insert(path.clone(), i);
+            files.insert(path, manifest.yaml.clone());
         }
     }
-    Ok(files)
+    for ((first, second), paths) in collisions {
+        let (first, second) = (&compilation.apps[first], &compilation.apps[second]);
+        let d = Diagnostic::error(
+            Code::OutputPath,
+            format!(
+                "Application `{}` ({}) would write {} file(s) that Application `{}` ({}) writes too: {}",
+                second.plan.name.escape_debug(),
+                second.source.escape_debug(),
+                paths.len(),
+                first.plan.name.escape_debug(),
+                first.source.escape_debug(),
+                paths.join(", ")
+            ),
+        )
+        .help("give the Applications distinct names, or put their files in distinct stage folders (deployment/<stage>/)");
+        problems.push(match &second.file {
+            Some(file) => d.at(file, None),
+            None => d,
+        });
+    }
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(problems)
+    }
 }
 
 /// A relative path of plain parts: what an index line may name.
@@ -272,16 +322,31 @@ impl Out {
         self.write(Path::new(INDEX), &text)
     }
 
-    /// An exclusive lock on OUT for the rest of the run: a second run waits.
+    /// An exclusive lock on OUT itself (an advisory lock on the folder's
+    /// handle) for the rest of the run: a second run waits, and no lock file
+    /// is left in the tree for `git add -A` to commit.
     fn lock(&self) -> Result<std::fs::File, String> {
-        self.no_links(Path::new(LOCK))?;
+        // A readable handle on the folder itself (flock needs one; the
+        // capability handle may be a path-only one).
         let file = self
             .dir
-            .open_with(LOCK, OpenOptions::new().write(true).create(true))
-            .map_err(|e| format!("cannot create the lock {}: {e}", self.show(Path::new(LOCK))))?
+            .open(".")
+            .map_err(|e| format!("cannot lock {}: {e}", self.show(Path::new(""))))?
             .into_std();
         file.lock()
-            .map_err(|e| format!("cannot lock {}: {e}", self.show(Path::new(LOCK))))?;
+            .map_err(|e| format!("cannot lock {}: {e}", self.show(Path::new(""))))?;
+        // An earlier version's lock file is ours to remove (never followed:
+        // removing a link removes the link).
+        match self.dir.remove_file(LEGACY_LOCK) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(format!(
+                    "cannot remove {}: {e}",
+                    self.show(Path::new(LEGACY_LOCK))
+                ));
+            }
+        }
         Ok(file)
     }
 }

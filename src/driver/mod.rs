@@ -106,9 +106,10 @@ pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
             .at(file, pos)
             .help("split the run, remove repeated aliases, or raise the budget with --max-input-mib (plugin: max-input-mib)"),
         );
-        return out;
     }
-    for mut report in parallel_map(files, |file| checker.check_file(file)) {
+    // The files read within the budget are checked all the same: every
+    // problem of the run is reported, not only that the budget was reached.
+    for mut report in parallel_map(&files[..within], |file| checker.check_file(file)) {
         out.apps.append(&mut report.apps);
         out.applications_seen += report.applications_seen;
         out.diagnostics.append(&mut report.diagnostics);
@@ -368,8 +369,16 @@ impl Compilation {
     /// (the rendered-manifests tree) one `<application>[/<stage>]` folder.
     fn duplicate_resources(&self, per_folder: bool) -> Vec<Diagnostic> {
         use std::collections::{BTreeMap, HashMap};
-        let folder = |app: &CompiledApp| {
-            per_folder.then(|| (app.plan.name.clone(), names::stage_of(&app.source)))
+        // The Kargo pipeline and the stages' Argo CD Applications live once,
+        // in Kargo's and Argo CD's cluster: in two stage folders, two Argo CD
+        // Applications would own them. Only the workload is per folder.
+        let pipeline = |m: &emit::Manifest| {
+            m.api_version.starts_with("kargo.akuity.io/")
+                || (m.api_version == "argoproj.io/v1alpha1" && m.kind == "Application")
+        };
+        let folder = |app: &CompiledApp, m: &emit::Manifest| {
+            (per_folder && !pipeline(m))
+                .then(|| (app.plan.name.clone(), names::stage_of(&app.source)))
         };
         // (folder, apiVersion, kind, namespace, name) → the Application (by index) that rendered it.
         type Key<'a> = (
@@ -382,16 +391,20 @@ impl Compilation {
         let mut seen: HashMap<Key, usize> = HashMap::new();
         // (first, second) Application → the resources both render, one diagnostic per pair.
         let mut clashes: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
+        let mut pipelines: std::collections::BTreeSet<(usize, usize)> = Default::default();
         for (i, app) in self.apps.iter().enumerate() {
             for m in &app.manifests {
                 let key = (
-                    folder(app),
+                    folder(app, m),
                     m.api_version.as_str(),
                     m.kind.as_str(),
                     m.namespace.as_deref(),
                     m.name.as_str(),
                 );
                 if let Some(first) = seen.insert(key, i) {
+                    if per_folder && pipeline(m) {
+                        pipelines.insert((first, i));
+                    }
                     let namespace = m
                         .namespace
                         .as_deref()
@@ -405,8 +418,8 @@ impl Compilation {
         }
         clashes
             .into_iter()
-            .map(|((first, second), resources)| {
-                let (first, second) = (&self.apps[first], &self.apps[second]);
+            .map(|((first_index, second_index), resources)| {
+                let (first, second) = (&self.apps[first_index], &self.apps[second_index]);
                 let d = Diagnostic::error(
                     Code::DuplicateResource,
                     format!(
@@ -419,7 +432,11 @@ impl Compilation {
                         resources.join(", ")
                     ),
                 )
-                .help("Argo CD would apply one over the other; give the Applications distinct names or namespaces");
+                .help(if pipelines.contains(&(first_index, second_index)) {
+                    "the Kargo pipeline belongs in one folder, synced by one Argo CD Application: keep the kargo-promotion policy in one stage's manifest"
+                } else {
+                    "Argo CD would apply one over the other; give the Applications distinct names or namespaces"
+                });
                 match &second.file {
                     Some(file) => d.at(file, name_position(file, &second.plan.name)),
                     None => d,

@@ -487,4 +487,69 @@ fn completions_and_man_page_cover_every_command() {
     for word in ["render", "validate", "plan", "completions"] {
         assert!(page.contains(word), "man page lacks {word}");
     }
+    // Every page it refers to (`oamc\-render(1)`, …) is one `oamc man` prints.
+    let named: Vec<String> = page
+        .split("oamc\\-")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("(1)").map(|(name, _)| name.to_owned()))
+        .collect();
+    assert!(named.len() >= 8, "{named:?}");
+    for name in named {
+        let out = oamc(&["man", &name], None);
+        assert!(
+            out.status.success(),
+            "oamc man {name}: {}",
+            text(&out.stderr)
+        );
+        let sub = text(&out.stdout);
+        assert!(sub.contains(&format!(".TH oamc-{name} 1")), "{sub}");
+    }
+    let out = oamc(&["man", "nope"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `gates` lists and takes only the settings it uses; the render-only ones
+/// are refused with the reason, before anything is read or sent.
+#[test]
+fn gates_takes_only_its_own_flags() {
+    let out = oamc(&["gates", "--help"], None);
+    let help = text(&out.stdout);
+    for flag in [
+        "--url",
+        "--prometheus ",
+        "--component",
+        "--timeout",
+        "--namespace",
+        "--prometheus-container-label",
+    ] {
+        assert!(help.contains(flag), "gates --help lacks {flag}");
+    }
+    for flag in [
+        "--templates",
+        "--promotion",
+        "--prometheus-address",
+        "--prometheus-sigv4-region",
+        "--no-pdb",
+        "--eks-pod-identity",
+    ] {
+        assert!(!help.contains(flag), "gates --help lists {flag}");
+    }
+    let out = oamc(
+        &[
+            "gates",
+            SPEC,
+            "--url",
+            "http://127.0.0.1:1",
+            "--prometheus-address",
+            "http://p:9090",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("gates does not use --prometheus-address"),
+        "{}",
+        text(&out.stderr)
+    );
 }

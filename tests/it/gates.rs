@@ -747,3 +747,69 @@ fn usage_errors_before_any_request() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// The guide's walkthrough as written: examples/gates/app.py and the
+/// Prometheus configuration beside it, then every gate of the spec example
+/// passes (ports moved off 8080/9090 so tests can run side by side).
+#[test]
+fn the_guides_walkthrough_runs_as_written() {
+    let _alone = crate::app_server::load_lock();
+    let (app_port, prom_port) = (free_port(), free_port());
+    let mut app = KillOnDrop(
+        Command::new("python3")
+            .arg(root().join("examples/gates/app.py"))
+            .arg(app_port.to_string())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("python3 runs"),
+    );
+    let dir =
+        TempDir(std::env::temp_dir().join(format!("oamc-walkthrough-{}", std::process::id())));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let config = std::fs::read_to_string(root().join("examples/gates/prometheus.yml"))
+        .unwrap()
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{app_port}"));
+    std::fs::write(dir.0.join("prometheus.yml"), config).unwrap();
+    let mut prometheus = KillOnDrop(
+        Command::new("prometheus")
+            .arg(format!("--config.file={}", dir.0.join("prometheus.yml").display()))
+            .arg(format!("--storage.tsdb.path={}", dir.0.join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{prom_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("`prometheus` runs (Debian: apt-get install prometheus; scripts/test.sh installs it)"),
+    );
+    let url = format!("http://127.0.0.1:{app_port}");
+    let prom = format!("http://127.0.0.1:{prom_port}");
+    let spec = "fixtures/render/spec-gates/application.yaml";
+    // Until Prometheus has scraped the app (the guide sleeps), at most 60 s.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !oamc(
+        &["gates", spec, "--prometheus", &prom, "--only", "metrics"],
+        None,
+    )
+    .status
+    .success()
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let out = oamc(&["gates", spec, "--url", &url, "--prometheus", &prom], None);
+    let report = text(&out.stdout);
+    assert!(out.status.success(), "{report}{}", text(&out.stderr));
+    assert!(
+        report.contains("3 passed, 0 failed, 0 inconclusive"),
+        "{report}"
+    );
+    let _ = (app.0.kill(), prometheus.0.kill());
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -607,3 +607,27 @@ fn a_link_out_of_an_input_directory_is_refused() {
         text(&out.stderr)
     );
 }
+
+/// A file past the budget does not hide the problems of the files read
+/// within it: every problem of the run is reported.
+#[test]
+fn past_the_budget_the_files_read_within_it_are_still_checked() {
+    let dir = setup("budget-partial");
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::copy(
+        root().join("fixtures/invalid/image.yaml"),
+        tree.join("a-bad-image.yaml"),
+    )
+    .unwrap();
+    std::fs::write(tree.join("z-bomb.yaml"), alias_heavy("bomb", 7)).unwrap();
+    let out = oamc(
+        &["validate", tree.to_str().unwrap(), "--max-input-mib", "8"],
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("oamc::input::budget"), "{stderr}");
+    assert!(stderr.contains("1 of 2 files read within it"), "{stderr}");
+    assert!(stderr.contains("oamc::image::invalid"), "{stderr}");
+}

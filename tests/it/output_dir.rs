@@ -123,3 +123,109 @@ fn check_passes_when_current_and_prints_a_diff_when_not() {
     assert_eq!(files(&dir.join("out")), before, "--check changes nothing");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The lock is on OUT itself: after a render into a fresh repository,
+/// `git status` shows the rendered files and the index, no lock file; a lock
+/// file an earlier version left is removed.
+#[test]
+fn no_lock_file_is_left_for_git_to_commit() {
+    let dir = tree("lock");
+    let out_dir = dir.join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&out_dir)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    git(&["init", "-q"]);
+    std::fs::write(out_dir.join(".oamc-rendered.lock"), "").unwrap();
+    let out = render(&dir, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let status = git(&["status", "--porcelain", "--untracked-files=all"]);
+    assert!(status.contains(".oamc-rendered\n"), "{status}");
+    assert!(!status.contains(".lock"), "{status}");
+    assert!(!out_dir.join(".oamc-rendered.lock").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two resources on one path of the tree (same kind and name, different
+/// namespaces, one Application folder): refused with a code, both files,
+/// in every format, and nothing written.
+#[test]
+fn two_resources_on_one_path_are_refused_in_every_format() {
+    let dir = std::env::temp_dir().join(format!("oamc-out-path-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let app = std::fs::read_to_string(root().join("fixtures/render/spec-gates/application.yaml"))
+        .unwrap();
+    assert!(app.contains("  namespace: shop\n"));
+    std::fs::write(repo.join("a.yaml"), &app).unwrap();
+    std::fs::write(
+        repo.join("b.yaml"),
+        app.replace("  namespace: shop\n", "  namespace: other\n"),
+    )
+    .unwrap();
+    for format in ["human", "json", "github", "sarif", "junit"] {
+        let out = render(&dir, &["--format", format]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        assert!(out.stdout.is_empty(), "{format}");
+        let report = text(&out.stderr);
+        let code = if format == "github" {
+            "oamc%3A%3Aoutput%3A%3Apath"
+        } else {
+            "oamc::output::path"
+        };
+        assert_eq!(
+            report.matches(code).count(),
+            // One diagnostic for the pair (SARIF names the rule twice, JUnit as type and text).
+            if matches!(format, "sarif" | "junit") {
+                2
+            } else {
+                1
+            },
+            "{format}: {report}"
+        );
+        assert!(report.contains("b.yaml"), "{format}: {report}");
+        assert!(!dir.join("out").exists(), "{format}: nothing is written");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The Kargo pipeline of stage manifests that each carry the policy would be
+/// written into every stage folder: two Argo CD Applications would own it.
+#[test]
+fn the_pipeline_in_two_stage_folders_is_refused() {
+    let dir = std::env::temp_dir().join(format!("oamc-out-pipeline-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let app =
+        std::fs::read_to_string(root().join("fixtures/render/promotion-default/application.yaml"))
+            .unwrap();
+    for stage in ["dev", "prod"] {
+        let d = dir.join("repo/deployment").join(stage);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("application.yaml"), &app).unwrap();
+    }
+    let out = render(&dir, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out.stderr);
+    assert!(
+        report.contains("oamc::output::duplicate-resource"),
+        "{report}"
+    );
+    assert!(report.contains("kargo.akuity.io/v1alpha1"), "{report}");
+    assert!(
+        report.contains("keep the kargo-promotion policy in one stage"),
+        "{report}"
+    );
+    // With the policy in one stage's manifest only, the tree renders.
+    let without: String = app.split("  policies:").next().unwrap().to_owned();
+    std::fs::write(dir.join("repo/deployment/prod/application.yaml"), without).unwrap();
+    let out = render(&dir, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}

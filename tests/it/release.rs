@@ -115,3 +115,68 @@ fn the_static_binary_has_no_loader_and_runs() {
         .stdout
     );
 }
+
+/// A fake release of `name` whose metadata names `home`, as a wheel in `dir`.
+fn fake_release(dir: &std::path::Path, name: &str, home: &str) {
+    let script = r#"
+import sys, zipfile
+dir, name, home = sys.argv[1:]
+dist = name.replace("-", "_")
+with zipfile.ZipFile(f"{dir}/{dist}-9.9.9-py3-none-any.whl", "w") as z:
+    z.writestr(f"{dist}-9.9.9.dist-info/METADATA",
+               f"Metadata-Version: 2.1\nName: {name}\nVersion: 9.9.9\nSummary: a project\nProject-URL: Repository, {home}\n")
+    z.writestr(f"{dist}-9.9.9.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+    z.writestr(f"{dist}-9.9.9.dist-info/RECORD", "")
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(dir)
+        .args([name, home])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// The release workflow's name check, against an index it is pointed at (a
+/// folder of releases, offline): a name nobody has published passes, one
+/// whose release names this repository passes, anyone else's fails.
+#[test]
+fn the_release_refuses_a_pypi_name_that_is_someone_elses() {
+    let ours = "https://github.com/oamc/oamc";
+    let check = |index: &std::path::Path| {
+        Command::new("python3")
+            .arg(root().join("scripts/check-pypi-name.py"))
+            .args(["oamc-cli", ours])
+            .env("PIP_NO_INDEX", "1")
+            .env("PIP_FIND_LINKS", index)
+            .output()
+            .unwrap()
+    };
+    let index = std::env::temp_dir().join(format!("oamc-pypi-index-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&index);
+    std::fs::create_dir_all(&index).unwrap();
+    let out = check(&index);
+    assert!(out.status.success(), "a free name: {}", text(&out.stderr));
+    fake_release(&index, "oamc-cli", ours);
+    let out = check(&index);
+    assert!(
+        out.status.success(),
+        "our own release: {}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(&index).unwrap();
+    std::fs::create_dir_all(&index).unwrap();
+    fake_release(
+        &index,
+        "oamc-cli",
+        "https://example.org/additive-manufacturing",
+    );
+    let out = check(&index);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("belongs to another project"),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&index);
+}

@@ -42,7 +42,7 @@ fn the_hook_mirror_pins_this_version() {
         "{pyproject}"
     );
     assert!(
-        pyproject.contains(&format!("\"oamc=={version}\"")),
+        pyproject.contains(&format!("\"oamc-cli=={version}\"")),
         "{pyproject}"
     );
 }
@@ -69,7 +69,7 @@ fn the_wheel_installs_the_binary_and_the_python_hook_uses_it() {
         .expect("a .whl");
     let name = wheel.file_name().unwrap().to_str().unwrap().to_owned();
     assert!(
-        name.starts_with(&format!("oamc-{}-", env!("CARGO_PKG_VERSION"))),
+        name.starts_with(&format!("oamc_cli-{}-", env!("CARGO_PKG_VERSION"))),
         "{name}"
     );
     // The binary is a script of the wheel: pip puts it on PATH.
@@ -78,7 +78,7 @@ fn the_wheel_installs_the_binary_and_the_python_hook_uses_it() {
         "import sys, zipfile; print('\\n'.join(zipfile.ZipFile(sys.argv[1]).namelist()))",
         wheel.to_str().unwrap(),
     ]));
-    let script = format!("oamc-{}.data/scripts/oamc", env!("CARGO_PKG_VERSION"));
+    let script = format!("oamc_cli-{}.data/scripts/oamc", env!("CARGO_PKG_VERSION"));
     assert!(
         text(&listing.stdout).lines().any(|l| l == script),
         "{}",
@@ -91,7 +91,7 @@ fn the_wheel_installs_the_binary_and_the_python_hook_uses_it() {
     run(Command::new(venv.join("bin/pip"))
         .args(["install", "--quiet", "--no-index", "--find-links"])
         .arg(&wheels)
-        .arg("oamc"));
+        .arg("oamc-cli"));
     let out = run(Command::new(venv.join("bin/oamc")).arg("--version"));
     assert!(text(&out.stdout).starts_with(&format!("oamc {}", env!("CARGO_PKG_VERSION"))));
     let out = run(Command::new(venv.join("bin/oamc"))

@@ -83,6 +83,7 @@ pub(crate) fn check_component(
         .or(Some(super::props::defaults::port()));
     let traits = traits::check_traits(ctx, i, component, port, broken, routes);
     check_router_ingress(ctx, &props, &component.name, &traits);
+    check_overridden(ctx, &props, &traits);
     let ab_test =
         props.json.get("strategy").and_then(|v| v.as_str()) == Some(Strategy::AbTest.key());
     check_name(ctx, &base.join(&path!["name"]), &component.name, ab_test);
@@ -352,6 +353,38 @@ fn check_strategy(ctx: &mut DocContext, p: &Props) {
     if let Some(ab) = p.part::<AbTestSettings>(&path!["abTest"]) {
         check_duration(ctx, &p.at(&path!["abTest", "duration"]), &ab.duration);
     }
+}
+
+/// `replicas` written beside a trait that sets the replica count: the trait
+/// wins (the Rollout leaves `replicas` to the HPA, or takes the scaler's),
+/// so the written value would change nothing. Said at its line.
+fn check_overridden(ctx: &mut DocContext, p: &Props, traits: &CheckedTraits) {
+    if p.json.get("replicas").is_none() {
+        return;
+    }
+    use crate::defs::traits::Autoscaler;
+    let by = match (&traits.autoscaler, &traits.scaler) {
+        (Some(Autoscaler::Hpa(h)), _) => {
+            format!(
+                "the hpa trait scales the Rollout between {} and {} replicas",
+                h.min, h.max
+            )
+        }
+        (Some(Autoscaler::Cpu(c)), _) => {
+            format!(
+                "the cpuscaler trait scales the Rollout between {} and {} replicas",
+                c.min, c.max
+            )
+        }
+        (None, Some(s)) => format!("the scaler trait sets {} replicas", s.replicas),
+        (None, None) => return,
+    };
+    ctx.lenient(
+        Code::PropertyOverridden,
+        &p.at(&path!["replicas"]),
+        format!("replicas is not used: {by}"),
+    )
+    .help = Some("remove replicas, or the trait".into());
 }
 
 /// A router that drives an Ingress must drive the one the ingress trait renders.
