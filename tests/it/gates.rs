@@ -95,37 +95,11 @@ fn free_port() -> u16 {
 /// Start Prometheus scraping `app_port` every second; wait until it holds
 /// enough samples for a `rate` over 5 s.
 fn prometheus(app_port: u16) -> Prometheus {
-    let dir = TempDir(std::env::temp_dir().join(format!("oamc-gates-prom-{}", std::process::id())));
-    let _ = std::fs::remove_dir_all(&dir.0);
-    std::fs::create_dir_all(&dir.0).unwrap();
-    let config = dir.0.join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
-             scrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['127.0.0.1:{app_port}']\n"
-        ),
-    )
-    .unwrap();
-    let port = free_port();
-    let child = Command::new("prometheus")
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.0.join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(
-            std::fs::File::create(dir.0.join("prometheus.log")).unwrap(),
-        ))
-        .spawn()
-        .expect("`prometheus` runs (Debian: apt-get install prometheus; .ci/run installs it)");
-    let server = Prometheus {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
-    };
+    let config = format!(
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+         scrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['127.0.0.1:{app_port}']\n"
+    );
+    let server = start_prometheus("prom", &config);
     let ready = "count_over_time(rocket_http_requests_duration_seconds_sum{namespace=\"shop\",container_name=\"rocket\"}[1m])";
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -140,6 +114,38 @@ fn prometheus(app_port: u16) -> Prometheus {
             "Prometheus did not scrape the app in 60 s:\n{log}"
         );
         std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// Debian's Prometheus on a free loopback port with `config`, in a folder of
+/// its own (`tag` names it), killed when dropped.
+fn start_prometheus(tag: &str, config: &str) -> Prometheus {
+    let dir =
+        TempDir(std::env::temp_dir().join(format!("oamc-gates-{tag}-{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&dir.0);
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let config_file = dir.0.join("prometheus.yml");
+    std::fs::write(&config_file, config).unwrap();
+    let port = free_port();
+    let child = Command::new("prometheus")
+        .arg(format!("--config.file={}", config_file.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.0.join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::File::create(dir.0.join("prometheus.log")).unwrap(),
+        ))
+        .spawn()
+        .expect(
+            "`prometheus` runs (Debian: apt-get install prometheus; scripts/test.sh installs it)",
+        );
+    Prometheus {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
     }
 }
 
@@ -754,7 +760,7 @@ fn usage_errors_before_any_request() {
 #[test]
 fn the_guides_walkthrough_runs_as_written() {
     let _alone = crate::app_server::load_lock();
-    let (app_port, prom_port) = (free_port(), free_port());
+    let app_port = free_port();
     let mut app = KillOnDrop(
         Command::new("python3")
             .arg(root().join("examples/gates/app.py"))
@@ -763,25 +769,12 @@ fn the_guides_walkthrough_runs_as_written() {
             .spawn()
             .expect("python3 runs"),
     );
-    let dir =
-        TempDir(std::env::temp_dir().join(format!("oamc-walkthrough-{}", std::process::id())));
-    std::fs::create_dir_all(&dir.0).unwrap();
     let config = std::fs::read_to_string(root().join("examples/gates/prometheus.yml"))
         .unwrap()
         .replace("127.0.0.1:8080", &format!("127.0.0.1:{app_port}"));
-    std::fs::write(dir.0.join("prometheus.yml"), config).unwrap();
-    let mut prometheus = KillOnDrop(
-        Command::new("prometheus")
-            .arg(format!("--config.file={}", dir.0.join("prometheus.yml").display()))
-            .arg(format!("--storage.tsdb.path={}", dir.0.join("data").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{prom_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("`prometheus` runs (Debian: apt-get install prometheus; scripts/test.sh installs it)"),
-    );
+    let prometheus = start_prometheus("walkthrough", &config);
     let url = format!("http://127.0.0.1:{app_port}");
-    let prom = format!("http://127.0.0.1:{prom_port}");
+    let prom = prometheus.url.clone();
     let spec = "fixtures/render/spec-gates/application.yaml";
     // Until Prometheus has scraped the app (the guide sleeps), at most 60 s.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -802,7 +795,7 @@ fn the_guides_walkthrough_runs_as_written() {
         report.contains("3 passed, 0 failed, 0 inconclusive"),
         "{report}"
     );
-    let _ = (app.0.kill(), prometheus.0.kill());
+    let _ = app.0.kill();
 }
 
 struct KillOnDrop(Child);
