@@ -255,7 +255,7 @@ fn kargo_expressions_survive_templating_intact() {
         "./src/apps/payments/${{ ctx.stage }}/application.yaml",
         "${{ vars.imageRepo }}:${{ imageFrom(vars.imageRepo).Tag }}",
         "${{ ctx.stage }}-payments",
-        "${{ outputs.commit.commit }}",
+        "${{ task.outputs.push.commit }}",
     ] {
         assert!(task.contains(expr), "{expr} missing from {task}");
     }
