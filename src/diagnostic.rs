@@ -109,6 +109,7 @@ codes! {
     Parameter => "oamc::plugin::parameter", "an Argo CD plugin parameter is unknown, repeated, of the wrong shape or invalid";
     Template => "oamc::template", "a template cannot be read, compiled or rendered";
     Verify => "oamc::verify", "a rendered document fails oamc's read-back cross-checks";
+    ReportTruncated => "oamc::report::truncated", "more problems than one report lists: the rest are counted, not shown";
 }
 
 #[derive(Debug, Clone)]
@@ -275,6 +276,54 @@ pub fn render_all(diagnostics: &[Diagnostic], format: Format, color: bool) -> St
     render_report(diagnostics, &[], format, color)
 }
 
+/// The most diagnostics a report lists for one file, and for a whole run:
+/// past them the rest are counted in one closing diagnostic, so a hostile
+/// file of thousands of problems cannot make the report (and the memory
+/// that builds it) grow without bound.
+pub const MAX_SHOWN_PER_FILE: usize = 100;
+pub const MAX_SHOWN_PER_RUN: usize = 1000;
+/// A source line longer than this is not shown as a snippet (it would be
+/// repeated whole for every problem on it): the place and message are.
+pub const MAX_SNIPPET_LINE: usize = 512;
+
+/// The diagnostics a report shows: at most [`MAX_SHOWN_PER_FILE`] a file and
+/// [`MAX_SHOWN_PER_RUN`] in all, in their order, then one that counts the rest.
+pub fn shown(diagnostics: &[Diagnostic]) -> std::borrow::Cow<'_, [Diagnostic]> {
+    if diagnostics.len() <= MAX_SHOWN_PER_FILE {
+        return std::borrow::Cow::Borrowed(diagnostics);
+    }
+    let mut per_file: std::collections::HashMap<&str, usize> = Default::default();
+    let mut kept = Vec::new();
+    let (mut hidden, mut hidden_errors) = (0usize, false);
+    let mut hidden_files: std::collections::BTreeSet<&str> = Default::default();
+    for d in diagnostics {
+        let seen = per_file.entry(d.file_name()).or_default();
+        if *seen < MAX_SHOWN_PER_FILE && kept.len() < MAX_SHOWN_PER_RUN {
+            *seen += 1;
+            kept.push(d.clone());
+        } else {
+            hidden += 1;
+            hidden_errors |= d.is_error();
+            hidden_files.insert(d.file_name());
+        }
+    }
+    if hidden > 0 {
+        let mut d = Diagnostic::error(
+            Code::ReportTruncated,
+            format!(
+                "{hidden} more problem(s) in {} file(s) are not shown: a report lists at most {MAX_SHOWN_PER_FILE} a file and {MAX_SHOWN_PER_RUN} in all",
+                hidden_files.len()
+            ),
+        )
+        .help("fix the problems shown and run again");
+        if !hidden_errors {
+            d.severity = Severity::Warning;
+        }
+        kept.push(d);
+    }
+    std::borrow::Cow::Owned(kept)
+}
+
 /// All diagnostics of a run over `files` (JUnit lists every file, problems or not).
 pub fn render_report(
     diagnostics: &[Diagnostic],
@@ -282,6 +331,10 @@ pub fn render_report(
     format: Format,
     color: bool,
 ) -> String {
+    // The closing count is of every problem, shown or not.
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let diagnostics = &*shown(diagnostics);
     if format == Format::Sarif {
         return sarif(diagnostics);
     }
@@ -293,8 +346,6 @@ pub fn render_report(
         .map(|d| render(d, format, color))
         .collect();
     if format == Format::Human && !diagnostics.is_empty() {
-        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-        let warnings = diagnostics.len() - errors;
         out.push_str(&format!("{errors} error(s), {warnings} warning(s)\n"));
     }
     out
@@ -462,6 +513,19 @@ fn sarif(diagnostics: &[Diagnostic]) -> String {
     text
 }
 
+/// Whether the diagnostic's line, or a line of its context, is too long to show.
+fn long_line(diag: &Diagnostic) -> bool {
+    let (Some(file), Some(pos)) = (&diag.file, diag.pos) else {
+        return false;
+    };
+    let line = pos.line as usize;
+    file.text
+        .lines()
+        .skip(line.saturating_sub(3))
+        .take(5)
+        .any(|l| l.len() > MAX_SNIPPET_LINE)
+}
+
 pub fn render(diag: &Diagnostic, format: Format, color: bool) -> String {
     match format {
         Format::Human => {
@@ -472,13 +536,16 @@ pub fn render(diag: &Diagnostic, format: Format, color: bool) -> String {
             };
             let handler = miette::GraphicalReportHandler::new_themed(theme).with_context_lines(2);
             let mut out = String::new();
-            if handler.render_report(&mut out, diag).is_err() {
+            if long_line(diag) || handler.render_report(&mut out, diag).is_err() {
                 out = format!(
                     "{}: {}: {}\n",
-                    diag.location(),
+                    shown_name(&diag.location()),
                     diag.code.as_str(),
                     diag.message
                 );
+                if let Some(help) = &diag.help {
+                    out.push_str(&format!("  help: {help}\n"));
+                }
             }
             // miette shows the file in the snippet header; without a snippet say where.
             if diag.pos.is_none() {

@@ -631,3 +631,36 @@ fn past_the_budget_the_files_read_within_it_are_still_checked() {
     assert!(stderr.contains("1 of 2 files read within it"), "{stderr}");
     assert!(stderr.contains("oamc::image::invalid"), "{stderr}");
 }
+
+/// One component written as a single flow mapping of 4,000 unknown keys (a
+/// 60 KB line): the report lists at most 100 problems of the file, each
+/// without repeating the whole line, and counts the rest in one closing
+/// diagnostic. The output stays small, in every format.
+#[test]
+fn a_file_of_thousands_of_problems_gets_a_bounded_report() {
+    let dir = setup("many-problems");
+    let keys: Vec<String> = (0..4000).map(|i| format!("k{i}: 1")).collect();
+    let app = format!(
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: shop\nspec:\n  components:\n    - name: web\n      type: appmod-service\n      properties: {{image: \"nginx:1.27\", image_name: web, {}}}\n",
+        keys.join(", ")
+    );
+    let file = dir.join("many.yaml");
+    std::fs::write(&file, &app).unwrap();
+    let path = file.to_str().unwrap();
+    for format in ["human", "json", "github", "sarif", "junit"] {
+        let out = oamc(&["validate", "--format", format, path], None);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let report = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(report.len() < 200_000, "{format}: {} bytes", report.len());
+        assert!(
+            report.contains("report::truncated") || report.contains("report%3A%3Atruncated"),
+            "{format}"
+        );
+        assert!(
+            report.contains("3900 more problem(s) in 1 file(s)"),
+            "{format}"
+        );
+    }
+    let out = oamc(&["validate", "--format", "json", path], None);
+    assert_eq!(text(&out.stdout).lines().count(), 101);
+}
