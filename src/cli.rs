@@ -399,7 +399,8 @@ fn render_only_settings(s: &Settings) -> Vec<&'static str> {
         ("--eks-pod-identity", s.eks_pod_identity),
     ]
     .into_iter()
-    .filter_map(|(flag, given)| given.then_some(flag))
+    .filter(|(_, given)| *given)
+    .map(|(flag, _)| flag)
     .collect()
 }
 

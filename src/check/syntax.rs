@@ -168,12 +168,13 @@ pub fn argo_duration_seconds(s: &str) -> Result<u64, String> {
             "" => return Err("is missing a unit (s, m or h)".into()),
             other => return Err(format!("`{other}` is not a unit; use s, m or h")),
         };
-        total = number
-            .parse::<u64>()
-            .ok()
-            .and_then(|n| n.checked_mul(scale))
+        // Digits only: parsing fails only past u64, which Go refuses too.
+        let too_long = || "is too long".to_owned();
+        let n: u64 = number.parse().map_err(|_| too_long())?;
+        total = n
+            .checked_mul(scale)
             .and_then(|n| total.checked_add(n))
-            .ok_or("is too long")?;
+            .ok_or_else(too_long)?;
         rest = &rest[unit..];
     }
     Ok(total)

@@ -664,3 +664,22 @@ fn a_file_of_thousands_of_problems_gets_a_bounded_report() {
     let out = oamc(&["validate", "--format", "json", path], None);
     assert_eq!(text(&out.stdout).lines().count(), 101);
 }
+
+/// The lock file an earlier version left in OUT is removed; planted as a link
+/// to a file outside, the link is removed and the file it names is kept.
+#[test]
+fn a_legacy_lock_planted_as_a_link_removes_only_the_link() {
+    let dir = setup("legacy-lock");
+    assert!(render_to(&dir, false).status.success());
+    let victim = dir.join("outside/victim.txt");
+    std::fs::write(&victim, "keep me\n").unwrap();
+    let lock = dir.join("out/.oamc-rendered.lock");
+    symlink(&victim, &lock).unwrap();
+    let out = render_to(&dir, false);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        std::fs::symlink_metadata(&lock).is_err(),
+        "the link is gone"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
+}

@@ -122,6 +122,9 @@ fn the_plugin_renders_with_parameters_absent_null_empty_or_set() {
 }
 
 /// What one Argo CD Application would own: (cluster, namespace, kind, name).
+/// A namespaced resource without a namespace goes to the destination's
+/// (argo-cd v3.5.1 `controller/state.go`, `CompareAppState` →
+/// `NormalizeTargetObjects(app.Spec.Destination.Namespace, …)`).
 fn owned(app: &Value, rendered: &[Value]) -> BTreeSet<(String, String, String, String)> {
     let cluster = app["spec"]["destination"]["server"]
         .as_str()

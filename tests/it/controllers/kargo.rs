@@ -668,6 +668,60 @@ fn evaluate_template_matches_kargo_test_evaluate_json_template() {
     assert!(err.contains("from <nil>"), "{err}");
 }
 
+/// Every step of the rendered PromotionTask, as Kargo v1.11.2's step schemas
+/// read it: only properties the step has, every required one, none that is
+/// deprecated (git-commit's `author` goes away in v1.12), and a git-clone
+/// author with its name and email.
+#[test]
+fn every_task_step_config_is_one_kargo_reads() {
+    let v = vectors();
+    let steps = &v["step_configs"]["steps"];
+    let names = |x: &Value| -> Vec<String> {
+        x.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect()
+    };
+    for case in PROMOTION_FIXTURES {
+        let docs = rendered(case);
+        let task = docs.iter().find(|d| d["kind"] == "PromotionTask").unwrap();
+        for step in task["spec"]["steps"].as_array().unwrap() {
+            let uses = step["uses"].as_str().unwrap();
+            let schema = &steps[uses];
+            assert!(schema.is_object(), "{case}: no schema for step {uses}");
+            let config = step["config"].as_object().unwrap();
+            for key in config.keys() {
+                assert!(
+                    names(&schema["properties"]).contains(key),
+                    "{case}: {uses} has no `{key}`"
+                );
+                assert!(
+                    !names(&schema["deprecated"]).contains(key),
+                    "{case}: {uses}.{key} is deprecated"
+                );
+            }
+            for key in names(&schema["required"]) {
+                assert!(config.contains_key(&key), "{case}: {uses} lacks `{key}`");
+            }
+            if let Some(author) = config.get("author") {
+                for key in author.as_object().unwrap().keys() {
+                    assert!(
+                        names(&schema["author"]["properties"]).contains(key),
+                        "{case}: author.{key}"
+                    );
+                }
+                for key in names(&schema["author"]["required"]) {
+                    assert!(
+                        author.get(&key).is_some_and(|v| v.is_string()),
+                        "{case}: author lacks {key}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn go_formats_floats_as_kargo_writes_them() {
     // fmt's %v of a float64: what yaml-update writes for a re-typed tag.

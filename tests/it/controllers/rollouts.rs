@@ -6,9 +6,11 @@
 //!   every row of `TestApproximateWeightedNewStableReplicaCounts`;
 //! - `experiments/experiment.go`, `createTemplateService`: an Experiment's
 //!   Service listens on each containerPort (`Port: port.ContainerPort`);
-//! - `analysis/analysis.go`, `generateMetricTasks`: every metric of one
-//!   AnalysisRun is due when the run starts, unless it has an `initialDelay`;
-//!   an Experiment starts all its analyses together;
+//! - `analysis/analysis.go`, `generateMetricTasks` and
+//!   `calculateNextReconcileTime`: every metric of one AnalysisRun is due
+//!   when the run starts, unless its `initialDelay` (a Go duration) has not
+//!   passed; `experiments/experiment.go`, `reconcileAnalysisRun`: an
+//!   Experiment starts all its analyses once it is available;
 //! - `utils/ingress/wrapper.go` and `docs/features/traffic-management/alb.md`:
 //!   the AWS Load Balancer Controller follows the weights only for a backend
 //!   whose port is named `use-annotation`.
