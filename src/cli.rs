@@ -97,6 +97,18 @@ pub struct InputArgs {
     /// No summary line after success; problems are still reported.
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub links: LinkArgs,
+}
+
+/// Whether a folder given on the command line may be a symbolic link.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct LinkArgs {
+    /// Read an input folder, or write an output folder, that is (or lies
+    /// under) a symbolic link; refused by default: a link committed to the
+    /// repository can lead out of the checkout.
+    #[arg(long)]
+    pub allow_linked_folders: bool,
 }
 
 impl InputArgs {
@@ -137,6 +149,8 @@ pub struct PlanArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: crate::plan_view::PlanFormat,
     #[command(flatten)]
+    pub links: LinkArgs,
+    #[command(flatten)]
     pub settings: Settings,
 }
 
@@ -161,6 +175,11 @@ pub struct GatesArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+    /// Seconds the whole run may take; past them no request is sent and the
+    /// gates not run are reported inconclusive.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900,
+          value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub deadline: u64,
     /// How to print the results.
     #[arg(long, value_enum, default_value = "text")]
     pub format: GatesFormat,
@@ -226,8 +245,13 @@ pub fn main() -> i32 {
 }
 
 fn validate(args: &ValidateArgs) -> Result<i32, clap::Error> {
-    let (files, mut diagnostics) = load::load_inputs(&args.input.inputs()?);
-    let validation = crate::validate(&files, &args.settings.options());
+    let options = args.settings.options();
+    let (files, mut diagnostics) = load::load_inputs(
+        &args.input.inputs()?,
+        &mut options.read_budget(),
+        args.input.links.allow_linked_folders,
+    );
+    let validation = crate::validate(&files, &options);
     diagnostics.extend(validation.diagnostics);
     let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
     let format = args.input.format;
@@ -300,15 +324,19 @@ fn output_failed(d: Diagnostic) -> i32 {
 }
 
 fn render(args: &RenderArgs) -> Result<i32, clap::Error> {
-    let (files, load_errors) = load::load_inputs(&args.input.inputs()?);
-    if !load_errors.is_empty() {
-        report(&load_errors, args.input.format);
-        return Ok(EXIT_INVALID);
-    }
     let options = crate::Options {
         output_tree: args.output.is_some(),
         ..args.settings.options()
     };
+    let (files, load_errors) = load::load_inputs(
+        &args.input.inputs()?,
+        &mut options.read_budget(),
+        args.input.links.allow_linked_folders,
+    );
+    if !load_errors.is_empty() {
+        report(&load_errors, args.input.format);
+        return Ok(EXIT_INVALID);
+    }
     let compilation = crate::compile(&files, &options);
     // The tree's layout is checked before anything is reported, so its
     // problems come with the rest, in the chosen format.
@@ -328,7 +356,12 @@ fn render(args: &RenderArgs) -> Result<i32, clap::Error> {
         return Ok(EXIT_INVALID);
     }
     let written = match (&args.output, layout) {
-        (Some(dir), Some(files)) => write_dir(dir, args.check, &files),
+        (Some(dir), Some(files)) => write_dir(
+            dir,
+            args.check,
+            args.input.links.allow_linked_folders,
+            &files,
+        ),
         // One write of the whole stream: a reader never sees half of it.
         _ => print_stdout(&compilation.to_yaml()),
     };
@@ -354,19 +387,28 @@ fn render(args: &RenderArgs) -> Result<i32, clap::Error> {
 
 /// The resolved plans of the inputs, problems reported; `None`: there were errors.
 /// `plan` prints them and `gates` runs them: both read this one plan.
-fn load_plans(inputs: &[String], settings: &Settings) -> Option<Vec<crate::plan::AppPlan>> {
-    let (files, load_errors) = load::load_inputs(inputs);
+fn load_plans(
+    inputs: &[String],
+    settings: &Settings,
+    allow_links: bool,
+) -> Option<Vec<crate::plan::AppPlan>> {
+    let options = settings.options();
+    let (files, load_errors) = load::load_inputs(inputs, &mut options.read_budget(), allow_links);
     if !load_errors.is_empty() {
         report(&load_errors, Format::Human);
         return None;
     }
-    let (plans, diagnostics) = crate::plan_only(&files, &settings.options());
+    let (plans, diagnostics) = crate::plan_only(&files, &options);
     report(&diagnostics, Format::Human);
     (!diagnostics.iter().any(Diagnostic::is_error)).then_some(plans)
 }
 
 fn plan(args: &PlanArgs) -> Result<i32, clap::Error> {
-    let Some(plans) = load_plans(&inputs_or_stdin(&args.inputs)?, &args.settings) else {
+    let Some(plans) = load_plans(
+        &inputs_or_stdin(&args.inputs)?,
+        &args.settings,
+        args.links.allow_linked_folders,
+    ) else {
         return Ok(EXIT_INVALID);
     };
     let text = crate::plan_view::render(&plans, args.format).map_err(|e| {
@@ -419,7 +461,11 @@ fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
     if !unused.is_empty() {
         return Err(usage(format!("gates does not use {}", unused.join(", "))));
     }
-    let Some(plans) = load_plans(&inputs_or_stdin(args.input.as_slice())?, &args.settings) else {
+    let Some(plans) = load_plans(
+        &inputs_or_stdin(args.input.as_slice())?,
+        &args.settings,
+        false,
+    ) else {
         return Ok(EXIT_INVALID);
     };
     let selected = crate::gates::select(&plans, args.component.as_deref()).map_err(usage)?;
@@ -434,6 +480,7 @@ fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
             GateChoice::Metrics => Gate::Metrics,
         }),
         timeout: std::time::Duration::from_secs(args.timeout),
+        deadline: std::time::Duration::from_secs(args.deadline),
     };
     let results = crate::gates::run(selected, &request).map_err(usage)?;
     let text = match args.format {
@@ -450,9 +497,18 @@ fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
 fn write_dir(
     dir: &Path,
     check: bool,
+    allow_links: bool,
     files: &std::collections::BTreeMap<PathBuf, String>,
 ) -> Result<(), Diagnostic> {
     let io = |e: String| Diagnostic::error(Code::OutputIo, e);
+    if !allow_links && let Some(link) = load::linked_folder(dir) {
+        return Err(io(format!(
+            "the output folder {} is under the symbolic link {}; oamc writes only into real folders",
+            crate::text::shown(&dir.display().to_string()),
+            crate::text::shown(&link.display().to_string())
+        ))
+        .help("give the folder the link leads to, or pass --allow-linked-folders if the link is meant"));
+    }
     if check {
         return match crate::output::check(dir, files).map_err(io)? {
             None => Ok(()),
@@ -462,19 +518,28 @@ fn write_dir(
                     Code::OutputStale,
                     format!(
                         "{} is not what oamc renders now (the diff is on stdout)",
-                        dir.display()
+                        crate::text::shown(&dir.display().to_string())
                     ),
                 )
                 .help(format!(
                     "run `oamc render` with `-o {}` and commit the result",
-                    dir.display()
+                    crate::text::shown(&dir.display().to_string())
                 )))
             }
         };
     }
     let written = crate::output::write(dir, files).map_err(io)?;
+    for kept in &written.kept {
+        eprintln!(
+            "kept {}: no longer rendered, but not what oamc wrote there (delete it by hand if it is stale)",
+            crate::text::shown(&dir.join(kept).display().to_string())
+        );
+    }
     for removed in &written.removed {
-        eprintln!("removed {}", dir.join(removed).display());
+        eprintln!(
+            "removed {}",
+            crate::text::shown(&dir.join(removed).display().to_string())
+        );
     }
     Ok(())
 }

@@ -44,7 +44,7 @@ impl CmpEnv {
                 Err(key) if key.as_encoded_bytes().starts_with(b"PARAM_") => {
                     return Err(format!(
                         "unknown plugin parameter {}: its name is not UTF-8",
-                        key.to_string_lossy().escape_debug()
+                        crate::text::shown(&key.to_string_lossy())
                     ));
                 }
                 Err(_) => {}
@@ -73,6 +73,13 @@ impl CmpEnv {
         for (key, value) in env.range("PARAM_".to_owned()..) {
             if !key.starts_with("PARAM_") {
                 break;
+            }
+            if let Some(refusal) = crate::settings::OPERATOR_ONLY
+                .iter()
+                .find(|(name, _)| env_key(name) == *key)
+                .and_then(|(name, _)| crate::settings::operator_only(name))
+            {
+                return Err(refusal);
             }
             let Some(info) = table.iter().find(|s| env_key(&s.name) == *key) else {
                 return Err(format!(
@@ -182,7 +189,7 @@ fn try_generate() -> Result<String, Vec<Diagnostic>> {
     let options = options(&env, &root).map_err(fail)?;
     let tree = Tree::open_as(Path::new("."), SOURCE_DIRECTORY)
         .map_err(|e| vec![Diagnostic::error(Code::Io, e)])?;
-    let (files, load_errors) = tree.load_yaml();
+    let (files, load_errors) = tree.load_yaml(&mut options.read_budget());
     if !load_errors.is_empty() {
         return Err(load_errors);
     }
@@ -235,7 +242,10 @@ pub fn discover() -> i32 {
                     .is_ok_and(|docs| docs.iter().any(crate::driver::is_application))
             });
         if is_app {
-            out.push_str(&format!("{}\n", file.display()));
+            out.push_str(&format!(
+                "{}\n",
+                crate::text::shown(&file.display().to_string())
+            ));
         }
     }
     print!("{out}");

@@ -4,6 +4,7 @@
 //! separate from finding.
 
 use crate::dom::Pos;
+use crate::text::{shown, shown_message};
 use std::fmt;
 use std::sync::Arc;
 
@@ -53,6 +54,7 @@ codes! {
     InputBudget => "oamc::input::budget", "the run's inputs exceed its memory budget once aliases are expanded";
     DuplicateKey => "oamc::yaml::duplicate-key", "a mapping key is written twice";
     ControlCharacter => "oamc::text::control-character", "a control character (other than tab and line break) in a user string";
+    FormatCharacter => "oamc::text::format-character", "an invisible Unicode format character (Cf: a bidi control, a zero-width character) in a user string";
     LeadingZero => "oamc::number::leading-zero", "a number written with a leading zero, which YAML 1.1 reads as octal and YAML 1.2 as decimal";
     NoApplication => "oamc::input::no-application", "no OAM Application in the input";
     SchemaRequired => "oamc::schema::required", "a required property is missing";
@@ -179,7 +181,7 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&shown_message(&self.message))
     }
 }
 
@@ -198,7 +200,7 @@ impl miette::Diagnostic for Diagnostic {
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help
             .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+            .map(|h| Box::new(shown_message(h)) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         match (&self.file, self.pos) {
@@ -210,7 +212,11 @@ impl miette::Diagnostic for Diagnostic {
         let pos = self.pos?;
         self.file.as_ref()?;
         let span = miette::LabeledSpan::new(
-            Some(self.label.clone().unwrap_or_else(|| "here".into())),
+            Some(
+                self.label
+                    .as_deref()
+                    .map_or("here".into(), |l| shown(l).into_owned()),
+            ),
             pos.offset,
             pos.len.max(1),
         );
@@ -239,14 +245,9 @@ impl miette::SourceCode for SourceFile {
     }
 }
 
-/// A file name as a terminal may show it: control characters escaped, so a
-/// name cannot move the cursor, clear the screen or forge a line.
+/// A file name as any output may show it (the one escape, [`shown`]).
 fn shown_name(name: &str) -> String {
-    if name.contains(char::is_control) {
-        name.escape_debug().to_string()
-    } else {
-        name.to_owned()
-    }
+    shown(name).into_owned()
 }
 
 /// How diagnostics are printed on stderr.
@@ -286,9 +287,9 @@ pub const MAX_SHOWN_PER_RUN: usize = 1000;
 /// repeated whole for every problem on it): the place and message are.
 pub const MAX_SNIPPET_LINE: usize = 512;
 
-/// The diagnostics a report shows: at most [`MAX_SHOWN_PER_FILE`] a file and
+/// The diagnostics a report lists: at most [`MAX_SHOWN_PER_FILE`] a file and
 /// [`MAX_SHOWN_PER_RUN`] in all, in their order, then one that counts the rest.
-pub fn shown(diagnostics: &[Diagnostic]) -> std::borrow::Cow<'_, [Diagnostic]> {
+pub fn listed(diagnostics: &[Diagnostic]) -> std::borrow::Cow<'_, [Diagnostic]> {
     if diagnostics.len() <= MAX_SHOWN_PER_FILE {
         return std::borrow::Cow::Borrowed(diagnostics);
     }
@@ -334,7 +335,7 @@ pub fn render_report(
     // The closing count is of every problem, shown or not.
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
-    let diagnostics = &*shown(diagnostics);
+    let diagnostics = &*listed(diagnostics);
     if format == Format::Sarif {
         return sarif(diagnostics);
     }
@@ -385,14 +386,14 @@ fn junit(diagnostics: &[Diagnostic], files: &[String]) -> String {
             .collect();
         out.push_str(&format!(
             "    <testcase classname=\"oamc\" name=\"{}\" file=\"{}\">\n",
-            xml(name),
-            xml(name)
+            xml(&shown_name(name)),
+            xml(&shown_name(name))
         ));
         for d in mine.iter().filter(|d| d.is_error()) {
             out.push_str(&format!(
                 "      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
                 d.code.as_str(),
-                xml(&d.message),
+                xml(&shown_message(&d.message)),
                 xml(&plain_line(d))
             ));
         }
@@ -418,19 +419,20 @@ fn junit(diagnostics: &[Diagnostic], files: &[String]) -> String {
 fn plain_line(d: &Diagnostic) -> String {
     let mut line = format!(
         "{}: {}[{}]: {}",
-        d.location(),
+        shown_name(&d.location()),
         level(d.severity),
         d.code.as_str(),
-        d.message
+        shown_message(&d.message)
     );
     if let Some(help) = &d.help {
-        line.push_str(&format!(" (help: {help})"));
+        line.push_str(&format!(" (help: {})", shown_message(help)));
     }
     line
 }
 
-/// Text as XML character data or an attribute value. Characters XML 1.0
-/// cannot carry at all (most control characters) are written as `\u{…}`.
+/// Text as XML character data or an attribute value. The text has passed
+/// [`shown`] (no control, format or noncharacter is left), so what remains is
+/// a character XML 1.0 can carry; a line break of oamc's own joins warnings.
 fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -440,8 +442,8 @@ fn xml(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            '\n' | '\t' => out.push(c),
-            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            '\n' => out.push('\n'),
+            c if crate::text::is_escaped(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
             c => out.push(c),
         }
     }
@@ -473,12 +475,12 @@ fn sarif(diagnostics: &[Diagnostic]) -> String {
                 region.insert("startLine".into(), p.line.into());
                 region.insert("startColumn".into(), p.col.into());
             }
-            let mut message = d.message.clone();
+            let mut message = shown_message(&d.message).into_owned();
             if let Some(help) = &d.help {
-                message.push_str(&format!(" (help: {help})"));
+                message.push_str(&format!(" (help: {})", shown_message(help)));
             }
             let mut location = serde_json::json!({
-                "physicalLocation": { "artifactLocation": { "uri": d.file_name() } }
+                "physicalLocation": { "artifactLocation": { "uri": sarif_uri(d.file_name()) } }
             });
             if !region.is_empty() {
                 location["physicalLocation"]["region"] = serde_json::Value::Object(region);
@@ -513,17 +515,83 @@ fn sarif(diagnostics: &[Diagnostic]) -> String {
     text
 }
 
-/// Whether the diagnostic's line, or a line of its context, is too long to show.
-fn long_line(diag: &Diagnostic) -> bool {
+/// A file name as a SARIF `uri`: a relative reference (RFC 3986) with every
+/// byte but the unreserved characters and `/` percent-encoded, so no name can
+/// carry a scheme (`javascript:`), a query or a fragment.
+fn sarif_uri(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    // `//x` would name a host.
+    if out.starts_with("//") {
+        out.insert(0, '.');
+    }
+    out
+}
+
+/// Whether miette may show the diagnostic's snippet as the source has it: no
+/// line of it (with its context) is over [`MAX_SNIPPET_LINE`] bytes, and
+/// none holds a character [`crate::text::is_escaped`] keeps out of output.
+fn snippet_is_safe(diag: &Diagnostic) -> bool {
     let (Some(file), Some(pos)) = (&diag.file, diag.pos) else {
-        return false;
+        return true;
     };
     let line = pos.line as usize;
     file.text
-        .lines()
+        .split('\n')
         .skip(line.saturating_sub(3))
         .take(5)
-        .any(|l| l.len() > MAX_SNIPPET_LINE)
+        .all(|l| {
+            let l = l.strip_suffix('\r').unwrap_or(l);
+            l.len() <= MAX_SNIPPET_LINE
+                && !l.contains(|c: char| c != '\t' && crate::text::is_escaped(c))
+        })
+}
+
+/// How much of a long line the plain snippet shows either side of the place.
+const WINDOW: usize = 60;
+
+/// The diagnostic's line alone, escaped, and only a window of it around the
+/// place when it is long: what a report shows when the snippet is not safe.
+fn plain_snippet(diag: &Diagnostic) -> Option<String> {
+    let (file, pos) = (diag.file.as_ref()?, diag.pos?);
+    let start = file
+        .text
+        .get(..pos.offset)?
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = file.text[start..]
+        .find('\n')
+        .map_or(file.text.len(), |i| start + i);
+    let line = &file.text[start..end];
+    let at = pos.offset - start;
+    // Character boundaries around the place, at most WINDOW characters away.
+    let before: Vec<usize> = line[..at].char_indices().map(|(i, _)| i).collect();
+    let from = before.len().checked_sub(WINDOW).map_or(0, |k| before[k]);
+    let to = line[at..]
+        .char_indices()
+        .nth(WINDOW)
+        .map_or(line.len(), |(i, _)| at + i);
+    let shown_before = crate::text::shown_within(&line[from..at], usize::MAX);
+    let shown_after = crate::text::shown_within(&line[at..to], usize::MAX);
+    let (open, close) = (
+        if from > 0 { "…" } else { "" },
+        if to < line.len() { "…" } else { "" },
+    );
+    let prefix = format!("{:>5} │ {open}", pos.line);
+    let caret_at = prefix.chars().count() + shown_before.chars().count();
+    Some(format!(
+        "{prefix}{shown_before}{shown_after}{close}\n{}^ {}\n",
+        " ".repeat(caret_at),
+        diag.label
+            .as_deref()
+            .map_or("here".into(), |l| shown(l).into_owned())
+    ))
 }
 
 pub fn render(diag: &Diagnostic, format: Format, color: bool) -> String {
@@ -536,15 +604,18 @@ pub fn render(diag: &Diagnostic, format: Format, color: bool) -> String {
             };
             let handler = miette::GraphicalReportHandler::new_themed(theme).with_context_lines(2);
             let mut out = String::new();
-            if long_line(diag) || handler.render_report(&mut out, diag).is_err() {
+            if !snippet_is_safe(diag) || handler.render_report(&mut out, diag).is_err() {
                 out = format!(
                     "{}: {}: {}\n",
                     shown_name(&diag.location()),
                     diag.code.as_str(),
-                    diag.message
+                    shown_message(&diag.message)
                 );
+                if let Some(snippet) = plain_snippet(diag) {
+                    out.push_str(&snippet);
+                }
                 if let Some(help) = &diag.help {
-                    out.push_str(&format!("  help: {help}\n"));
+                    out.push_str(&format!("  help: {}\n", shown_message(help)));
                 }
             }
             // miette shows the file in the snippet header; without a snippet say where.
@@ -560,11 +631,11 @@ pub fn render(diag: &Diagnostic, format: Format, color: bool) -> String {
             let value = serde_json::json!({
                 "severity": level(diag.severity),
                 "code": diag.code.as_str(),
-                "message": diag.message,
+                "message": shown_message(&diag.message),
                 "file": diag.file_name(),
                 "line": pos.map(|p| p.line),
                 "column": pos.map(|p| p.col),
-                "help": diag.help,
+                "help": diag.help.as_deref().map(shown_message),
             });
             format!("{value}\n")
         }
@@ -578,10 +649,10 @@ pub fn render(diag: &Diagnostic, format: Format, color: bool) -> String {
                 ",title={}",
                 github_escape_property(diag.code.as_str())
             ));
-            let mut message = diag.message.clone();
+            let mut message = shown_message(&diag.message).into_owned();
             if let Some(help) = &diag.help {
                 message.push_str("\nhelp: ");
-                message.push_str(help);
+                message.push_str(&shown_message(help));
             }
             format!("::{kind} {props}::{}\n", github_escape_data(&message))
         }

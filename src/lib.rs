@@ -35,6 +35,7 @@ pub mod render;
 pub mod schema;
 pub mod semantics;
 pub mod settings;
+pub mod text;
 pub mod verify;
 
 pub use driver::{Compilation, CompiledApp, Options, Validation, compile, plan_only, validate};

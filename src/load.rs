@@ -11,9 +11,70 @@ use std::sync::Arc;
 
 pub const STDIN: &str = "-";
 
+/// The bytes the run may still read. Each file's size is charged from its
+/// metadata before it is read: a repository of many large (sparse, packed to
+/// nothing by Git) files is refused at the first file past the budget, not
+/// read into memory first. Once spent, no further file is read.
+#[derive(Debug)]
+pub struct ReadBudget {
+    total: usize,
+    left: usize,
+    read: usize,
+    refused: bool,
+}
+
+impl ReadBudget {
+    pub fn new(bytes: usize) -> Self {
+        ReadBudget {
+            total: bytes,
+            left: bytes,
+            read: 0,
+            refused: false,
+        }
+    }
+
+    /// Charge `len` bytes for `name`; `Err` (once, then `Ok(false)` for every
+    /// later file) when the run's budget cannot hold it.
+    fn charge(&mut self, name: &str, len: u64) -> Result<bool, Diagnostic> {
+        if self.refused {
+            return Ok(false);
+        }
+        match usize::try_from(len).ok().filter(|n| *n <= self.left) {
+            Some(n) => {
+                self.left -= n;
+                self.read += 1;
+                Ok(true)
+            }
+            None => {
+                self.refused = true;
+                Err(about(
+                    name,
+                    Diagnostic::error(
+                        Code::InputBudget,
+                        format!(
+                            "{} ({len} bytes) would take the run past its input budget of {} MiB; it and the files after it are not read ({} read within it)",
+                            crate::text::shown(name),
+                            self.total >> 20,
+                            self.read
+                        ),
+                    )
+                    .help(BUDGET_HELP),
+                ))
+            }
+        }
+    }
+}
+
+/// How to get a run within its input budget; the budget is the operator's.
+pub const BUDGET_HELP: &str = "split the run or remove repeated aliases; the budget is the operator's to raise (--max-input-mib, or OAMC_MAX_INPUT_MIB in the plugin sidecar's environment)";
+
 /// Read every input. Directories are walked recursively for `*.yaml` and
 /// `*.yml`, sorted by path; hidden directories (`.git`) are skipped.
-pub fn load_inputs(inputs: &[String]) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>) {
+pub fn load_inputs(
+    inputs: &[String],
+    budget: &mut ReadBudget,
+    allow_links: bool,
+) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for input in inputs {
@@ -24,10 +85,14 @@ pub fn load_inputs(inputs: &[String]) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>)
                 .read_to_string(&mut text);
             match limited {
                 Ok(n) if n > MAX_FILE_BYTES => errors.push(too_large("<stdin>")),
-                Ok(_) => files.push(Arc::new(SourceFile {
-                    name: "<stdin>".into(),
-                    text,
-                })),
+                Ok(n) => match budget.charge("<stdin>", n as u64) {
+                    Ok(true) => files.push(Arc::new(SourceFile {
+                        name: "<stdin>".into(),
+                        text,
+                    })),
+                    Ok(false) => {}
+                    Err(e) => errors.push(e),
+                },
                 Err(e) => errors.push(Diagnostic::error(
                     Code::Io,
                     format!("cannot read standard input: {e}"),
@@ -36,22 +101,69 @@ pub fn load_inputs(inputs: &[String]) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>)
             continue;
         }
         let path = Path::new(input);
+        if path.is_dir()
+            && !allow_links
+            && let Some(link) = linked_folder(path)
+        {
+            errors.push(about(
+                input,
+                Diagnostic::error(
+                    Code::Io,
+                    format!(
+                        "the input folder {} is under the symbolic link {}; oamc reads only real folders",
+                        crate::text::shown(input),
+                        crate::text::shown(&link.display().to_string())
+                    ),
+                )
+                .help("give the folder the link leads to, or pass --allow-linked-folders if the link is meant"),
+            ));
+            continue;
+        }
         if path.is_dir() {
             // A directory is read like the plugin's source tree: through a
             // capability, so a link in it cannot lead out of it.
             match Tree::open(path) {
                 Ok(tree) => {
-                    let (mut found, mut failed) = tree.load_yaml();
+                    let (mut found, mut failed) = tree.load_yaml(budget);
                     files.append(&mut found);
                     errors.append(&mut failed);
                 }
                 Err(e) => errors.push(Diagnostic::error(Code::Io, e)),
             }
         } else {
-            read_file(path, &mut files, &mut errors);
+            read_file(path, budget, &mut files, &mut errors);
         }
     }
     (files, errors)
+}
+
+/// The first symbolic link on the way to the folder `path`, if any: every
+/// part of a relative path, and of an absolute one the parts below the
+/// current directory (or only its last part when it lies elsewhere). A link
+/// committed to a repository, given as an input or output folder, could
+/// lead anywhere on the machine.
+pub fn linked_folder(path: &Path) -> Option<PathBuf> {
+    let is_link = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+    let (base, rest) = if path.is_absolute() {
+        match std::env::current_dir().ok().and_then(|cwd| {
+            path.strip_prefix(&cwd)
+                .ok()
+                .map(|r| (cwd.clone(), r.to_path_buf()))
+        }) {
+            Some((cwd, rest)) => (cwd, rest),
+            None => return is_link(path).then(|| path.to_path_buf()),
+        }
+    } else {
+        (PathBuf::new(), path.to_path_buf())
+    };
+    let mut at = base;
+    for part in rest.components() {
+        at.push(part);
+        if is_link(&at) {
+            return Some(at);
+        }
+    }
+    None
 }
 
 fn is_yaml(path: &Path) -> bool {
@@ -61,13 +173,22 @@ fn is_yaml(path: &Path) -> bool {
     )
 }
 
-fn read_file(path: &Path, files: &mut Vec<Arc<SourceFile>>, errors: &mut Vec<Diagnostic>) {
+fn read_file(
+    path: &Path,
+    budget: &mut ReadBudget,
+    files: &mut Vec<Arc<SourceFile>>,
+    errors: &mut Vec<Diagnostic>,
+) {
     let name = path.display().to_string();
     // Asked first: opening a FIFO would wait for a writer, a device may never end.
     match std::fs::metadata(path) {
         Ok(m) if !m.is_file() => return errors.push(not_regular(&name)),
         Ok(m) if m.len() > MAX_FILE_BYTES as u64 => return errors.push(too_large(&name)),
-        Ok(_) => {}
+        Ok(m) => match budget.charge(&name, m.len()) {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => return errors.push(e),
+        },
         Err(e) => return errors.push(io_error(path, &e)),
     }
     match std::fs::File::open(path).and_then(|f| read_bounded(f, MAX_FILE_BYTES)) {
@@ -97,7 +218,7 @@ fn not_regular(name: &str) -> Diagnostic {
             Code::Io,
             format!(
                 "{} is not a regular file; oamc reads only regular files",
-                name.escape_debug()
+                crate::text::shown(name)
             ),
         ),
     )
@@ -108,7 +229,7 @@ fn not_utf8(name: &str) -> Diagnostic {
         name,
         Diagnostic::error(
             Code::Io,
-            format!("{} is not UTF-8 text", name.escape_debug()),
+            format!("{} is not UTF-8 text", crate::text::shown(name)),
         ),
     )
 }
@@ -152,7 +273,7 @@ impl Tree {
             .map_err(|e| {
                 format!(
                     "cannot open `{}`: {e}; oamc reads only inside {}",
-                    rel.display().to_string().escape_debug(),
+                    crate::text::shown(&rel.display().to_string()),
                     self.label
                 )
             })
@@ -223,6 +344,18 @@ impl Tree {
 
     /// The text of a regular file of the tree, at most `max` bytes.
     pub fn read(&self, rel: &Path, max: usize) -> Result<String, Diagnostic> {
+        self.read_charged(rel, max, None)
+            .map(|t| t.unwrap_or_default())
+    }
+
+    /// [`Tree::read`], its size charged to `budget` (if any) before it is
+    /// read; `Ok(None)` when an earlier file spent the budget.
+    fn read_charged(
+        &self,
+        rel: &Path,
+        max: usize,
+        budget: Option<&mut ReadBudget>,
+    ) -> Result<Option<String>, Diagnostic> {
         let name = self.show(rel);
         let fail = |e: std::io::Error| {
             about(
@@ -231,7 +364,7 @@ impl Tree {
                     Code::Io,
                     format!(
                         "cannot read {}: {e}; oamc reads only inside {}",
-                        name.escape_debug(),
+                        crate::text::shown(&name),
                         self.label
                     ),
                 ),
@@ -245,27 +378,34 @@ impl Tree {
         if meta.len() > max as u64 {
             return Err(too_large(&name));
         }
+        if let Some(budget) = budget
+            && !budget.charge(&name, meta.len())?
+        {
+            return Ok(None);
+        }
         let file = self.dir.open(rel).map_err(fail)?;
         match read_bounded(file, max) {
-            Ok(Some(text)) => Ok(text),
+            Ok(Some(text)) => Ok(Some(text)),
             Ok(None) => Err(too_large(&name)),
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(not_utf8(&name)),
             Err(e) => Err(fail(e)),
         }
     }
 
-    /// Every YAML file of the tree as a source file (names relative to it).
-    pub fn load_yaml(&self) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>) {
+    /// Every YAML file of the tree as a source file (names relative to it),
+    /// each charged to `budget` before it is read.
+    pub fn load_yaml(&self, budget: &mut ReadBudget) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>) {
         let mut files = Vec::new();
         let mut errors = Vec::new();
         match self.yaml_files() {
             Ok(paths) => {
                 for rel in paths {
-                    match self.read(&rel, MAX_FILE_BYTES) {
-                        Ok(text) => files.push(Arc::new(SourceFile {
+                    match self.read_charged(&rel, MAX_FILE_BYTES, Some(budget)) {
+                        Ok(Some(text)) => files.push(Arc::new(SourceFile {
                             name: self.show(&rel),
                             text,
                         })),
+                        Ok(None) => {}
                         Err(e) => errors.push(e),
                     }
                 }
@@ -285,7 +425,7 @@ fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
         &name,
         Diagnostic::error(
             Code::Io,
-            format!("cannot read {}: {e}", name.escape_debug()),
+            format!("cannot read {}: {e}", crate::text::shown(&name)),
         ),
     )
 }
@@ -307,7 +447,7 @@ fn too_large(name: &str) -> Diagnostic {
             Code::YamlLimit,
             format!(
                 "{} is larger than {MAX_FILE_BYTES} bytes",
-                name.escape_debug()
+                crate::text::shown(name)
             ),
         )
         .help("oamc reads Application manifests; split very large files"),

@@ -22,7 +22,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 
-/// The list of files oamc wrote under an output directory, one relative path a line.
+/// The list of files oamc wrote under an output directory: a line per file,
+/// its SHA-256 and its relative path, as `sha256sum` writes them (so
+/// `sha256sum -c .oamc-rendered` checks the tree).
 pub const INDEX: &str = ".oamc-rendered";
 /// The lock file earlier versions left in OUT (and `git add -A` committed):
 /// removed when found. The lock is now on the folder itself.
@@ -54,7 +56,7 @@ pub fn layout(compilation: &Compilation) -> Result<BTreeMap<PathBuf, String>, Ve
         if let Err(why) = syntax::dns1123_subdomain(&app.plan.name) {
             problems.push(problem(format!(
                 "Application name `{}` {why}; it names a folder of the output",
-                app.plan.name.escape_debug()
+                crate::text::shown(&app.plan.name)
             )));
             continue;
         }
@@ -63,8 +65,8 @@ pub fn layout(compilation: &Compilation) -> Result<BTreeMap<PathBuf, String>, Ve
             if let Err(why) = syntax::dns1123_label(&stage) {
                 problems.push(problem(format!(
                     "the stage folder `{}` of {} {why}; it names a folder of the output",
-                    stage.escape_debug(),
-                    app.source.escape_debug()
+                    crate::text::shown(&stage),
+                    crate::text::shown(&app.source)
                 )));
                 continue;
             }
@@ -75,7 +77,7 @@ pub fn layout(compilation: &Compilation) -> Result<BTreeMap<PathBuf, String>, Ve
             {
                 problems.push(problem(format!(
                     "a template rendered the kind `{}`; a kind is letters and digits",
-                    manifest.kind.escape_debug()
+                    crate::text::shown(&manifest.kind)
                 )));
                 continue;
             }
@@ -83,7 +85,7 @@ pub fn layout(compilation: &Compilation) -> Result<BTreeMap<PathBuf, String>, Ve
                 problems.push(problem(format!(
                     "{} name `{}` {why}",
                     manifest.kind,
-                    manifest.name.escape_debug()
+                    crate::text::shown(&manifest.name)
                 )));
                 continue;
             }
@@ -109,11 +111,11 @@ pub fn layout(compilation: &Compilation) -> Result<BTreeMap<PathBuf, String>, Ve
             Code::OutputPath,
             format!(
                 "Application `{}` ({}) would write {} file(s) that Application `{}` ({}) writes too: {}",
-                second.plan.name.escape_debug(),
-                second.source.escape_debug(),
+                crate::text::shown(&second.plan.name),
+                crate::text::shown(&second.source),
                 paths.len(),
-                first.plan.name.escape_debug(),
-                first.source.escape_debug(),
+                crate::text::shown(&first.plan.name),
+                crate::text::shown(&first.source),
                 paths.join(", ")
             ),
         )
@@ -169,12 +171,7 @@ impl Out {
     }
 
     fn show(&self, rel: &Path) -> String {
-        self.shown
-            .join(rel)
-            .display()
-            .to_string()
-            .escape_debug()
-            .to_string()
+        crate::text::shown(&self.shown.join(rel).display().to_string()).into_owned()
     }
 
     /// Refuse `rel` when it, or a folder on the way to it, is a link.
@@ -231,6 +228,15 @@ impl Out {
             return Err(format!(
                 "{} is not a regular file; oamc reads only regular files in the output folder",
                 self.show(rel)
+            ));
+        }
+        // A hard link shares its content with a file elsewhere (possibly
+        // outside OUT): oamc never wrote one, and `--check` would print it.
+        if cap_std::fs::MetadataExt::nlink(&meta) > 1 {
+            return Err(format!(
+                "{} has {} hard links; oamc reads no file in the output folder that is linked from elsewhere",
+                self.show(rel),
+                cap_std::fs::MetadataExt::nlink(&meta)
             ));
         }
         let mut bytes = Vec::new();
@@ -305,21 +311,27 @@ impl Out {
         Ok(true)
     }
 
-    /// The paths the index lists; lines that are not plain relative paths
-    /// (a tampered index) are left out: oamc never touches them.
-    fn index(&self) -> Result<BTreeSet<PathBuf>, String> {
+    /// The paths the index lists, each with the SHA-256 oamc recorded (none
+    /// for a line of an earlier version's index, a bare path). Lines that are
+    /// not plain relative paths (a tampered index) are left out: oamc never
+    /// touches them.
+    fn index(&self) -> Result<Index, String> {
         Ok(self
             .read(Path::new(INDEX))?
             .unwrap_or_default()
             .lines()
-            .map(PathBuf::from)
-            .filter(|p| is_plain(p))
+            .map(|line| match line.split_once("  ") {
+                Some((hash, path)) if is_sha256(hash) => {
+                    (PathBuf::from(path), Some(hash.to_owned()))
+                }
+                _ => (PathBuf::from(line), None),
+            })
+            .filter(|(p, _)| is_plain(p))
             .collect())
     }
 
-    fn write_index(&self, paths: &BTreeSet<&Path>) -> Result<(), String> {
-        let text: String = paths.iter().map(|p| format!("{}\n", p.display())).collect();
-        self.write(Path::new(INDEX), &text)
+    fn write_index(&self, index: &Index) -> Result<(), String> {
+        self.write(Path::new(INDEX), &index_text(index))
     }
 
     /// An exclusive lock on OUT itself (an advisory lock on the folder's
@@ -351,11 +363,48 @@ impl Out {
     }
 }
 
+/// Each file oamc wrote and the SHA-256 of what it wrote.
+type Index = BTreeMap<PathBuf, Option<String>>;
+
+fn sha256(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+fn index_text(index: &Index) -> String {
+    index
+        .iter()
+        .map(|(p, hash)| match hash {
+            Some(h) => format!("{h}  {}\n", p.display()),
+            None => format!("{}\n", p.display()),
+        })
+        .collect()
+}
+
+/// The index of `files`.
+fn index_of(files: &BTreeMap<PathBuf, String>) -> Index {
+    files
+        .iter()
+        .map(|(p, text)| (p.clone(), Some(sha256(text))))
+        .collect()
+}
+
 /// What `write` did.
 #[derive(Debug, Default)]
 pub struct Written {
     pub written: usize,
     pub removed: Vec<PathBuf>,
+    /// Files the index lists that are no longer produced but were left: their
+    /// content is not what oamc recorded (changed since, or an index without
+    /// hashes), so they are not oamc's to delete.
+    pub kept: Vec<PathBuf>,
 }
 
 /// Write every file, remove the ones oamc wrote before that are no longer produced.
@@ -363,13 +412,11 @@ pub fn write(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Written, S
     let out = Out::open(out, true)?.ok_or_else(|| format!("cannot open {}", out.display()))?;
     let _lock = out.lock()?;
     let old = out.index()?;
+    let new = index_of(files);
     // Before the first file is written, the index names every file this run
     // may leave behind: after a kill, the next run still knows them.
-    let pending: BTreeSet<&Path> = old
-        .iter()
-        .map(PathBuf::as_path)
-        .chain(files.keys().map(PathBuf::as_path))
-        .collect();
+    let mut pending = old.clone();
+    pending.extend(new.clone());
     out.write_index(&pending)?;
     let mut report = Written::default();
     for (rel, text) in files {
@@ -378,12 +425,18 @@ pub fn write(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Written, S
         }
         report.written += 1;
     }
-    for stale in old.iter().filter(|p| !files.contains_key(*p)) {
-        if out.remove(stale)? {
+    for (stale, recorded) in old.iter().filter(|(p, _)| !files.contains_key(*p)) {
+        // Deleted only when it holds exactly what oamc wrote there.
+        let Some(text) = out.read(stale)? else {
+            continue;
+        };
+        if recorded.as_deref() != Some(sha256(&text).as_str()) {
+            report.kept.push(stale.clone());
+        } else if out.remove(stale)? {
             report.removed.push(stale.clone());
         }
     }
-    out.write_index(&files.keys().map(PathBuf::as_path).collect())?;
+    out.write_index(&new)?;
     Ok(report)
 }
 
@@ -400,7 +453,7 @@ pub fn check(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Option<Str
     };
     let mut paths: BTreeSet<&PathBuf> = files.keys().collect();
     let index = out.index()?;
-    paths.extend(index.iter());
+    paths.extend(index.keys());
     let mut text = String::new();
     for rel in paths {
         let on_disk = out.read(rel)?;
@@ -412,20 +465,14 @@ pub fn check(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Option<Str
         let new = wanted.map_or("", String::as_str);
         text.push_str(&diff(rel, old, new));
     }
-    // The index must list exactly what is rendered (a kill mid-run leaves more).
-    let listed: BTreeSet<&PathBuf> = index.iter().collect();
-    let rendered: BTreeSet<&PathBuf> = files.keys().collect();
-    if text.is_empty() && listed != rendered {
+    // The index must be what `write` leaves: exactly the rendered files and
+    // their hashes (a kill mid-run, or an edit, leaves another).
+    let wanted = index_of(files);
+    if text.is_empty() && index != wanted {
         text.push_str(&diff(
             Path::new(INDEX),
-            &listed
-                .iter()
-                .map(|p| format!("{}\n", p.display()))
-                .collect::<String>(),
-            &rendered
-                .iter()
-                .map(|p| format!("{}\n", p.display()))
-                .collect::<String>(),
+            &index_text(&index),
+            &index_text(&wanted),
         ));
     }
     Ok((!text.is_empty()).then_some(text))
@@ -433,12 +480,17 @@ pub fn check(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Option<Str
 
 fn diff(rel: &Path, old: &str, new: &str) -> String {
     // Names are oamc's own (checked by `layout`) or plain index lines.
-    let name = rel.display().to_string().escape_debug().to_string();
-    similar::TextDiff::from_lines(old, new)
+    let name = crate::text::shown(&rel.display().to_string()).into_owned();
+    let text = similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
         .header(&format!("a/{name}"), &format!("b/{name}"))
-        .to_string()
+        .to_string();
+    // What is on disk is the repository's: each line of the diff passes the
+    // one escape, so no byte of it moves the terminal or forges a line.
+    text.lines()
+        .map(|line| format!("{}\n", crate::text::shown_within(line, usize::MAX)))
+        .collect()
 }
 
 #[cfg(test)]

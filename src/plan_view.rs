@@ -193,7 +193,21 @@ fn events(s: &ServicePlan) -> Vec<Event> {
             )));
         }
     }
-    out
+    // Each event is one line of oamc's words around user text: a line break
+    // or a control in that text is shown escaped, never a line of its own.
+    out.into_iter().map(Event::shown).collect()
+}
+
+impl Event {
+    fn shown(self) -> Event {
+        let safe = |t: String| crate::text::shown_message(&t).into_owned();
+        match self {
+            Event::Start(t) => Event::Start(safe(t)),
+            Event::Action(t) => Event::Action(safe(t)),
+            Event::Gate { label } => Event::Gate { label: safe(label) },
+            Event::Done(t) => Event::Done(safe(t)),
+        }
+    }
 }
 
 fn strategy_name(s: &ServicePlan) -> &'static str {
@@ -453,17 +467,43 @@ fn ecr_region(repo: &str) -> Option<&str> {
 }
 
 /// Mermaid node ids are letters, digits and underscores; `__` separates the
-/// parts so that `a-b`+`c` and `a`+`b-c` stay distinct.
+/// parts. Each part is written injectively ([`id_part`]), so two names give
+/// two ids and two Applications' diagrams never merge.
 fn node_id(prefix: &str, suffix: &str) -> String {
     format!("{prefix}__{suffix}")
 }
 
+/// A name as an id part: ASCII letters and digits kept, any other character
+/// written `_` and six hex digits. `_` is always followed by a hex digit, so
+/// `__` never occurs inside a part and the parts of an id read back one way:
+/// `a-b` and `a.b` stay apart (`a_00002db`, `a_00002eb`).
 fn id_part(name: &str) -> String {
-    name.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("_{:06x}", u32::from(c)));
+        }
+    }
+    out
 }
 
-/// Label text inside `"…"`: Mermaid's entity codes for what would end or break it.
+/// The id prefix of an Application: its namespace and name.
+fn app_prefix(app: &AppPlan) -> String {
+    format!(
+        "{}__{}",
+        id_part(app.namespace.as_deref().unwrap_or("")),
+        id_part(&app.name)
+    )
+}
+
+/// Label text inside `"…"`: the one escape ([`crate::text::shown`]) first,
+/// then Mermaid's entity codes for what would end the label (`"`), read as
+/// HTML (`<`, `>`), an entity (`#`), a directive or comment (`%%{init: …}%%`
+/// is found anywhere in the text) or a markdown string (a backtick).
 fn label(text: &str) -> String {
+    let text = crate::text::shown_message(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -471,7 +511,10 @@ fn label(text: &str) -> String {
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
             '#' => out.push_str("#35;"),
-            '\n' | '\r' => out.push(' '),
+            '%' => out.push_str("#37;"),
+            '`' => out.push_str("#96;"),
+            '{' => out.push_str("#123;"),
+            '}' => out.push_str("#125;"),
             c => out.push(c),
         }
     }
@@ -482,7 +525,7 @@ fn mermaid(apps: &[AppPlan]) -> String {
     let mut out = String::from("flowchart TD\n");
     for app in apps {
         for s in &app.services {
-            let prefix = format!("{}__{}", id_part(&app.name), id_part(&s.name));
+            let prefix = format!("{}__{}", app_prefix(app), id_part(&s.name));
             let abort = node_id(&prefix, "abort");
             let _ = writeln!(
                 out,
@@ -517,14 +560,14 @@ fn mermaid(apps: &[AppPlan]) -> String {
             let _ = writeln!(out, "  end");
         }
         if let Some(p) = &app.promotion {
-            mermaid_promotion(&mut out, &app.name, p);
+            mermaid_promotion(&mut out, &app_prefix(app), p);
         }
     }
     out
 }
 
-fn mermaid_promotion(out: &mut String, app: &str, p: &PromotionPlan) {
-    let prefix = format!("{}__kargo", id_part(app));
+fn mermaid_promotion(out: &mut String, app_prefix: &str, p: &PromotionPlan) {
+    let prefix = format!("{app_prefix}__kargo");
     let warehouse = node_id(&prefix, "warehouse");
     let _ = writeln!(
         out,

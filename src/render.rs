@@ -114,6 +114,12 @@ const MAX_TEMPLATE_BYTES: usize = 1024 * 1024;
 /// custom one that loops without end.
 const TEMPLATE_FUEL: u64 = 1_000_000;
 
+/// The fuel all documents of one run may spend in custom templates: per
+/// document alone, 1,200 documents each spending their full fuel run for
+/// minutes. The built-in templates spend a few thousand steps a document, so
+/// this is thousands of documents of any sane override.
+const RUN_FUEL: u64 = 20 * TEMPLATE_FUEL;
+
 /// Which part of an Application to emit: its workload, its Kargo pipeline, or both.
 /// Per-stage Argo CD Applications render the workload; one place renders the pipeline.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -138,6 +144,9 @@ pub struct Templates {
     env: Environment<'static>,
     /// Where each template came from, for error messages.
     origins: Vec<(String, String)>,
+    /// Fuel spent so far in this run by custom templates (rendering runs
+    /// on several threads).
+    spent: std::sync::atomic::AtomicU64,
 }
 
 impl Templates {
@@ -207,7 +216,11 @@ impl Templates {
                 .map(|(_, text)| (*text).to_owned()))
         });
         if errors.is_empty() {
-            Ok(Templates { env, origins })
+            Ok(Templates {
+                env,
+                origins,
+                spent: Default::default(),
+            })
         } else {
             Err(errors)
         }
@@ -232,11 +245,40 @@ impl Templates {
             .env
             .get_template(name)
             .map_err(|e| Diagnostic::error(Code::Template, format!("template {name}: {e}")))?;
-        let text = template.render(ctx).map_err(|e| {
+        let fail = |e: minijinja::Error| {
             let origin = self.origin(name);
             let source = template.source().to_owned();
             template_error(&origin, &source, &e)
-        })?;
+        };
+        let text = if self.is_builtin(name) {
+            template.render(ctx).map_err(fail)?
+        } else {
+            use std::sync::atomic::Ordering::Relaxed;
+            let out_of_fuel = || {
+                Diagnostic::error(
+                    Code::Template,
+                    format!(
+                        "template {} failed: the custom templates of this run have spent its fuel ({RUN_FUEL} steps in all)",
+                        crate::text::shown(&self.origin(name))
+                    ),
+                )
+                .help("a custom template may run 1,000,000 steps a document and 20,000,000 a run; fix the template, or remove it from the templates directory to use the built-in one")
+            };
+            if self.spent.load(Relaxed) >= RUN_FUEL {
+                return Err(out_of_fuel());
+            }
+            let captured = template.render_captured(ctx).map_err(fail)?;
+            let consumed = captured.state().fuel_levels().map_or(0, |(used, _)| used);
+            if self
+                .spent
+                .fetch_add(consumed, Relaxed)
+                .saturating_add(consumed)
+                > RUN_FUEL
+            {
+                return Err(out_of_fuel());
+            }
+            captured.into_output()
+        };
         Ok(RenderedDoc {
             template: name.to_owned(),
             text,
@@ -375,7 +417,7 @@ fn unknown_template_files(tree: &Tree) -> Vec<Diagnostic> {
                 Code::Template,
                 format!(
                     "{} is not a template oamc uses",
-                    tree.show(Path::new(&n)).escape_debug()
+                    crate::text::shown(&tree.show(Path::new(&n)))
                 ),
             );
             let known = BUILTIN.iter().map(|(b, _)| *b);

@@ -46,8 +46,9 @@ pub struct Settings {
     /// Mount the EKS Pod Identity token into pods with a non-default serviceAccount.
     #[arg(long)]
     pub eks_pod_identity: bool,
-    /// Memory budget of the run's inputs once YAML aliases are expanded, in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_INPUT_MIB,
+    /// Memory budget of the run's inputs once YAML aliases are expanded, in MiB
+    /// (the operator's: not a plugin parameter; the sidecar sets OAMC_MAX_INPUT_MIB).
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_INPUT_MIB, env = "OAMC_MAX_INPUT_MIB",
           value_parser = clap::value_parser!(u64).range(1..=65536))]
     pub max_input_mib: u64,
 }
@@ -82,13 +83,38 @@ pub struct SettingInfo {
     pub default: Option<String>,
 }
 
+/// Settings a repository must not set: safety limits. Argo CD merges
+/// `.argocd-source.yaml` and `.argocd-source-<app>.yaml` from the
+/// application's folder into its plugin parameters (argo-cd
+/// `reposerver/repository/repository.go` `mergeSourceParameters`), so whoever
+/// can push could raise them. They are flags of the CLI and variables of the
+/// plugin sidecar's own environment (Argo CD passes an Application's plugin
+/// env only as `ARGOCD_ENV_*`), never plugin parameters.
+pub const OPERATOR_ONLY: &[(&str, &str)] = &[("max-input-mib", "OAMC_MAX_INPUT_MIB")];
+
+/// The refusal of an operator-only setting given as a plugin parameter.
+pub fn operator_only(name: &str) -> Option<String> {
+    OPERATOR_ONLY
+        .iter()
+        .find(|(setting, _)| *setting == name)
+        .map(|(setting, var)| {
+            format!(
+                "`{setting}` is a safety limit the operator sets, not the repository: set {var} in the plugin sidecar's environment"
+            )
+        })
+}
+
 impl Settings {
-    /// Every setting, in table order (the plugin's parameters).
+    /// Every setting a repository may choose, in table order (the plugin's
+    /// parameters); the [`OPERATOR_ONLY`] ones are left out.
     pub fn table() -> Vec<SettingInfo> {
         SettingsOnly::command()
             .get_arguments()
             .filter_map(|arg| {
                 let name = arg.get_long()?.to_owned();
+                if operator_only(&name).is_some() {
+                    return None;
+                }
                 Some(SettingInfo {
                     name,
                     switch: !arg.get_action().takes_values(),
@@ -121,6 +147,9 @@ impl Settings {
         let table = Settings::table();
         let mut flags = Vec::new();
         for (name, value) in parameters {
+            if let Some(refusal) = operator_only(name) {
+                return Err(refusal);
+            }
             let Some(info) = table.iter().find(|s| s.name == name) else {
                 let known = table.iter().map(|s| s.name.as_str());
                 let hint = match crate::check::suggest(name, known) {

@@ -2,6 +2,9 @@
 //! every other C0 character, DEL and the C1 range are refused at their line:
 //! they reach manifests, logs and terminals, where they can hide or rewrite
 //! what a reviewer sees, and YAML 1.1 readers refuse some of them outright.
+//! Unicode format characters (category Cf: bidi controls such as U+202E,
+//! zero-width characters such as U+200B) are refused the same way: they make
+//! a name, path or value read as something it is not.
 
 use super::DocContext;
 use crate::diagnostic::Code;
@@ -37,6 +40,20 @@ fn walk(ctx: &mut DocContext, value: &Value, at: &DocPath) {
 }
 
 fn check(ctx: &mut DocContext, text: &str, pos: Option<Pos>, what: &str) {
+    if let Some(c) = text.chars().find(|c| crate::text::is_format(*c)) {
+        ctx.push_at(
+            Code::FormatCharacter,
+            pos,
+            format!(
+                "this {what} holds the invisible format character U+{:04X}: `{}`",
+                u32::from(c),
+                crate::text::shown(text)
+            ),
+        )
+        .help = Some(
+            "remove it: bidi controls and zero-width characters make text read as something it is not".into(),
+        );
+    }
     if let Some(c) = text.chars().find(|c| refused(*c)) {
         ctx.push_at(
             Code::ControlCharacter,
@@ -44,7 +61,7 @@ fn check(ctx: &mut DocContext, text: &str, pos: Option<Pos>, what: &str) {
             format!(
                 "this {what} holds the control character U+{:04X}: `{}`",
                 u32::from(c),
-                text.escape_debug()
+                crate::text::shown(text)
             ),
         )
         .help = Some(

@@ -744,6 +744,11 @@ fn branch(name: &str) -> Result<(), String> {
 }
 
 fn manifest_path(path: &str) -> Result<(), String> {
+    // A line break in a path would start a line of its own in `plan` and in
+    // Kargo's step output.
+    if path.contains(char::is_control) {
+        return Err("must not hold a line break, a tab or another control character".into());
+    }
     if !path.contains("{stage}") {
         return Err("must contain {stage}, or every stage would write the same file".into());
     }

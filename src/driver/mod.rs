@@ -47,6 +47,14 @@ pub const DEFAULT_INPUT_MIB: u64 = 64;
 #[derive(Debug, Clone, Copy)]
 pub struct InputBudget(pub usize);
 
+impl Options {
+    /// What the run may read: its input budget, charged file by file before
+    /// each is read (a file's text never holds more than its expansion).
+    pub fn read_budget(&self) -> crate::load::ReadBudget {
+        crate::load::ReadBudget::new(self.input_budget.0)
+    }
+}
+
 impl Default for InputBudget {
     fn default() -> Self {
         InputBudget((DEFAULT_INPUT_MIB as usize) << 20)
@@ -104,7 +112,7 @@ pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
                 ),
             )
             .at(file, pos)
-            .help("split the run, remove repeated aliases, or raise the budget with --max-input-mib (plugin: max-input-mib)"),
+            .help(crate::load::BUDGET_HELP),
         );
     }
     // The files read within the budget are checked all the same: every

@@ -194,6 +194,7 @@ mod unfilled {
             url: "http://127.0.0.1:1".into(),
             agent: super::super::http::agent(timeout, false),
             timeout,
+            ends: std::time::Instant::now() + timeout,
         };
         let r = criterion(&m, &[("namespace", "shop")], &target);
         assert_eq!(r.verdict, Verdict::Fail);

@@ -36,11 +36,19 @@ pub struct GateResult {
     pub target: String,
 }
 
-/// Where the app is and how long a request may take.
+/// Where the app is, how long a request may take, and when the whole run ends.
 pub struct Target {
     pub url: String,
     pub agent: ureq::Agent,
     pub timeout: Duration,
+    pub ends: std::time::Instant,
+}
+
+impl Target {
+    /// Whether the run's deadline has passed: no further request is sent.
+    pub fn past_deadline(&self) -> bool {
+        std::time::Instant::now() >= self.ends
+    }
 }
 
 /// What to run, and against what.
@@ -53,6 +61,9 @@ pub struct Request {
     pub namespace: Option<String>,
     pub only: Option<Gate>,
     pub timeout: Duration,
+    /// How long the whole run may take: an app that never answers, or a load
+    /// of many slow requests, ends the run there, the gates not run reported.
+    pub deadline: Duration,
 }
 
 /// The gates of one component, and the Application it belongs to.
@@ -167,16 +178,33 @@ fn targets(selected: &Selected, request: &Request) -> Result<Targets, String> {
 /// Run the chosen gates, in the order a rollout runs them. `Err`: a usage error.
 pub fn run(selected: Selected, request: &Request) -> Result<Vec<GateResult>, String> {
     let targets = targets(&selected, request)?;
+    let ends = std::time::Instant::now() + request.deadline;
     let agent = http::agent(request.timeout, false);
     let mut results = Vec::new();
     for template in &selected.service.analysis_templates {
         if !targets.gates.contains(&template.gate) {
             continue;
         }
+        if std::time::Instant::now() >= ends {
+            results.push(GateResult {
+                gate: template.gate,
+                name: template.gate.name().into(),
+                verdict: Verdict::Inconclusive,
+                measured: format!(
+                    "not run: the run's deadline of {} s passed (--deadline)",
+                    request.deadline.as_secs()
+                ),
+                value: None,
+                threshold: String::new(),
+                target: String::new(),
+            });
+            continue;
+        }
         let reach = |url: &String| Target {
             url: url.clone(),
             agent: agent.clone(),
             timeout: request.timeout,
+            ends,
         };
         match (template.gate, &template.job, &template.prometheus, &targets) {
             (Gate::Functional, Some(job), _, Targets { app: Some(url), .. }) => {
@@ -227,8 +255,10 @@ pub fn exit_code(results: &[GateResult]) -> i32 {
     }
 }
 
-/// One line per gate and criterion.
+/// One line per gate and criterion. What the app and Prometheus answered
+/// (error text, a matched page) passes the one escape, like every user string.
 pub fn text(selected: &Selected, results: &[GateResult]) -> String {
+    use crate::text::shown_message as shown;
     let mut out = String::new();
     for r in results {
         let verdict = match r.verdict {
@@ -238,7 +268,10 @@ pub fn text(selected: &Selected, results: &[GateResult]) -> String {
         };
         out.push_str(&format!(
             "{verdict:<12}  {:<12}  {}  ({})  {}\n",
-            r.name, r.measured, r.threshold, r.target
+            shown(&r.name),
+            shown(&r.measured),
+            shown(&r.threshold),
+            shown(&r.target)
         ));
     }
     let count = |v: Verdict| results.iter().filter(|r| r.verdict == v).count();

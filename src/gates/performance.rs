@@ -23,6 +23,8 @@ struct Tally {
     total: Duration,
     answered: usize,
     first_error: Option<String>,
+    /// Requests not sent: the run's deadline had passed.
+    unsent: usize,
 }
 
 pub fn run(job: &JobGatePlan, target: &Target) -> GateResult {
@@ -30,15 +32,26 @@ pub fn run(job: &JobGatePlan, target: &Target) -> GateResult {
     let agent = http::agent(target.timeout, true);
     let tally = Mutex::new(Tally::default());
     let one = |started: Instant| {
-        let outcome = agent.get(&url).call().and_then(|mut r| {
-            // The whole answer, as ab reads it.
-            let status = r.status().as_u16();
-            r.body_mut()
-                .with_config()
-                .limit(http::BODY_LIMIT)
-                .read_to_vec()
-                .map(|_| status)
-        });
+        if target.past_deadline() {
+            let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
+            t.unsent += 1;
+            return;
+        }
+        let send = || {
+            agent.get(&url).call().and_then(|mut r| {
+                // The whole answer, as ab reads it, streamed and dropped: what
+                // is held is one buffer a request, whatever the app sends.
+                let status = r.status().as_u16();
+                let mut body = r.body_mut().with_config().limit(http::BODY_LIMIT).reader();
+                std::io::copy(&mut body, &mut std::io::sink())
+                    .map(|_| status)
+                    .map_err(ureq::Error::from)
+            })
+        };
+        // The HTTP client spawns threads of its own (name resolution) and
+        // panics when the system refuses one: that request failed, the run goes on.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(send))
+            .unwrap_or_else(|_| Err(ureq::Error::Other("the system refused a thread".into())));
         let took = started.elapsed();
         let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
         match outcome {
@@ -101,7 +114,13 @@ pub fn run(job: &JobGatePlan, target: &Target) -> GateResult {
     if let Some(e) = &t.first_error {
         measured.push_str(&format!("; first failure: {e}"));
     }
-    let verdict = if t.failed > 0 || t.non_2xx > 0 || t.answered == 0 {
+    if t.unsent > 0 {
+        measured.push_str(&format!(
+            "; {} not sent: the run's deadline passed (--deadline)",
+            t.unsent
+        ));
+    }
+    let verdict = if t.failed > 0 || t.non_2xx > 0 || t.answered == 0 || t.unsent > 0 {
         Verdict::Fail
     } else {
         match job.latency_limit {
@@ -120,16 +139,35 @@ pub fn run(job: &JobGatePlan, target: &Target) -> GateResult {
     }
 }
 
+/// A load thread: a small stack (it holds one request), so 256 of them
+/// reserve 64 MiB, not 512.
+fn worker_thread() -> std::thread::Builder {
+    std::thread::Builder::new().stack_size(256 << 10)
+}
+
 /// `requests` requests, `concurrency` at a time, as ab sends them.
 fn closed_loop(requests: usize, concurrency: usize, one: &(dyn Fn(Instant) + Sync)) {
     let next = AtomicUsize::new(0);
     std::thread::scope(|s| {
+        let mut spawned = 0;
         for _ in 0..concurrency.clamp(1, requests.max(1)) {
-            s.spawn(|| {
+            // A thread the system cannot give is one fewer in flight, not a panic.
+            let thread = worker_thread().spawn_scoped(s, || {
                 while next.fetch_add(1, Ordering::Relaxed) < requests {
                     one(Instant::now());
                 }
             });
+            if thread.is_err() {
+                break;
+            }
+            spawned += 1;
+        }
+        // With no thread at all, the requests are sent from here (never
+        // beside the threads: that would be one more in flight than ab's).
+        if spawned == 0 {
+            while next.fetch_add(1, Ordering::Relaxed) < requests {
+                one(Instant::now());
+            }
         }
     });
 }
@@ -138,18 +176,27 @@ fn closed_loop(requests: usize, concurrency: usize, one: &(dyn Fn(Instant) + Syn
 fn open_loop(times: &[Duration], one: &(dyn Fn(Instant) + Sync)) {
     let start = Instant::now();
     let next = AtomicUsize::new(0);
+    let worker = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&at) = times.get(i) else { break };
+            if let Some(wait) = at.checked_sub(start.elapsed()) {
+                std::thread::sleep(wait);
+            }
+            one(Instant::now());
+        }
+    };
     std::thread::scope(|s| {
+        let mut spawned = 0;
         for _ in 0..MAX_IN_FLIGHT.min(times.len()) {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&at) = times.get(i) else { break };
-                    if let Some(wait) = at.checked_sub(start.elapsed()) {
-                        std::thread::sleep(wait);
-                    }
-                    one(Instant::now());
-                }
-            });
+            // A thread the system cannot give is one fewer in flight, not a panic.
+            if worker_thread().spawn_scoped(s, worker).is_err() {
+                break;
+            }
+            spawned += 1;
+        }
+        if spawned == 0 {
+            worker();
         }
     });
 }

@@ -806,3 +806,124 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// A hostile app on loopback: each connection is answered with a header
+/// promising 16 MiB, then 15 MiB, then nothing (the connection held open);
+/// with `silent`, nothing at all.
+fn stalling_app(silent: bool) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 1024];
+                let _ = stream.read(&mut buf);
+                if !silent {
+                    let _ = stream.write_all(
+                        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", 16 << 20)
+                            .as_bytes(),
+                    );
+                    let chunk = vec![b'x'; 1 << 20];
+                    for _ in 0..15 {
+                        if stream.write_all(&chunk).is_err() {
+                            return;
+                        }
+                    }
+                }
+                std::thread::sleep(Duration::from_secs(30));
+            });
+        }
+    });
+    port
+}
+
+/// Artillery's arrivals against an app that sends 15 MiB and stalls: the
+/// answers are streamed and dropped, not held (peak RSS, sampled from
+/// /proc while it runs, stays under 256 MiB; it grew to 1.7 GiB and
+/// panicked before), and the run ends at its deadline with the requests it
+/// did not send counted. Against an app that never answers, the gates after
+/// the deadline are reported not run.
+#[test]
+fn a_gates_run_is_bounded_in_memory_and_time() {
+    let _alone = crate::app_server::load_lock();
+    let bin = env!("CARGO_BIN_EXE_oamc");
+    let run = |app: &str, port: u16, args: &str| {
+        let url = format!("http://127.0.0.1:{port}");
+        let mut child = Command::new(bin)
+            .args(["gates", "-", "--format", "json", "--url", &url])
+            .args(args.split_whitespace())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(app.as_bytes())
+            .unwrap();
+        let status_file = format!("/proc/{}/status", child.id());
+        let sampler = std::thread::spawn(move || {
+            let mut peak_kib = 0u64;
+            while let Ok(status) = std::fs::read_to_string(&status_file) {
+                if let Some(kib) = status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+                {
+                    peak_kib = peak_kib.max(kib);
+                } else {
+                    break; // a zombie: it has exited
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            peak_kib
+        });
+        let out = child.wait_with_output().unwrap();
+        let peak_kib = sampler.join().unwrap();
+        assert!(
+            peak_kib > 0 && peak_kib < 256 << 10,
+            "peak RSS {peak_kib} KiB"
+        );
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("exit {:?}, no report: {stderr}", out.status.code()));
+        (out.status.code(), report)
+    };
+    let artillery = performance("/app", json!({"tool": "artillery", "extraArgs": "1000"}));
+    let (code, report) = run(
+        &artillery,
+        stalling_app(false),
+        "--only performance --timeout 2 --deadline 4",
+    );
+    assert_eq!(code, Some(1), "{report:#}");
+    let measured = report["results"][0]["measured"].as_str().unwrap();
+    assert!(
+        measured.contains("not sent: the run's deadline passed"),
+        "{measured}"
+    );
+
+    let both = application(
+        "silent",
+        json!({
+            "functionalGate": {"pause": "1s", "image": "httpd:alpine", "extraArgs": "ok"},
+            "performanceGate": {"pause": "1s", "image": "httpd:alpine", "extraArgs": "100"},
+        }),
+    );
+    let (code, report) = run(&both, stalling_app(true), "--timeout 1 --deadline 1");
+    assert_ne!(code, Some(0), "{report:#}");
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{report:#}");
+    assert_eq!(results[0]["verdict"], "fail", "{report:#}");
+    assert_eq!(results[1]["verdict"], "inconclusive", "{report:#}");
+    assert!(
+        results[1]["measured"]
+            .as_str()
+            .unwrap()
+            .contains("not run: the run's deadline of 1 s passed"),
+        "{report:#}"
+    );
+}

@@ -42,7 +42,11 @@ fn on_disk_and_indexed(out: &Path) -> (Vec<String>, Vec<String>) {
     }
     found.sort();
     let index = std::fs::read_to_string(out.join(".oamc-rendered")).unwrap_or_default();
-    let mut listed: Vec<String> = index.lines().map(str::to_owned).collect();
+    // `<sha256>  <path>` a line.
+    let mut listed: Vec<String> = index
+        .lines()
+        .map(|l| l.split_once("  ").map_or(l, |(_, p)| p).to_owned())
+        .collect();
     listed.sort();
     (found, listed)
 }
@@ -79,11 +83,75 @@ fn a_linked_folder_in_the_index_is_not_pruned_through() {
     symlink(dir.join("outside"), dir.join("out/evil")).unwrap();
     let index = dir.join("out/.oamc-rendered");
     let mut listed = std::fs::read_to_string(&index).unwrap();
-    listed.push_str("evil/keep.yaml\n");
+    // With the hash of what the file holds, as oamc would record it.
+    listed.push_str(&format!("{}  evil/keep.yaml\n", sha256_of(&keep)));
     std::fs::write(&index, listed).unwrap();
     let out = render_to(&dir, false);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(keep.exists(), "a file outside OUT was deleted");
+}
+
+/// The SHA-256 of a file, from coreutils' `sha256sum`.
+fn sha256_of(path: &Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    assert!(out.status.success());
+    text(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Files inside OUT that oamc did not write, listed in a tampered index
+/// (bare, as an earlier version wrote it, or with a hash that is not of
+/// their content) are kept and named; a file oamc wrote and nobody changed
+/// is pruned; the index checks with `sha256sum -c`.
+#[test]
+fn pruning_deletes_only_what_oamc_wrote_unchanged() {
+    let dir = setup("index-hash");
+    assert!(render_to(&dir, false).status.success());
+    let out_dir = dir.join("out");
+    let check = Command::new("sha256sum")
+        .args(["-c", "--quiet", ".oamc-rendered"])
+        .current_dir(&out_dir)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{}", text(&check.stdout));
+    let team = out_dir.join("rocket-shop/team-notes.yaml");
+    let other = out_dir.join("rocket-shop/configmap-extra.yaml");
+    std::fs::write(&team, "hand: written\n").unwrap();
+    std::fs::write(&other, "kind: ConfigMap\n").unwrap();
+    let index = out_dir.join(".oamc-rendered");
+    let mut listed = std::fs::read_to_string(&index).unwrap();
+    listed.push_str("rocket-shop/team-notes.yaml\n");
+    listed.push_str(&format!(
+        "{}  rocket-shop/configmap-extra.yaml\n",
+        "0".repeat(64)
+    ));
+    std::fs::write(&index, &listed).unwrap();
+    let out = render_to(&dir, false);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(team.exists() && other.exists(), "{stderr}");
+    assert!(
+        stderr.contains("kept") && stderr.contains("team-notes.yaml"),
+        "{stderr}"
+    );
+    // Dropped from the index: oamc never names them again.
+    let listed = std::fs::read_to_string(&index).unwrap();
+    assert!(!listed.contains("team-notes") && !listed.contains("configmap-extra"));
+    // A file oamc wrote is pruned when the Application stops producing it.
+    std::fs::write(
+        dir.join("repo/app.yaml"),
+        std::fs::read_to_string(root().join(APP))
+            .unwrap()
+            .replace("name: rocket-shop", "name: rocket-store"),
+    )
+    .unwrap();
+    let out = render_to(&dir, false);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!out_dir.join("rocket-shop/rollout-rocket.yaml").exists());
+    assert!(team.exists() && other.exists());
 }
 
 #[test]
@@ -374,6 +442,16 @@ fn run_bounded(
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().unwrap();
+    // Drained while the child runs: a full pipe would stall it until killed.
+    let drain = |mut r: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = r.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
     let started = Instant::now();
     let timed_out = loop {
         if child.try_wait().unwrap().is_some() {
@@ -385,11 +463,11 @@ fn run_bounded(
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let out = child.wait_with_output().unwrap();
+    let status = child.wait().unwrap();
     (
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr),
+        status.code(),
+        text(&stdout.join().unwrap()),
+        text(&stderr.join().unwrap()),
         timed_out,
     )
 }
@@ -682,4 +760,239 @@ fn a_legacy_lock_planted_as_a_link_removes_only_the_link() {
         "the link is gone"
     );
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me\n");
+}
+
+/// 700 sparse files of 4 MB each (Git packs them to nearly nothing): each
+/// file's size is charged to the run's budget from its metadata before it
+/// is read, so the run stops at the 17th, under a 1 GiB address-space limit
+/// (it read all 2.8 GB first before).
+#[test]
+fn sparse_files_are_charged_before_they_are_read() {
+    let dir = setup("sparse");
+    let many = dir.join("many");
+    std::fs::create_dir_all(&many).unwrap();
+    std::fs::copy(root().join(APP), many.join("a-app.yaml")).unwrap();
+    for i in 0..700 {
+        let f = std::fs::File::create(many.join(format!("f{i:03}.yaml"))).unwrap();
+        f.set_len(4_000_000).unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_oamc");
+    for command in ["validate .", "render .", "cmp generate"] {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -v 1048576; exec {bin} {command}"))
+            .current_dir(&many)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+        assert!(out.stdout.is_empty(), "{command}");
+        assert!(
+            stderr.contains("oamc::input::budget"),
+            "{command}: {stderr}"
+        );
+        assert!(
+            stderr.contains("would take the run past its input budget of 64 MiB"),
+            "{command}: {stderr}"
+        );
+        assert!(
+            stderr.contains("(17 read within it)"),
+            "{command}: {stderr}"
+        );
+    }
+}
+
+/// Argo CD merges `.argocd-source.yaml` into the plugin's parameters, so a
+/// repository could set any parameter: the input budget is not one. Given as
+/// a parameter (either form) it fails the sync; the sidecar's own
+/// environment sets it, and thirty alias-heavy files are refused at the
+/// default budget under a 1 GiB address-space limit.
+#[test]
+fn a_repository_cannot_raise_its_own_budget() {
+    let dir = setup("raise-budget");
+    let repo = dir.join("repo");
+    let limit = Duration::from_secs(60);
+    for env in [
+        vec![(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name":"max-input-mib","string":"65536"}]"#,
+        )],
+        vec![("PARAM_MAX_INPUT_MIB", "65536")],
+    ] {
+        let (code, stdout, stderr, _) = run_bounded(&repo, &["cmp", "generate"], &env, limit);
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(stdout.is_empty());
+        assert!(
+            stderr.contains("safety limit the operator sets")
+                && stderr.contains("OAMC_MAX_INPUT_MIB"),
+            "{stderr}"
+        );
+    }
+    for i in 0..30 {
+        std::fs::write(
+            repo.join(format!("f{i:02}.yaml")),
+            alias_heavy(&format!("shop-{i}"), 15),
+        )
+        .unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_oamc");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v 1048576; exec {bin} cmp generate"))
+        .current_dir(&repo)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(stderr.contains("oamc::input::budget"), "{stderr}");
+    // The operator's variable is read, by the plugin and the CLI alike.
+    // Three files of a 1 MB string written once and aliased twice: 9 MB in
+    // all once expanded, each rendering within the per-document limit.
+    for i in 0..30 {
+        std::fs::remove_file(repo.join(format!("f{i:02}.yaml"))).unwrap();
+    }
+    for i in 0..3 {
+        let big = "x".repeat(1_000_000);
+        std::fs::write(
+            repo.join(format!("f{i}.yaml")),
+            format!(
+                "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {{name: shop-{i}, namespace: ns-{i}}}\nspec:\n  components:\n    - name: web\n      type: appmod-service\n      properties:\n        image: nginx:1.27\n        image_name: web\n        env:\n          - {{name: A, value: &s \"{big}\"}}\n          - {{name: B, value: *s}}\n          - {{name: C, value: *s}}\n"
+            ),
+        )
+        .unwrap();
+    }
+    std::fs::remove_file(repo.join("app.yaml")).unwrap();
+    for (mib, code) in [("8", Some(1)), ("16", Some(0))] {
+        let env = [("OAMC_MAX_INPUT_MIB", mib)];
+        let (got, _, stderr, _) = run_bounded(&repo, &["cmp", "generate"], &env, limit);
+        assert_eq!(got, code, "OAMC_MAX_INPUT_MIB={mib}: {stderr}");
+        let (got, _, stderr, _) = run_bounded(&repo, &["validate", "."], &env, limit);
+        assert_eq!(got, code, "validate, OAMC_MAX_INPUT_MIB={mib}: {stderr}");
+    }
+}
+
+/// A custom template that spends most of its per-document fuel: ten
+/// Applications render, forty exhaust the run's fuel (custom templates may
+/// spend 20 documents' worth in all) and the run fails with the template
+/// named, instead of running for minutes on a repository of 1,200.
+#[test]
+fn custom_templates_have_one_fuel_budget_per_run() {
+    let dir = setup("run-fuel");
+    let templates = dir.join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    let builtin =
+        std::fs::read_to_string(root().join("templates/poddisruptionbudget.yaml")).unwrap();
+    std::fs::write(
+        templates.join("poddisruptionbudget.yaml"),
+        format!("{{% for i in range(400) %}}{{% for j in range(500) %}}{{% endfor %}}{{% endfor %}}\n{builtin}"),
+    )
+    .unwrap();
+    let app = std::fs::read_to_string(root().join(APP)).unwrap();
+    for (count, code) in [(10, Some(0)), (40, Some(1))] {
+        let apps: Vec<String> = (0..count)
+            .map(|i| {
+                app.replace("name: rocket-shop", &format!("name: shop-{i}"))
+                    .replace("namespace: shop", &format!("namespace: ns-{i}"))
+            })
+            .collect();
+        let file = dir.join(format!("apps-{count}.yaml"));
+        std::fs::write(&file, apps.join("\n---\n")).unwrap();
+        let out = oamc(
+            &[
+                "render",
+                file.to_str().unwrap(),
+                "--templates",
+                templates.to_str().unwrap(),
+            ],
+            None,
+        );
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), code, "{count} Applications: {stderr}");
+        if code == Some(1) {
+            assert!(out.stdout.is_empty());
+            assert!(stderr.contains("have spent its fuel"), "{stderr}");
+            assert!(stderr.contains("poddisruptionbudget.yaml"), "{stderr}");
+        }
+    }
+}
+
+/// The output folder, or an input folder, committed as a link out of the
+/// checkout: refused (nothing written or read through it) unless
+/// `--allow-linked-folders` says the link is meant.
+#[test]
+fn a_linked_output_or_input_folder_is_refused() {
+    let dir = setup("linked-folders");
+    let outside = dir.join("outside");
+    std::fs::write(outside.join("secret.yaml"), "keep: me\n").unwrap();
+    symlink(&outside, dir.join("out")).unwrap();
+    let repo = dir.join("repo");
+    let out_dir = dir.join("out");
+    let args = [
+        "render",
+        repo.to_str().unwrap(),
+        "-o",
+        out_dir.to_str().unwrap(),
+    ];
+    for check in [false, true] {
+        let mut args = args.to_vec();
+        if check {
+            args.push("--check");
+        }
+        let out = oamc(&args, None);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+        assert!(stderr.contains("is under the symbolic link"), "{stderr}");
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(&outside)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, ["secret.yaml"], "nothing written through the link");
+    let mut meant = args.to_vec();
+    meant.push("--allow-linked-folders");
+    let out = oamc(&meant, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(outside.join("rocket-shop").is_dir());
+
+    // An input folder that is a link: not read.
+    let linked_in = dir.join("linked-in");
+    symlink(&repo, &linked_in).unwrap();
+    for command in ["validate", "plan"] {
+        let out = oamc(&[command, linked_in.to_str().unwrap()], None);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
+        assert!(stderr.contains("the input folder"), "{stderr}");
+        let out = oamc(
+            &[
+                command,
+                linked_in.to_str().unwrap(),
+                "--allow-linked-folders",
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{command}: {}", text(&out.stderr));
+    }
+}
+
+/// A hard link inside OUT to a file outside it: `--check` neither prints the
+/// outside file's text nor passes; the run says which file it is.
+#[test]
+fn check_reads_no_hard_linked_file() {
+    let dir = setup("hard-link");
+    assert!(render_to(&dir, false).status.success());
+    let victim = dir.join("outside/private.txt");
+    std::fs::write(&victim, "PRIVATE KEY MATERIAL\n").unwrap();
+    let target = dir.join("out/rocket-shop/rollout-rocket.yaml");
+    std::fs::remove_file(&target).unwrap();
+    std::fs::hard_link(&victim, &target).unwrap();
+    let out = render_to(&dir, true);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stdout.contains("PRIVATE") && !stderr.contains("PRIVATE"));
+    assert!(stderr.contains("has 2 hard links"), "{stderr}");
 }

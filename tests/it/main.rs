@@ -14,6 +14,7 @@ mod gates;
 mod gates_bre;
 mod hostile;
 mod hostile_repository;
+mod hostile_text;
 mod output_dir;
 mod precommit;
 mod promotion;

@@ -93,5 +93,28 @@ fn the_pre_commit_hook_passes_good_manifests_and_names_the_line_of_bad_ones() {
         "the output names the line:\n{all}"
     );
     assert!(all.contains("`20 seconds` is not a duration"), "{all}");
+    // A file named like a flag is a file: the hook passes names after `--`.
+    std::fs::remove_file(dir.join("broken.yaml")).unwrap();
+    std::fs::write(
+        dir.join("--prometheus-address=app.yaml"),
+        good.replace("pause: \"20s\"", "pause: \"20 seconds\""),
+    )
+    .unwrap();
+    git(&dir, &["add", "-A"]);
+    let out = Command::new("pre-commit")
+        .args([
+            "try-repo",
+            root().to_str().unwrap(),
+            "oamc-validate",
+            "--all-files",
+        ])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .env("CARGO_TARGET_DIR", root().join("target").join("pre-commit"))
+        .output()
+        .expect("pre-commit runs");
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!out.status.success(), "{all}");
+    assert!(all.contains("--prometheus-address=app.yaml:17:18"), "{all}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -179,7 +179,7 @@ pub(super) fn check_storage(
             ctx.error(
                 Code::Name,
                 &at.key(kind).index(i).key(field),
-                format!("{field} `{}` {why}", name.escape_debug()),
+                format!("{field} `{}` {why}", crate::text::shown(name)),
             )
             .help = Some("Kubernetes object names are DNS-1123 subdomains".into());
         }

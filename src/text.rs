@@ -1,0 +1,116 @@
+//! The one escape for user text in human-facing output. Every string a
+//! repository controls (a name, a key, a value, a file name, a server's error
+//! text) passes [`shown`] before it reaches a terminal, a CI log, a plan, a
+//! Mermaid label or a diff header, so it cannot move the cursor, start a line
+//! a CI runner reads as a command (`::error …`), or show a reviewer a name
+//! that is not the name (bidi controls, zero-width characters).
+
+use std::borrow::Cow;
+use unicode_general_category::{GeneralCategory, get_general_category};
+
+/// Whether `c` is written escaped: C0 and C1 controls, DEL, CR and LF (a line
+/// break never starts a new output line), Unicode format characters (Cf:
+/// U+200B–U+200F, U+202A–U+202E, U+2066–U+2069, U+FEFF, …), the line and
+/// paragraph separators, and noncharacters (U+FFFE, U+FFFF, …), which XML
+/// cannot carry.
+pub fn is_escaped(c: char) -> bool {
+    c.is_control()
+        || is_noncharacter(c)
+        || matches!(
+            get_general_category(c),
+            GeneralCategory::Format
+                | GeneralCategory::LineSeparator
+                | GeneralCategory::ParagraphSeparator
+                | GeneralCategory::Surrogate
+        )
+}
+
+/// Whether `c` is an invisible format character (Unicode category Cf).
+pub fn is_format(c: char) -> bool {
+    get_general_category(c) == GeneralCategory::Format
+}
+
+fn is_noncharacter(c: char) -> bool {
+    let n = u32::from(c);
+    (0xFDD0..=0xFDEF).contains(&n) || n & 0xFFFE == 0xFFFE
+}
+
+/// The most characters of one user string any output shows; past it the
+/// rest is counted, so output stays bounded whatever the input.
+pub const MAX_SHOWN_CHARS: usize = 240;
+
+/// `text` as any human-facing output may show it: each escaped character
+/// (see [`is_escaped`]) written `\u{…}`, a leading `::` written `\u{3a}:`
+/// (a file name starts some lines, and a CI runner reads a line that starts
+/// with `::` as a command), and at most [`MAX_SHOWN_CHARS`] characters.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    shown_within(text, MAX_SHOWN_CHARS)
+}
+
+/// [`shown`] with another bound (a whole message quotes several strings).
+pub fn shown_within(text: &str, max_chars: usize) -> Cow<'_, str> {
+    let command = text.starts_with("::");
+    let clean = !command && !text.chars().any(is_escaped);
+    if clean && text.len() <= max_chars {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len().min(max_chars.saturating_mul(2)) + 16);
+    for (count, (i, c)) in text.char_indices().enumerate() {
+        if count >= max_chars {
+            out.push_str(&format!("… ({} more bytes)", text.len() - i));
+            break;
+        }
+        if is_escaped(c) || (command && i == 0) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The most characters of a whole message (several quoted strings and oamc's
+/// own words) a report shows.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+
+/// A message of oamc's own words around user strings: escaped and bounded.
+/// oamc's own words hold no character [`is_escaped`] keeps out, so escaping
+/// the whole message escapes exactly the user's part of it.
+pub fn shown_message(text: &str) -> Cow<'_, str> {
+    shown_within(text, MAX_MESSAGE_CHARS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_could_forge_a_line_or_hide_a_name_is_escaped() {
+        for (raw, seen) in [
+            ("x\r::error file=a::b", "x\\u{d}::error file=a::b"),
+            ("a\nb", "a\\u{a}b"),
+            ("ro\u{1b}[31m", "ro\\u{1b}[31m"),
+            ("rocket\u{202e}-shop", "rocket\\u{202e}-shop"),
+            (
+                "a\u{200b}b\u{2066}c\u{feff}",
+                "a\\u{200b}b\\u{2066}c\\u{feff}",
+            ),
+            ("\u{85}\u{9b}\u{7f}", "\\u{85}\\u{9b}\\u{7f}"),
+            ("\u{fffe}\u{ffff}\u{2028}", "\\u{fffe}\\u{ffff}\\u{2028}"),
+            ("::error x", "\\u{3a}:error x"),
+        ] {
+            assert_eq!(shown(raw), seen, "{raw:?}");
+        }
+        for plain in ["rocket-shop", "é ü 日本", "a\u{a0}b", "🚀"] {
+            assert!(matches!(shown(plain), Cow::Borrowed(_)), "{plain:?}");
+        }
+    }
+
+    #[test]
+    fn a_long_string_is_cut_and_counted() {
+        let long = "x".repeat(10_000);
+        let seen = shown(&long);
+        assert!(seen.starts_with(&"x".repeat(MAX_SHOWN_CHARS)));
+        assert!(seen.ends_with("… (9760 more bytes)"), "{seen}");
+    }
+}

@@ -1,0 +1,237 @@
+//! Any code point in any user field: every output format stays well-formed
+//! (YAML and JSON parse, the JUnit report is XML a strict parser reads, SARIF
+//! URIs carry no scheme), no human-facing output holds a character the one
+//! escape (`oamc::text::shown`) keeps out, and no line begins with `::`
+//! unless oamc wrote that line as a GitHub workflow command itself.
+
+use crate::common::*;
+use oamc::diagnostic::{Format, SourceFile};
+use oamc::plan_view::PlanFormat;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Strings made of what attacks use (line breaks, CR, ESC, C1, bidi and
+/// zero-width characters, noncharacters, `::`, quotes, `%%{`) and of any
+/// other code point.
+fn hostile() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        any::<char>().prop_map(String::from),
+        prop::sample::select(vec![
+            "\n",
+            "\r",
+            "\r\n",
+            "\u{1b}[31m",
+            "\u{7}",
+            "\u{7f}",
+            "\u{85}",
+            "\u{9b}",
+            "\u{202e}",
+            "\u{2066}",
+            "\u{200b}",
+            "\u{feff}",
+            "\u{fffe}",
+            "\u{ffff}",
+            "\u{2028}",
+            "::error ",
+            "::",
+            "%%{init: {}}%%",
+            "\"",
+            "'",
+            "<",
+            "&",
+            "`",
+            "#",
+            "%",
+            "{{",
+            "${{",
+            "-",
+            "a",
+            "rocket",
+            "/",
+            " ",
+            "\t",
+        ])
+        .prop_map(str::to_owned),
+    ];
+    prop::collection::vec(piece, 0..12).prop_map(|parts| parts.concat())
+}
+
+/// The spec's example with `text` in one field (or as a key, or in the
+/// file's name).
+fn app_with(field: usize, text: &str) -> Value {
+    let mut app = json!({
+        "apiVersion": "core.oam.dev/v1beta1",
+        "kind": "Application",
+        "metadata": {"name": "rocket-shop", "namespace": "shop"},
+        "spec": {"components": [{
+            "name": "rocket",
+            "type": "appmod-service",
+            "properties": {
+                "image": "ghcr.io/acme/rocket:1.4.2",
+                "image_name": "rocket",
+                "port": 80,
+                "targetPort": 8000,
+                "appPath": "/",
+                "env": [{"name": "A", "value": "x"}],
+                "functionalGate": {"pause": "20s", "image": "httpd:alpine", "extraArgs": "red"},
+                "performanceGate": {"pause": "10s", "image": "httpd:alpine", "extraArgs": "160"},
+                "metrics": {"pause": "2s", "evaluationCriteria": [{
+                    "interval": "1s", "count": 1, "function": "avg",
+                    "successOrFailCondition": "fail",
+                    "metric": "rocket_http_requests_duration_seconds_sum",
+                    "comparisonType": ">", "threshold": 3
+                }]}
+            }
+        }]}
+    });
+    let props = &mut app["spec"]["components"][0]["properties"];
+    let text = Value::String(text.to_owned());
+    match field {
+        0 => app["metadata"]["name"] = text,
+        1 => app["spec"]["components"][0]["name"] = text,
+        2 => props["image"] = text,
+        3 => props["image_name"] = text,
+        4 => props["env"][0]["name"] = text,
+        5 => props["env"][0]["value"] = text,
+        6 => props["functionalGate"]["extraArgs"] = text,
+        7 => props["appPath"] = text,
+        8 => props["metrics"]["evaluationCriteria"][0]["metric"] = text,
+        9 => props["functionalGate"]["pause"] = text,
+        10 => app["metadata"]["namespace"] = text,
+        _ => {
+            props
+                .as_object_mut()
+                .unwrap()
+                .insert(text.as_str().unwrap().to_owned(), json!(1));
+        }
+    }
+    app
+}
+
+/// A human-facing line: no escaped character (a tab is text), and no
+/// workflow command.
+fn assert_human(what: &str, out: &str) {
+    for line in out.lines() {
+        assert!(
+            !line.starts_with("::"),
+            "{what}: a line begins with `::`: {line:?}"
+        );
+        if let Some(c) = line
+            .chars()
+            .find(|c| *c != '\t' && oamc::text::is_escaped(*c))
+        {
+            panic!("{what}: U+{:04X} unescaped in {line:?}", u32::from(c));
+        }
+    }
+    assert!(!out.contains('\r'), "{what}: a carriage return");
+}
+
+fn check_reports(file: &Arc<SourceFile>) {
+    let validation = oamc::validate(std::slice::from_ref(file), &oamc::Options::default());
+    let names = [file.name.clone()];
+    for format in [
+        Format::Human,
+        Format::Json,
+        Format::Github,
+        Format::Sarif,
+        Format::Junit,
+    ] {
+        let out = oamc::diagnostic::render_report(&validation.diagnostics, &names, format, false);
+        match format {
+            Format::Human => assert_human("human report", &out),
+            Format::Json => {
+                for line in out.lines() {
+                    serde_json::from_str::<Value>(line).expect("a JSON line");
+                }
+            }
+            Format::Github => {
+                for line in out.lines() {
+                    assert!(
+                        line.starts_with("::error file=") || line.starts_with("::warning file="),
+                        "a line oamc did not write as a command: {line:?}"
+                    );
+                }
+                assert!(!out.contains('\r'));
+            }
+            Format::Sarif => {
+                let log: Value = serde_json::from_str(&out).expect("one SARIF document");
+                for result in log["runs"][0]["results"].as_array().unwrap() {
+                    let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                        .as_str()
+                        .unwrap();
+                    assert!(
+                        uri.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"-._~/%".contains(&b))
+                            && !uri.starts_with("//"),
+                        "not a relative, encoded URI: {uri:?}"
+                    );
+                }
+            }
+            Format::Junit => {
+                roxmltree::Document::parse(&out)
+                    .unwrap_or_else(|e| panic!("ill-formed JUnit XML ({e}):\n{out}"));
+            }
+        }
+    }
+    if validation.has_errors() {
+        return;
+    }
+    let compiled = oamc::compile(std::slice::from_ref(file), &oamc::Options::default());
+    if !compiled.has_errors() {
+        let yaml = compiled.to_yaml();
+        for line in yaml.lines() {
+            assert!(!line.starts_with("::"), "render: {line:?}");
+        }
+        yaml_docs(&yaml);
+    }
+    let (plans, diagnostics) =
+        oamc::plan_only(std::slice::from_ref(file), &oamc::Options::default());
+    if diagnostics.iter().any(|d| d.is_error()) {
+        return;
+    }
+    for format in [PlanFormat::Text, PlanFormat::Mermaid] {
+        let out = oamc::plan_view::render(&plans, format).unwrap();
+        assert_human("plan", &out);
+        if format == PlanFormat::Mermaid {
+            assert!(!out.contains("%%"), "a Mermaid directive: {out}");
+        }
+    }
+    let json = oamc::plan_view::render(&plans, PlanFormat::Json).unwrap();
+    serde_json::from_str::<Value>(&json).expect("the plan as JSON");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 384, .. ProptestConfig::default() })]
+
+    #[test]
+    fn any_text_in_any_field_keeps_every_output_well_formed(
+        field in 0usize..12,
+        text in hostile(),
+        in_name in any::<bool>(),
+    ) {
+        let app = app_with(field, &text);
+        let name = if in_name { format!("{text}.yaml") } else { "app.yaml".to_owned() };
+        let file = Arc::new(SourceFile { name, text: app.to_string() });
+        check_reports(&file);
+    }
+}
+
+/// The attacks of issue 26, one by one, each a field of its own.
+#[test]
+fn the_reported_forgeries_are_escaped() {
+    for (field, text) in [
+        (11, "x\r::error file=README.md,line=1::approved"),
+        (3, "ro\u{1b}[31mcket"),
+        (5, "x\n::error file=README.md::forged"),
+        (0, "rocket\u{202e}-shop"),
+        (6, "%%{init: {\"theme\": \"dark\"}}%%"),
+        (6, "red\u{fffe}\u{ffff}"),
+    ] {
+        let file = Arc::new(SourceFile {
+            name: format!("{text}.yaml"),
+            text: app_with(field, text).to_string(),
+        });
+        check_reports(&file);
+    }
+}
