@@ -33,19 +33,22 @@ impl ReadBudget {
         }
     }
 
-    /// Charge `len` bytes for `name`; `Err` (once, then `Ok(false)` for every
-    /// later file) when the run's budget cannot hold it.
-    fn charge(&mut self, name: &str, len: u64) -> Result<bool, Diagnostic> {
-        if self.refused {
-            return Ok(false);
-        }
-        match usize::try_from(len).ok().filter(|n| *n <= self.left) {
-            Some(n) => {
+    /// Whether a file was refused: the run reads no further file.
+    pub fn is_spent(&self) -> bool {
+        self.refused
+    }
+
+    /// Charge `len` bytes for `name`, or refuse it (and every later file:
+    /// see [`ReadBudget::is_spent`]) with the diagnostic that says so.
+    fn charge(&mut self, name: &str, len: u64) -> Result<(), Diagnostic> {
+        match usize::try_from(len) {
+            Ok(n) if !self.refused && n <= self.left => {
                 self.left -= n;
                 self.read += 1;
-                Ok(true)
+                Ok(())
             }
-            None => {
+            // Past the budget, or beyond what this machine can address.
+            _ => {
                 self.refused = true;
                 Err(about(
                     name,
@@ -78,6 +81,10 @@ pub fn load_inputs(
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for input in inputs {
+        // Past the budget nothing more is read; the one refusal says so.
+        if budget.is_spent() {
+            break;
+        }
         if input == STDIN {
             let mut text = String::new();
             let limited = std::io::stdin()
@@ -86,11 +93,10 @@ pub fn load_inputs(
             match limited {
                 Ok(n) if n > MAX_FILE_BYTES => errors.push(too_large("<stdin>")),
                 Ok(n) => match budget.charge("<stdin>", n as u64) {
-                    Ok(true) => files.push(Arc::new(SourceFile {
+                    Ok(()) => files.push(Arc::new(SourceFile {
                         name: "<stdin>".into(),
                         text,
                     })),
-                    Ok(false) => {}
                     Err(e) => errors.push(e),
                 },
                 Err(e) => errors.push(Diagnostic::error(
@@ -145,13 +151,13 @@ pub fn load_inputs(
 pub fn linked_folder(path: &Path) -> Option<PathBuf> {
     let is_link = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
     let (base, rest) = if path.is_absolute() {
-        match std::env::current_dir().ok().and_then(|cwd| {
-            path.strip_prefix(&cwd)
-                .ok()
-                .map(|r| (cwd.clone(), r.to_path_buf()))
-        }) {
-            Some((cwd, rest)) => (cwd, rest),
-            None => return is_link(path).then(|| path.to_path_buf()),
+        match std::env::current_dir() {
+            Ok(cwd) => match path.strip_prefix(&cwd) {
+                Ok(below) => (cwd.clone(), below.to_path_buf()),
+                Err(_) => return is_link(path).then(|| path.to_path_buf()),
+            },
+            // Where the checkout ends is unknown: every part is checked.
+            Err(_) => (PathBuf::new(), path.to_path_buf()),
         }
     } else {
         (PathBuf::new(), path.to_path_buf())
@@ -184,11 +190,11 @@ fn read_file(
     match std::fs::metadata(path) {
         Ok(m) if !m.is_file() => return errors.push(not_regular(&name)),
         Ok(m) if m.len() > MAX_FILE_BYTES as u64 => return errors.push(too_large(&name)),
-        Ok(m) => match budget.charge(&name, m.len()) {
-            Ok(true) => {}
-            Ok(false) => return,
-            Err(e) => return errors.push(e),
-        },
+        Ok(m) => {
+            if let Err(e) = budget.charge(&name, m.len()) {
+                return errors.push(e);
+            }
+        }
         Err(e) => return errors.push(io_error(path, &e)),
     }
     match std::fs::File::open(path).and_then(|f| read_bounded(f, MAX_FILE_BYTES)) {
@@ -345,17 +351,15 @@ impl Tree {
     /// The text of a regular file of the tree, at most `max` bytes.
     pub fn read(&self, rel: &Path, max: usize) -> Result<String, Diagnostic> {
         self.read_charged(rel, max, None)
-            .map(|t| t.unwrap_or_default())
     }
 
-    /// [`Tree::read`], its size charged to `budget` (if any) before it is
-    /// read; `Ok(None)` when an earlier file spent the budget.
+    /// [`Tree::read`], its size charged to `budget` (if any) before it is read.
     fn read_charged(
         &self,
         rel: &Path,
         max: usize,
         budget: Option<&mut ReadBudget>,
-    ) -> Result<Option<String>, Diagnostic> {
+    ) -> Result<String, Diagnostic> {
         let name = self.show(rel);
         let fail = |e: std::io::Error| {
             about(
@@ -378,14 +382,12 @@ impl Tree {
         if meta.len() > max as u64 {
             return Err(too_large(&name));
         }
-        if let Some(budget) = budget
-            && !budget.charge(&name, meta.len())?
-        {
-            return Ok(None);
+        if let Some(budget) = budget {
+            budget.charge(&name, meta.len())?;
         }
         let file = self.dir.open(rel).map_err(fail)?;
         match read_bounded(file, max) {
-            Ok(Some(text)) => Ok(Some(text)),
+            Ok(Some(text)) => Ok(text),
             Ok(None) => Err(too_large(&name)),
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(not_utf8(&name)),
             Err(e) => Err(fail(e)),
@@ -400,12 +402,14 @@ impl Tree {
         match self.yaml_files() {
             Ok(paths) => {
                 for rel in paths {
+                    if budget.is_spent() {
+                        break;
+                    }
                     match self.read_charged(&rel, MAX_FILE_BYTES, Some(budget)) {
-                        Ok(Some(text)) => files.push(Arc::new(SourceFile {
+                        Ok(text) => files.push(Arc::new(SourceFile {
                             name: self.show(&rel),
                             text,
                         })),
-                        Ok(None) => {}
                         Err(e) => errors.push(e),
                     }
                 }

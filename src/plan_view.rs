@@ -500,18 +500,24 @@ fn app_prefix(app: &AppPlan) -> String {
 
 /// Label text inside `"…"`: the one escape ([`crate::text::shown`]) first,
 /// then Mermaid's entity codes for what would end the label (`"`), read as
-/// HTML (`<`, `>`), an entity (`#`), a directive or comment (`%%{init: …}%%`
-/// is found anywhere in the text) or a markdown string (a backtick).
+/// HTML (`<`, `>`), an entity (`#`), a directive or comment (any `%%`:
+/// `%%{init: …}%%` is found anywhere in the text) or a markdown string (a
+/// backtick).
 fn label(text: &str) -> String {
     let text = crate::text::shown_message(text);
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    let mut after_percent = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // `%%` opens a comment or directive; a lone `%` (`20%`) stays as written.
+        let doubled = c == '%' && (after_percent || chars.peek() == Some(&'%'));
+        after_percent = c == '%';
         match c {
             '"' => out.push_str("#quot;"),
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
             '#' => out.push_str("#35;"),
-            '%' => out.push_str("#37;"),
+            '%' if doubled => out.push_str("#37;"),
             '`' => out.push_str("#96;"),
             '{' => out.push_str("#123;"),
             '}' => out.push_str("#125;"),

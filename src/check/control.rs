@@ -39,34 +39,38 @@ fn walk(ctx: &mut DocContext, value: &Value, at: &DocPath) {
     }
 }
 
+/// A refusal: which characters, its code, how they are named, and why.
+type Rule = (fn(char) -> bool, Code, &'static str, &'static str);
+
+const RULES: [Rule; 2] = [
+    (
+        crate::text::is_format,
+        Code::FormatCharacter,
+        "invisible format character",
+        "remove it: bidi controls and zero-width characters make text read as something it is not",
+    ),
+    (
+        refused,
+        Code::ControlCharacter,
+        "control character",
+        "remove it; tabs and line breaks are the only control characters oamc passes on",
+    ),
+];
+
 fn check(ctx: &mut DocContext, text: &str, pos: Option<Pos>, what: &str) {
-    if let Some(c) = text.chars().find(|c| crate::text::is_format(*c)) {
-        ctx.push_at(
-            Code::FormatCharacter,
-            pos,
-            format!(
-                "this {what} holds the invisible format character U+{:04X}: `{}`",
-                u32::from(c),
-                crate::text::shown(text)
-            ),
-        )
-        .help = Some(
-            "remove it: bidi controls and zero-width characters make text read as something it is not".into(),
-        );
-    }
-    if let Some(c) = text.chars().find(|c| refused(*c)) {
-        ctx.push_at(
-            Code::ControlCharacter,
-            pos,
-            format!(
-                "this {what} holds the control character U+{:04X}: `{}`",
-                u32::from(c),
-                crate::text::shown(text)
-            ),
-        )
-        .help = Some(
-            "remove it; tabs and line breaks are the only control characters oamc passes on".into(),
-        );
+    for (matches, code, kind, help) in RULES {
+        if let Some(c) = text.chars().find(|c| matches(*c)) {
+            ctx.push_at(
+                code,
+                pos,
+                format!(
+                    "this {what} holds the {kind} U+{:04X}: `{}`",
+                    u32::from(c),
+                    crate::text::shown(text)
+                ),
+            )
+            .help = Some(help.into());
+        }
     }
 }
 

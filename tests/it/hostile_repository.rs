@@ -424,6 +424,21 @@ fn concurrent_runs_do_not_interleave() {
     }
 }
 
+/// The real binary with `args` (a shell word list), run in `dir` under a
+/// 1 GiB address-space limit (`ulimit -v`): an allocation past it aborts.
+fn under_1_gib(dir: &Path, args: &str) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 1048576; exec {} {args}",
+            env!("CARGO_BIN_EXE_oamc")
+        ))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
 /// Run the real binary in `dir`, killed after `limit`: (exit code, stdout, stderr, timed out).
 fn run_bounded(
     dir: &Path,
@@ -776,15 +791,8 @@ fn sparse_files_are_charged_before_they_are_read() {
         let f = std::fs::File::create(many.join(format!("f{i:03}.yaml"))).unwrap();
         f.set_len(4_000_000).unwrap();
     }
-    let bin = env!("CARGO_BIN_EXE_oamc");
     for command in ["validate .", "render .", "cmp generate"] {
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(format!("ulimit -v 1048576; exec {bin} {command}"))
-            .current_dir(&many)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
+        let out = under_1_gib(&many, command);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{command}: {stderr}");
         assert!(out.stdout.is_empty(), "{command}");
@@ -836,14 +844,7 @@ fn a_repository_cannot_raise_its_own_budget() {
         )
         .unwrap();
     }
-    let bin = env!("CARGO_BIN_EXE_oamc");
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -v 1048576; exec {bin} cmp generate"))
-        .current_dir(&repo)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+    let out = under_1_gib(&repo, "cmp generate");
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(out.stdout.is_empty());
