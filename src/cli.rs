@@ -257,9 +257,12 @@ fn validate(args: &ValidateArgs) -> Result<i32, clap::Error> {
     let format = args.input.format;
     if format.is_document() {
         // The report is the output: on stdout, whole, even when it is empty.
-        let text = diagnostic::render_report(&diagnostics, &names, format, false);
-        if let Err(e) = print_stdout(&text) {
-            return Ok(output_failed(e));
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        if let Err(e) = diagnostic::write_report(&mut stdout, &diagnostics, &names, format, false) {
+            return Ok(output_failed(Diagnostic::error(
+                Code::OutputIo,
+                format!("cannot write to stdout: {e}"),
+            )));
         }
     } else {
         report(&diagnostics, format);
@@ -550,6 +553,7 @@ fn report(diagnostics: &[Diagnostic], format: Format) {
     }
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stderr().is_terminal();
-    let text = diagnostic::render_all(diagnostics, format, color);
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    // Nothing is left to tell if stderr itself cannot be written.
+    let mut stderr = std::io::BufWriter::new(std::io::stderr().lock());
+    let _ = diagnostic::write_report(&mut stderr, diagnostics, &[], format, color);
 }

@@ -164,8 +164,8 @@ pub fn generate() -> i32 {
             0
         }
         Err(diagnostics) => {
-            let text = diagnostic::render_all(&diagnostics, Format::Human, false);
-            let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            let mut stderr = std::io::BufWriter::new(std::io::stderr().lock());
+            let _ = diagnostic::write_report(&mut stderr, &diagnostics, &[], Format::Human, false);
             1
         }
     }
@@ -182,9 +182,9 @@ fn try_generate() -> Result<String, Vec<Diagnostic>> {
     })?;
     eprintln!(
         "oamc: generating {} (revision {}, path {})",
-        env.app_name.as_deref().unwrap_or("?"),
-        env.revision.as_deref().unwrap_or("?"),
-        env.source_path.as_deref().unwrap_or(".")
+        crate::text::shown(env.app_name.as_deref().unwrap_or("?")),
+        crate::text::shown(env.revision.as_deref().unwrap_or("?")),
+        crate::text::shown(env.source_path.as_deref().unwrap_or("."))
     );
     let options = options(&env, &root).map_err(fail)?;
     let tree = Tree::open_as(Path::new("."), SOURCE_DIRECTORY)
@@ -198,8 +198,14 @@ fn try_generate() -> Result<String, Vec<Diagnostic>> {
         return Err(compilation.diagnostics);
     }
     // Warnings go to the repo-server log; they never fail a sync.
-    let warnings = diagnostic::render_all(&compilation.diagnostics, Format::Human, false);
-    let _ = std::io::stderr().lock().write_all(warnings.as_bytes());
+    let mut stderr = std::io::BufWriter::new(std::io::stderr().lock());
+    let _ = diagnostic::write_report(
+        &mut stderr,
+        &compilation.diagnostics,
+        &[],
+        Format::Human,
+        false,
+    );
     Ok(compilation.to_yaml())
 }
 

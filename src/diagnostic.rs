@@ -332,24 +332,58 @@ pub fn render_report(
     format: Format,
     color: bool,
 ) -> String {
+    let mut out = String::new();
+    let done: Result<(), std::convert::Infallible> =
+        each_part(diagnostics, files, format, color, |part| {
+            out.push_str(part);
+            Ok(())
+        });
+    match done {
+        Ok(()) => out,
+        Err(never) => match never {},
+    }
+}
+
+/// [`render_report`] written to `w` as it is produced: a diagnostic at a
+/// time for the line formats, so the report is never held whole (SARIF and
+/// JUnit are one document each, bounded by [`listed`]).
+pub fn write_report(
+    w: &mut dyn std::io::Write,
+    diagnostics: &[Diagnostic],
+    files: &[String],
+    format: Format,
+    color: bool,
+) -> std::io::Result<()> {
+    each_part(diagnostics, files, format, color, |part| {
+        w.write_all(part.as_bytes())
+    })?;
+    w.flush()
+}
+
+fn each_part<E>(
+    diagnostics: &[Diagnostic],
+    files: &[String],
+    format: Format,
+    color: bool,
+    mut emit: impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
     // The closing count is of every problem, shown or not.
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let diagnostics = &*listed(diagnostics);
-    if format == Format::Sarif {
-        return sarif(diagnostics);
+    match format {
+        Format::Sarif => emit(&sarif(diagnostics)),
+        Format::Junit => emit(&junit(diagnostics, files)),
+        Format::Human | Format::Json | Format::Github => {
+            for d in diagnostics {
+                emit(&render(d, format, color))?;
+            }
+            if format == Format::Human && !diagnostics.is_empty() {
+                emit(&format!("{errors} error(s), {warnings} warning(s)\n"))?;
+            }
+            Ok(())
+        }
     }
-    if format == Format::Junit {
-        return junit(diagnostics, files);
-    }
-    let mut out: String = diagnostics
-        .iter()
-        .map(|d| render(d, format, color))
-        .collect();
-    if format == Format::Human && !diagnostics.is_empty() {
-        out.push_str(&format!("{errors} error(s), {warnings} warning(s)\n"));
-    }
-    out
 }
 
 /// JUnit XML as CI systems read it (Jenkins, GitLab, Azure): one test case per
@@ -474,6 +508,10 @@ fn sarif(diagnostics: &[Diagnostic]) -> String {
             if let Some(p) = d.pos.filter(|p| p.line > 0) {
                 region.insert("startLine".into(), p.line.into());
                 region.insert("startColumn".into(), p.col.into());
+                if let Some((line, col)) = sarif_end(d, p) {
+                    region.insert("endLine".into(), line.into());
+                    region.insert("endColumn".into(), col.into());
+                }
             }
             let mut message = shown_message(&d.message).into_owned();
             if let Some(help) = &d.help {
@@ -501,35 +539,63 @@ fn sarif(diagnostics: &[Diagnostic]) -> String {
             "tool": { "driver": {
                 "name": "oamc",
                 "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": env!("CARGO_PKG_REPOSITORY"),
                 "rules": rules.iter().map(|code| serde_json::json!({
                     "id": code.as_str(),
                     "shortDescription": { "text": code.summary() },
                     "helpUri": HELP_URI,
                 })).collect::<Vec<_>>(),
             }},
+            // Columns count characters, as the YAML reader reports them.
+            "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     });
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
+    format!("{log:#}\n")
 }
 
-/// A file name as a SARIF `uri`: a relative reference (RFC 3986) with every
-/// byte but the unreserved characters and `/` percent-encoded, so no name can
-/// carry a scheme (`javascript:`), a query or a fragment.
+/// Where a diagnostic's span ends, as SARIF counts it (the line and the
+/// column of the character after the span), when the span is known.
+fn sarif_end(d: &Diagnostic, p: Pos) -> Option<(u32, u32)> {
+    if p.len == 0 {
+        return None;
+    }
+    let span = d
+        .file
+        .as_ref()?
+        .text
+        .get(p.offset..p.offset.checked_add(p.len)?)?;
+    Some(match span.rfind('\n') {
+        None => (
+            p.line,
+            p.col
+                .checked_add(u32::try_from(span.chars().count()).ok()?)?,
+        ),
+        Some(i) => (
+            p.line
+                .checked_add(u32::try_from(span.matches('\n').count()).ok()?)?,
+            1 + u32::try_from(span[i + 1..].chars().count()).ok()?,
+        ),
+    })
+}
+
+/// A file name as a SARIF `uri`, with every byte but the unreserved
+/// characters and `/` percent-encoded, so no name can carry a scheme
+/// (`javascript:`), a query or a fragment. A relative name is a relative
+/// reference (RFC 3986), resolved against the checkout; an absolute one is a
+/// `file://` URI, the one scheme oamc writes itself (SARIF §3.4.3: a
+/// relative reference may not begin with `/`, the Multitool's SARIF1004).
 fn sarif_uri(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
+    let mut out = String::with_capacity(name.len() + 7);
+    if name.starts_with('/') {
+        out.push_str("file://");
+    }
     for b in name.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("%{b:02X}"));
         }
-    }
-    // `//x` would name a host.
-    if out.starts_with("//") {
-        out.insert(0, '.');
     }
     out
 }

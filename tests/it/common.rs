@@ -335,3 +335,68 @@ pub fn kubelet_expand(input: &str, mapping: &std::collections::BTreeMap<String, 
     out.push_str(&input[checkpoint.min(input.len())..]);
     out
 }
+
+/// Microsoft's SARIF Multitool (`@microsoft/sarif-multitool`, npm, in
+/// tests/tools) validates every `*.sarif` file in `dir` against the SARIF
+/// 2.1.0 JSON schema and the SARIF rules. Returns each finding as
+/// `file: level ruleId: arguments`. Fails unless the tool ran and scanned
+/// exactly `expected` files, so a missing tool or an empty folder cannot pass.
+pub fn sarif_findings(dir: &Path, expected: usize) -> Vec<String> {
+    let tool =
+        root().join("tests/tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
+    assert!(
+        tool.is_file(),
+        "the SARIF Multitool is not installed: run `npm ci` in tests/tools (scripts/test.sh does)"
+    );
+    let log = dir.join("validation.out");
+    let out = Command::new(&tool)
+        .arg("validate")
+        .arg(dir.join("*.sarif"))
+        .arg("--output")
+        .arg(&log)
+        .args(["--log", "ForceOverwrite", "--quiet"])
+        .current_dir(dir)
+        // .NET without ICU (a fresh machine has none); no telemetry, no network.
+        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
+        .env("DOTNET_CLI_TELEMETRY_OPTOUT", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the SARIF Multitool");
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(&format!("Done. {expected} files scanned.")),
+        "the SARIF Multitool did not scan {expected} file(s): {stdout}{}",
+        text(&out.stderr)
+    );
+    let log: Value = serde_json::from_slice(&std::fs::read(&log).expect("its log")).unwrap();
+    let run = &log["runs"][0];
+    assert_eq!(
+        run["invocations"][0]["executionSuccessful"], true,
+        "{log:#}"
+    );
+    run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap_or("?");
+            format!(
+                "{}: {} {}: {}",
+                uri.rsplit('/').next().unwrap_or(uri),
+                r["level"].as_str().unwrap_or("warning"),
+                r["ruleId"].as_str().unwrap_or("?"),
+                r["message"]["arguments"]
+            )
+        })
+        .collect()
+}
+
+/// A fresh, empty folder of this test process under the system's temp dir.
+pub fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    dir
+}

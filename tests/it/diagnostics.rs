@@ -289,6 +289,57 @@ fn sarif_is_one_valid_log_for_the_run() {
     }
 }
 
+/// Every SARIF log oamc writes — one per invalid fixture, one for the whole
+/// folder, one for a valid tree — passes Microsoft's SARIF Multitool (the
+/// SARIF 2.1.0 schema and its rules) with no finding at all; a canary log
+/// with a defect shows the validator is looking.
+#[test]
+fn sarif_logs_pass_the_sarif_multitool() {
+    let dir = tempdir("oamc-sarif-multitool");
+    let mut inputs: Vec<String> = std::fs::read_dir(root().join("fixtures/invalid"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    inputs.sort();
+    assert!(inputs.len() > 30, "{inputs:?}");
+    inputs.push("fixtures/invalid".into());
+    inputs.push("examples".into());
+    for (i, input) in inputs.iter().enumerate() {
+        let out = oamc(&["validate", "--format", "sarif", input], None);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{input}");
+        std::fs::write(dir.join(format!("{i}.sarif")), &out.stdout).unwrap();
+    }
+    let mut canary: Value = serde_json::from_slice(
+        &oamc(
+            &[
+                "validate",
+                "--format",
+                "sarif",
+                "fixtures/invalid/ports.yaml",
+            ],
+            None,
+        )
+        .stdout,
+    )
+    .unwrap();
+    canary["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
+        0.into();
+    std::fs::write(dir.join("canary.sarif"), canary.to_string()).unwrap();
+    let findings = sarif_findings(&dir, inputs.len() + 1);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.starts_with("canary.sarif: error JSON1008")),
+        "the canary's defect was not found: {findings:#?}"
+    );
+    let ours: Vec<&String> = findings
+        .iter()
+        .filter(|f| !f.starts_with("canary.sarif:"))
+        .collect();
+    assert!(ours.is_empty(), "{ours:#?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn files_without_applications_pass_validation_silently() {
     let dir = std::env::temp_dir().join(format!("oamc-plain-{}", std::process::id()));
