@@ -55,6 +55,7 @@ codes! {
     DuplicateKey => "oamc::yaml::duplicate-key", "a mapping key is written twice";
     ControlCharacter => "oamc::text::control-character", "a control character (other than tab and line break) in a user string";
     FormatCharacter => "oamc::text::format-character", "an invisible Unicode format character (Cf: a bidi control, a zero-width character) in a user string";
+    NumberAsText => "oamc::number::as-text", "a number where text is expected, written so that its text would change (`2.10` is read as 2.1)";
     LeadingZero => "oamc::number::leading-zero", "a number written with a leading zero, which YAML 1.1 reads as octal and YAML 1.2 as decimal";
     NoApplication => "oamc::input::no-application", "no OAM Application in the input";
     SchemaRequired => "oamc::schema::required", "a required property is missing";
@@ -73,7 +74,8 @@ codes! {
     ServiceName => "oamc::name::not-dns1035", "a component name that cannot name a Service (it must start with a letter)";
     DerivedName => "oamc::name::derived-too-long", "a name oamc derives from the component name (e.g. `<name>-preview`) is over 63 characters";
     Image => "oamc::image::invalid", "an image reference without a tag or digest, or malformed";
-    Duration => "oamc::duration::invalid", "not an Argo duration (`20s`, `1m`, `1h`)";
+    Duration => "oamc::duration::invalid", "not a duration the controller reads (`20s`, `1m30s`, `500ms`; a pause also `20`)";
+    DurationTruncated => "oamc::duration::truncated", "a pause Argo Rollouts cuts to whole seconds (`1500ms` waits 1 s)";
     PromqlDuration => "oamc::metrics::rate-interval", "rateInterval is not a PromQL duration";
     MetricName => "oamc::metrics::metric-name", "not a Prometheus metric name";
     DuplicateEnv => "oamc::env::duplicate", "an environment variable set twice";

@@ -14,7 +14,7 @@
 
 use crate::dom::{self, YamlError};
 use granit_parser::{Event, Options, Parser, ScalarStyle};
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
 /// The documents of `text`, as serde-saphyr would read them.
 pub fn read_documents(text: &str) -> Result<Vec<Value>, YamlError> {
@@ -169,7 +169,17 @@ fn scalar(text: &str, style: ScalarStyle) -> Option<Value> {
         // read alone stands for the scalar in context.
         let values = dom::parse_values(text).ok()?;
         return match <[Value; 1]>::try_from(values) {
-            Ok([value @ (Value::Bool(_) | Value::Number(_) | Value::String(_))]) => Some(value),
+            // A number whose text oamc would write differently (`2.10`,
+            // `1.0`, `0x1F`): where oamc takes text, the checker refuses it
+            // at its line (`check::numbers::check_number_as_text`), which
+            // needs the reader with positions.
+            Ok([Value::Number(n)]) => {
+                let mut read = Value::Number(n);
+                crate::check::numbers::whole_floats_to_integers(&mut read);
+                let shown = read.as_number().map(Number::to_string);
+                (shown.as_deref() == Some(text)).then_some(read)
+            }
+            Ok([value @ (Value::Bool(_) | Value::String(_))]) => Some(value),
             _ => None,
         };
     }

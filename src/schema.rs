@@ -17,6 +17,9 @@ pub const SCHEMA_ID: &str = concat!(
     "/schemas/appmod-service.schema.json"
 );
 
+/// One or more Go duration parts: a number (`5`, `5.`, `.5`, `5.5`) and a unit.
+const GO_PARTS: &str = "(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|\u{b5}s|\u{3bc}s|ms|s|m|h))+";
+
 /// A DNS-1123 label: lowercase letters, digits and `-`, at most 63.
 const LABEL: &str = "[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?";
 
@@ -34,7 +37,13 @@ pub fn format_keywords(format: &str) -> Option<(String, Option<u32>)> {
     let tag = ":[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
     let digest = "@[a-z0-9+._-]+:[0-9A-Fa-f]{32,}";
     Some(match format {
-        "duration" => ("^(?:[0-9]+[smh])+$".to_owned(), None),
+        // Go's `time.ParseDuration` without a `-` (oamc refuses negatives);
+        // a pause also a bare count of seconds (Argo's `strconv.ParseInt`
+        // first); Kargo's CRD pattern. Range (292 years, 2^31 seconds) is
+        // the rule's: a pattern cannot count.
+        "duration" => (format!("^\\+?(?:0|{GO_PARTS})$"), None),
+        "pause" => (format!("^\\+?(?:[0-9]+|{GO_PARTS})$"), None),
+        "kargo-interval" => ("^(?:[0-9]+(?:\\.[0-9]+)?[smh])+$".to_owned(), None),
         // Units from the largest down, each at most once, up to six digits; never zero in total.
         "promql-duration" => (
             "^(?=.*[1-9])(?:[0-9]{1,6}y)?(?:[0-9]{1,6}w)?(?:[0-9]{1,6}d)?(?:[0-9]{1,6}h)?(?:[0-9]{1,6}m)?(?:[0-9]{1,6}s)?(?:[0-9]{1,6}ms)?$".to_owned(),

@@ -5,6 +5,7 @@
 //! Prometheus define. What is checked lives with each definition (`defs`).
 
 pub(crate) mod control;
+pub mod duration;
 pub mod numbers;
 pub(crate) mod schema_errors;
 pub(crate) use schema_errors::suggest;
@@ -157,18 +158,38 @@ impl From<usize> for Seg {
     }
 }
 
-/// An Argo duration (`20s`, `1m`, `1h`), or `oamc::duration::invalid` with
-/// the spelling that was most likely meant.
-pub(crate) fn check_duration(ctx: &mut DocContext, at: &[Seg], value: &str) {
-    if let Err(why) = syntax::argo_duration(value) {
-        ctx.error(
-            Code::Duration,
-            at,
-            format!("`{value}` is not a duration: {why}"),
-        )
-        .help = Some(match syntax::duration_suggestion(value) {
-            Some(fixed) => format!("write `{fixed}`"),
-            None => "write a number and a unit: \"20s\", \"1m\", \"1h\"".into(),
-        });
+/// A duration as the controller that reads it accepts it ([`duration`]), or
+/// `oamc::duration::invalid` with the spelling that was most likely meant; a
+/// pause Argo cuts to whole seconds is a warning.
+pub(crate) fn check_duration(ctx: &mut DocContext, at: &[Seg], kind: duration::Kind, value: &str) {
+    match duration::check(kind, value) {
+        Err(why) => {
+            ctx.error(
+                Code::Duration,
+                at,
+                format!("`{value}` is not a duration: {why}"),
+            )
+            .help = Some(match duration::suggestion(kind, value) {
+                Some(fixed) => format!("write `{fixed}`"),
+                None => "write a number and a unit: \"20s\", \"1m30s\", \"500ms\"".into(),
+            });
+        }
+        Ok(checked) if checked.truncated => {
+            let d = ctx.error(
+                Code::DurationTruncated,
+                at,
+                format!(
+                    "Argo Rollouts waits whole seconds: the pause `{value}` lasts {} s",
+                    checked.seconds
+                ),
+            );
+            d.severity = crate::diagnostic::Severity::Warning;
+            d.help = Some(format!(
+                "write `{}s` or `{}s`",
+                checked.seconds,
+                checked.seconds + 1
+            ));
+        }
+        Ok(_) => {}
     }
 }

@@ -72,6 +72,40 @@ pub fn leading_zero_numbers<'a>(doc: &Node, text: &'a str, out: &mut Vec<(Pos, &
     }
 }
 
+/// A number written where oamc takes text (a gate's `extraArgs`): the text
+/// is what reaches the Job, so a number whose spelling the text would not
+/// keep (`2.10` is 2.1, `1.0` is 1, `0x1F` is 31, `1e3` is 1000, `+5` is 5)
+/// is refused at its line with the quoted spelling. `250` stays `250`.
+/// Upstream's CUE refuses every number here (`extraArgs: string`).
+pub(crate) fn check_number_as_text(ctx: &mut super::DocContext, at: &[super::Seg], text: &str) {
+    let Some(node) = ctx.doc.map(|doc| doc.locate(at)) else {
+        return;
+    };
+    if !matches!(node.value, Yaml::Int(_) | Yaml::UInt(_) | Yaml::Float(_)) {
+        return;
+    }
+    let pos = node.pos;
+    let Some(spelling) = ctx
+        .file
+        .text
+        .get(pos.offset..pos.offset.saturating_add(pos.len))
+    else {
+        return;
+    };
+    if spelling == text {
+        return;
+    }
+    let spelling = spelling.to_owned();
+    ctx.push_at(
+        Code::NumberAsText,
+        Some(pos),
+        format!(
+            "`{spelling}` is read as the number {text}: the gate would get `{text}`, not what is written"
+        ),
+    )
+    .help = Some(format!("write \"{spelling}\" (quoted) to keep it as written"));
+}
+
 /// Report every leading-zero number of the document (needs its text:
 /// only the pass with positions can tell `010` from `10`).
 pub(crate) fn report_leading_zeros(ctx: &mut super::DocContext) {

@@ -82,14 +82,20 @@ fn describe_error(
                 TypeKind::Multiple(ts) => format!("{ts:?}").to_lowercase(),
             };
             let found = json_type(error.instance());
-            if is_duration(schema, error) && error.instance().is_number() {
+            if let Some(format) = duration_format(schema, error)
+                && error.instance().is_number()
+            {
                 let n = error.instance();
-                ctx.error(
+                let d = ctx.error(
                     Code::SchemaType,
                     &path,
-                    format!("{what} is a duration and needs its unit, found the number {n}"),
-                )
-                .help = Some(format!("write \"{n}s\" (seconds), \"{n}m\" or \"{n}h\""));
+                    format!("{what} is a duration, written as text; found the number {n}"),
+                );
+                d.help = Some(if format == "pause" {
+                    format!("write \"{n}s\", or \"{n}\" (Argo reads a bare number as seconds)")
+                } else {
+                    format!("write \"{n}s\" (seconds), \"{n}m\" or \"{n}h\"")
+                });
                 return;
             }
             let d = ctx.error(
@@ -231,13 +237,14 @@ fn schema_segments(error: &jsonschema::ValidationError) -> Vec<String> {
         .collect()
 }
 
-/// Whether the failing schema is one of oamc's durations (`x-oamc-format`).
-fn is_duration(schema: &Value, error: &jsonschema::ValidationError) -> bool {
+/// The failing schema's duration format (`x-oamc-format`), if it is one.
+fn duration_format<'s>(schema: &'s Value, error: &jsonschema::ValidationError) -> Option<&'s str> {
     let mut segs = schema_segments(error);
     segs.pop(); // "type"
     walk(schema, &segs)
         .and_then(|s| s.get("x-oamc-format"))
-        .is_some_and(|f| f == "duration")
+        .and_then(Value::as_str)
+        .filter(|f| matches!(*f, "duration" | "pause" | "kargo-interval"))
 }
 
 /// The values of a documented enum (schemars writes it as `oneOf` of `const`s).

@@ -133,69 +133,6 @@ pub fn image_repository(s: &str) -> &str {
     }
 }
 
-/// Argo Rollouts duration: one or more `<integer><unit>` with unit `h`, `m` or `s`
-/// (`20s`, `1m`, `1h30m`). Argo parses these with Go's time.ParseDuration.
-pub fn argo_duration(s: &str) -> Result<(), String> {
-    argo_duration_seconds(s).map(|_| ())
-}
-
-/// The seconds an [`argo_duration`] stands for (Go's `time.ParseDuration`
-/// sums its parts), or why it is not one.
-pub fn argo_duration_seconds(s: &str) -> Result<u64, String> {
-    let mut total: u64 = 0;
-    let mut rest = s;
-    if rest.is_empty() {
-        return Err("must not be empty".into());
-    }
-    if s.contains(char::is_whitespace) {
-        return Err("has a space in it; write the number and its unit together".into());
-    }
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return Err("expected a number followed by a unit (s, m or h)".into());
-        }
-        let number = &rest[..digits];
-        rest = &rest[digits..];
-        if rest.starts_with('.') {
-            return Err("has a fraction; write whole numbers (e.g. 90s instead of 1.5m)".into());
-        }
-        let unit = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-        let scale = match &rest[..unit] {
-            "s" => 1,
-            "m" => 60,
-            "h" => 3600,
-            "" => return Err("is missing a unit (s, m or h)".into()),
-            other => return Err(format!("`{other}` is not a unit; use s, m or h")),
-        };
-        // Digits only: parsing fails only past u64, which Go refuses too.
-        let too_long = || "is too long".to_owned();
-        let n: u64 = number.parse().map_err(|_| too_long())?;
-        total = n
-            .checked_mul(scale)
-            .and_then(|n| total.checked_add(n))
-            .ok_or_else(too_long)?;
-        rest = &rest[unit..];
-    }
-    Ok(total)
-}
-
-/// What a rejected duration most likely meant, when that is a duration:
-/// `20 s`, `20 seconds`, `20sec` and `20` all mean `20s`.
-pub fn duration_suggestion(s: &str) -> Option<String> {
-    let compact: String = s.split_whitespace().collect();
-    let digits = compact.bytes().take_while(u8::is_ascii_digit).count();
-    let (number, unit) = compact.split_at(digits);
-    let unit = match unit.to_ascii_lowercase().as_str() {
-        "" | "s" | "sec" | "secs" | "second" | "seconds" => "s",
-        "m" | "min" | "mins" | "minute" | "minutes" => "m",
-        "h" | "hr" | "hrs" | "hour" | "hours" => "h",
-        _ => return None,
-    };
-    let fixed = format!("{number}{unit}");
-    (fixed != s && argo_duration(&fixed).is_ok()).then_some(fixed)
-}
-
 /// A PromQL duration as used in a range selector (`30s`, `5m`, `1h30m`):
 /// units from the largest down (`y w d h m s ms`), each at most once, not
 /// zero in total, at most six digits per unit. The parser would also take a bare or negative number
@@ -360,12 +297,6 @@ mod tests {
 
     #[test]
     fn durations() {
-        for ok in ["20s", "1m", "1h", "1h30m", "0s"] {
-            assert_eq!(argo_duration(ok), Ok(()), "{ok}");
-        }
-        for bad in ["", "20", "20 seconds", "s", "1.5s", "5ms", "-1s"] {
-            assert!(argo_duration(bad).is_err(), "{bad}");
-        }
         assert!(promql_duration("5m").is_ok());
         assert!(promql_duration("5 minutes").is_err());
     }

@@ -47,8 +47,8 @@ pub struct KargoPromotion {
     /// follow for `Digest`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub constraint: Option<String>,
-    /// How often the Warehouse looks for new images.
-    #[schemars(extend("x-oamc-format" = "duration"))]
+    /// How often the Warehouse looks for new images (Kargo's pattern: `5m`, `1h30m`, `1.5h`).
+    #[schemars(extend("x-oamc-format" = "kargo-interval"))]
     #[serde(default = "defaults::warehouse_interval")]
     pub interval: String,
     /// Argo CD Application each stage's promotion refreshes; `{app}` and `{stage}` are replaced.
@@ -337,7 +337,12 @@ pub(crate) fn check_promotion(
         )
         .help = Some("e.g. deployment/{stage}/application.yaml".into());
     }
-    check_duration(ctx, &base.join(&path!["interval"]), &p.interval);
+    check_duration(
+        ctx,
+        &base.join(&path!["interval"]),
+        crate::check::duration::Kind::Kargo,
+        &p.interval,
+    );
     if !p.git_author.email.contains('@') {
         ctx.error(
             Code::GitRepo,

@@ -183,10 +183,15 @@ fn suggestions_name_what_was_meant() {
         ("fixtures/invalid/env-number.yaml", "quote the value"),
         // A space, a spelt-out unit or no unit: the spelling that was meant.
         ("fixtures/invalid/duration.yaml", "write `20s`"),
-        // A number where a duration goes: not "quote it", which fails again.
+        // A number where a pause goes: with its unit, or quoted (seconds to Argo).
         (
             "fixtures/invalid/duration.yaml",
-            "write \"2s\" (seconds), \"2m\" or \"2h\"",
+            "write \"2s\", or \"2\" (Argo reads a bare number as seconds)",
+        ),
+        // A number that would reach the Job respelled: the quoted spelling.
+        (
+            "fixtures/invalid/number-as-text.yaml",
+            "write \"2.10\" (quoted) to keep it as written",
         ),
         (
             "fixtures/invalid/misindented-gate.yaml",

@@ -5,15 +5,30 @@
 //! that matter. An editor that shows green where oamc says red (or the
 //! reverse) fails here.
 
-use oamc::check::syntax;
+use oamc::check::{duration, syntax};
 use oamc::schema::format_keywords;
 use proptest::prelude::*;
 use serde_json::json;
 
 type Rule = fn(&str) -> Result<(), String>;
 
+fn go_duration(s: &str) -> Result<(), String> {
+    duration::spelling(duration::Kind::Go, s)
+}
+fn pause(s: &str) -> Result<(), String> {
+    duration::spelling(duration::Kind::Pause, s)
+}
+fn kargo_interval(s: &str) -> Result<(), String> {
+    duration::spelling(duration::Kind::Kargo, s)
+}
+
+/// Each format and its rule. For durations the rule is the spelling: how
+/// long a duration may be (Go's 292 years, Argo's 2^31 seconds) is a
+/// number a pattern cannot count, refused by oamc alone.
 const FORMATS: &[(&str, Rule)] = &[
-    ("duration", syntax::argo_duration),
+    ("duration", go_duration),
+    ("pause", pause),
+    ("kargo-interval", kargo_interval),
     ("dns1123-label", syntax::dns1123_label),
     ("dns1123-subdomain", syntax::dns1123_subdomain),
     ("image", syntax::image_reference),
@@ -130,6 +145,22 @@ const EDGES: &[&str] = &[
     "1000000s",
     "1h1h",
     "1m1h",
+    "500ms",
+    "1.5h",
+    "5.s",
+    ".5s",
+    "+5s",
+    "-5s",
+    "-0",
+    "+0",
+    "12\u{b5}s",
+    "12\u{3bc}s",
+    "10ns",
+    "3us",
+    "1.h",
+    ".",
+    "+",
+    "2147483648",
 ];
 
 #[test]

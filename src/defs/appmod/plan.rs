@@ -5,7 +5,7 @@ use super::CheckedService;
 use super::props::{
     AppmodService, Criterion, LatencyLimit, LoadTool, Outcome, Strategy, TrafficRouting,
 };
-use crate::check::syntax;
+use crate::check::duration;
 use crate::defs::traits::{plan_autoscaler, plan_ingress, plan_storage};
 use crate::names;
 use crate::plan::*;
@@ -297,8 +297,9 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
         let shared = !matches!(p.strategy, Strategy::Canary);
         let initial_delay = shared.then(|| {
             let extra = load.map_or(0, |(seconds, _)| seconds);
-            match syntax::argo_duration_seconds(&m.pause) {
-                Ok(pause) => format!("{}s", pause.saturating_add(extra)),
+            match duration::check(duration::Kind::Pause, &m.pause) {
+                // The whole seconds Argo waits for the pause, written as a Go duration.
+                Ok(pause) => format!("{}s", pause.seconds.saturating_add(extra)),
                 // Not reached for a checked pause; Go sums the parts alike.
                 Err(_) => format!("{}{extra}s", m.pause),
             }

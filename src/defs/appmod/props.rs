@@ -111,7 +111,7 @@ pub struct CanarySettings {
     #[schemars(length(min = 1, max = 20))]
     pub steps: Vec<Weight>,
     /// Pause after each intermediate weight (default 5s).
-    #[schemars(extend("x-oamc-format" = "duration"))]
+    #[schemars(extend("x-oamc-format" = "pause"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pause: Option<String>,
     /// Split traffic at the exact weight with a router instead of by replica count.
@@ -221,7 +221,7 @@ impl Default for BlueGreenSettings {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AbTestSettings {
-    /// How long both versions run side by side (Argo duration).
+    /// How long both versions run side by side (a Go duration: `1h`, `90m`, `1.5h`).
     #[schemars(extend("x-oamc-format" = "duration"))]
     #[serde(default = "defaults::ab_duration")]
     pub duration: String,
@@ -293,8 +293,8 @@ pub enum Quantity {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct QualityGate {
-    /// How long to wait at this step before the gate runs (Argo duration: `20s`, `1m`, `1h`).
-    #[schemars(extend("x-oamc-format" = "duration"))]
+    /// How long to wait at this step before the gate runs (an Argo pause: `20s`, `1m30s`, `500ms`, or seconds `"20"`).
+    #[schemars(extend("x-oamc-format" = "pause"))]
     pub pause: String,
     /// Image that runs the check. It needs `sh`, `wget` and `grep`; `busybox` and
     /// `httpd:alpine` have them.
@@ -310,8 +310,8 @@ pub struct QualityGate {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PerformanceGate {
-    /// How long to wait at this step before the gate runs (Argo duration: `20s`, `1m`, `1h`).
-    #[schemars(extend("x-oamc-format" = "duration"))]
+    /// How long to wait at this step before the gate runs (an Argo pause: `20s`, `1m30s`, `500ms`, or seconds `"20"`).
+    #[schemars(extend("x-oamc-format" = "pause"))]
     pub pause: String,
     /// Image that runs the load: with `ab`, it needs `sh`, `ab` and `awk`
     /// (`httpd:alpine`); with Artillery, `sh` and `artillery` (`artilleryio/artillery`).
@@ -405,7 +405,7 @@ impl LoadTool {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MetricGate {
     /// How long to wait at this step before the queries run.
-    #[schemars(extend("x-oamc-format" = "duration"))]
+    #[schemars(extend("x-oamc-format" = "pause"))]
     #[serde(default = "defaults::metrics_pause")]
     pub pause: String,
     /// One Prometheus measurement per criterion; all must pass.
@@ -416,7 +416,7 @@ pub struct MetricGate {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Criterion {
-    /// Time between measurements (Argo duration).
+    /// Time between measurements (a Go duration: `1m`, `30s`, `500ms`).
     #[schemars(extend("x-oamc-format" = "duration"))]
     #[serde(default = "defaults::interval")]
     pub interval: String,

@@ -7,6 +7,8 @@ use super::props::{
     PerformanceGate, QualityGate, Strategy, TrafficRouting,
 };
 use super::{CheckedPerformance, CheckedService};
+use crate::check::duration::Kind;
+use crate::check::numbers::check_number_as_text;
 use crate::check::{Broken, DocContext, check_duration, syntax};
 use crate::defs::traits::{self, CheckedTraits, Ingress, Routes};
 use crate::diagnostic::Code;
@@ -248,6 +250,11 @@ fn check_service(ctx: &mut DocContext, p: &Props) {
             &gate.pause,
             &gate.image,
         );
+        check_number_as_text(
+            ctx,
+            &p.at(&path!["functionalGate", "extraArgs"]),
+            &gate.extra_args.text(),
+        );
         if gate.extra_args.text().contains("{{") {
             ctx.error(
                 Code::ArgoTemplateSyntax,
@@ -260,6 +267,7 @@ fn check_service(ctx: &mut DocContext, p: &Props) {
     if let Some(gate) = p.part::<PerformanceGate>(&path!["performanceGate"]) {
         let at = p.at(&path!["performanceGate"]);
         check_job_gate(ctx, &at, &gate.pause, &gate.image);
+        check_number_as_text(ctx, &at.key("extraArgs"), &gate.extra_args.text());
         match gate.latency_limit() {
             Err(why) => {
                 ctx.error(
@@ -289,7 +297,7 @@ fn check_service(ctx: &mut DocContext, p: &Props) {
     }
     check_strategy(ctx, p);
     if let Some(pause) = p.part::<String>(&path!["metrics", "pause"]) {
-        check_duration(ctx, &p.at(&path!["metrics", "pause"]), &pause);
+        check_duration(ctx, &p.at(&path!["metrics", "pause"]), Kind::Pause, &pause);
     }
     let criteria = p
         .json
@@ -344,14 +352,19 @@ fn check_strategy(ctx: &mut DocContext, p: &Props) {
             }
         }
         if let Some(pause) = &canary.pause {
-            check_duration(ctx, &p.at(&path!["canary", "pause"]), pause);
+            check_duration(ctx, &p.at(&path!["canary", "pause"]), Kind::Pause, pause);
         }
         if let Some(routing) = &canary.traffic_routing {
             check_routing(ctx, &p.at(&path!["canary", "trafficRouting"]), routing);
         }
     }
     if let Some(ab) = p.part::<AbTestSettings>(&path!["abTest"]) {
-        check_duration(ctx, &p.at(&path!["abTest", "duration"]), &ab.duration);
+        check_duration(
+            ctx,
+            &p.at(&path!["abTest", "duration"]),
+            Kind::Go,
+            &ab.duration,
+        );
     }
 }
 
@@ -492,7 +505,7 @@ fn check_env(ctx: &mut DocContext, p: &Props, env: &[EnvVar]) {
 }
 
 fn check_criterion(ctx: &mut DocContext, at: &DocPath, c: &Criterion) {
-    check_duration(ctx, &at.join(&path!["interval"]), &c.interval);
+    check_duration(ctx, &at.join(&path!["interval"]), Kind::Go, &c.interval);
     if let Some(ri) = &c.rate_interval
         && let Err(why) = syntax::promql_duration(ri)
     {
@@ -518,7 +531,7 @@ fn check_criterion(ctx: &mut DocContext, at: &DocPath, c: &Criterion) {
 }
 
 fn check_job_gate(ctx: &mut DocContext, gate_path: &DocPath, pause: &str, image: &str) {
-    check_duration(ctx, &gate_path.join(&path!["pause"]), pause);
+    check_duration(ctx, &gate_path.join(&path!["pause"]), Kind::Pause, pause);
     if let Err(why) = syntax::image_reference(image) {
         ctx.error(
             Code::Image,

@@ -283,3 +283,90 @@ fn load_seconds(template: &Value) -> Option<u64> {
         None => job["activeDeadlineSeconds"].as_u64().unwrap(),
     })
 }
+
+/// oamc's model of Go's `time.ParseDuration` (go `src/time/format.go`), by
+/// which Argo Rollouts reads an analysis `interval` and `initialDelay` and an
+/// Experiment's `duration`: every row of Go's own tests.
+#[test]
+fn durations_match_go_parse_duration_tests() {
+    use oamc::check::duration::go_nanos;
+    let text =
+        std::fs::read_to_string(root().join("tests/it/controllers/data/go-time.json")).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let rows = v["parse_duration"].as_array().unwrap();
+    assert!(rows.len() > 40);
+    for row in rows {
+        let input = row["in"].as_str().unwrap();
+        let want: i64 = row["nanos"].as_str().unwrap().parse().unwrap();
+        assert_eq!(go_nanos(input), Ok(want), "ParseDuration({input:?})");
+    }
+    for bad in v["parse_duration_errors"].as_array().unwrap() {
+        let input = bad.as_str().unwrap();
+        assert!(
+            go_nanos(input).is_err(),
+            "ParseDuration({input:?}) must fail"
+        );
+    }
+}
+
+/// oamc's model of `RolloutPause.DurationSeconds` (argo-rollouts v1.9.1
+/// `pkg/apis/rollouts/v1alpha1/types.go`): every string row of Argo's
+/// `TestRolloutPauseDuration`, and what oamc then accepts: a pause Argo
+/// reads (-1 is refused by Argo's validation, and so by oamc).
+#[test]
+fn pauses_match_argo_rollouts_test_rollout_pause_duration() {
+    use oamc::check::duration::{Kind, check, rollout_pause_seconds};
+    let text =
+        std::fs::read_to_string(root().join("tests/it/controllers/data/rollouts-v1.9.1.json"))
+            .unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let rows = v["rollout_pause_duration_seconds"].as_array().unwrap();
+    assert_eq!(rows.len(), 6);
+    for row in rows {
+        let input = row["in"].as_str().unwrap();
+        let want = row["seconds"].as_i64().unwrap();
+        assert_eq!(
+            rollout_pause_seconds(input),
+            want,
+            "DurationSeconds({input:?})"
+        );
+        match u64::try_from(want) {
+            Ok(seconds) => assert_eq!(check(Kind::Pause, input).map(|c| c.seconds), Ok(seconds)),
+            Err(_) => assert!(check(Kind::Pause, input).is_err(), "{input}"),
+        }
+    }
+    // The spellings issue 27 found refused, each as Argo reads it.
+    for (input, seconds, truncated) in [
+        ("500ms", 0, true),
+        ("1500ms", 1, true),
+        ("20", 20, false),
+        ("+20", 20, false),
+        ("1m30s", 90, false),
+        ("1.5m", 90, false),
+        ("0", 0, false),
+    ] {
+        let c = check(Kind::Pause, input).unwrap_or_else(|e| panic!("{input}: {e}"));
+        assert_eq!((c.seconds, c.truncated), (seconds, truncated), "{input}");
+    }
+    for (input, seconds) in [("500ms", 0), ("1.5h", 5400), ("+1s", 1), ("0", 0)] {
+        assert_eq!(
+            check(Kind::Go, input).map(|c| c.seconds),
+            Ok(seconds),
+            "{input}"
+        );
+    }
+    // Refused on purpose (a sign `-`), or by the reader itself.
+    for (kind, input) in [
+        (Kind::Pause, "-5"),
+        (Kind::Pause, "-0"),
+        (Kind::Go, "-1s"),
+        (Kind::Go, "20"),
+        (Kind::Go, "1d"),
+        (Kind::Kargo, "500ms"),
+        (Kind::Kargo, "5"),
+        (Kind::Pause, "2147483648"),
+        (Kind::Pause, "600000h"),
+    ] {
+        assert!(check(kind, input).is_err(), "{kind:?} {input}");
+    }
+}
