@@ -79,6 +79,8 @@ codes! {
     PromqlDuration => "oamc::metrics::rate-interval", "rateInterval is not a PromQL duration";
     MetricName => "oamc::metrics::metric-name", "not a Prometheus metric name";
     DuplicateEnv => "oamc::env::duplicate", "an environment variable set twice";
+    Probe => "oamc::probe::handler", "a readiness probe without exactly one handler (httpGet, tcpSocket, exec or grpc), which Kubernetes refuses";
+    EmptyProperty => "oamc::property::empty", "an empty mapping that sets nothing (`resources: {}`), written nowhere in the output (warning)";
     AppPath => "oamc::app-path::invalid", "appPath or an ingress path is not an absolute URL path";
     PerformanceThreshold => "oamc::gate::performance-threshold", "the performance gate's limit is not a positive number of milliseconds";
     NoLatencyLimit => "oamc::gate::no-latency-limit", "the performance gate has no latency limit; it fails only when requests fail";

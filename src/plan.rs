@@ -207,7 +207,12 @@ pub enum StepPlan {
         weight: u32,
     },
     Pause {
+        /// As written (Argo reads the text).
         duration: String,
+        /// The whole seconds Argo waits (`RolloutPause.DurationSeconds`).
+        seconds: u64,
+        /// Argo cuts the text to whole seconds (`1500ms` waits 1 s).
+        truncated: bool,
     },
     Analysis {
         gate: Gate,

@@ -104,8 +104,21 @@ fn events(s: &ServicePlan) -> Vec<Event> {
                         };
                         out.push(Event::Action(format!("set weight {weight}%{pods}")))
                     }
-                    StepPlan::Pause { duration } => {
-                        out.push(Event::Action(format!("pause {duration}")))
+                    StepPlan::Pause {
+                        duration,
+                        seconds,
+                        truncated,
+                    } => {
+                        // Units that say the seconds themselves (`20s`, `1m30s`) stand alone.
+                        let plain = duration.ends_with(['s', 'm', 'h'])
+                            && !duration.contains(['.', 'n', 'u'])
+                            && !duration.contains("ms");
+                        let said = match (plain, truncated) {
+                            (_, true) => format!(" ({seconds} s: Argo waits whole seconds)"),
+                            (false, false) => format!(" ({seconds} s)"),
+                            (true, false) => String::new(),
+                        };
+                        out.push(Event::Action(format!("pause {duration}{said}")))
                     }
                     StepPlan::Analysis { gate, template, .. } => out.push(Event::Gate {
                         label: gate_label(*gate, template),
@@ -280,7 +293,16 @@ fn text(app: &AppPlan) -> String {
                 let _ = writeln!(
                     out,
                     "  reached at: http://{}{} -> Service {}:{} (Ingress {}, class {})",
-                    ingress.host, p.prefix, ingress.service, p.port, ingress.name, ingress.class
+                    if ingress.host.is_empty() {
+                        "<any host>"
+                    } else {
+                        &ingress.host
+                    },
+                    p.prefix,
+                    ingress.service,
+                    p.port,
+                    ingress.name,
+                    ingress.class
                 );
             }
         }

@@ -51,6 +51,7 @@ pub fn format_keywords(format: &str) -> Option<(String, Option<u32>)> {
         ),
         "metric-name" => ("^[a-zA-Z_:][a-zA-Z0-9_:]*$".to_owned(), None),
         "url-path" => ("^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$".to_owned(), None),
+        "app-path" => ("^(?:/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$".to_owned(), None),
         "dns1123-label" => (format!("^{LABEL}$"), None),
         "dns1123-subdomain" => (format!("^{LABEL}(?:\\.{LABEL})*$"), Some(253)),
         "image" => (

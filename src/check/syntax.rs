@@ -224,6 +224,41 @@ pub fn url_path(s: &str) -> Result<(), String> {
     }
 }
 
+/// A component's `appPath`: a URL path, or empty, which upstream reads as the
+/// root (`http://<svc>:<port>` then `/`: the same URL as `/`).
+pub fn app_path(s: &str) -> Result<(), String> {
+    if s.is_empty() { Ok(()) } else { url_path(s) }
+}
+
+/// A path of the nginx ingress trait, which turns on
+/// `nginx.ingress.kubernetes.io/use-regex`: ingress-nginx reads it as a
+/// regular expression (`/api/v[0-9]+`). Absolute (the Ingress API's rule for
+/// `ImplementationSpecific`), without blanks or control characters (they end
+/// an nginx `location`), and a regular expression that compiles.
+pub fn nginx_path(s: &str) -> Result<(), String> {
+    if !s.starts_with('/') {
+        return Err("must start with '/'".into());
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || *c == '{' || *c == '}' || *c == ';')
+    {
+        return Err(format!(
+            "contains {c:?}, which nginx cannot take in a location path"
+        ));
+    }
+    regex::RegexBuilder::new(s)
+        .size_limit(1 << 20)
+        .build()
+        .map(|_| ())
+        .map_err(|e| {
+            format!(
+                "is not a regular expression nginx can read: {}",
+                e.to_string().lines().last().unwrap_or("invalid")
+            )
+        })
+}
+
 /// A Kubernetes quantity: a decimal number with an optional binary (`Ki` …
 /// `Ei`), decimal (`m`, `k`, `M` … `E`) or exponent (`e3`) suffix.
 pub fn quantity(s: &str) -> Result<(), String> {

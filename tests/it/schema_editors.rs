@@ -34,6 +34,14 @@ const NOT_IN_THE_SCHEMA: &[(&str, &str)] = &[
         "the form of `value` depends on its sibling `type` (not yet written as if/then)",
     ),
     (
+        "number-as-text.yaml",
+        "how a number is spelt in the source (`2.10`): JSON Schema sees only the number 2.1",
+    ),
+    (
+        "probe-and-resources.yaml",
+        "a probe passed through as Kubernetes' own object, and a path that must compile as a regular expression",
+    ),
+    (
         "performance-threshold.yaml",
         "a positive number written as text, in every spelling of zero and infinity",
     ),

@@ -35,6 +35,7 @@ const FORMATS: &[(&str, Rule)] = &[
     ("promql-duration", syntax::promql_duration),
     ("metric-name", syntax::metric_name),
     ("url-path", syntax::url_path),
+    ("app-path", syntax::app_path),
 ];
 
 fn validator(format: &str) -> jsonschema::Validator {

@@ -349,6 +349,21 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
     gates
 }
 
+/// A pause step as Argo waits it. The text was checked (or is the
+/// platform's `5s`), so it always reads.
+fn pause_step(text: &str) -> StepPlan {
+    let checked = duration::check(duration::Kind::Pause, text).unwrap_or(duration::Checked {
+        // Not reached: a refused pause stops the run in the checker.
+        seconds: 0,
+        truncated: true,
+    });
+    StepPlan::Pause {
+        duration: text.to_owned(),
+        seconds: checked.seconds,
+        truncated: checked.truncated,
+    }
+}
+
 /// The canary ladder: the functional gate after the first weight, a pause
 /// after each intermediate weight, the performance and metrics gates after the last.
 fn plan_canary(
@@ -367,9 +382,7 @@ fn plan_canary(
         .unwrap_or_else(|| platform.step_pause.clone());
     let gated = |gate: Gate, steps: &mut Vec<StepPlan>| {
         for g in gates.iter().filter(|g| g.gate == gate) {
-            steps.push(StepPlan::Pause {
-                duration: g.pause.clone(),
-            });
+            steps.push(pause_step(&g.pause));
             steps.push(g.step(&preview));
         }
     };
@@ -380,9 +393,7 @@ fn plan_canary(
         if i == 0 {
             gated(Gate::Functional, &mut steps);
         } else if !last {
-            steps.push(StepPlan::Pause {
-                duration: pause.clone(),
-            });
+            steps.push(pause_step(&pause));
         }
         if last {
             gated(Gate::Performance, &mut steps);

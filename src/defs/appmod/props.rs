@@ -38,7 +38,7 @@ pub struct AppmodService {
     #[serde(default = "defaults::service_account")]
     pub service_account: String,
     /// HTTP path the gates test, e.g. `/shop`.
-    #[schemars(extend("x-oamc-format" = "url-path"))]
+    #[schemars(extend("x-oamc-format" = "app-path"))]
     #[serde(default = "defaults::app_path")]
     pub app_path: String,
     /// Environment variables of the container.

@@ -232,7 +232,7 @@ fn check_service(ctx: &mut DocContext, p: &Props) {
         );
     }
     if let Some(app_path) = p.part::<String>(&path!["appPath"])
-        && let Err(why) = syntax::url_path(&app_path)
+        && let Err(why) = syntax::app_path(&app_path)
     {
         ctx.error(
             Code::AppPath,
@@ -242,6 +242,26 @@ fn check_service(ctx: &mut DocContext, p: &Props) {
     }
     if let Some(env) = p.part::<Vec<EnvVar>>(&path!["env"]) {
         check_env(ctx, p, &env);
+    }
+    if let Some(probe) = p.part::<serde_json::Map<String, Value>>(&path!["readinessProbe"]) {
+        check_probe(ctx, &p.at(&path!["readinessProbe"]), &probe);
+    }
+    for (field, at) in [
+        ("resources", path!["resources"]),
+        ("resources.requests", path!["resources", "requests"]),
+        ("resources.limits", path!["resources", "limits"]),
+    ] {
+        if p.part::<serde_json::Map<String, Value>>(&at)
+            .is_some_and(|m| m.is_empty())
+        {
+            let d = ctx.error(
+                Code::EmptyProperty,
+                &p.at(&at),
+                format!("`{field}` is empty: it sets nothing, and oamc writes nothing for it"),
+            );
+            d.severity = crate::diagnostic::Severity::Warning;
+            d.help = Some(format!("remove `{field}`, or give it a value"));
+        }
     }
     if let Some(gate) = p.part::<QualityGate>(&path!["functionalGate"]) {
         check_job_gate(
@@ -501,6 +521,34 @@ fn check_env(ctx: &mut DocContext, p: &Props, env: &[EnvVar]) {
             )
             .help = Some("Kubernetes keeps only the last value; remove one".into());
         }
+    }
+}
+
+/// The handlers of a core/v1 Probe: Kubernetes refuses a probe with none
+/// ("must specify a handler type") or with more than one (k8s
+/// `pkg/apis/core/validation/validation.go`, `validateHandler`).
+const PROBE_HANDLERS: [&str; 4] = ["exec", "httpGet", "tcpSocket", "grpc"];
+
+fn check_probe(ctx: &mut DocContext, at: &DocPath, probe: &serde_json::Map<String, Value>) {
+    let handlers: Vec<&str> = PROBE_HANDLERS
+        .into_iter()
+        .filter(|h| probe.contains_key(*h))
+        .collect();
+    if handlers.len() != 1 {
+        ctx.error(
+            Code::Probe,
+            at,
+            if handlers.is_empty() {
+                "the readiness probe has no handler; Kubernetes refuses it".to_owned()
+            } else {
+                format!(
+                    "the readiness probe has {} handlers ({}); Kubernetes takes exactly one",
+                    handlers.len(),
+                    handlers.join(", ")
+                )
+            },
+        )
+        .help = Some("give one of httpGet, tcpSocket, exec or grpc, e.g. `httpGet: {path: /health, port: 8080}`".into());
     }
 }
 

@@ -112,7 +112,10 @@ pub(super) fn check_ingress(
 ) {
     let (host, paths) = ingress.host_and_paths();
     let bare = host.strip_prefix("*.").unwrap_or(host);
-    if let Err(why) = syntax::dns1123_subdomain(bare) {
+    // An empty domain is a rule without a host: every host (upstream's too).
+    if !host.is_empty()
+        && let Err(why) = syntax::dns1123_subdomain(bare)
+    {
         ctx.error(
             Code::Name,
             &at.join(&path!["domain"]),
@@ -128,7 +131,11 @@ pub(super) fn check_ingress(
     }
     for (path, route_port) in paths {
         let entry = at.key("http").key(path.as_str());
-        if let Err(why) = syntax::url_path(path) {
+        let checked = match ingress {
+            Ingress::Nginx(_) => syntax::nginx_path(path),
+            Ingress::Alb(_) => syntax::url_path(path),
+        };
+        if let Err(why) = checked {
             ctx.error(Code::AppPath, &entry, format!("path `{path}` {why}"));
         }
         if let Some(port) = port
