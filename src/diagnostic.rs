@@ -55,6 +55,7 @@ codes! {
     DuplicateKey => "oamc::yaml::duplicate-key", "a mapping key is written twice";
     ControlCharacter => "oamc::text::control-character", "a control character (other than tab and line break) in a user string";
     FormatCharacter => "oamc::text::format-character", "an invisible Unicode format character (Cf: a bidi control, a zero-width character) in a user string";
+    YamlReaders => "oamc::yaml::readers-disagree", "a plain scalar kubectl (go-yaml, YAML 1.1) reads as another value than oamc's reader (`1_000`, `2026-12-02`, `yEs`): quote it or spell it as both read it";
     NumberAsText => "oamc::number::as-text", "a number where text is expected, written so that its text would change (`2.10` is read as 2.1)";
     LeadingZero => "oamc::number::leading-zero", "a number written with a leading zero, which YAML 1.1 reads as octal and YAML 1.2 as decimal";
     NoApplication => "oamc::input::no-application", "no OAM Application in the input";

@@ -127,6 +127,12 @@ fn scalar(text: &str, style: ScalarStyle) -> Option<Value> {
     if style != ScalarStyle::Plain {
         return Some(Value::String(text.to_owned()));
     }
+    // A plain scalar kubectl reads otherwise (`1_000`, `2026-12-02`) is
+    // refused at its line by the checker, which needs positions.
+    plain_scalar(text).filter(|v| crate::check::kubectl_yaml::agrees_json(text, v))
+}
+
+fn plain_scalar(text: &str) -> Option<Value> {
     if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
         return Some(Value::Null);
     }

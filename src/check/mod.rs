@@ -6,6 +6,7 @@
 
 pub(crate) mod control;
 pub mod duration;
+pub mod kubectl_yaml;
 pub mod numbers;
 pub(crate) mod schema_errors;
 pub(crate) use schema_errors::suggest;

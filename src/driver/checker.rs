@@ -101,6 +101,7 @@ impl Checker {
 
     fn check_document(&self, ctx: &mut DocContext, json: &serde_json::Value) -> Option<CheckedApp> {
         numbers::report_leading_zeros(ctx);
+        crate::check::kubectl_yaml::report_reader_disagreements(ctx);
         crate::check::control::report_control_characters(ctx, json);
         let mut broken: Vec<DocPath> = Vec::new();
         // Most documents are valid, and asking only that costs a fraction of

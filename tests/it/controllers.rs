@@ -5,5 +5,6 @@
 
 mod argocd;
 mod kargo;
+mod kubectl_yaml;
 mod kubelet;
 mod rollouts;

@@ -1,0 +1,281 @@
+//! Plain scalars as kubectl reads them.
+//!
+//! kubectl, Argo CD and KubeVela read YAML with sigs.k8s.io/yaml, which is
+//! go-yaml v2 (`resolve.go`, `resolve`): YAML 1.1's booleans (`y`, `On`),
+//! integers in any Go base with `_` anywhere (`685_230`, `0b1010`, `0o17`,
+//! `0x_0A`), floats, and timestamps (`2026-12-02`, which becomes the string
+//! `2026-12-02T00:00:00Z` on its way to JSON). oamc's reader (serde-saphyr)
+//! reads YAML 1.2 with YAML 1.1's booleans. Where the two read a plain
+//! scalar differently, the meaning would depend on the tool, so the checker
+//! refuses it at its line; the model is held to go-yaml's own decode tests
+//! (`tests/it/controllers/data/go-yaml-v2.json`).
+
+use crate::diagnostic::Code;
+use crate::dom::{Node, Pos, Value as Yaml};
+
+/// What kubectl makes of a plain scalar.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Read {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    /// A timestamp, which reaches JSON as this RFC 3339 text.
+    Time(String),
+    Str,
+}
+
+/// go-yaml v2's `resolve` for an untagged plain scalar.
+pub fn resolve(text: &str) -> Read {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Read::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Read::Bool(true);
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Read::Bool(false);
+        }
+        ".nan" | ".NaN" | ".NAN" => return Read::Float(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Read::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Read::Float(f64::NEG_INFINITY),
+        _ => {}
+    }
+    let first = text.as_bytes()[0];
+    if first == b'.' {
+        // Go's ParseFloat of the text as it is.
+        return go_float(text).map_or(Read::Str, Read::Float);
+    }
+    if !(first.is_ascii_digit() || first == b'+' || first == b'-') {
+        return Read::Str;
+    }
+    if let Some(time) = timestamp(text) {
+        return Read::Time(time);
+    }
+    let plain: String = text.chars().filter(|c| *c != '_').collect();
+    if let Some(n) = go_int(&plain) {
+        return Read::Int(n);
+    }
+    if yaml_style_float(&plain)
+        && let Some(f) = go_float(&plain)
+    {
+        return Read::Float(f);
+    }
+    Read::Str
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`, then `ParseUint`: a sign, then a
+/// base prefix (`0x`, `0o`, `0b`, or `0` for octal) and its digits.
+fn go_int(s: &str) -> Option<i128> {
+    let (negative, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, &lower[1..])
+    } else {
+        (10, lower.as_str())
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = u128::from_str_radix(digits, radix).ok()?;
+    let value = if negative {
+        -i128::try_from(magnitude).ok()?
+    } else {
+        i128::try_from(magnitude).ok()?
+    };
+    // ParseInt's int64, else ParseUint's uint64 (positive only).
+    let fits = i64::try_from(value).is_ok() || (!negative && u64::try_from(value).is_ok());
+    fits.then_some(value)
+}
+
+/// go-yaml's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn yaml_style_float(s: &str) -> bool {
+    let b = s.strip_prefix(['-', '+']).unwrap_or(s).as_bytes();
+    let digits = |b: &[u8]| b.iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut i = digits(b);
+    if i == 0 {
+        if b.first() != Some(&b'.') || digits(&b[1..]) == 0 {
+            return false;
+        }
+        i = 1 + digits(&b[1..]);
+    } else if b.get(i) == Some(&b'.') {
+        i += 1 + digits(&b[i + 1..]);
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        let mut j = i + 1;
+        if matches!(b.get(j), Some(b'-' | b'+')) {
+            j += 1;
+        }
+        let n = digits(&b[j..]);
+        if n == 0 {
+            return false;
+        }
+        i = j + n;
+    }
+    i == b.len()
+}
+
+/// Go's `strconv.ParseFloat(s, 64)` for the decimal spellings YAML reaches.
+fn go_float(s: &str) -> Option<f64> {
+    if !yaml_style_float(s) {
+        return None;
+    }
+    s.parse::<f64>().ok()
+}
+
+/// go-yaml v2's `parseTimestamp`: four digits and `-`, then one of the
+/// layouts `2006-1-2T15:4:5.999999999Z07:00`, `2006-1-2t15:4:5.999999999Z07:00`,
+/// `2006-1-2 15:4:5.999999999` or `2006-1-2`. Only the date-only form is
+/// rendered exactly here (its RFC 3339 text at midnight UTC); other forms
+/// are reported as a time all the same.
+fn timestamp(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return None;
+    }
+    let (date, time) = match s.find(['T', 't', ' ']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let number = |p: &str, max: u32| {
+        (!p.is_empty() && p.len() <= 2 && p.bytes().all(|c| c.is_ascii_digit()))
+            .then(|| p.parse::<u32>().ok())
+            .flatten()
+            .filter(|n| (1..=max).contains(n))
+    };
+    let [year, month, day] = parts[..] else {
+        return None;
+    };
+    let (m, d) = (number(month, 12)?, number(day, 31)?);
+    match time {
+        None => Some(format!("{year}-{m:02}-{d:02}T00:00:00Z")),
+        Some(t) if t.contains(':') => Some(format!("{year}-{m:02}-{d:02}T{t}")),
+        Some(_) => None,
+    }
+}
+
+/// Whether oamc's reading of a plain scalar is kubectl's.
+fn agrees(read: &Read, value: &Yaml, text: &str) -> bool {
+    match (read, value) {
+        (Read::Null, Yaml::Null) | (Read::Str, Yaml::Str(_)) => true,
+        (Read::Bool(a), Yaml::Bool(b)) => a == b,
+        (Read::Int(a), Yaml::Int(b)) => *a == i128::from(*b),
+        (Read::Int(a), Yaml::UInt(b)) => *a == i128::from(*b),
+        (Read::Float(a), Yaml::Float(b)) => a == b || (a.is_nan() && b.is_nan()),
+        // A whole float kubectl reads as such and oamc as an integer (or the
+        // reverse) is one number to the API server (`3.0` is stored as `3`).
+        (Read::Float(a), Yaml::Int(_) | Yaml::UInt(_)) | (Read::Int(_), Yaml::Float(a)) => {
+            a.fract() == 0.0 && !crate::check::numbers::has_leading_zero(text)
+        }
+        _ => false,
+    }
+}
+
+/// How a reading is said in a message.
+fn said(read: &Read, text: &str) -> String {
+    match read {
+        Read::Null => "null".into(),
+        Read::Bool(b) => format!("the boolean {b}"),
+        Read::Int(n) => format!("the number {n}"),
+        Read::Float(f) => format!("the number {f}"),
+        Read::Time(t) => format!("a timestamp, the text `{t}`"),
+        Read::Str => format!("the text `{text}`"),
+    }
+}
+
+fn said_oamc(value: &Yaml, text: &str) -> String {
+    match value {
+        Yaml::Null => "null".into(),
+        Yaml::Bool(b) => format!("the boolean {b}"),
+        Yaml::Int(n) => format!("the number {n}"),
+        Yaml::UInt(n) => format!("the number {n}"),
+        Yaml::Float(f) => format!("the number {f}"),
+        _ => format!("the text `{text}`"),
+    }
+}
+
+/// Every plain scalar of the document kubectl reads otherwise than oamc,
+/// with its place and spelling.
+fn disagreements<'a>(doc: &Node, text: &'a str, out: &mut Vec<(Pos, &'a str, Read, Yaml)>) {
+    match &doc.value {
+        Yaml::Seq(items) => items.iter().for_each(|i| disagreements(i, text, out)),
+        Yaml::Map(entries) => entries
+            .iter()
+            .for_each(|(_, v)| disagreements(v, text, out)),
+        value => {
+            let Some(spelling) = text.get(doc.pos.offset..doc.pos.offset + doc.pos.len) else {
+                return;
+            };
+            // Quoted, block, tagged, anchored or aliased: not a plain scalar.
+            if doc.pos.len == 0
+                || spelling.starts_with(['"', '\'', '|', '>', '!', '&', '*'])
+                || spelling.contains(['\n', '#'])
+            {
+                return;
+            }
+            // A leading zero (`010`) has its own refusal.
+            if crate::check::numbers::has_leading_zero(spelling) {
+                return;
+            }
+            let read = resolve(spelling);
+            if !agrees(&read, value, spelling) {
+                out.push((doc.pos, spelling, read, value.clone()));
+            }
+        }
+    }
+}
+
+/// Report each plain scalar kubectl reads otherwise (the pass with
+/// positions only: the first pass's reader hands such scalars to it).
+pub(crate) fn report_reader_disagreements(ctx: &mut super::DocContext) {
+    let Some(doc) = ctx.doc else {
+        return;
+    };
+    let mut found = Vec::new();
+    disagreements(doc, &ctx.file.text, &mut found);
+    for (pos, spelling, read, value) in found {
+        let spelling = spelling.to_owned();
+        ctx.push_at(
+            Code::YamlReaders,
+            Some(pos),
+            format!(
+                "kubectl reads `{spelling}` as {}, oamc's YAML reader as {}",
+                said(&read, &spelling),
+                said_oamc(&value, &spelling)
+            ),
+        )
+        .help = Some(format!(
+            "quote it (\"{spelling}\") if it is text; otherwise write it as both read it"
+        ));
+    }
+}
+
+/// For the fast reader: whether kubectl reads the plain scalar `text` as the
+/// JSON value oamc's reader made of it.
+pub fn agrees_json(text: &str, value: &serde_json::Value) -> bool {
+    let yaml = match value {
+        serde_json::Value::Null => Yaml::Null,
+        serde_json::Value::Bool(b) => Yaml::Bool(*b),
+        serde_json::Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => Yaml::UInt(u),
+            (None, Some(i), _) => Yaml::Int(i),
+            (None, None, Some(f)) => Yaml::Float(f),
+            _ => return false,
+        },
+        serde_json::Value::String(s) => Yaml::Str(s.clone()),
+        _ => return false,
+    };
+    agrees(&resolve(text), &yaml, text)
+}

@@ -1,0 +1,75 @@
+//! kubectl's YAML reader (sigs.k8s.io/yaml: go-yaml v2, `resolve.go`,
+//! `resolve`), which Argo CD and KubeVela share: oamc's model
+//! (`oamc::check::kubectl_yaml`) held to go-yaml's own decode tests, and a
+//! scalar the two readers read apart refused at its line.
+
+use crate::common::*;
+use oamc::check::kubectl_yaml::{Read, resolve};
+use serde_json::Value;
+
+#[test]
+fn plain_scalars_resolve_as_go_yaml_v2_decode_tests() {
+    let text =
+        std::fs::read_to_string(root().join("tests/it/controllers/data/go-yaml-v2.json")).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let rows = v["scalars"].as_array().unwrap();
+    assert!(rows.len() > 25);
+    for row in rows {
+        let input = row["text"].as_str().unwrap();
+        let got = resolve(input);
+        let ok = if let Some(b) = row["bool"].as_bool() {
+            got == Read::Bool(b)
+        } else if let Some(n) = row["int"].as_str() {
+            got == Read::Int(n.parse().unwrap())
+        } else if let Some(t) = row["time"].as_str() {
+            got == Read::Time(t.to_owned())
+        } else if row["null"] == true {
+            got == Read::Null
+        } else if row["str"] == true {
+            got == Read::Str
+        } else {
+            let want = match &row["float"] {
+                Value::String(s) if s == "nan" => f64::NAN,
+                Value::String(s) if s == "inf" => f64::INFINITY,
+                Value::String(s) if s == "-inf" => f64::NEG_INFINITY,
+                n => n.as_f64().unwrap(),
+            };
+            matches!(got, Read::Float(f) if f == want || (f.is_nan() && want.is_nan()))
+        };
+        assert!(
+            ok,
+            "go-yaml reads {input:?} as {row}, oamc's model as {got:?}"
+        );
+    }
+}
+
+/// Spellings the two readers read apart are refused, each at its line,
+/// on both passes of the checker (the fast reader hands them on).
+#[test]
+fn a_scalar_kubectl_reads_otherwise_is_refused_at_its_line() {
+    let out = oamc(
+        &[
+            "validate",
+            "--format",
+            "json",
+            "fixtures/invalid/yaml-readers.yaml",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let codes: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| {
+            let d: Value = serde_json::from_str(l).unwrap();
+            format!("{} {}", d["code"].as_str().unwrap(), d["line"])
+        })
+        .collect();
+    assert!(
+        codes
+            .iter()
+            .filter(|c| c.starts_with("oamc::yaml::readers-disagree"))
+            .count()
+            >= 3,
+        "{codes:?}"
+    );
+}
