@@ -195,14 +195,15 @@ fn said(read: &Read, text: &str) -> String {
     }
 }
 
-fn said_oamc(value: &Yaml, text: &str) -> String {
+/// oamc's reading in the same terms (text for anything else).
+fn read_of(value: &Yaml) -> Read {
     match value {
-        Yaml::Null => "null".into(),
-        Yaml::Bool(b) => format!("the boolean {b}"),
-        Yaml::Int(n) => format!("the number {n}"),
-        Yaml::UInt(n) => format!("the number {n}"),
-        Yaml::Float(f) => format!("the number {f}"),
-        _ => format!("the text `{text}`"),
+        Yaml::Null => Read::Null,
+        Yaml::Bool(b) => Read::Bool(*b),
+        Yaml::Int(n) => Read::Int(i128::from(*n)),
+        Yaml::UInt(n) => Read::Int(i128::from(*n)),
+        Yaml::Float(f) => Read::Float(*f),
+        _ => Read::Str,
     }
 }
 
@@ -253,7 +254,7 @@ pub(crate) fn report_reader_disagreements(ctx: &mut super::DocContext) {
             format!(
                 "kubectl reads `{spelling}` as {}, oamc's YAML reader as {}",
                 said(&read, &spelling),
-                said_oamc(&value, &spelling)
+                said(&read_of(&value), &spelling)
             ),
         )
         .help = Some(format!(

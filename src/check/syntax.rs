@@ -336,6 +336,20 @@ mod tests {
         assert!(promql_duration("5 minutes").is_err());
     }
 
+    /// A repository's ingress path compiles within a bounded size: a regex
+    /// that would expand to gigabytes is refused, not built.
+    #[test]
+    fn nginx_paths_compile_within_a_bound() {
+        assert!(nginx_path("/api/v[0-9]+").is_ok());
+        assert!(nginx_path("/api/v[0-9+").is_err());
+        assert!(nginx_path("/a b").is_err());
+        // Braces never reach the compiler (nginx refuses them); 20,000 Unicode
+        // classes are 40 KB of text past the compiler's 1 MiB.
+        assert!(nginx_path("/(a{1000}){1000}").is_err());
+        let huge = nginx_path(&format!("/{}", "\\w".repeat(20_000))).unwrap_err();
+        assert!(huge.contains("not a regular expression"), "{huge}");
+    }
+
     #[test]
     fn names() {
         assert!(dns1123_label("shop-1").is_ok());

@@ -8,3 +8,11 @@ mod kargo;
 mod kubectl_yaml;
 mod kubelet;
 mod rollouts;
+
+/// A file of upstream test vectors under `tests/it/controllers/data/`.
+fn data(file: &str) -> serde_json::Value {
+    let path = crate::common::root()
+        .join("tests/it/controllers/data")
+        .join(file);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}

@@ -151,13 +151,6 @@ fn raw_text(v: &Value) -> String {
 /// The edges of issue 27, each tagged: values upstream's definition and
 /// oamc must read alike, or differ on with a listed reason.
 fn edge_variants() -> Vec<Variant> {
-    let base = |extra: Value| {
-        let mut p = json!({"image": "ghcr.io/acme/shop:1.4.2", "image_name": "shop"});
-        for (k, v) in extra.as_object().unwrap() {
-            p[k] = v.clone();
-        }
-        p
-    };
     let gates = |functional: Value, performance: Value| {
         json!({
             "functionalGate": {"pause": "20s", "image": "httpd:alpine", "extraArgs": functional},
@@ -285,15 +278,17 @@ fn edge_variants() -> Vec<Variant> {
         .collect()
 }
 
+/// The required properties, then `extra`'s.
+fn base(extra: Value) -> Value {
+    let mut p = json!({"image": "ghcr.io/acme/shop:1.4.2", "image_name": "shop"});
+    for (k, v) in extra.as_object().unwrap() {
+        p[k] = v.clone();
+    }
+    p
+}
+
 /// Property combinations, each gate, each function and comparison, each trait.
 fn variants() -> Vec<Variant> {
-    let base = |extra: Value| {
-        let mut p = json!({"image": "ghcr.io/acme/shop:1.4.2", "image_name": "shop"});
-        for (k, v) in extra.as_object().unwrap() {
-            p[k] = v.clone();
-        }
-        p
-    };
     let mut out = vec![
         variant("java-plain", base(json!({}))),
         variant(

@@ -9,9 +9,7 @@ use serde_json::Value;
 
 #[test]
 fn plain_scalars_resolve_as_go_yaml_v2_decode_tests() {
-    let text =
-        std::fs::read_to_string(root().join("tests/it/controllers/data/go-yaml-v2.json")).unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
+    let v = super::data("go-yaml-v2.json");
     let rows = v["scalars"].as_array().unwrap();
     assert!(rows.len() > 25);
     for row in rows {

@@ -21,10 +21,7 @@ use serde_json::Value;
 
 #[test]
 fn replica_counts_match_argo_rollouts_test_approximate_weighted() {
-    let text =
-        std::fs::read_to_string(root().join("tests/it/controllers/data/rollouts-v1.9.1.json"))
-            .unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
+    let v = super::data("rollouts-v1.9.1.json");
     let rows = v["approximate_weighted_canary_stable_replica_counts"]
         .as_array()
         .unwrap();
@@ -290,9 +287,7 @@ fn load_seconds(template: &Value) -> Option<u64> {
 #[test]
 fn durations_match_go_parse_duration_tests() {
     use oamc::check::duration::go_nanos;
-    let text =
-        std::fs::read_to_string(root().join("tests/it/controllers/data/go-time.json")).unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
+    let v = super::data("go-time.json");
     let rows = v["parse_duration"].as_array().unwrap();
     assert!(rows.len() > 40);
     for row in rows {
@@ -316,10 +311,7 @@ fn durations_match_go_parse_duration_tests() {
 #[test]
 fn pauses_match_argo_rollouts_test_rollout_pause_duration() {
     use oamc::check::duration::{Kind, check, rollout_pause_seconds};
-    let text =
-        std::fs::read_to_string(root().join("tests/it/controllers/data/rollouts-v1.9.1.json"))
-            .unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
+    let v = super::data("rollouts-v1.9.1.json");
     let rows = v["rollout_pause_duration_seconds"].as_array().unwrap();
     assert_eq!(rows.len(), 6);
     for row in rows {
