@@ -52,10 +52,10 @@ codes! {
     YamlSyntax => "oamc::yaml::syntax", "the file is not valid YAML";
     YamlLimit => "oamc::yaml::limit", "the input exceeds a resource limit (size, depth, nodes, aliases, documents, components)";
     InputBudget => "oamc::input::budget", "the run's inputs exceed its memory budget once aliases are expanded";
-    DuplicateKey => "oamc::yaml::duplicate-key", "a mapping key is written twice";
+    DuplicateKey => "oamc::yaml::duplicate-key", "a mapping key is written twice, or two keys that read as one (`on:` and `true:`)";
     ControlCharacter => "oamc::text::control-character", "a control character (other than tab and line break) in a user string";
     FormatCharacter => "oamc::text::format-character", "an invisible Unicode format character (Cf: a bidi control, a zero-width character) in a user string";
-    YamlReaders => "oamc::yaml::readers-disagree", "a plain scalar kubectl (go-yaml, YAML 1.1) reads as another value than oamc's reader (`1_000`, `2026-12-02`, `yEs`): quote it or spell it as both read it";
+    YamlReaders => "oamc::yaml::readers-disagree", "a plain scalar or key kubectl (go-yaml, YAML 1.1) reads as another value than oamc's reader (`1_000`, `2026-12-02`, `yEs`): quote it or spell it as both read it";
     NumberAsText => "oamc::number::as-text", "a number where text is expected, written so that its text would change (`2.10` is read as 2.1)";
     LeadingZero => "oamc::number::leading-zero", "a number written with a leading zero, which YAML 1.1 reads as octal and YAML 1.2 as decimal";
     NoApplication => "oamc::input::no-application", "no OAM Application in the input";

@@ -284,7 +284,12 @@ impl Node {
         match &self.value {
             Value::Map(entries) => entries
                 .iter()
-                .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == key))
+                // A key is found by its JSON text (`yes:` is `true`), the
+                // text the schema's and the checker's paths name it by.
+                .find(|(k, _)| match &k.value {
+                    Value::Str(s) => s == key,
+                    _ => k.key_text() == key,
+                })
                 .map(|(k, v)| (k, v)),
             _ => None,
         }
@@ -343,7 +348,8 @@ impl Node {
         }
     }
 
-    fn key_text(&self) -> String {
+    /// The text of a mapping key in JSON (`yes:` is `true`, `0x1F:` is `31`).
+    pub(crate) fn key_text(&self) -> String {
         match &self.value {
             Value::Str(s) => s.clone(),
             Value::Int(i) => i.to_string(),

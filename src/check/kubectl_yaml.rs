@@ -212,9 +212,12 @@ fn read_of(value: &Yaml) -> Read {
 fn disagreements<'a>(doc: &Node, text: &'a str, out: &mut Vec<(Pos, &'a str, Read, Yaml)>) {
     match &doc.value {
         Yaml::Seq(items) => items.iter().for_each(|i| disagreements(i, text, out)),
-        Yaml::Map(entries) => entries
-            .iter()
-            .for_each(|(_, v)| disagreements(v, text, out)),
+        // Keys too: sigs.k8s.io/yaml turns a key go-yaml reads as a bool or
+        // a number into its text (`y:` is the key `true`).
+        Yaml::Map(entries) => entries.iter().for_each(|(k, v)| {
+            disagreements(k, text, out);
+            disagreements(v, text, out);
+        }),
         value => {
             let Some(spelling) = text.get(doc.pos.offset..doc.pos.offset + doc.pos.len) else {
                 return;
@@ -238,12 +241,54 @@ fn disagreements<'a>(doc: &Node, text: &'a str, out: &mut Vec<(Pos, &'a str, Rea
     }
 }
 
+/// Keys written apart that both readers read as one (`yes:` and `true:`, or
+/// `0x1F:` and `31:`): the parser's duplicate check compares spellings, so
+/// without this the later value would silently replace the earlier.
+fn same_keys<'a>(doc: &'a Node, out: &mut Vec<(&'a Node, String)>) {
+    match &doc.value {
+        Yaml::Seq(items) => items.iter().for_each(|i| same_keys(i, out)),
+        Yaml::Map(entries) => {
+            let mut keys = std::collections::HashSet::new();
+            for (k, v) in entries {
+                let text = k.key_text();
+                if !keys.insert(text.clone()) {
+                    out.push((k, text));
+                }
+                same_keys(v, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Report each plain scalar kubectl reads otherwise (the pass with
-/// positions only: the first pass's reader hands such scalars to it).
+/// positions only: the first pass's reader hands such scalars, and every
+/// key that is not plainly text, to it).
 pub(crate) fn report_reader_disagreements(ctx: &mut super::DocContext) {
     let Some(doc) = ctx.doc else {
         return;
     };
+    let mut same = Vec::new();
+    same_keys(doc, &mut same);
+    for (key, text) in same {
+        let spelling = ctx
+            .file
+            .text
+            .get(key.pos.offset..key.pos.offset + key.pos.len)
+            .unwrap_or("")
+            .to_owned();
+        ctx.push_at(
+            Code::DuplicateKey,
+            Some(key.pos),
+            format!(
+                "the key `{}` is written again here, as `{}`",
+                crate::text::shown(&text),
+                crate::text::shown(&spelling)
+            ),
+        )
+        .help =
+            Some("Kubernetes would silently keep only one of the values; remove the other".into());
+    }
     let mut found = Vec::new();
     disagreements(doc, &ctx.file.text, &mut found);
     for (pos, spelling, read, value) in found {

