@@ -39,6 +39,7 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Show the rollout each component will go through, step by step, and its promotion.
     Plan(PlanArgs),
+    #[cfg(feature = "gates")]
     /// Run a component's gates against the running app and Prometheus, as its rollout would.
     ///
     /// The functional gate fetches URL + appPath and matches the expected text; the
@@ -154,6 +155,7 @@ pub struct PlanArgs {
     pub settings: Settings,
 }
 
+#[cfg(feature = "gates")]
 #[derive(Args, Debug)]
 pub struct GatesArgs {
     /// The Application file (or `-` for stdin; none: stdin, when it is not a terminal).
@@ -170,7 +172,7 @@ pub struct GatesArgs {
     pub prometheus: Option<String>,
     /// Run only this gate.
     #[arg(long, value_enum)]
-    pub only: Option<GateChoice>,
+    pub only: Option<crate::plan::Gate>,
     /// Seconds each request may take.
     #[arg(long, value_name = "SECONDS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -188,19 +190,13 @@ pub struct GatesArgs {
     pub settings: Settings,
 }
 
+#[cfg(feature = "gates")]
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 pub enum GatesFormat {
     /// One line per gate and criterion, then a summary.
     Text,
     /// One JSON document, for scripts.
     Json,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum GateChoice {
-    Functional,
-    Performance,
-    Metrics,
 }
 
 #[derive(Args, Debug)]
@@ -231,6 +227,7 @@ pub fn main() -> i32 {
         Command::Validate(args) => validate(&args),
         Command::Render(args) => render(&args),
         Command::Plan(args) => plan(&args),
+        #[cfg(feature = "gates")]
         Command::Gates(args) => gates(&args),
         Command::Cmp(CmpCommand::Generate) => Ok(crate::cmp::generate()),
         Command::Cmp(CmpCommand::Discover) => Ok(crate::cmp::discover()),
@@ -426,6 +423,7 @@ fn plan(args: &PlanArgs) -> Result<i32, clap::Error> {
 }
 
 /// The settings given to `gates` that only shape rendered output.
+#[cfg(feature = "gates")]
 fn render_only_settings(s: &Settings) -> Vec<&'static str> {
     use crate::platform::DEFAULT_PROMETHEUS;
     use crate::render::PromotionOutput;
@@ -449,8 +447,8 @@ fn render_only_settings(s: &Settings) -> Vec<&'static str> {
     .collect()
 }
 
+#[cfg(feature = "gates")]
 fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
-    use crate::plan::Gate;
     let usage = |message: String| {
         // Built, so the usage line is the subcommand's (`oamc gates …`).
         let mut cli = Cli::command();
@@ -477,11 +475,7 @@ fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
         url: args.url.clone(),
         prometheus: args.prometheus.clone(),
         namespace: args.settings.namespace.clone(),
-        only: args.only.map(|g| match g {
-            GateChoice::Functional => Gate::Functional,
-            GateChoice::Performance => Gate::Performance,
-            GateChoice::Metrics => Gate::Metrics,
-        }),
+        only: args.only,
         timeout: std::time::Duration::from_secs(args.timeout),
         deadline: std::time::Duration::from_secs(args.deadline),
     };

@@ -12,9 +12,7 @@ use crate::diagnostic::{self, Code, Diagnostic, Format};
 use crate::load::Tree;
 use crate::settings::Settings;
 
-/// The plugin's name as Argo CD knows it: `metadata.name`-`spec.version` of
-/// cmp/plugin.yaml (tests/it/cmp.rs holds them equal).
-pub const PLUGIN_NAME: &str = "oamc-v1";
+pub use crate::names::PLUGIN_NAME;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;

@@ -7,6 +7,15 @@
 //! values → [`plan`] one resolved model, built by each definition →
 //! [`render`] templates → [`verify`] read back and cross-check → [`emit`]
 //! canonical YAML. [`cli`] and [`cmp`] are thin layers over the driver.
+//!
+//! Imports run down the pipeline, never back up, and never in a circle
+//! (held by `tests/it/architecture.rs`, which reads every `crate::` path):
+//! - [`plan`] is the leaf of the model: it imports nothing from the crate
+//!   but [`names`], so any stage may read it and it depends on none;
+//! - a stage imports only stages before it: load, check, defs (each
+//!   definition's check and plan), render, verify, emit, driver, in that
+//!   order; [`settings`], [`cli`] and [`cmp`] sit above the driver;
+//! - the top-level modules form no import circle.
 
 // Input is untrusted: library code reports problems, it does not panic on them.
 #![cfg_attr(
@@ -22,6 +31,7 @@ pub mod diagnostic;
 pub mod dom;
 pub mod driver;
 pub mod emit;
+#[cfg(feature = "gates")]
 pub mod gates;
 pub mod load;
 pub mod model;

@@ -3,6 +3,15 @@
 
 pub const PREVIEW_SUFFIX: &str = "-preview";
 
+/// The plugin's name as Argo CD knows it: `metadata.name`-`spec.version` of
+/// cmp/plugin.yaml (tests/it/cmp.rs holds them equal).
+pub const PLUGIN_NAME: &str = "oamc-v1";
+
+/// The folder of a path in the repository (`""`: its root).
+pub fn folder_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
 /// The Service users and Ingresses reach: all pods, stable and canary.
 pub fn service(component: &str) -> String {
     component.to_owned()

@@ -3,8 +3,8 @@
 //! names derived, steps and gates laid out here and nowhere else; templates
 //! only format this model, and `plan` output (later) reads it too.
 
-use crate::defs::appmod::props::{Comparison, LatencyLimit, Outcome};
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize)]
@@ -238,7 +238,8 @@ pub struct ExperimentAnalysisPlan {
     pub args: Vec<ArgPlan>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+/// A gate kind; also `oamc gates --only`'s choices.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, clap::ValueEnum)]
 #[serde(rename_all = "camelCase")]
 pub enum Gate {
     Functional,
@@ -481,7 +482,7 @@ impl PromotionPlan {
     /// The folder of that file: what the stage's Argo CD Application renders.
     pub fn repo_folder(&self, stage: &str) -> String {
         let file = self.repo_file(stage);
-        crate::defs::promotion::folder_of(&file).to_owned()
+        crate::names::folder_of(&file).to_owned()
     }
 }
 
@@ -582,5 +583,91 @@ impl StagePattern {
 impl Serialize for StagePattern {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.kargo_expression())
+    }
+}
+
+// The vocabulary of gates, shared with the properties that spell it.
+
+/// A mean latency in milliseconds: positive and finite.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LatencyLimit(f64);
+
+impl LatencyLimit {
+    /// Checked by the caller (`props`): positive and finite.
+    pub(crate) fn new(ms: f64) -> LatencyLimit {
+        LatencyLimit(ms)
+    }
+
+    pub fn ms(self) -> f64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for LatencyLimit {
+    /// The shortest decimal form (`160`, `0.5`): what `awk` and Artillery read.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    #[default]
+    Success,
+    Fail,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum Comparison {
+    #[default]
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = "==")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+}
+
+impl Comparison {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Comparison::Gt => ">",
+            Comparison::Ge => ">=",
+            Comparison::Lt => "<",
+            Comparison::Le => "<=",
+            Comparison::Eq => "==",
+            Comparison::Ne => "!=",
+        }
+    }
+
+    /// Whether `value <op> threshold` holds, as expr compares two numbers.
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::Gt => value > threshold,
+            Comparison::Ge => value >= threshold,
+            Comparison::Lt => value < threshold,
+            Comparison::Le => value <= threshold,
+            Comparison::Eq => value == threshold,
+            Comparison::Ne => value != threshold,
+        }
+    }
+
+    /// The comparison that holds exactly when this one does not (for numbers, not NaN).
+    pub fn negated(self) -> Comparison {
+        match self {
+            Comparison::Gt => Comparison::Le,
+            Comparison::Ge => Comparison::Lt,
+            Comparison::Lt => Comparison::Ge,
+            Comparison::Le => Comparison::Gt,
+            Comparison::Eq => Comparison::Ne,
+            Comparison::Ne => Comparison::Eq,
+        }
     }
 }

@@ -447,7 +447,7 @@ fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
     let _ = writeln!(
         out,
         "    - Argo CD: the oamc plugin ({}) in the repo-server (cmp/plugin.yaml, in the sidecar image)",
-        crate::cmp::PLUGIN_NAME
+        crate::names::PLUGIN_NAME
     );
     let first = p.stages.first().map_or("<stage>", |s| s.name.as_str());
     let folder = p.repo_folder(first);

@@ -534,7 +534,7 @@ fn check_argocd(
         .help = Some("set automated: true, or remove it".into());
     }
     // Each stage's Application syncs the folder of its manifest: one per stage.
-    if !folder_of(&p.manifest_path).contains("{stage}") {
+    if !crate::names::folder_of(&p.manifest_path).contains("{stage}") {
         ctx.error(
             Code::ArgoCd,
             &base.key("manifestPath"),
@@ -777,11 +777,6 @@ fn image_repository(repo: &str) -> Result<(), String> {
     syntax::image_reference(&format!("{repo}:latest"))
 }
 
-/// The folder of a path in the repository (`""`: its root).
-pub fn folder_of(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(dir, _)| dir)
-}
-
 /// The cluster Argo CD runs in.
 const IN_CLUSTER: &str = "https://kubernetes.default.svc";
 
@@ -847,7 +842,7 @@ pub fn plan_promotion(
     let project = names::kargo_project(app);
     let argocd_app = StagePattern::parse(&props.argocd_app, app);
     let argocd = props.argocd.as_ref().map(|a| {
-        let folder = StagePattern::parse(folder_of(&props.manifest_path), app);
+        let folder = StagePattern::parse(crate::names::folder_of(&props.manifest_path), app);
         // The stage renders its workload; the pipeline is rendered once, elsewhere.
         let mut parameters = vec![VarPlan {
             name: "promotion".into(),
@@ -865,7 +860,7 @@ pub fn plan_promotion(
         ArgoCdPlan {
             namespace: a.namespace.clone(),
             project: a.project.clone(),
-            plugin: crate::cmp::PLUGIN_NAME.into(),
+            plugin: crate::names::PLUGIN_NAME.into(),
             parameters,
             automated: a.sync_policy.automated,
             prune: a.sync_policy.prune,

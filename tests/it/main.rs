@@ -2,6 +2,7 @@
 //! ripgrep and just do), and runs the real `oamc` binary where users would.
 
 mod app_server;
+mod architecture;
 mod cli;
 mod cmp;
 mod common;
@@ -10,7 +11,9 @@ mod controllers;
 mod diagnostics;
 mod docs;
 mod gate_scripts;
+#[cfg(feature = "gates")]
 mod gates;
+#[cfg(feature = "gates")]
 mod gates_bre;
 mod hostile;
 mod hostile_repository;

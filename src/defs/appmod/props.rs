@@ -2,6 +2,9 @@
 //! and defaults so existing manifests compile unchanged.
 
 use crate::model::TextOrNumber;
+/// The vocabulary the plan shares with these properties lives in the plan,
+/// the leaf of the pipeline.
+pub use crate::plan::{Comparison, LatencyLimit, Outcome};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -341,28 +344,11 @@ impl PerformanceGate {
             return Ok(None);
         }
         match text.parse::<f64>() {
-            Ok(ms) if ms.is_finite() && ms > 0.0 => Ok(Some(LatencyLimit(ms))),
+            Ok(ms) if ms.is_finite() && ms > 0.0 => Ok(Some(LatencyLimit::new(ms))),
             _ => Err(format!(
                 "must be the mean latency in milliseconds the new version stays below, found `{text}`"
             )),
         }
-    }
-}
-
-/// A mean latency in milliseconds: positive and finite.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LatencyLimit(f64);
-
-impl LatencyLimit {
-    pub fn ms(self) -> f64 {
-        self.0
-    }
-}
-
-impl std::fmt::Display for LatencyLimit {
-    /// The shortest decimal form (`160`, `0.5`): what `awk` and Artillery read.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)
     }
 }
 
@@ -462,68 +448,6 @@ impl Function {
             Function::Max => "max",
             Function::Min => "min",
             Function::Count => "count",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    #[default]
-    Success,
-    Fail,
-}
-
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-pub enum Comparison {
-    #[default]
-    #[serde(rename = ">")]
-    Gt,
-    #[serde(rename = ">=")]
-    Ge,
-    #[serde(rename = "<")]
-    Lt,
-    #[serde(rename = "<=")]
-    Le,
-    #[serde(rename = "==")]
-    Eq,
-    #[serde(rename = "!=")]
-    Ne,
-}
-
-impl Comparison {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Comparison::Gt => ">",
-            Comparison::Ge => ">=",
-            Comparison::Lt => "<",
-            Comparison::Le => "<=",
-            Comparison::Eq => "==",
-            Comparison::Ne => "!=",
-        }
-    }
-
-    /// Whether `value <op> threshold` holds, as expr compares two numbers.
-    pub fn holds(self, value: f64, threshold: f64) -> bool {
-        match self {
-            Comparison::Gt => value > threshold,
-            Comparison::Ge => value >= threshold,
-            Comparison::Lt => value < threshold,
-            Comparison::Le => value <= threshold,
-            Comparison::Eq => value == threshold,
-            Comparison::Ne => value != threshold,
-        }
-    }
-
-    /// The comparison that holds exactly when this one does not (for numbers, not NaN).
-    pub fn negated(self) -> Comparison {
-        match self {
-            Comparison::Gt => Comparison::Le,
-            Comparison::Ge => Comparison::Lt,
-            Comparison::Lt => Comparison::Ge,
-            Comparison::Le => Comparison::Gt,
-            Comparison::Eq => Comparison::Ne,
-            Comparison::Ne => Comparison::Eq,
         }
     }
 }

@@ -839,7 +839,7 @@ fn every_stage_of_every_promotion_fixture_promotes_and_renders() {
                     );
                     assert_eq!(
                         format!("{}/", app["spec"]["source"]["path"].as_str().unwrap()),
-                        format!("{}/", oamc::defs::promotion::folder_of(&p.file)),
+                        format!("{}/", oamc::names::folder_of(&p.file)),
                         "{case}/{name}: the Application renders the committed folder"
                     );
                 }
@@ -853,7 +853,7 @@ fn every_stage_of_every_promotion_fixture_promotes_and_renders() {
 
                 // The committed file is what the stage's Argo CD Application renders.
                 let dir = tempdir(&format!("kargo-{case}-{name}"));
-                let folder = dir.join(oamc::defs::promotion::folder_of(&p.file));
+                let folder = dir.join(oamc::names::folder_of(&p.file));
                 std::fs::create_dir_all(&folder).unwrap();
                 std::fs::write(dir.join(&p.file), &p.committed).unwrap();
                 let parameters = app
