@@ -152,17 +152,16 @@ impl Settings {
             }
             let Some(info) = table.iter().find(|s| s.name == name) else {
                 let known = table.iter().map(|s| s.name.as_str());
-                let hint = match crate::check::suggest(name, known) {
-                    Some(best) => format!("did you mean `{best}`?"),
-                    None => format!(
+                let hint = crate::check::did_you_mean(name, known).unwrap_or_else(|| {
+                    format!(
                         "oamc takes {}",
                         table
                             .iter()
                             .map(|s| s.name.as_str())
                             .collect::<Vec<_>>()
                             .join(", ")
-                    ),
-                };
+                    )
+                });
                 return Err(format!("unknown plugin parameter `{name}`; {hint}"));
             };
             if info.switch {

@@ -9,7 +9,8 @@ pub mod duration;
 pub mod kubectl_yaml;
 pub mod numbers;
 pub(crate) mod schema_errors;
-pub(crate) use schema_errors::suggest;
+pub use suggest::{did_you_mean, suggest};
+pub mod suggest;
 pub mod syntax;
 
 use crate::diagnostic::{Code, Diagnostic, SourceFile};

@@ -51,8 +51,8 @@ fn describe_error(
                 )
                 .at(ctx.file, pos)
                 .label("not a known property");
-                d = match suggest(name, known.iter().map(String::as_str)) {
-                    Some(best) => d.help(format!("did you mean `{best}`?")),
+                d = match super::did_you_mean(name, known.iter().map(String::as_str)) {
+                    Some(help) => d.help(help),
                     None if !known.is_empty() => {
                         d.help(format!("known properties: {}", known.join(", ")))
                     }
@@ -201,9 +201,7 @@ fn not_one_of(ctx: &mut DocContext, path: &[Seg], what: &str, found: &Value, cho
         ),
     );
     let found_text = found.as_str().unwrap_or_default();
-    if let Some(best) = suggest(found_text, choices.iter().map(String::as_str)) {
-        d.help = Some(format!("did you mean `{best}`?"));
-    }
+    d.help = super::did_you_mean(found_text, choices.iter().map(String::as_str));
 }
 
 /// `spec.components[0].properties.image` — how a person names the place.
@@ -265,23 +263,6 @@ fn known_properties(schema: &Value, error: &jsonschema::ValidationError) -> Vec<
         .and_then(Value::as_object)
         .map(|props| props.keys().cloned().collect())
         .unwrap_or_default()
-}
-
-/// The closest known name, if it is close enough to be what was meant.
-pub(crate) fn suggest<'a>(
-    name: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
-    candidates
-        .map(|c| {
-            (
-                strsim::damerau_levenshtein(&name.to_lowercase(), &c.to_lowercase()),
-                c,
-            )
-        })
-        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
 }
 
 fn json_type(v: &Value) -> &'static str {

@@ -135,25 +135,6 @@ pub fn trait_names() -> impl Iterator<Item = &'static str> {
     TRAITS.iter().map(|t| t.name)
 }
 
-/// The known type an unknown `found` is most likely a typo of: at most two
-/// edits away (one for names of four letters or fewer), ignoring case and
-/// `-`/`_`, and never `found` itself.
-pub fn misspelling_of<'a>(
-    found: &str,
-    known: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let fold = |s: &str| s.to_ascii_lowercase().replace(['-', '_'], "");
-    let want = fold(found);
-    let allowed = if found.chars().count() <= 4 { 1 } else { 2 };
-    known
-        .into_iter()
-        .filter(|k| *k != found)
-        .map(|k| (strsim::damerau_levenshtein(&want, &fold(k)), k))
-        .filter(|(d, _)| *d <= allowed)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
 /// An Application that passed every check, ready to plan.
 #[derive(Debug, Clone)]
 pub struct CheckedApp {
@@ -242,10 +223,8 @@ pub(crate) fn check_application(
             continue;
         };
         if policy.type_ != promotion::KARGO_PROMOTION
-            && let Some(meant) = crate::defs::misspelling_of(
-                &policy.type_,
-                crate::defs::POLICY_TYPES.iter().copied(),
-            )
+            && let Some(help) =
+                crate::check::did_you_mean(&policy.type_, crate::defs::POLICY_TYPES.iter().copied())
         {
             ctx.error(
                 Code::MisspeltType,
@@ -255,7 +234,7 @@ pub(crate) fn check_application(
                     policy.name, policy.type_
                 ),
             )
-            .help = Some(format!("did you mean `{meant}`?"));
+            .help = Some(help);
             continue;
         }
         if policy.type_ != promotion::KARGO_PROMOTION {
@@ -407,23 +386,23 @@ mod tests {
     fn typos_are_recognised_and_other_types_are_not() {
         let traits = || trait_names();
         assert_eq!(
-            misspelling_of("path-based-ingres", traits()),
+            crate::check::suggest("path-based-ingres", traits()),
             Some("path-based-ingress")
         );
-        assert_eq!(misspelling_of("hpa", traits()), None);
-        assert_eq!(misspelling_of("hap", traits()), Some("hpa"));
-        assert_eq!(misspelling_of("gateway", traits()), None);
-        assert_eq!(misspelling_of("sidecar", traits()), None);
+        assert_eq!(crate::check::suggest("hpa", traits()), None);
+        assert_eq!(crate::check::suggest("hap", traits()), Some("hpa"));
+        assert_eq!(crate::check::suggest("gateway", traits()), None);
+        assert_eq!(crate::check::suggest("sidecar", traits()), None);
         assert_eq!(
-            misspelling_of("appmod-servce", COMPONENT_TYPES.iter().copied()),
+            crate::check::suggest("appmod-servce", COMPONENT_TYPES.iter().copied()),
             Some("appmod-service")
         );
         assert_eq!(
-            misspelling_of("webservice", COMPONENT_TYPES.iter().copied()),
+            crate::check::suggest("webservice", COMPONENT_TYPES.iter().copied()),
             None
         );
         assert_eq!(
-            misspelling_of("AppmodService", COMPONENT_TYPES.iter().copied()),
+            crate::check::suggest("AppmodService", COMPONENT_TYPES.iter().copied()),
             Some("appmod-service")
         );
     }

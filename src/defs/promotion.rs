@@ -388,8 +388,7 @@ pub(crate) fn check_promotion(
                     &base.join(&path!["component"]),
                     format!("`{name}` is not an appmod-service component of this Application"),
                 );
-                d.help = crate::check::suggest(name, services.iter().map(|s| s.name.as_str()))
-                    .map(|b| format!("did you mean `{b}`?"));
+                d.help = crate::check::did_you_mean(name, services.iter().map(|s| s.name.as_str()));
             }
             found
         }
@@ -509,8 +508,7 @@ fn check_argocd(
                 &here,
                 format!("`{stage}` is not a stage of this pipeline"),
             );
-            d.help = crate::check::suggest(stage, p.stages.iter().map(|s| s.name.as_str()))
-                .map(|b| format!("did you mean `{b}`?"));
+            d.help = crate::check::did_you_mean(stage, p.stages.iter().map(|s| s.name.as_str()));
         }
         check_cluster(ctx, &here, &own.server, &own.name);
         if let Some(ns) = &own.namespace
@@ -696,8 +694,7 @@ fn check_stages(ctx: &mut DocContext, at: &DocPath, p: &KargoPromotion) {
                     };
                     let d = ctx.error(Code::StageGraph, &here(&path!["from"]), message);
                     let earlier = p.stages[..i].iter().map(|s| s.name.as_str());
-                    d.help = crate::check::suggest(from, earlier)
-                        .map(|b| format!("did you mean `{b}`?"));
+                    d.help = crate::check::did_you_mean(from, earlier);
                 }
             }
         }

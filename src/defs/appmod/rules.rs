@@ -41,7 +41,7 @@ pub(crate) fn check_component(
         );
     }
     if component.type_ != APPMOD_SERVICE {
-        if let Some(meant) = crate::defs::misspelling_of(
+        if let Some(help) = crate::check::did_you_mean(
             &component.type_,
             crate::defs::COMPONENT_TYPES.iter().copied(),
         ) {
@@ -53,7 +53,7 @@ pub(crate) fn check_component(
                     component.name, component.type_
                 ),
             )
-            .help = Some(format!("did you mean `{meant}`?"));
+            .help = Some(help);
             return None;
         }
         ctx.lenient(

@@ -163,13 +163,13 @@ pub(crate) fn check_traits(
 /// A trait type oamc does not compile: a typo of one it does is an error,
 /// anything else a warning (an error with `--strict`).
 fn unknown_trait(ctx: &mut DocContext, at: &[Seg], found: &str, component: &str) {
-    if let Some(meant) = defs::misspelling_of(found, defs::trait_names()) {
+    if let Some(help) = crate::check::did_you_mean(found, defs::trait_names()) {
         ctx.error(
             Code::MisspeltType,
             at,
             format!("trait `{found}` on component `{component}` is not a trait oamc compiles"),
         )
-        .help = Some(format!("did you mean `{meant}`?"));
+        .help = Some(help);
         return;
     }
     ctx.lenient(
