@@ -12,7 +12,6 @@ use crate::diagnostic::{self, Code, Diagnostic, Format};
 use crate::load::Tree;
 use crate::settings::Settings;
 
-pub use crate::names::PLUGIN_NAME;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;

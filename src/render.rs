@@ -421,8 +421,8 @@ fn unknown_template_files(tree: &Tree) -> Vec<Diagnostic> {
                 ),
             );
             let known = BUILTIN.iter().map(|(b, _)| *b);
-            d = match crate::check::suggest(&n, known) {
-                Some(best) => d.help(format!("did you mean {best}?")),
+            d = match crate::check::did_you_mean(&n, known) {
+                Some(help) => d.help(help),
                 None => d.help(format!(
                     "templates oamc uses: {}",
                     BUILTIN

@@ -286,8 +286,7 @@ pub(crate) fn report_reader_disagreements(ctx: &mut super::DocContext) {
                 crate::text::shown(&spelling)
             ),
         )
-        .help =
-            Some("Kubernetes would silently keep only one of the values; remove the other".into());
+        .help = Some(super::DUPLICATE_KEY_HELP.into());
     }
     let mut found = Vec::new();
     disagreements(doc, &ctx.file.text, &mut found);

@@ -10,6 +10,10 @@ pub mod kubectl_yaml;
 pub mod numbers;
 pub(crate) mod schema_errors;
 pub use suggest::{did_you_mean, suggest};
+
+/// The help of `oamc::yaml::duplicate-key`, whichever reader found it.
+pub const DUPLICATE_KEY_HELP: &str =
+    "Kubernetes would silently keep only one of the values; remove the other";
 pub mod suggest;
 pub mod syntax;
 

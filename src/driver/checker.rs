@@ -147,9 +147,7 @@ fn yaml_error_report(file: &Arc<SourceFile>, e: dom::YamlError) -> FileReport {
         d = d.help(
             e.pos
                 .and_then(|p| misindented_hint(&file.text, p.line as usize))
-                .unwrap_or_else(|| {
-                    "Kubernetes would silently keep only one of the values; remove the other".into()
-                }),
+                .unwrap_or_else(|| crate::check::DUPLICATE_KEY_HELP.into()),
         );
     }
     if code == Code::YamlLimit {

@@ -101,9 +101,10 @@ pub fn select<'a>(plans: &'a [AppPlan], component: Option<&str>) -> Result<Selec
         (1, _) => Ok(chosen.remove(0)),
         (0, None) => Err("no appmod-service component in the input".into()),
         (0, Some(name)) => {
-            let hint = crate::check::suggest(name, all.iter().map(|s| s.service.name.as_str()))
-                .map(|b| format!("did you mean `{b}`? "))
-                .unwrap_or_default();
+            let hint =
+                crate::check::did_you_mean(name, all.iter().map(|s| s.service.name.as_str()))
+                    .map(|h| format!("{h} "))
+                    .unwrap_or_default();
             Err(format!(
                 "no appmod-service component `{name}`; {hint}the input has {}",
                 names()

@@ -311,7 +311,7 @@ fn plugin_yaml_announces_every_setting() {
             plugin["metadata"]["name"].as_str().unwrap(),
             plugin["spec"]["version"].as_str().unwrap()
         ),
-        oamc::cmp::PLUGIN_NAME
+        oamc::names::PLUGIN_NAME
     );
     for (param, setting) in announced.iter().zip(&table) {
         let default = match (&setting.default, setting.switch) {
@@ -425,7 +425,7 @@ fn each_stage_commits_the_file_its_argocd_application_renders() {
             source["targetRevision"],
             eval("${{ vars.branch }}", name).as_str()
         );
-        assert_eq!(source["plugin"]["name"], oamc::cmp::PLUGIN_NAME);
+        assert_eq!(source["plugin"]["name"], oamc::names::PLUGIN_NAME);
         // The stage's own namespace where the policy names one, else the Application's.
         let namespace =
             app["spec"]["policies"][0]["properties"]["argocd"]["stages"][name]["namespace"]

@@ -106,7 +106,7 @@ fn a_misspelt_override_is_an_error_with_a_suggestion() {
     let out = render_with(&dir);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("did you mean rollout.yaml?"),
+        text(&out.stderr).contains("did you mean `rollout.yaml`?"),
         "{}",
         text(&out.stderr)
     );
