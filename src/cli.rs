@@ -449,7 +449,8 @@ fn render_only_settings(s: &Settings) -> Vec<&'static str> {
 
 #[cfg(feature = "gates")]
 fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
-    let usage = |message: String| {
+    let usage = |error: crate::gates::UsageError| {
+        let message = error.to_string();
         // Built, so the usage line is the subcommand's (`oamc gates …`).
         let mut cli = Cli::command();
         cli.build();
@@ -460,7 +461,7 @@ fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
     };
     let unused = render_only_settings(&args.settings);
     if !unused.is_empty() {
-        return Err(usage(format!("gates does not use {}", unused.join(", "))));
+        return Err(usage(crate::gates::UsageError::Unused(unused.join(", "))));
     }
     let Some(plans) = load_plans(
         &inputs_or_stdin(args.input.as_slice())?,

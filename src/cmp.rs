@@ -10,7 +10,7 @@
 use crate::Options;
 use crate::diagnostic::{self, Code, Diagnostic, Format};
 use crate::load::Tree;
-use crate::settings::Settings;
+use crate::settings::{ParameterError, Settings};
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -31,7 +31,7 @@ pub struct CmpEnv {
 }
 
 impl CmpEnv {
-    pub fn from_env() -> Result<CmpEnv, String> {
+    pub(crate) fn from_env() -> Result<CmpEnv, ParameterError> {
         let mut vars = Vec::new();
         for (key, value) in std::env::vars_os() {
             match key.into_string() {
@@ -39,9 +39,8 @@ impl CmpEnv {
                 // Only a parameter's name matters; one that is not UTF-8
                 // cannot name a setting and is refused, not skipped.
                 Err(key) if key.as_encoded_bytes().starts_with(b"PARAM_") => {
-                    return Err(format!(
-                        "unknown plugin parameter {}: its name is not UTF-8",
-                        crate::text::shown(&key.to_string_lossy())
+                    return Err(ParameterError::VariableName(
+                        crate::text::shown(&key.to_string_lossy()).to_string(),
                     ));
                 }
                 Err(_) => {}
@@ -55,12 +54,12 @@ impl CmpEnv {
     /// (its flattened form); a `PARAM_*` that names no setting is an error either way.
     pub fn from_vars(
         vars: impl IntoIterator<Item = (String, std::ffi::OsString)>,
-    ) -> Result<CmpEnv, String> {
+    ) -> Result<CmpEnv, ParameterError> {
         let mut env = BTreeMap::new();
         for (key, value) in vars {
             let value = value
                 .into_string()
-                .map_err(|_| format!("environment variable {key} is not UTF-8"))?;
+                .map_err(|_| ParameterError::VariableValue(key.clone()))?;
             env.insert(key, value);
         }
         let var = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
@@ -79,14 +78,14 @@ impl CmpEnv {
                 return Err(refusal);
             }
             let Some(info) = table.iter().find(|s| env_key(&s.name) == *key) else {
-                return Err(format!(
-                    "unknown plugin parameter {key}; oamc takes {}",
-                    table
+                return Err(ParameterError::UnknownVariable {
+                    key: key.clone(),
+                    known: table
                         .iter()
                         .map(|s| env_key(&s.name))
                         .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+                        .join(", "),
+                });
             };
             flattened.insert(info.name.clone(), value.clone());
         }
@@ -107,7 +106,7 @@ impl CmpEnv {
 /// `[{"name": "namespace", "string": "shop"}, …]`. Every oamc setting is a
 /// string: an `array` or `map` parameter, an unknown field and a name given
 /// twice are errors (names are checked against the settings later).
-pub fn parse_parameters(json: &str) -> Result<BTreeMap<String, String>, String> {
+pub(crate) fn parse_parameters(json: &str) -> Result<BTreeMap<String, String>, ParameterError> {
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Param {
@@ -119,28 +118,22 @@ pub fn parse_parameters(json: &str) -> Result<BTreeMap<String, String>, String> 
     // `null` is what Argo CD sends for a plugin source without parameters: it
     // marshals a nil slice (argo-cd v3.5.1,
     // `ApplicationSourcePluginParameters.Environ`, types.go).
-    let params: Option<Vec<Param>> = serde_json::from_str(json)
-        .map_err(|e| format!("ARGOCD_APP_PARAMETERS is not a list of parameters: {e}"))?;
+    let params: Option<Vec<Param>> =
+        serde_json::from_str(json).map_err(|e| ParameterError::NotAList(e.to_string()))?;
     let params = params.into_iter().flatten();
     let mut out = BTreeMap::new();
     for p in params {
         let value = match (p.string, p.array.is_some() || p.map.is_some()) {
             (Some(v), false) => v,
             (_, true) => {
-                return Err(format!(
-                    "plugin parameter `{}` must be a string; oamc takes no array or map parameters",
-                    p.name
-                ));
+                return Err(ParameterError::NotAString(p.name));
             }
             (None, false) => {
-                return Err(format!("plugin parameter `{}` has no string value", p.name));
+                return Err(ParameterError::NoValue(p.name));
             }
         };
         if out.insert(p.name.clone(), value).is_some() {
-            return Err(format!(
-                "plugin parameter `{}` is given twice; give it once",
-                p.name
-            ));
+            return Err(ParameterError::Twice(p.name));
         }
     }
     Ok(out)
@@ -169,7 +162,7 @@ pub fn generate() -> i32 {
 }
 
 fn try_generate() -> Result<String, Vec<Diagnostic>> {
-    let fail = |m: String| vec![Diagnostic::error(Code::Parameter, m)];
+    let fail = |e: ParameterError| vec![Diagnostic::error(Code::Parameter, e.to_string())];
     let env = CmpEnv::from_env().map_err(fail)?;
     let root = std::env::current_dir().map_err(|e| {
         vec![Diagnostic::error(
@@ -206,7 +199,7 @@ fn try_generate() -> Result<String, Vec<Diagnostic>> {
     Ok(compilation.to_yaml())
 }
 
-fn options(env: &CmpEnv, root: &Path) -> Result<Options, String> {
+fn options(env: &CmpEnv, root: &Path) -> Result<Options, ParameterError> {
     let mut parameters: Vec<(&str, &str)> = env
         .parameters
         .iter()

@@ -89,7 +89,8 @@ codes! {
     StrategyMismatch => "oamc::strategy::mismatch", "settings for a strategy other than the chosen one";
     StrategySteps => "oamc::strategy::steps", "canary weights that do not strictly increase";
     StrategyRouting => "oamc::strategy::traffic-routing", "not exactly one traffic router, a router that does not drive the trait's Ingress, or an ALB servicePort the Services do not listen on";
-    TraitConflict => "oamc::trait::conflict", "two traits or entries claim the same thing (ingress, replicas, route, volume, mount path)";
+    TraitConflict => "oamc::trait::conflict", "two traits or entries claim the same thing (ingress, replicas, route, volume, mount path, container name)";
+    UnknownVolume => "oamc::trait::unknown-volume", "a sidecar mounts a volume no storage trait of its component declares";
     TraitIgnored => "oamc::trait::ignored", "a trait property oamc accepts and ignores (warning)";
     PropertyOverridden => "oamc::property::overridden", "a component property a trait decides instead, e.g. replicas beside an hpa (warning; error with --strict)";
     TraitPort => "oamc::trait::port", "an ingress route to a port the component's Service does not have";

@@ -18,7 +18,7 @@ pub struct Manifest {
 
 /// Emit one verified document. Takes it by value so the parsed tree is
 /// freed where it was built (a worker thread), not at the end on the main one.
-pub fn manifest(doc: Doc) -> Result<Manifest, String> {
+pub fn manifest(doc: Doc) -> Result<Manifest, serde_saphyr::SerializeError> {
     let text = |pointer: &str| {
         doc.value
             .pointer(pointer)
@@ -46,15 +46,16 @@ pub fn to_yaml_stream<'a>(manifests: impl IntoIterator<Item = &'a Manifest>) -> 
     out
 }
 
-pub fn to_yaml(value: &serde_json::Value) -> Result<String, String> {
+/// The serializer's error is its own type: the value is oamc's (verified
+/// JSON), so a refusal is reported as `oamc::verify`, never dropped.
+pub fn to_yaml(value: &serde_json::Value) -> Result<String, serde_saphyr::SerializeError> {
     let options = serde_saphyr::ser_options! {
         indent_step: 2,
         // Multi-line strings (scripts) as literal blocks; long single lines stay on one line.
         prefer_block_scalars: true,
         folded_wrap_chars: usize::MAX,
     };
-    let mut text =
-        serde_saphyr::to_string_with_options(value, options).map_err(|e| e.to_string())?;
+    let mut text = serde_saphyr::to_string_with_options(value, options)?;
     if !text.ends_with('\n') {
         text.push('\n');
     }

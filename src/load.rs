@@ -252,12 +252,12 @@ pub struct Tree {
 }
 
 impl Tree {
-    pub fn open(path: &Path) -> Result<Tree, String> {
+    pub(crate) fn open(path: &Path) -> Result<Tree, String> {
         Self::open_as(path, &path.display().to_string())
     }
 
     /// Open `path`, named `label` in messages.
-    pub fn open_as(path: &Path, label: &str) -> Result<Tree, String> {
+    pub(crate) fn open_as(path: &Path, label: &str) -> Result<Tree, String> {
         Dir::open_ambient_dir(path, ambient_authority())
             .map(|dir| Tree {
                 dir,
@@ -268,7 +268,7 @@ impl Tree {
     }
 
     /// A folder inside this one, as a tree of its own.
-    pub fn subtree(&self, rel: &Path) -> Result<Tree, String> {
+    pub(crate) fn subtree(&self, rel: &Path) -> Result<Tree, String> {
         self.dir
             .open_dir(rel)
             .map(|dir| Tree {
@@ -340,7 +340,7 @@ impl Tree {
 
     /// Whether `rel` names something in the tree (a link that leads out of
     /// it is an error, not "absent").
-    pub fn exists(&self, rel: &Path) -> Result<bool, String> {
+    pub(crate) fn exists(&self, rel: &Path) -> Result<bool, String> {
         match self.dir.metadata(rel) {
             Ok(_) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),

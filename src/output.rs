@@ -408,7 +408,7 @@ pub struct Written {
 }
 
 /// Write every file, remove the ones oamc wrote before that are no longer produced.
-pub fn write(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Written, String> {
+pub(crate) fn write(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Written, String> {
     let out = Out::open(out, true)?.ok_or_else(|| format!("cannot open {}", out.display()))?;
     let _lock = out.lock()?;
     let old = out.index()?;
@@ -442,7 +442,10 @@ pub fn write(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Written, S
 
 /// A unified diff of what `write` would change, or `None` when the output is
 /// current. Reads only regular files inside OUT, each within a size bound.
-pub fn check(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Option<String>, String> {
+pub(crate) fn check(
+    out: &Path,
+    files: &BTreeMap<PathBuf, String>,
+) -> Result<Option<String>, String> {
     let Some(out) = Out::open(out, false)? else {
         return Ok((!files.is_empty()).then(|| {
             files

@@ -41,6 +41,8 @@ pub struct ServicePlan {
     pub progress_deadline_seconds: u32,
     pub service_account: String,
     pub container: ContainerPlan,
+    /// Containers beside the app's (the `sidecar` trait), in the order written.
+    pub sidecars: Vec<SidecarPlan>,
     pub strategy: StrategyPlan,
     pub services: Vec<ServicePortPlan>,
     pub analysis_templates: Vec<AnalysisPlan>,
@@ -132,6 +134,17 @@ pub struct ContainerPlan {
     pub volume_mounts: Vec<VolumeMountPlan>,
     pub readiness_probe: Option<serde_json::Value>,
     pub resources: Option<serde_json::Value>,
+}
+
+/// A container beside the app's in every pod.
+#[derive(Debug, Clone, Serialize)]
+pub struct SidecarPlan {
+    pub name: String,
+    pub image: String,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub env: Vec<EnvVarPlan>,
+    pub volume_mounts: Vec<VolumeMountPlan>,
 }
 
 /// How the Rollout replaces the old version.
@@ -288,43 +301,155 @@ pub struct PdbPlan {
     pub max_unavailable: u32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One gate's AnalysisTemplate.
+#[derive(Debug, Clone)]
 pub struct AnalysisPlan {
     pub name: String,
-    pub gate: Gate,
     /// What the gate checks, in words (for `oamc plan`).
     pub summary: String,
     /// Arguments the template declares; the Rollout step supplies each.
     pub args: Vec<String>,
-    pub job: Option<JobGatePlan>,
-    pub prometheus: Option<PrometheusPlan>,
+    /// What the gate runs, typed per gate kind.
+    pub check: GateCheck,
 }
 
-/// A gate that runs a container against the preview Service.
-#[derive(Debug, Clone, Serialize)]
-pub struct JobGatePlan {
+/// What a gate runs: a Job against the new version, or Prometheus queries.
+#[derive(Debug, Clone)]
+pub enum GateCheck {
+    Functional {
+        job: JobPlan,
+        /// The basic regular expression the response must match (empty: any 2xx).
+        expected_text: String,
+    },
+    Performance {
+        job: JobPlan,
+        load: LoadPlan,
+        /// The mean latency to stay below; `None`: no limit.
+        limit: Option<LatencyLimit>,
+    },
+    Metrics(PrometheusPlan),
+}
+
+/// A gate's Job: a container that requests the new version.
+#[derive(Debug, Clone)]
+pub struct JobPlan {
     pub image: String,
     /// URL of the new version, with the preview Service as an analysis argument.
     pub target_url: String,
     /// The path of `target_url`: appPath and one `/` (`oamc gates` appends it to its URL).
     pub path: String,
-    /// Functional gate: the basic regular expression the response must match.
-    pub expected_text: Option<String>,
-    /// Performance gate: the load tool, the mean latency (ms) to stay below
-    /// (`None`: no limit), and the load.
-    /// `ab` or `artillery`.
-    pub tool: Option<&'static str>,
-    pub max_mean_latency_ms: Option<String>,
-    /// The same limit as a number (`max_mean_latency_ms` is its text).
-    #[serde(skip)]
-    pub latency_limit: Option<LatencyLimit>,
-    pub requests: u32,
-    pub concurrency: u32,
-    /// Artillery's script (JSON), when Artillery runs the load.
-    pub artillery_config: Option<String>,
-    /// Artillery's arrivals, when Artillery runs the load (else `requests` at `concurrency`).
-    pub arrivals: Option<ArrivalPlan>,
     pub deadline_seconds: u32,
+}
+
+/// The performance gate's load.
+#[derive(Debug, Clone)]
+pub enum LoadPlan {
+    /// `requests` requests, `concurrency` at a time.
+    Ab { requests: u32, concurrency: u32 },
+    /// Artillery's arrivals, and its script (JSON).
+    Artillery {
+        arrivals: ArrivalPlan,
+        config: String,
+    },
+}
+
+impl AnalysisPlan {
+    pub fn gate(&self) -> Gate {
+        match self.check {
+            GateCheck::Functional { .. } => Gate::Functional,
+            GateCheck::Performance { .. } => Gate::Performance,
+            GateCheck::Metrics(_) => Gate::Metrics,
+        }
+    }
+
+    /// The metrics gate's queries.
+    pub fn prometheus(&self) -> Option<&PrometheusPlan> {
+        match &self.check {
+            GateCheck::Metrics(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// The templates' view of a gate (`item`): `name`, `gate`, `summary`,
+/// `args`, and `job` or `prometheus`, the other none. A custom template reads
+/// these names, so they stay as they are whatever the types above become.
+impl Serialize for AnalysisPlan {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// `item.job`: a field a gate kind does not have is none.
+        #[derive(Serialize)]
+        struct JobView<'a> {
+            image: &'a str,
+            target_url: &'a str,
+            path: &'a str,
+            expected_text: Option<&'a str>,
+            /// `ab` or `artillery`.
+            tool: Option<&'static str>,
+            max_mean_latency_ms: Option<String>,
+            requests: Option<u32>,
+            concurrency: Option<u32>,
+            artillery_config: Option<&'a str>,
+            arrivals: Option<&'a ArrivalPlan>,
+            deadline_seconds: u32,
+        }
+        fn view(job: &JobPlan) -> JobView<'_> {
+            JobView {
+                image: &job.image,
+                target_url: &job.target_url,
+                path: &job.path,
+                expected_text: None,
+                tool: None,
+                max_mean_latency_ms: None,
+                requests: None,
+                concurrency: None,
+                artillery_config: None,
+                arrivals: None,
+                deadline_seconds: job.deadline_seconds,
+            }
+        }
+        let (job, prometheus) = match &self.check {
+            GateCheck::Functional { job, expected_text } => (
+                Some(JobView {
+                    expected_text: Some(expected_text),
+                    ..view(job)
+                }),
+                None,
+            ),
+            GateCheck::Performance { job, load, limit } => {
+                let max_mean_latency_ms = limit.map(|ms| ms.to_string());
+                let job = match load {
+                    LoadPlan::Ab {
+                        requests,
+                        concurrency,
+                    } => JobView {
+                        tool: Some("ab"),
+                        max_mean_latency_ms,
+                        requests: Some(*requests),
+                        concurrency: Some(*concurrency),
+                        ..view(job)
+                    },
+                    LoadPlan::Artillery { arrivals, config } => JobView {
+                        tool: Some("artillery"),
+                        max_mean_latency_ms,
+                        artillery_config: Some(config),
+                        arrivals: Some(arrivals),
+                        ..view(job)
+                    },
+                };
+                (Some(job), None)
+            }
+            GateCheck::Metrics(prometheus) => (None, Some(prometheus)),
+        };
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("AnalysisPlan", 6)?;
+        out.serialize_field("name", &self.name)?;
+        out.serialize_field("gate", &self.gate())?;
+        out.serialize_field("summary", &self.summary)?;
+        out.serialize_field("args", &self.args)?;
+        out.serialize_field("job", &job)?;
+        out.serialize_field("prometheus", &prometheus)?;
+        out.end()
+    }
 }
 
 /// Artillery's load: a warm-up ramping from 1 to `rate` new requests a

@@ -50,8 +50,14 @@ fn events(s: &ServicePlan) -> Vec<Event> {
         (None, Some(h)) => format!("{}-{} replicas, autoscaled", h.min, h.max),
         (None, None) => "replicas unset".into(),
     };
+    // A sidecar is part of the pod template: a change to it is a new version too.
+    let sidecars: String = s
+        .sidecars
+        .iter()
+        .map(|c| format!(", sidecar {} {}", c.name, c.image))
+        .collect();
     let mut out = vec![Event::Start(format!(
-        "new version {} ({replicas})",
+        "new version {} ({replicas}){sidecars}",
         s.container.image
     ))];
     let gate_label = |gate: Gate, template: &str| -> String {
@@ -152,7 +158,7 @@ fn events(s: &ServicePlan) -> Vec<Event> {
                     .analysis_templates
                     .iter()
                     .find(|t| t.name == a.template)
-                    .and_then(|t| t.prometheus.as_ref())
+                    .and_then(|t| t.prometheus())
                     .map(|p| p.variant_matcher.clone());
                 let on = match (a.gate, selects) {
                     (Gate::Metrics, Some(Some(matcher))) => {

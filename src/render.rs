@@ -307,7 +307,7 @@ impl Templates {
                 docs.push(self.render("service.yaml", ctx(to_value(port)))?);
             }
             for analysis in &service.analysis_templates {
-                docs.push(self.render(analysis.gate.template_file(), ctx(to_value(analysis)))?);
+                docs.push(self.render(analysis.gate().template_file(), ctx(to_value(analysis)))?);
             }
             if let Some(ingress) = &service.ingress {
                 docs.push(self.render("ingress.yaml", ctx(to_value(ingress)))?);

@@ -71,7 +71,7 @@ pub fn application_schema() -> Value {
     let promotion_ref = generator.subschema_for::<KargoPromotion>();
     let trait_schemas: Vec<(&str, Value)> = crate::defs::TRAITS
         .iter()
-        .map(|t| (t.name, t.schema(&mut generator)))
+        .map(|t| (t.name(), t.schema(&mut generator)))
         .collect();
     let root = generator.into_root_schema_for::<Application>();
     let mut schema = root.to_value();

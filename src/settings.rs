@@ -93,15 +93,93 @@ pub struct SettingInfo {
 pub const OPERATOR_ONLY: &[(&str, &str)] = &[("max-input-mib", "OAMC_MAX_INPUT_MIB")];
 
 /// The refusal of an operator-only setting given as a plugin parameter.
-pub fn operator_only(name: &str) -> Option<String> {
+pub fn operator_only(name: &str) -> Option<ParameterError> {
     OPERATOR_ONLY
         .iter()
         .find(|(setting, _)| *setting == name)
-        .map(|(setting, var)| {
-            format!(
+        .map(|&(setting, var)| ParameterError::OperatorOnly { setting, var })
+}
+
+/// Why the plugin's parameters (Argo CD's `ARGOCD_APP_PARAMETERS` or its
+/// `PARAM_*` variables) cannot be used: one variant per reason, worded in
+/// `Display` (reported as `oamc::cmp::parameter`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParameterError {
+    /// A safety limit the repository may not set.
+    OperatorOnly {
+        setting: &'static str,
+        var: &'static str,
+    },
+    /// A parameter that names no setting; `hint` is "did you mean" or the list.
+    Unknown {
+        name: String,
+        hint: String,
+    },
+    /// A `PARAM_*` variable that names no setting, and the ones that do.
+    UnknownVariable {
+        key: String,
+        known: String,
+    },
+    /// A `PARAM_*` variable whose name is not UTF-8 (shown escaped).
+    VariableName(String),
+    /// An environment variable whose value is not UTF-8.
+    VariableValue(String),
+    /// `ARGOCD_APP_PARAMETERS` that is not a list of parameters.
+    NotAList(String),
+    /// An `array` or `map` parameter: every oamc setting is a string.
+    NotAString(String),
+    NoValue(String),
+    Twice(String),
+    /// A switch set to other than `true` or `false`.
+    Switch {
+        name: String,
+        value: String,
+    },
+    /// The setting refused the value (its flag's own check, as clap words it).
+    Value(String),
+}
+
+impl std::fmt::Display for ParameterError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParameterError::OperatorOnly { setting, var } => write!(
+                f,
                 "`{setting}` is a safety limit the operator sets, not the repository: set {var} in the plugin sidecar's environment"
-            )
-        })
+            ),
+            ParameterError::Unknown { name, hint } => {
+                write!(f, "unknown plugin parameter `{name}`; {hint}")
+            }
+            ParameterError::UnknownVariable { key, known } => {
+                write!(f, "unknown plugin parameter {key}; oamc takes {known}")
+            }
+            ParameterError::VariableName(shown) => {
+                write!(f, "unknown plugin parameter {shown}: its name is not UTF-8")
+            }
+            ParameterError::VariableValue(key) => {
+                write!(f, "environment variable {key} is not UTF-8")
+            }
+            ParameterError::NotAList(why) => {
+                write!(
+                    f,
+                    "ARGOCD_APP_PARAMETERS is not a list of parameters: {why}"
+                )
+            }
+            ParameterError::NotAString(name) => write!(
+                f,
+                "plugin parameter `{name}` must be a string; oamc takes no array or map parameters"
+            ),
+            ParameterError::NoValue(name) => {
+                write!(f, "plugin parameter `{name}` has no string value")
+            }
+            ParameterError::Twice(name) => {
+                write!(f, "plugin parameter `{name}` is given twice; give it once")
+            }
+            ParameterError::Switch { name, value } => {
+                write!(f, "parameter {name} must be true or false, not `{value}`")
+            }
+            ParameterError::Value(why) => write!(f, "plugin parameter: {why}"),
+        }
+    }
 }
 
 impl Settings {
@@ -143,7 +221,7 @@ impl Settings {
     /// set to anything but `true` or `false`, are errors.
     pub fn from_parameters<'a>(
         parameters: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Settings, String> {
+    ) -> Result<Settings, ParameterError> {
         let table = Settings::table();
         let mut flags = Vec::new();
         for (name, value) in parameters {
@@ -162,23 +240,27 @@ impl Settings {
                             .join(", ")
                     )
                 });
-                return Err(format!("unknown plugin parameter `{name}`; {hint}"));
+                return Err(ParameterError::Unknown {
+                    name: name.to_owned(),
+                    hint,
+                });
             };
             if info.switch {
                 match value {
                     "true" => flags.push(format!("--{name}")),
                     "false" => {}
                     other => {
-                        return Err(format!(
-                            "parameter {name} must be true or false, not `{other}`"
-                        ));
+                        return Err(ParameterError::Switch {
+                            name: name.to_owned(),
+                            value: other.to_owned(),
+                        });
                     }
                 }
             } else {
                 flags.push(format!("--{name}={value}"));
             }
         }
-        Settings::from_flags(flags).map_err(|e| format!("plugin parameter: {e}"))
+        Settings::from_flags(flags).map_err(ParameterError::Value)
     }
 
     pub fn platform(&self) -> Platform {
@@ -331,12 +413,15 @@ mod tests {
         assert_eq!(s.namespace.as_deref(), Some("shop"));
         assert!(s.strict);
         let bad = Settings::from_parameters([("namespace", "Bad NS!")]).unwrap_err();
-        assert!(bad.contains("Bad NS!"), "{bad}");
+        assert!(bad.to_string().contains("Bad NS!"), "{bad}");
         let bad = Settings::from_parameters([("promotion", "sometimes")]).unwrap_err();
-        assert!(bad.contains("sometimes"), "{bad}");
+        assert!(bad.to_string().contains("sometimes"), "{bad}");
         let bad = Settings::from_parameters([("strict", "yes")]).unwrap_err();
-        assert!(bad.contains("true or false"), "{bad}");
+        assert!(bad.to_string().contains("true or false"), "{bad}");
         let bad = Settings::from_parameters([("namespce", "shop")]).unwrap_err();
-        assert!(bad.contains("did you mean `namespace`"), "{bad}");
+        assert!(
+            bad.to_string().contains("did you mean `namespace`"),
+            "{bad}"
+        );
     }
 }

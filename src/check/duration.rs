@@ -277,10 +277,10 @@ pub fn check(kind: Kind, text: &str) -> Result<Checked, Refused> {
 }
 
 /// [`check`] as far as a schema pattern can tell: the spelling, not the size.
-pub fn spelling(kind: Kind, text: &str) -> Result<(), String> {
+pub fn spelling(kind: Kind, text: &str) -> Result<(), Refused> {
     match check(kind, text) {
         Ok(_) | Err(Refused::Range(_)) => Ok(()),
-        Err(Refused::Spelling(why)) => Err(why),
+        Err(spelling) => Err(spelling),
     }
 }
 

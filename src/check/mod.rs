@@ -132,6 +132,36 @@ impl DocContext<'_> {
     }
 }
 
+/// The names of a container's environment at `at` (a list of `{name, value}`):
+/// Kubernetes takes any name but an empty one or one with `=` (kubernetes
+/// v1.33 `validateEnvVarName`, relaxed validation), and keeps only the last
+/// of two equal names.
+pub(crate) fn env_names<'n>(
+    ctx: &mut DocContext,
+    at: &DocPath,
+    names: impl Iterator<Item = &'n str>,
+) {
+    let mut seen: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for (i, name) in names.enumerate() {
+        let name_at = at.index(i).key("name");
+        if name.is_empty() || name.contains('=') {
+            ctx.error(
+                Code::Name,
+                &name_at,
+                "environment variable names must be non-empty and must not contain '='",
+            );
+        }
+        if let Some(first) = seen.insert(name, i) {
+            ctx.error(
+                Code::DuplicateEnv,
+                &name_at,
+                format!("environment variable `{name}` is set twice (first at env[{first}])"),
+            )
+            .help = Some("Kubernetes keeps only the last value; remove one".into());
+        }
+    }
+}
+
 /// Build a document path: `path!["spec", "components", 0]`.
 #[macro_export]
 macro_rules! path {

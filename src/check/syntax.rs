@@ -1,64 +1,170 @@
 //! Small validators for the string formats Kubernetes, Argo and Prometheus
-//! define. Each returns `Err(reason)` so rules can put the reason in a message.
+//! define. Each returns `Err(`[`Invalid`]`)`, whose `Display` words the reason to
+//! follow the value in a message ("`Web` may contain only …").
+
+use std::fmt;
+
+/// Why a string is not of its format, one variant per reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalid {
+    Empty,
+    TooLong {
+        len: usize,
+        limit: usize,
+    },
+    /// Characters outside the alphabet, which is named.
+    Alphabet(&'static str),
+    /// A first or last character that must be a letter or digit.
+    Edges,
+    /// A first character that must be a lowercase letter.
+    FirstLetter,
+    Whitespace,
+    DigestWithoutAlgorithm,
+    Digest,
+    Tag(String),
+    Registry(String),
+    RepositoryPart(String),
+    /// An image with neither a tag nor a digest.
+    Unpinned,
+    /// A PromQL duration: no number where one must be.
+    DurationNumber,
+    DurationDigits(String),
+    DurationOrder(String),
+    DurationNoUnit,
+    DurationUnit(String),
+    DurationZero,
+    /// What PromQL's own parser says.
+    Promql(String),
+    /// Not of the regular expression, which is shown.
+    Pattern(&'static str),
+    NotAbsolute,
+    UrlCharacter(char),
+    NginxCharacter(char),
+    /// What the regular-expression compiler says (its last line).
+    Regex(String),
+    Quantity,
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: &str = "ms, s, m, h, d, w or y";
+        match self {
+            Invalid::Empty => f.write_str("must not be empty"),
+            Invalid::TooLong { len, limit } => {
+                write!(f, "is {len} characters; the limit is {limit}")
+            }
+            Invalid::Alphabet(alphabet) => write!(f, "may contain only {alphabet}"),
+            Invalid::Edges => f.write_str("must start and end with a letter or digit"),
+            Invalid::FirstLetter => f.write_str("must start with a lowercase letter"),
+            Invalid::Whitespace => f.write_str("must not contain whitespace"),
+            Invalid::DigestWithoutAlgorithm => f.write_str("digest must look like sha256:<hex>"),
+            Invalid::Digest => f.write_str("digest must look like sha256:<64 hex digits>"),
+            Invalid::Tag(tag) => write!(
+                f,
+                "tag `{tag}` may contain only letters, digits, '_', '.' and '-' (at most 128)"
+            ),
+            Invalid::Registry(registry) => write!(f, "registry `{registry}` is not a host[:port]"),
+            Invalid::RepositoryPart(part) => write!(
+                f,
+                "repository path component `{part}` may contain only lowercase letters, digits and separators"
+            ),
+            Invalid::Unpinned => f.write_str(
+                "has neither a tag nor a digest; pin the version (`:1.2.3` or `@sha256:…`)",
+            ),
+            Invalid::DurationNumber => {
+                write!(f, "expected a number followed by a unit ({UNITS})")
+            }
+            Invalid::DurationDigits(digits) => write!(f, "`{digits}` is more than six digits"),
+            Invalid::DurationOrder(unit) => write!(
+                f,
+                "`{unit}` comes after a smaller unit; write units from the largest down"
+            ),
+            Invalid::DurationNoUnit => write!(f, "is missing a unit ({UNITS})"),
+            Invalid::DurationUnit(unit) => write!(f, "`{unit}` is not a unit; use {UNITS}"),
+            Invalid::DurationZero => f.write_str("must be longer than zero"),
+            Invalid::Promql(why) => f.write_str(why),
+            Invalid::Pattern(pattern) => write!(f, "must match {pattern}"),
+            Invalid::NotAbsolute => f.write_str("must start with '/'"),
+            Invalid::UrlCharacter(c) => write!(
+                f,
+                "contains {c:?}, which is not allowed in a URL path; percent-encode it"
+            ),
+            Invalid::NginxCharacter(c) => {
+                write!(
+                    f,
+                    "contains {c:?}, which nginx cannot take in a location path"
+                )
+            }
+            Invalid::Regex(why) => {
+                write!(f, "is not a regular expression nginx can read: {why}")
+            }
+            Invalid::Quantity => f.write_str("is not a Kubernetes quantity (e.g. 500m, 256Mi, 2)"),
+        }
+    }
+}
 
 /// RFC 1123 label: what Kubernetes requires of most object names (and containers).
-pub fn dns1123_label(s: &str) -> Result<(), String> {
+pub fn dns1123_label(s: &str) -> Result<(), Invalid> {
     if s.is_empty() {
-        return Err("must not be empty".into());
+        return Err(Invalid::Empty);
     }
     if s.len() > 63 {
-        return Err(format!("is {} characters; the limit is 63", s.len()));
+        return Err(Invalid::TooLong {
+            len: s.len(),
+            limit: 63,
+        });
     }
     let bytes = s.as_bytes();
     let ok_char = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-';
     if !bytes.iter().all(|&c| ok_char(c)) {
-        return Err("may contain only lowercase letters, digits and '-'".into());
+        return Err(Invalid::Alphabet("lowercase letters, digits and '-'"));
     }
     if !bytes[0].is_ascii_alphanumeric() || !bytes[bytes.len() - 1].is_ascii_alphanumeric() {
-        return Err("must start and end with a letter or digit".into());
+        return Err(Invalid::Edges);
     }
     Ok(())
 }
 
 /// RFC 1035 label: what a Service name must be (starts with a letter).
-pub fn dns1035_label(s: &str) -> Result<(), String> {
+pub fn dns1035_label(s: &str) -> Result<(), Invalid> {
     dns1123_label(s)?;
     if !s.as_bytes()[0].is_ascii_lowercase() {
-        return Err("must start with a lowercase letter".into());
+        return Err(Invalid::FirstLetter);
     }
     Ok(())
 }
 
 /// RFC 1123 subdomain: dot-separated labels, at most 253 characters.
-pub fn dns1123_subdomain(s: &str) -> Result<(), String> {
+pub fn dns1123_subdomain(s: &str) -> Result<(), Invalid> {
     if s.len() > 253 {
-        return Err(format!("is {} characters; the limit is 253", s.len()));
+        return Err(Invalid::TooLong {
+            len: s.len(),
+            limit: 253,
+        });
     }
     s.split('.').try_for_each(dns1123_label)
 }
 
 /// An OCI image reference: `[registry[:port]/]path[:tag][@algo:digest]`.
-pub fn image_reference(s: &str) -> Result<(), String> {
+pub fn image_reference(s: &str) -> Result<(), Invalid> {
     if s.is_empty() {
-        return Err("must not be empty".into());
+        return Err(Invalid::Empty);
     }
     if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("must not contain whitespace".into());
+        return Err(Invalid::Whitespace);
     }
     let (name_tag, digest) = match s.split_once('@') {
         Some((n, d)) => (n, Some(d)),
         None => (s, None),
     };
     if let Some(d) = digest {
-        let (algo, hex) = d
-            .split_once(':')
-            .ok_or("digest must look like sha256:<hex>")?;
+        let (algo, hex) = d.split_once(':').ok_or(Invalid::DigestWithoutAlgorithm)?;
         let algo_ok = !algo.is_empty()
             && algo
                 .bytes()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"+._-".contains(&c));
         if !algo_ok || hex.len() < 32 || !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
-            return Err("digest must look like sha256:<64 hex digits>".into());
+            return Err(Invalid::Digest);
         }
     }
     // A ':' after the last '/' starts the tag; one before it is a registry port.
@@ -79,9 +185,7 @@ pub fn image_reference(s: &str) -> Result<(), String> {
                 .bytes()
                 .all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(&c));
         if !ok {
-            return Err(format!(
-                "tag `{tag}` may contain only letters, digits, '_', '.' and '-' (at most 128)"
-            ));
+            return Err(Invalid::Tag(tag.to_owned()));
         }
     }
     let mut parts: Vec<&str> = name.split('/').collect();
@@ -98,7 +202,7 @@ pub fn image_reference(s: &str) -> Result<(), String> {
                 .bytes()
                 .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-');
         if !host_ok || !port_ok {
-            return Err(format!("registry `{first}` is not a host[:port]"));
+            return Err(Invalid::Registry(first.to_owned()));
         }
         parts.remove(0);
     }
@@ -110,15 +214,11 @@ pub fn image_reference(s: &str) -> Result<(), String> {
             && part.as_bytes()[0].is_ascii_alphanumeric()
             && part.as_bytes()[part.len() - 1].is_ascii_alphanumeric();
         if !ok {
-            return Err(format!(
-                "repository path component `{part}` may contain only lowercase letters, digits and separators"
-            ));
+            return Err(Invalid::RepositoryPart(part.to_owned()));
         }
     }
     if tag.is_none() && digest.is_none() {
-        return Err(
-            "has neither a tag nor a digest; pin the version (`:1.2.3` or `@sha256:…`)".into(),
-        );
+        return Err(Invalid::Unpinned);
     }
     Ok(())
 }
@@ -137,21 +237,21 @@ pub fn image_repository(s: &str) -> &str {
 /// units from the largest down (`y w d h m s ms`), each at most once, not
 /// zero in total, at most six digits per unit. The parser would also take a bare or negative number
 /// (`-0`), which makes no range; the written form is required.
-pub fn promql_duration(s: &str) -> Result<(), String> {
+pub fn promql_duration(s: &str) -> Result<(), Invalid> {
     const UNITS: [&str; 7] = ["y", "w", "d", "h", "m", "s", "ms"];
     let mut rest = s;
     let mut next_unit = 0;
     if rest.is_empty() {
-        return Err("must not be empty".into());
+        return Err(Invalid::Empty);
     }
     while !rest.is_empty() {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
-            return Err("expected a number followed by a unit (ms, s, m, h, d, w or y)".into());
+            return Err(Invalid::DurationNumber);
         }
         // Six digits per unit reach far beyond any range and never overflow.
         if digits > 6 {
-            return Err(format!("`{}` is more than six digits", &rest[..digits]));
+            return Err(Invalid::DurationDigits(rest[..digits].to_owned()));
         }
         let unit_len = rest[digits..]
             .bytes()
@@ -161,72 +261,66 @@ pub fn promql_duration(s: &str) -> Result<(), String> {
         match UNITS[next_unit..].iter().position(|u| *u == unit) {
             Some(i) => next_unit += i + 1,
             None if UNITS.contains(&unit) => {
-                return Err(format!(
-                    "`{unit}` comes after a smaller unit; write units from the largest down"
-                ));
+                return Err(Invalid::DurationOrder(unit.to_owned()));
             }
             None if unit.is_empty() => {
-                return Err("is missing a unit (ms, s, m, h, d, w or y)".into());
+                return Err(Invalid::DurationNoUnit);
             }
             None => {
-                return Err(format!(
-                    "`{unit}` is not a unit; use ms, s, m, h, d, w or y"
-                ));
+                return Err(Invalid::DurationUnit(unit.to_owned()));
             }
         }
         rest = &rest[digits + unit_len..];
     }
     if !s.bytes().any(|c| (b'1'..=b'9').contains(&c)) {
-        return Err("must be longer than zero".into());
+        return Err(Invalid::DurationZero);
     }
     promql_parser::util::duration::parse_duration(s)
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(|e| Invalid::Promql(e.to_string()))
 }
 
 /// A Prometheus label name (no `:`, unlike a metric name).
-pub fn label_name(s: &str) -> Result<(), String> {
+pub fn label_name(s: &str) -> Result<(), Invalid> {
     let mut bytes = s.bytes();
     let first_ok = bytes
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_');
     if !first_ok || !bytes.all(|c| c.is_ascii_alphanumeric() || c == b'_') {
-        return Err("must match [a-zA-Z_][a-zA-Z0-9_]*".into());
+        return Err(Invalid::Pattern("[a-zA-Z_][a-zA-Z0-9_]*"));
     }
     Ok(())
 }
 
 /// A Prometheus metric name.
-pub fn metric_name(s: &str) -> Result<(), String> {
+pub fn metric_name(s: &str) -> Result<(), Invalid> {
     let mut bytes = s.bytes();
     let first_ok = bytes
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_' || c == b':');
     if !first_ok || !bytes.all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b':') {
-        return Err("must match [a-zA-Z_:][a-zA-Z0-9_:]*".into());
+        return Err(Invalid::Pattern("[a-zA-Z_:][a-zA-Z0-9_:]*"));
     }
     Ok(())
 }
 
 /// An absolute URL path made of RFC 3986 path characters.
-pub fn url_path(s: &str) -> Result<(), String> {
+pub fn url_path(s: &str) -> Result<(), Invalid> {
     if !s.starts_with('/') {
-        return Err("must start with '/'".into());
+        return Err(Invalid::NotAbsolute);
     }
     let bad = s
         .chars()
         .find(|&c| !(c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@%/".contains(c)));
     match bad {
-        Some(c) => Err(format!(
-            "contains {c:?}, which is not allowed in a URL path; percent-encode it"
-        )),
+        Some(c) => Err(Invalid::UrlCharacter(c)),
         None => Ok(()),
     }
 }
 
 /// A component's `appPath`: a URL path, or empty, which upstream reads as the
 /// root (`http://<svc>:<port>` then `/`: the same URL as `/`).
-pub fn app_path(s: &str) -> Result<(), String> {
+pub fn app_path(s: &str) -> Result<(), Invalid> {
     if s.is_empty() { Ok(()) } else { url_path(s) }
 }
 
@@ -235,33 +329,26 @@ pub fn app_path(s: &str) -> Result<(), String> {
 /// regular expression (`/api/v[0-9]+`). Absolute (the Ingress API's rule for
 /// `ImplementationSpecific`), without blanks or control characters (they end
 /// an nginx `location`), and a regular expression that compiles.
-pub fn nginx_path(s: &str) -> Result<(), String> {
+pub fn nginx_path(s: &str) -> Result<(), Invalid> {
     if !s.starts_with('/') {
-        return Err("must start with '/'".into());
+        return Err(Invalid::NotAbsolute);
     }
     if let Some(c) = s
         .chars()
         .find(|c| c.is_whitespace() || c.is_control() || *c == '{' || *c == '}' || *c == ';')
     {
-        return Err(format!(
-            "contains {c:?}, which nginx cannot take in a location path"
-        ));
+        return Err(Invalid::NginxCharacter(c));
     }
     regex::RegexBuilder::new(s)
         .size_limit(1 << 20)
         .build()
         .map(|_| ())
-        .map_err(|e| {
-            format!(
-                "is not a regular expression nginx can read: {}",
-                e.to_string().lines().last().unwrap_or("invalid")
-            )
-        })
+        .map_err(|e| Invalid::Regex(e.to_string().lines().last().unwrap_or("invalid").to_owned()))
 }
 
 /// A Kubernetes quantity: a decimal number with an optional binary (`Ki` …
 /// `Ei`), decimal (`m`, `k`, `M` … `E`) or exponent (`e3`) suffix.
-pub fn quantity(s: &str) -> Result<(), String> {
+pub fn quantity(s: &str) -> Result<(), Invalid> {
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     let number_end = body
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -278,7 +365,7 @@ pub fn quantity(s: &str) -> Result<(), String> {
     if digits_ok && suffix_ok {
         Ok(())
     } else {
-        Err("is not a Kubernetes quantity (e.g. 500m, 256Mi, 2)".into())
+        Err(Invalid::Quantity)
     }
 }
 
@@ -347,7 +434,10 @@ mod tests {
         // classes are 40 KB of text past the compiler's 1 MiB.
         assert!(nginx_path("/(a{1000}){1000}").is_err());
         let huge = nginx_path(&format!("/{}", "\\w".repeat(20_000))).unwrap_err();
-        assert!(huge.contains("not a regular expression"), "{huge}");
+        assert!(
+            huge.to_string().contains("not a regular expression"),
+            "{huge}"
+        );
     }
 
     #[test]

@@ -11,15 +11,15 @@ pub mod appmod;
 pub mod promotion;
 pub mod traits;
 
+pub use traits::TraitDefinition;
+
 use crate::check::{Broken, DocContext, syntax};
 use crate::diagnostic::{Code, Diagnostic, SourceFile};
 use crate::model::{self, Application};
 use crate::path;
 use crate::plan::AppPlan;
 use crate::platform::Platform;
-use schemars::SchemaGenerator;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -29,110 +29,27 @@ pub const COMPONENT_TYPES: &[&str] = &[appmod::APPMOD_SERVICE];
 /// Policy types oamc applies.
 pub const POLICY_TYPES: &[&str] = &[promotion::KARGO_PROMOTION];
 
-/// A trait type oamc compiles.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TraitKind {
-    PathBasedIngress,
-    AppIngress,
-    Storage,
-    Scaler,
-    Hpa,
-    CpuScaler,
-    Labels,
-    Annotations,
-}
-
-/// One trait definition: its type name, what it renders, its properties' schema.
-pub struct TraitDef {
-    pub kind: TraitKind,
-    pub name: &'static str,
-    /// What it renders, in a few words (the book's trait table (docs/src/reference/traits.md) names each type).
-    pub renders: &'static str,
-    schema: fn(&mut SchemaGenerator) -> Value,
-}
-
-fn string_map(_: &mut SchemaGenerator) -> Value {
-    json!({ "type": "object", "additionalProperties": { "type": "string" } })
-}
-
-fn schema_of<T: schemars::JsonSchema>(generator: &mut SchemaGenerator) -> Value {
-    generator.subschema_for::<T>().to_value()
-}
-
-/// Every trait oamc compiles, in the book's order.
-pub const TRAITS: &[TraitDef] = &[
-    TraitDef {
-        kind: TraitKind::PathBasedIngress,
-        name: "path-based-ingress",
-        renders: "an NGINX Ingress",
-        schema: schema_of::<traits::ingress::PathBasedIngress>,
-    },
-    TraitDef {
-        kind: TraitKind::AppIngress,
-        name: "appingress",
-        renders: "an AWS Load Balancer Controller Ingress",
-        schema: schema_of::<traits::ingress::AppIngress>,
-    },
-    TraitDef {
-        kind: TraitKind::Storage,
-        name: "storage",
-        renders: "volumes, mounts and PersistentVolumeClaims",
-        schema: schema_of::<traits::storage::Storage>,
-    },
-    TraitDef {
-        kind: TraitKind::Scaler,
-        name: "scaler",
-        renders: "the Rollout's replicas",
-        schema: schema_of::<traits::scaling::Scaler>,
-    },
-    TraitDef {
-        kind: TraitKind::Hpa,
-        name: "hpa",
-        renders: "a HorizontalPodAutoscaler on CPU and/or memory",
-        schema: schema_of::<traits::scaling::Hpa>,
-    },
-    TraitDef {
-        kind: TraitKind::CpuScaler,
-        name: "cpuscaler",
-        renders: "a HorizontalPodAutoscaler on CPU",
-        schema: schema_of::<traits::scaling::CpuScaler>,
-    },
-    TraitDef {
-        kind: TraitKind::Labels,
-        name: "labels",
-        renders: "labels on every resource of the component",
-        schema: string_map,
-    },
-    TraitDef {
-        kind: TraitKind::Annotations,
-        name: "annotations",
-        renders: "annotations on every resource of the component",
-        schema: string_map,
-    },
+/// Every trait oamc compiles, in the book's order: one line per trait type.
+pub static TRAITS: &[&dyn TraitDefinition] = &[
+    &traits::ingress::PathBasedIngressTrait,
+    &traits::ingress::AppIngressTrait,
+    &traits::storage::StorageTrait,
+    &traits::scaling::ScalerTrait,
+    &traits::scaling::HpaTrait,
+    &traits::scaling::CpuScalerTrait,
+    &traits::metadata::LabelsTrait,
+    &traits::metadata::AnnotationsTrait,
+    &traits::sidecar::SidecarTrait,
 ];
 
-impl TraitDef {
-    pub fn schema(&self, generator: &mut SchemaGenerator) -> Value {
-        (self.schema)(generator)
-    }
-}
-
-impl TraitKind {
-    pub fn from_name(name: &str) -> Option<TraitKind> {
-        TRAITS.iter().find(|t| t.name == name).map(|t| t.kind)
-    }
-
-    pub fn name(self) -> &'static str {
-        TRAITS
-            .iter()
-            .find(|t| t.kind == self)
-            .map_or("", |t| t.name)
-    }
+/// The trait type named `name`.
+pub fn trait_definition(name: &str) -> Option<&'static dyn TraitDefinition> {
+    TRAITS.iter().copied().find(|t| t.name() == name)
 }
 
 /// Every trait type name, in registry order.
 pub fn trait_names() -> impl Iterator<Item = &'static str> {
-    TRAITS.iter().map(|t| t.name)
+    TRAITS.iter().map(|t| t.name())
 }
 
 /// An Application that passed every check, ready to plan.
@@ -392,7 +309,7 @@ mod tests {
         assert_eq!(crate::check::suggest("hpa", traits()), None);
         assert_eq!(crate::check::suggest("hap", traits()), Some("hpa"));
         assert_eq!(crate::check::suggest("gateway", traits()), None);
-        assert_eq!(crate::check::suggest("sidecar", traits()), None);
+        assert_eq!(crate::check::suggest("service-binding", traits()), None);
         assert_eq!(
             crate::check::suggest("appmod-servce", COMPONENT_TYPES.iter().copied()),
             Some("appmod-service")
@@ -408,10 +325,12 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_has_one_definition() {
+    fn every_trait_has_one_definition() {
         for def in TRAITS {
-            assert_eq!(TraitKind::from_name(def.name), Some(def.kind));
-            assert_eq!(def.kind.name(), def.name);
+            assert!(std::ptr::addr_eq(
+                trait_definition(def.name()).unwrap(),
+                *def
+            ));
         }
         let mut names: Vec<_> = trait_names().collect();
         names.sort_unstable();

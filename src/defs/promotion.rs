@@ -771,7 +771,7 @@ fn image_repository(repo: &str) -> Result<(), String> {
     if repo.contains('@') || syntax::image_repository(repo) != repo {
         return Err("must not carry a tag or digest".into());
     }
-    syntax::image_reference(&format!("{repo}:latest"))
+    syntax::image_reference(&format!("{repo}:latest")).map_err(|why| why.to_string())
 }
 
 /// The cluster Argo CD runs in.

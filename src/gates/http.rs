@@ -29,7 +29,7 @@ pub fn agent(timeout: Duration, fresh_connections: bool) -> Agent {
 }
 
 /// An `http` or `https` URL with a host, as given on the command line.
-pub fn parse_base(url: &str) -> Result<Uri, String> {
+pub(crate) fn parse_base(url: &str) -> Result<Uri, String> {
     let uri: Uri = url
         .parse()
         .map_err(|e| format!("`{url}` is not a URL: {e}"))?;
@@ -54,7 +54,7 @@ pub struct Answer {
 }
 
 /// GET `url`, following redirects as wget does, but only within its origin.
-pub fn get_following(agent: &Agent, url: &str) -> Result<Answer, String> {
+pub(crate) fn get_following(agent: &Agent, url: &str) -> Result<Answer, String> {
     let start = origin(url)?;
     let mut current = url.to_owned();
     for _ in 0..=MAX_REDIRECTS {

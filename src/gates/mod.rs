@@ -15,7 +15,9 @@ mod performance;
 
 pub use metrics::fill_args;
 
-use crate::plan::{AppPlan, Gate, ServicePlan, Verdict};
+use crate::plan::{
+    AppPlan, Gate, GateCheck, JobPlan, LatencyLimit, LoadPlan, PrometheusPlan, ServicePlan, Verdict,
+};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -73,8 +75,80 @@ pub struct Selected<'a> {
     pub service: &'a ServicePlan,
 }
 
+/// Why `oamc gates` cannot start (a usage error: exit 2), worded in `Display`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UsageError {
+    NoComponent,
+    /// No component of that name; `hint` is "did you mean …? " or empty,
+    /// `all` the components the input has.
+    UnknownComponent {
+        name: String,
+        hint: String,
+        all: String,
+    },
+    /// Several components and no `--component`.
+    Several {
+        all: String,
+    },
+    /// Several Applications have a component of that name.
+    Ambiguous {
+        name: String,
+        all: String,
+    },
+    /// The component has no gate (of the kind `--only` asks for).
+    NoGate {
+        component: String,
+        only: Option<Gate>,
+    },
+    NeedUrl,
+    NeedPrometheus,
+    NeedNamespace,
+    /// A URL given on the command line that is not one; why.
+    Url(String),
+    /// Settings given that `oamc gates` does not use.
+    Unused(String),
+}
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UsageError::NoComponent => f.write_str("no appmod-service component in the input"),
+            UsageError::UnknownComponent { name, hint, all } => write!(
+                f,
+                "no appmod-service component `{name}`; {hint}the input has {all}"
+            ),
+            UsageError::Several { all } => write!(
+                f,
+                "the input has several components ({all}); choose one with --component"
+            ),
+            UsageError::Ambiguous { name, all } => write!(
+                f,
+                "several Applications have a component `{name}` ({all}); give one file"
+            ),
+            UsageError::NoGate { component, only } => match only {
+                Some(g) => write!(f, "component `{component}` has no {} gate", g.name()),
+                None => write!(f, "component `{component}` has no gates"),
+            },
+            UsageError::NeedUrl => f.write_str(
+                "give --url: where the app answers (e.g. http://localhost:8080 after `kubectl port-forward`)",
+            ),
+            UsageError::NeedPrometheus => f.write_str(
+                "the component has a metrics gate: give --prometheus URL (e.g. http://localhost:9090), or --only functional|performance",
+            ),
+            UsageError::NeedNamespace => f.write_str(
+                "the metrics gate's queries select the app's namespace: give -n NAMESPACE",
+            ),
+            UsageError::Url(why) => f.write_str(why),
+            UsageError::Unused(settings) => write!(f, "gates does not use {settings}"),
+        }
+    }
+}
+
 /// The one component to test: named by `--component`, or the only one.
-pub fn select<'a>(plans: &'a [AppPlan], component: Option<&str>) -> Result<Selected<'a>, String> {
+pub fn select<'a>(
+    plans: &'a [AppPlan],
+    component: Option<&str>,
+) -> Result<Selected<'a>, UsageError> {
     let all: Vec<Selected> = plans
         .iter()
         .flat_map(|app| {
@@ -99,97 +173,147 @@ pub fn select<'a>(plans: &'a [AppPlan], component: Option<&str>) -> Result<Selec
     };
     match (chosen.len(), component) {
         (1, _) => Ok(chosen.remove(0)),
-        (0, None) => Err("no appmod-service component in the input".into()),
-        (0, Some(name)) => {
-            let hint =
-                crate::check::did_you_mean(name, all.iter().map(|s| s.service.name.as_str()))
-                    .map(|h| format!("{h} "))
-                    .unwrap_or_default();
-            Err(format!(
-                "no appmod-service component `{name}`; {hint}the input has {}",
-                names()
-            ))
+        (0, None) => Err(UsageError::NoComponent),
+        (0, Some(name)) => Err(UsageError::UnknownComponent {
+            name: name.to_owned(),
+            hint: crate::check::did_you_mean(name, all.iter().map(|s| s.service.name.as_str()))
+                .map(|h| format!("{h} "))
+                .unwrap_or_default(),
+            all: names(),
+        }),
+        (_, None) => Err(UsageError::Several { all: names() }),
+        (_, Some(name)) => Err(UsageError::Ambiguous {
+            name: name.to_owned(),
+            all: names(),
+        }),
+    }
+}
+
+/// One chosen gate with what it runs against, resolved before any traffic.
+enum Planned<'p> {
+    Functional {
+        job: &'p JobPlan,
+        expected: &'p str,
+        app: String,
+    },
+    Performance {
+        job: &'p JobPlan,
+        load: &'p LoadPlan,
+        limit: Option<LatencyLimit>,
+        app: String,
+    },
+    Metrics {
+        prometheus: &'p PrometheusPlan,
+        /// Prometheus, and the namespace `{{args.namespace}}` stands for.
+        base: String,
+        namespace: String,
+    },
+}
+
+fn app_url(request: &Request) -> Result<String, UsageError> {
+    let url = request.url.clone().ok_or(UsageError::NeedUrl)?;
+    http::parse_base(&url).map_err(UsageError::Url)?;
+    Ok(url)
+}
+
+fn prometheus_url(selected: &Selected, request: &Request) -> Result<(String, String), UsageError> {
+    let url = request
+        .prometheus
+        .clone()
+        .ok_or(UsageError::NeedPrometheus)?;
+    http::parse_base(&url).map_err(UsageError::Url)?;
+    let namespace = request
+        .namespace
+        .clone()
+        .or_else(|| selected.app.namespace.clone())
+        .ok_or(UsageError::NeedNamespace)?;
+    Ok((url, namespace))
+}
+
+/// Each chosen gate, in the plan's order, with the endpoint it needs; an
+/// endpoint is asked for only when a chosen gate needs it.
+fn planned<'p>(selected: &'p Selected, request: &Request) -> Result<Vec<Planned<'p>>, UsageError> {
+    let service = &selected.service;
+    let mut app: Option<String> = None;
+    let mut prometheus: Option<(String, String)> = None;
+    let mut out = Vec::new();
+    for t in &service.analysis_templates {
+        if request.only.is_some_and(|g| g != t.gate()) {
+            continue;
         }
-        (_, None) => Err(format!(
-            "the input has several components ({}); choose one with --component",
-            names()
-        )),
-        (_, Some(name)) => Err(format!(
-            "several Applications have a component `{name}` ({}); give one file",
-            names()
-        )),
+        out.push(match &t.check {
+            GateCheck::Functional { job, expected_text } => Planned::Functional {
+                job,
+                expected: expected_text,
+                app: cached(&mut app, || app_url(request))?,
+            },
+            GateCheck::Performance { job, load, limit } => Planned::Performance {
+                job,
+                load,
+                limit: *limit,
+                app: cached(&mut app, || app_url(request))?,
+            },
+            GateCheck::Metrics(p) => {
+                let (base, namespace) =
+                    cached(&mut prometheus, || prometheus_url(selected, request))?;
+                Planned::Metrics {
+                    prometheus: p,
+                    base,
+                    namespace,
+                }
+            }
+        });
     }
+    if out.is_empty() {
+        return Err(UsageError::NoGate {
+            component: service.name.clone(),
+            only: request.only,
+        });
+    }
+    Ok(out)
 }
 
-/// What the chosen gates run against, each part present exactly when a
-/// chosen gate needs it (checked before any traffic).
-struct Targets {
-    gates: Vec<Gate>,
-    /// The app, for the functional and performance gates.
-    app: Option<String>,
-    /// Prometheus and the namespace `{{args.namespace}}` stands for, for the metrics gate.
-    prometheus: Option<(String, String)>,
+/// `slot`'s value, resolved by `resolve` the first time.
+fn cached<T: Clone>(
+    slot: &mut Option<T>,
+    resolve: impl FnOnce() -> Result<T, UsageError>,
+) -> Result<T, UsageError> {
+    if let Some(v) = slot {
+        return Ok(v.clone());
+    }
+    let v = resolve()?;
+    *slot = Some(v.clone());
+    Ok(v)
 }
 
-fn targets(selected: &Selected, request: &Request) -> Result<Targets, String> {
-    let gates: Vec<Gate> = selected
-        .service
-        .analysis_templates
-        .iter()
-        .map(|t| t.gate)
-        .filter(|g| request.only.is_none_or(|only| only == *g))
-        .collect();
-    if gates.is_empty() {
-        let what = match request.only {
-            Some(g) => format!("no {} gate", g.name()),
-            None => "no gates".to_owned(),
-        };
-        return Err(format!("component `{}` has {what}", selected.service.name));
+impl Planned<'_> {
+    fn gate(&self) -> Gate {
+        match self {
+            Planned::Functional { .. } => Gate::Functional,
+            Planned::Performance { .. } => Gate::Performance,
+            Planned::Metrics { .. } => Gate::Metrics,
+        }
     }
-    let app = if gates.iter().any(|g| *g != Gate::Metrics) {
-        let url = request.url.clone().ok_or(
-            "give --url: where the app answers (e.g. http://localhost:8080 after `kubectl port-forward`)",
-        )?;
-        http::parse_base(&url)?;
-        Some(url)
-    } else {
-        None
-    };
-    let prometheus = if gates.contains(&Gate::Metrics) {
-        let url = request.prometheus.clone().ok_or(
-            "the component has a metrics gate: give --prometheus URL (e.g. http://localhost:9090), or --only functional|performance",
-        )?;
-        http::parse_base(&url)?;
-        let namespace = request
-            .namespace
-            .clone()
-            .or_else(|| selected.app.namespace.clone())
-            .ok_or("the metrics gate's queries select the app's namespace: give -n NAMESPACE")?;
-        Some((url, namespace))
-    } else {
-        None
-    };
-    Ok(Targets {
-        gates,
-        app,
-        prometheus,
-    })
 }
 
 /// Run the chosen gates, in the order a rollout runs them. `Err`: a usage error.
-pub fn run(selected: Selected, request: &Request) -> Result<Vec<GateResult>, String> {
-    let targets = targets(&selected, request)?;
+pub fn run(selected: Selected, request: &Request) -> Result<Vec<GateResult>, UsageError> {
+    let planned = planned(&selected, request)?;
     let ends = std::time::Instant::now() + request.deadline;
     let agent = http::agent(request.timeout, false);
+    let reach = |url: &str| Target {
+        url: url.to_owned(),
+        agent: agent.clone(),
+        timeout: request.timeout,
+        ends,
+    };
     let mut results = Vec::new();
-    for template in &selected.service.analysis_templates {
-        if !targets.gates.contains(&template.gate) {
-            continue;
-        }
+    for run in planned {
+        let gate = run.gate();
         if std::time::Instant::now() >= ends {
             results.push(GateResult {
-                gate: template.gate,
-                name: template.gate.name().into(),
+                gate,
+                name: gate.name().into(),
                 verdict: Verdict::Inconclusive,
                 measured: format!(
                     "not run: the run's deadline of {} s passed (--deadline)",
@@ -201,45 +325,24 @@ pub fn run(selected: Selected, request: &Request) -> Result<Vec<GateResult>, Str
             });
             continue;
         }
-        let reach = |url: &String| Target {
-            url: url.clone(),
-            agent: agent.clone(),
-            timeout: request.timeout,
-            ends,
-        };
-        match (template.gate, &template.job, &template.prometheus, &targets) {
-            (Gate::Functional, Some(job), _, Targets { app: Some(url), .. }) => {
-                results.push(functional::run(job, &reach(url)));
+        match run {
+            Planned::Functional { job, expected, app } => {
+                results.push(functional::run(job, expected, &reach(&app)));
             }
-            (Gate::Performance, Some(job), _, Targets { app: Some(url), .. }) => {
-                results.push(performance::run(job, &reach(url)));
-            }
-            (
-                Gate::Metrics,
-                _,
-                Some(prometheus),
-                Targets {
-                    prometheus: Some((base, namespace)),
-                    ..
-                },
-            ) => {
+            Planned::Performance {
+                job,
+                load,
+                limit,
+                app,
+            } => results.push(performance::run(job, load, limit, &reach(&app))),
+            Planned::Metrics {
+                prometheus,
+                base,
+                namespace,
+            } => {
                 let args = [(crate::defs::appmod::NAMESPACE_ARG, namespace.as_str())];
-                results.extend(metrics::run(prometheus, &args, &reach(base)));
+                results.extend(metrics::run(prometheus, &args, &reach(&base)));
             }
-            // The plan always pairs a gate with its provider; say so if it did not.
-            (gate, ..) => results.push(GateResult {
-                gate,
-                name: gate.name().into(),
-                verdict: Verdict::Fail,
-                measured: format!(
-                    "template {} has no {} provider oamc gates can run (a bug in oamc: please report it)",
-                    template.name,
-                    gate.name()
-                ),
-                value: None,
-                threshold: String::new(),
-                target: String::new(),
-            }),
         }
     }
     Ok(results)

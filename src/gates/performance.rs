@@ -6,7 +6,7 @@
 
 use super::http;
 use super::{GateResult, Target};
-use crate::plan::{ArrivalPlan, Gate, JobGatePlan, Verdict};
+use crate::plan::{ArrivalPlan, Gate, JobPlan, LatencyLimit, LoadPlan, Verdict};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -27,7 +27,12 @@ struct Tally {
     unsent: usize,
 }
 
-pub fn run(job: &JobGatePlan, target: &Target) -> GateResult {
+pub fn run(
+    job: &JobPlan,
+    load: &LoadPlan,
+    limit: Option<LatencyLimit>,
+    target: &Target,
+) -> GateResult {
     let url = http::join(&target.url, &job.path);
     let agent = http::agent(target.timeout, true);
     let tally = Mutex::new(Tally::default());
@@ -71,15 +76,18 @@ pub fn run(job: &JobGatePlan, target: &Target) -> GateResult {
         }
     };
     let started = Instant::now();
-    let (load, sent) = match job.arrivals {
-        None => {
-            closed_loop(job.requests as usize, job.concurrency as usize, &one);
+    let (load_text, sent) = match *load {
+        LoadPlan::Ab {
+            requests,
+            concurrency,
+        } => {
+            closed_loop(requests as usize, concurrency as usize, &one);
             (
-                format!("{} requests, {} at a time", job.requests, job.concurrency),
-                job.requests as usize,
+                format!("{requests} requests, {concurrency} at a time"),
+                requests as usize,
             )
         }
-        Some(a) => {
+        LoadPlan::Artillery { arrivals: a, .. } => {
             let times = arrival_times(a);
             open_loop(&times, &one);
             (
@@ -99,17 +107,22 @@ pub fn run(job: &JobGatePlan, target: &Target) -> GateResult {
     let t = tally.into_inner().unwrap_or_else(|e| e.into_inner());
     // The Job's figure: ab's "Time per request" (concurrency × wall time /
     // requests), Artillery's mean response time.
-    let mean_ms = match job.arrivals {
-        None => job.concurrency as f64 * elapsed.as_secs_f64() * 1000.0 / sent.max(1) as f64,
-        Some(_) => t.total.as_secs_f64() * 1000.0 / t.answered.max(1) as f64,
+    let mean_ms = match *load {
+        LoadPlan::Ab { concurrency, .. } => {
+            concurrency as f64 * elapsed.as_secs_f64() * 1000.0 / sent.max(1) as f64
+        }
+        LoadPlan::Artillery { .. } => t.total.as_secs_f64() * 1000.0 / t.answered.max(1) as f64,
     };
-    let threshold = match job.latency_limit {
+    let threshold = match limit {
         Some(limit) => format!("mean < {limit} ms, every answer 2xx"),
         None => "every answer 2xx (no latency limit)".to_owned(),
     };
     let mut measured = format!(
         "mean {mean_ms:.2} ms; {} of {sent} 2xx, {} failed, {} non-2xx ({load})",
-        t.ok, t.failed, t.non_2xx
+        t.ok,
+        t.failed,
+        t.non_2xx,
+        load = load_text
     );
     if let Some(e) = &t.first_error {
         measured.push_str(&format!("; first failure: {e}"));
@@ -123,7 +136,7 @@ pub fn run(job: &JobGatePlan, target: &Target) -> GateResult {
     let verdict = if t.failed > 0 || t.non_2xx > 0 || t.answered == 0 || t.unsent > 0 {
         Verdict::Fail
     } else {
-        match job.latency_limit {
+        match limit {
             Some(limit) if mean_ms >= limit.ms() => Verdict::Fail,
             _ => Verdict::Pass,
         }

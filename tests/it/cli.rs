@@ -94,12 +94,12 @@ fn output_directory_gets_one_file_per_resource() {
 
 #[test]
 fn other_component_types_and_traits_warn_and_strict_makes_them_errors() {
-    let input = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - name: a\n      type: appmod-service\n      properties: {image: 'nginx:1.27', image_name: web}\n      traits:\n        - type: sidecar\n";
+    let input = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - name: a\n      type: appmod-service\n      properties: {image: 'nginx:1.27', image_name: web}\n      traits:\n        - type: service-binding\n";
     let out = oamc(&["render", "-"], Some(input));
     assert!(out.status.success());
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("trait `sidecar` on component `a`"),
+        stderr.contains("trait `service-binding` on component `a`"),
         "{stderr}"
     );
     let strict = oamc(&["render", "--strict", "-"], Some(input));

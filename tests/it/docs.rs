@@ -39,28 +39,33 @@ fn table_after(text: &str, heading: &str) -> (usize, usize, Vec<String>) {
     (body, end, rows)
 }
 
-#[test]
-fn the_book_lists_every_diagnostic_code_once_with_its_meaning() {
-    let text = read(DIAGNOSTICS);
-    let (start, end, rows) = table_after(&text, "## Diagnostic codes");
-    let expected: Vec<String> = oamc::diagnostic::Code::ALL
-        .iter()
-        .map(|c| format!("| `{}` | {} |", c.as_str(), c.summary()))
-        .collect();
+/// Holds the table after `heading` in `file` to `expected`; `OAMC_BLESS=1` rewrites it.
+fn table_is(file: &str, heading: &str, expected: &[String]) {
+    let text = read(file);
+    let (start, end, rows) = table_after(&text, heading);
     if std::env::var_os("OAMC_BLESS").is_some() && rows != expected {
         let mut new = text[..start].to_owned();
-        for row in &expected {
+        for row in expected {
             new.push_str(row);
             new.push('\n');
         }
         new.push_str(&text[end..]);
-        std::fs::write(root().join(DIAGNOSTICS), new).unwrap();
+        std::fs::write(root().join(file), new).unwrap();
         return;
     }
     assert_eq!(
         rows, expected,
-        "the book's code table (OAMC_BLESS=1 rewrites it)"
+        "the table in {file} (OAMC_BLESS=1 rewrites it)"
     );
+}
+
+#[test]
+fn the_book_lists_every_diagnostic_code_once_with_its_meaning() {
+    let expected: Vec<String> = oamc::diagnostic::Code::ALL
+        .iter()
+        .map(|c| format!("| `{}` | {} |", c.as_str(), c.summary()))
+        .collect();
+    table_is(DIAGNOSTICS, "## Diagnostic codes", &expected);
     let mut ids: Vec<&str> = oamc::diagnostic::Code::ALL
         .iter()
         .map(|c| c.as_str())
@@ -74,24 +79,14 @@ fn the_book_lists_every_diagnostic_code_once_with_its_meaning() {
     );
 }
 
+/// The trait table is the registry's: a trait's row is written in its module.
 #[test]
 fn the_book_lists_every_trait_oamc_compiles() {
-    let (_, _, rows) = table_after(&read(TRAITS), "# Traits");
-    let listed: Vec<String> = rows
-        .iter()
-        .flat_map(|row| {
-            let first = row.split('|').nth(1).unwrap_or("").to_owned();
-            first
-                .split(',')
-                .map(|t| t.trim().trim_matches('`').to_owned())
-                .collect::<Vec<_>>()
-        })
-        .collect();
     let expected: Vec<String> = oamc::defs::TRAITS
         .iter()
-        .map(|t| t.name.to_owned())
+        .map(|t| format!("| `{}` | {} | {} |", t.name(), t.properties(), t.renders()))
         .collect();
-    assert_eq!(listed, expected);
+    table_is(TRAITS, "# Traits", &expected);
 }
 
 /// The Markdown files a reader follows links through.

@@ -262,7 +262,7 @@ fn prometheus_accepts_every_query_form(base: &str) {
         let prometheus = plans[0].services[0]
             .analysis_templates
             .iter()
-            .find_map(|t| t.prometheus.as_ref())
+            .find_map(|t| t.prometheus())
             .unwrap();
         for m in &prometheus.metrics {
             let query = oamc::gates::fill_args(&m.query, &[("namespace", "shop")]);

@@ -3,10 +3,9 @@
 
 use super::CheckedService;
 use super::props::{
-    AppmodService, Criterion, LatencyLimit, LoadTool, Outcome, Strategy, TrafficRouting,
+    AppmodService, Criterion, EnvVar, LatencyLimit, LoadTool, Outcome, Strategy, TrafficRouting,
 };
 use crate::check::duration;
-use crate::defs::traits::{plan_autoscaler, plan_ingress, plan_storage};
 use crate::names;
 use crate::plan::*;
 use crate::platform::Platform;
@@ -27,44 +26,19 @@ pub(crate) fn plan_service(
     };
     let selector = BTreeMap::from([("app".to_owned(), name.to_owned())]);
     let mut labels = app_labels.clone();
-    labels.extend(traits.labels.clone());
     labels.extend(selector.clone());
-    let mut pod_labels = traits.labels.clone();
-    pod_labels.extend(selector.clone());
-    let (volumes, volume_mounts, persistent_volume_claims) = plan_storage(&traits.storage);
-    let autoscaler = traits.autoscaler.as_ref().map(|a| plan_autoscaler(name, a));
-    let replicas = match (&autoscaler, &traits.scaler) {
-        (Some(_), _) => None,
-        (None, Some(scaler)) => Some(scaler.replicas),
-        (None, None) => Some(p.replicas),
-    };
-    ServicePlan {
+    let mut plan = ServicePlan {
         name: name.to_owned(),
         labels,
-        annotations: traits.annotations.clone(),
-        pod_labels,
-        volumes,
-        volume_mounts: volume_mounts.clone(),
-        ingress: traits.ingress.as_ref().map(|i| {
-            // argo-rollouts v1.9.1 docs/features/traffic-management/alb.md: the
-            // backend's port must be `use-annotation`, or the AWS Load Balancer
-            // Controller ignores the weights (`utils/ingress/wrapper.go` writes
-            // such backends itself). check_router_ingress made the names agree.
-            let alb_routed = p.strategy == Strategy::Canary
-                && matches!(i, crate::defs::traits::Ingress::Alb(_))
-                && p.canary
-                    .traffic_routing
-                    .as_ref()
-                    .is_some_and(|r| r.alb.is_some());
-            IngressPlan {
-                use_annotation: alb_routed,
-                ..plan_ingress(name, i)
-            }
-        }),
-        persistent_volume_claims,
-        autoscaler,
+        annotations: BTreeMap::new(),
+        pod_labels: selector.clone(),
+        volumes: Vec::new(),
+        volume_mounts: Vec::new(),
+        ingress: None,
+        persistent_volume_claims: Vec::new(),
+        autoscaler: None,
         selector,
-        replicas,
+        replicas: Some(p.replicas),
         revision_history_limit: platform.revision_history_limit,
         progress_deadline_seconds: p.progress_deadline_seconds,
         service_account: p.service_account.clone(),
@@ -72,18 +46,12 @@ pub(crate) fn plan_service(
             name: p.image_name.clone(),
             image: p.image.clone(),
             port: p.target_port,
-            env: p
-                .env
-                .iter()
-                .map(|e| EnvVarPlan {
-                    name: e.name.clone(),
-                    value: e.value.clone(),
-                })
-                .collect(),
-            volume_mounts,
+            env: p.env.iter().map(EnvVar::plan).collect(),
+            volume_mounts: Vec::new(),
             readiness_probe: p.readiness_probe.clone().map(serde_json::Value::Object),
             resources: p.resources.as_ref().map(super::props::Resources::to_json),
         },
+        sidecars: Vec::new(),
         strategy,
         services: [names::service(name), preview]
             .into_iter()
@@ -100,7 +68,10 @@ pub(crate) fn plan_service(
         }),
         zone_spread: platform.zone_spread,
         eks_pod_identity: platform.eks_pod_identity && p.service_account != "default",
-    }
+    };
+    // Each trait adds its part (traits/*.rs, `CheckedTrait::plan`).
+    traits.plan(&mut plan);
+    plan
 }
 
 const SERVICE_NAME_ARG: &str = "service-name";
@@ -154,18 +125,10 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
         _ => p.port,
     };
     let target_url = format!("http://{{{{args.{SERVICE_NAME_ARG}}}}}:{gate_port}{path}");
-    let job = |image: &str| JobGatePlan {
+    let job = |image: &str| JobPlan {
         image: image.to_owned(),
         target_url: target_url.clone(),
         path: path.clone(),
-        expected_text: None,
-        tool: None,
-        max_mean_latency_ms: None,
-        latency_limit: None,
-        requests: platform.load_requests,
-        concurrency: platform.load_concurrency,
-        artillery_config: None,
-        arrivals: None,
         deadline_seconds: platform.gate_job_deadline_seconds,
     };
     let mut gates = Vec::new();
@@ -186,14 +149,12 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
             pause: g.pause.clone(),
             template: AnalysisPlan {
                 name: names::functional_template(name),
-                gate: Gate::Functional,
                 summary,
                 args: vec![SERVICE_NAME_ARG.into()],
-                job: Some(JobGatePlan {
-                    expected_text: Some(expected),
-                    ..job(&g.image)
-                }),
-                prometheus: None,
+                check: GateCheck::Functional {
+                    job: job(&g.image),
+                    expected_text: expected,
+                },
             },
         });
     }
@@ -247,27 +208,30 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
             Some(ms) => format!("mean latency below {ms} ms"),
             None => "no latency limit (extraArgs is empty)".to_owned(),
         };
-        let max_mean_latency_ms = perf.limit.map(|ms| ms.to_string());
+        let load_plan = match perf.tool {
+            LoadTool::Ab => LoadPlan::Ab {
+                requests: platform.load_requests,
+                concurrency: platform.load_concurrency,
+            },
+            LoadTool::Artillery => LoadPlan::Artillery {
+                arrivals: arrivals(platform),
+                config: artillery_config(&target_url, perf.limit, arrivals(platform)),
+            },
+        };
         gates.push(GatePlan {
             gate: Gate::Performance,
             pause: g.pause.clone(),
             template: AnalysisPlan {
                 name: names::performance_template(name),
-                gate: Gate::Performance,
                 summary: format!(
                     "{tool}: {load} against GET {path}; no failed or non-2xx request; {limit}"
                 ),
                 args: vec![SERVICE_NAME_ARG.into()],
-                job: Some(JobGatePlan {
-                    tool: Some(perf.tool.as_str()),
-                    artillery_config: (perf.tool == LoadTool::Artillery)
-                        .then(|| artillery_config(&target_url, perf.limit, arrivals(platform))),
-                    arrivals: (perf.tool == LoadTool::Artillery).then(|| arrivals(platform)),
-                    max_mean_latency_ms,
-                    latency_limit: perf.limit,
-                    ..job(&g.image)
-                }),
-                prometheus: None,
+                check: GateCheck::Performance {
+                    job: job(&g.image),
+                    load: load_plan,
+                    limit: perf.limit,
+                },
             },
         });
     }
@@ -328,7 +292,6 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
             pause: m.pause.clone(),
             template: AnalysisPlan {
                 name: names::metrics_template(name),
-                gate: Gate::Metrics,
                 summary: when
                     + &metrics
                         .iter()
@@ -336,8 +299,7 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
                         .collect::<Vec<_>>()
                         .join("; "),
                 args: vec![NAMESPACE_ARG.into()],
-                job: None,
-                prometheus: Some(PrometheusPlan {
+                check: GateCheck::Metrics(PrometheusPlan {
                     variant_matcher,
                     address: platform.prometheus_address.clone(),
                     sigv4_region: platform.prometheus_sigv4_region.clone(),

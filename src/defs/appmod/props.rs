@@ -250,6 +250,17 @@ pub struct EnvVar {
     pub value: String,
 }
 
+impl EnvVar {
+    /// As the pod's container gets it: the text as written (the kubelet
+    /// expands `$(VAR)` in it, as in any container's env).
+    pub fn plan(&self) -> crate::plan::EnvVarPlan {
+        crate::plan::EnvVarPlan {
+            name: self.name.clone(),
+            value: self.value.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resources {
@@ -337,7 +348,7 @@ impl PerformanceGate {
     }
 
     /// The latency limit in milliseconds (`None`: no limit), or why `extraArgs` is not one.
-    pub fn latency_limit(&self) -> Result<Option<LatencyLimit>, String> {
+    pub fn latency_limit(&self) -> Result<Option<LatencyLimit>, NotALatency> {
         let text = self.extra_args.text();
         let text = text.trim();
         if text.is_empty() {
@@ -345,10 +356,22 @@ impl PerformanceGate {
         }
         match text.parse::<f64>() {
             Ok(ms) if ms.is_finite() && ms > 0.0 => Ok(Some(LatencyLimit::new(ms))),
-            _ => Err(format!(
-                "must be the mean latency in milliseconds the new version stays below, found `{text}`"
-            )),
+            _ => Err(NotALatency(text.to_owned())),
         }
+    }
+}
+
+/// A performance gate's `extraArgs` that is not a latency limit (its text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotALatency(pub String);
+
+impl std::fmt::Display for NotALatency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "must be the mean latency in milliseconds the new version stays below, found `{}`",
+            self.0
+        )
     }
 }
 

@@ -18,7 +18,6 @@ use crate::names;
 use crate::path;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// Check one component; an `appmod-service` without errors comes back ready to plan.
 pub(crate) fn check_component(
@@ -83,7 +82,13 @@ pub(crate) fn check_component(
     let port = props
         .part::<u32>(&path!["port"])
         .or(Some(super::props::defaults::port()));
-    let traits = traits::check_traits(ctx, i, component, port, broken, routes);
+    let host = traits::Host {
+        index: i,
+        component,
+        port,
+        container: props.part::<String>(&path!["image_name"]),
+    };
+    let traits = traits::check_traits(ctx, host, broken, routes);
     check_router_ingress(ctx, &props, &component.name, &traits);
     check_overridden(ctx, &props, &traits);
     let ab_test =
@@ -108,7 +113,7 @@ pub(crate) fn check_component(
                 ctx.error(
                     Code::Internal,
                     &props_path.join(&path!["performanceGate", "extraArgs"]),
-                    why,
+                    why.to_string(),
                 );
                 return None;
             }
@@ -241,7 +246,11 @@ fn check_service(ctx: &mut DocContext, p: &Props) {
         );
     }
     if let Some(env) = p.part::<Vec<EnvVar>>(&path!["env"]) {
-        check_env(ctx, p, &env);
+        crate::check::env_names(
+            ctx,
+            &p.at(&path!["env"]),
+            env.iter().map(|e| e.name.as_str()),
+        );
     }
     if let Some(probe) = p.part::<serde_json::Map<String, Value>>(&path!["readinessProbe"]) {
         check_probe(ctx, &p.at(&path!["readinessProbe"]), &probe);
@@ -395,8 +404,8 @@ fn check_overridden(ctx: &mut DocContext, p: &Props, traits: &CheckedTraits) {
     if p.json.get("replicas").is_none() {
         return;
     }
-    use crate::defs::traits::Autoscaler;
-    let by = match (&traits.autoscaler, &traits.scaler) {
+    use crate::defs::traits::{Autoscaler, Scaler};
+    let by = match (traits.first::<Autoscaler>(), traits.first::<Scaler>()) {
         (Some(Autoscaler::Hpa(h)), _) => {
             format!(
                 "the hpa trait scales the Rollout between {} and {} replicas",
@@ -444,7 +453,7 @@ fn check_router_ingress(ctx: &mut DocContext, p: &Props, name: &str, traits: &Ch
         )
         .help = Some(format!("remove servicePort (it defaults to {port}), or set port: {service_port}"));
     }
-    let (field, wanted) = match (&traits.ingress, &routing.nginx, &routing.alb) {
+    let (field, wanted) = match (traits.first::<Ingress>(), &routing.nginx, &routing.alb) {
         (Some(Ingress::Nginx(_)), Some(n), _) => {
             (path!["nginx", "stableIngress"], &n.stable_ingress)
         }
@@ -495,31 +504,6 @@ fn check_routing(ctx: &mut DocContext, at: &DocPath, r: &TrafficRouting) {
                 &at.key(router).key(field),
                 format!("`{name}` {why}"),
             );
-        }
-    }
-}
-
-fn check_env(ctx: &mut DocContext, p: &Props, env: &[EnvVar]) {
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, e) in env.iter().enumerate() {
-        let at = p.at(&path!["env", i, "name"]);
-        if e.name.is_empty() || e.name.contains('=') {
-            ctx.error(
-                Code::Name,
-                &at,
-                "environment variable names must be non-empty and must not contain '='",
-            );
-        }
-        if let Some(first) = seen.insert(&e.name, i) {
-            ctx.error(
-                Code::DuplicateEnv,
-                &at,
-                format!(
-                    "environment variable `{}` is set twice (first at env[{first}])",
-                    e.name
-                ),
-            )
-            .help = Some("Kubernetes keeps only the last value; remove one".into());
         }
     }
 }

@@ -2,17 +2,114 @@
 //! Controller): an Ingress `<name>` routing to the component's all-pods
 //! Service, on a port that Service has.
 
-use super::Routes;
+use super::{CheckedTrait, Routes, Site, Slot, TraitDefinition, schema_of};
 use crate::check::{DocContext, syntax};
 use crate::diagnostic::Code;
 use crate::dom::DocPath;
 use crate::model::Component;
 use crate::names;
 use crate::path;
-use crate::plan::{IngressPathPlan, IngressPlan};
-use schemars::JsonSchema;
+use crate::plan::{IngressPathPlan, IngressPlan, ServicePlan, StrategyPlan};
+use schemars::{JsonSchema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The `path-based-ingress` trait.
+pub struct PathBasedIngressTrait;
+
+impl TraitDefinition for PathBasedIngressTrait {
+    fn name(&self) -> &'static str {
+        "path-based-ingress"
+    }
+    fn properties(&self) -> &'static str {
+        "`domain`, `http: {path: port}`, `class = nginx`, `rewritePath = true`"
+    }
+    fn renders(&self) -> &'static str {
+        "an NGINX Ingress `<name>`: regex paths `<path>(/\\|$)(.*)` rewritten to `/$2`"
+    }
+    fn schema(&self, generator: &mut SchemaGenerator) -> Value {
+        schema_of::<PathBasedIngress>(generator)
+    }
+    fn slot(&self) -> Option<Slot> {
+        Some(Slot::Ingress)
+    }
+    fn check(&self, site: &mut Site<'_, '_>, props: &Value) -> Option<Arc<dyn CheckedTrait>> {
+        let ingress = Ingress::Nginx(site.typed(props)?);
+        check(site, ingress)
+    }
+}
+
+/// The `appingress` trait.
+pub struct AppIngressTrait;
+
+impl TraitDefinition for AppIngressTrait {
+    fn name(&self) -> &'static str {
+        "appingress"
+    }
+    fn properties(&self) -> &'static str {
+        "`domain`, `http: {path: port}`, `class = alb`, `targetType = ip`, `type = internet-facing\\|internal`"
+    }
+    fn renders(&self) -> &'static str {
+        "an AWS Load Balancer Controller Ingress `<name>`"
+    }
+    fn schema(&self, generator: &mut SchemaGenerator) -> Value {
+        schema_of::<AppIngress>(generator)
+    }
+    fn slot(&self) -> Option<Slot> {
+        Some(Slot::Ingress)
+    }
+    fn check(&self, site: &mut Site<'_, '_>, props: &Value) -> Option<Arc<dyn CheckedTrait>> {
+        let ingress = Ingress::Alb(site.typed(props)?);
+        check(site, ingress)
+    }
+}
+
+fn check(site: &mut Site<'_, '_>, ingress: Ingress) -> Option<Arc<dyn CheckedTrait>> {
+    check_ingress(
+        site.ctx,
+        &site.props_at,
+        site.component,
+        &ingress,
+        site.port,
+        &mut site.claims.routes,
+    );
+    let create_service = match &ingress {
+        Ingress::Nginx(i) => i.create_service,
+        Ingress::Alb(i) => i.create_service,
+    };
+    if create_service {
+        let d = site.ctx.lenient(
+            Code::TraitIgnored,
+            &site.props_at.key("createService"),
+            format!(
+                "oamc always renders the Service `{}`; createService is ignored",
+                site.component.name
+            ),
+        );
+        d.help = Some("remove createService".into());
+    }
+    Some(Arc::new(ingress))
+}
+
+impl CheckedTrait for Ingress {
+    fn plan(&self, service: &mut ServicePlan) {
+        // argo-rollouts v1.9.1 docs/features/traffic-management/alb.md: the
+        // backend's port must be `use-annotation`, or the AWS Load Balancer
+        // Controller ignores the weights (`utils/ingress/wrapper.go` writes
+        // such backends itself). check_router_ingress made the names agree.
+        let alb_routed = matches!(self, Ingress::Alb(_))
+            && matches!(
+                &service.strategy,
+                StrategyPlan::Canary { traffic_routing: Some(r), .. } if r.alb.is_some()
+            );
+        service.ingress = Some(IngressPlan {
+            use_annotation: alb_routed,
+            ..plan_ingress(&service.name, self)
+        });
+    }
+}
 
 /// `path-based-ingress`: an NGINX Ingress with regex paths rewritten to the app.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -102,7 +199,7 @@ impl Ingress {
     }
 }
 
-pub(super) fn check_ingress(
+fn check_ingress(
     ctx: &mut DocContext,
     at: &DocPath,
     component: &Component,
@@ -166,7 +263,7 @@ pub(super) fn check_ingress(
 }
 
 /// The Ingress of an ingress trait: always to the all-pods Service `<name>`, never the preview.
-pub(crate) fn plan_ingress(name: &str, ingress: &Ingress) -> IngressPlan {
+fn plan_ingress(name: &str, ingress: &Ingress) -> IngressPlan {
     let (host, paths) = ingress.host_and_paths();
     let (class, annotations, regex) = match ingress {
         Ingress::Nginx(i) => {

@@ -1,22 +1,100 @@
 //! `labels` and `annotations`: string maps added to the metadata of every
 //! resource of the component and to its pod template.
 
+use super::{CheckedTrait, Site, TraitDefinition};
 use crate::check::{DocContext, syntax};
 use crate::diagnostic::Code;
 use crate::dom::DocPath;
+use crate::plan::ServicePlan;
+use schemars::SchemaGenerator;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The `labels` trait.
+pub struct LabelsTrait;
+
+/// The labels of a `labels` trait, checked.
+#[derive(Debug, Clone)]
+pub struct Labels(pub BTreeMap<String, String>);
+
+impl TraitDefinition for LabelsTrait {
+    fn name(&self) -> &'static str {
+        "labels"
+    }
+    fn properties(&self) -> &'static str {
+        "a string map"
+    }
+    fn renders(&self) -> &'static str {
+        "added to the metadata of every resource of the component and to its pod template; not `app`, the selector"
+    }
+    fn schema(&self, _: &mut SchemaGenerator) -> Value {
+        string_map()
+    }
+    fn check(&self, site: &mut Site<'_, '_>, props: &Value) -> Option<Arc<dyn CheckedTrait>> {
+        let map = site.typed::<BTreeMap<String, String>>(props)?;
+        check_map(site.ctx, &site.props_at, self.name(), true, &map);
+        Some(Arc::new(Labels(map)))
+    }
+}
+
+/// On every object of the component and its pods; the selector (`app`) is
+/// oamc's and refused here, so the order the maps merge in changes nothing.
+impl CheckedTrait for Labels {
+    fn plan(&self, service: &mut ServicePlan) {
+        service.labels.extend(self.0.clone());
+        service.pod_labels.extend(self.0.clone());
+    }
+}
+
+/// The `annotations` trait.
+pub struct AnnotationsTrait;
+
+/// The annotations of an `annotations` trait, checked.
+#[derive(Debug, Clone)]
+pub struct Annotations(pub BTreeMap<String, String>);
+
+impl TraitDefinition for AnnotationsTrait {
+    fn name(&self) -> &'static str {
+        "annotations"
+    }
+    fn properties(&self) -> &'static str {
+        "a string map"
+    }
+    fn renders(&self) -> &'static str {
+        "added to the metadata of every resource of the component and to its pod template"
+    }
+    fn schema(&self, _: &mut SchemaGenerator) -> Value {
+        string_map()
+    }
+    fn check(&self, site: &mut Site<'_, '_>, props: &Value) -> Option<Arc<dyn CheckedTrait>> {
+        let map = site.typed::<BTreeMap<String, String>>(props)?;
+        check_map(site.ctx, &site.props_at, self.name(), false, &map);
+        Some(Arc::new(Annotations(map)))
+    }
+}
+
+impl CheckedTrait for Annotations {
+    fn plan(&self, service: &mut ServicePlan) {
+        service.annotations.extend(self.0.clone());
+    }
+}
+
+fn string_map() -> Value {
+    json!({ "type": "object", "additionalProperties": { "type": "string" } })
+}
 
 /// The keys (and, for labels, the values) of a `labels` or `annotations`
-/// trait at `base`; the label `app` is the selector's.
-pub(super) fn check_map(
+/// trait whose properties are at `at`; the label `app` is the selector's.
+fn check_map(
     ctx: &mut DocContext,
-    base: &DocPath,
+    at: &DocPath,
     name: &str,
     labels: bool,
     map: &BTreeMap<String, String>,
 ) {
     for (key, value) in map {
-        let key_at = base.key("properties").key(key.as_str());
+        let key_at = at.key(key.as_str());
         if let Err(why) = qualified_name(key) {
             ctx.error(
                 Code::Name,

@@ -1,63 +1,210 @@
-//! The traits oamc compiles, one module per family: `ingress`
-//! (path-based-ingress, appingress), `storage`, `scaling` (scaler, hpa,
-//! cpuscaler), `metadata` (labels, annotations). Each keeps its properties,
-//! rules and plan; this module dispatches a component's traits by the
-//! registry's [`TraitKind`].
+//! The traits oamc compiles. Each trait type is one [`TraitDefinition`], the
+//! way a KubeVela TraitDefinition is one file: its name, what it renders, its
+//! properties' schema, the slot it fills and its check, which hands back the
+//! typed, checked properties as a [`CheckedTrait`] that plans its part of the
+//! service. `defs::TRAITS` lists them; the schema, this dispatch, "did you
+//! mean", the planner and the book's trait table all read that one list.
+//! Families that share rules share a module: `ingress` (path-based-ingress,
+//! appingress), `storage`, `scaling` (scaler, hpa, cpuscaler), `metadata`
+//! (labels, annotations), `sidecar`.
 
 pub mod ingress;
-mod metadata;
+pub mod metadata;
 pub mod scaling;
+pub mod sidecar;
 pub mod storage;
 
 pub use ingress::Ingress;
-pub(crate) use ingress::plan_ingress;
-pub(crate) use scaling::plan_autoscaler;
-pub use scaling::{Autoscaler, CheckedHpa, HpaTarget};
-pub(crate) use storage::plan_storage;
+pub use scaling::{Autoscaler, CheckedHpa, HpaTarget, Scaler};
 
 use crate::check::{Broken, DocContext};
-use crate::defs::{self, TraitKind};
+use crate::defs;
 use crate::diagnostic::Code;
-use crate::dom::Seg;
+use crate::dom::{DocPath, Seg};
 use crate::model::Component;
 use crate::path;
-use ingress::{AppIngress, PathBasedIngress};
-use scaling::{CpuScaler, Hpa, Scaler};
+use crate::plan::ServicePlan;
+use schemars::SchemaGenerator;
+use serde_json::Value;
+use std::any::Any;
 use std::collections::BTreeMap;
-use storage::Storage;
+use std::fmt::Debug;
+use std::sync::Arc;
 
-/// The traits of one component, typed and checked.
+/// One trait type: everything oamc knows of it but its template.
+pub trait TraitDefinition: Sync {
+    /// The OAM type name users write.
+    fn name(&self) -> &'static str;
+    /// Its properties with their defaults, for the book's trait table (Markdown).
+    fn properties(&self) -> &'static str;
+    /// What it renders, for the book's trait table (Markdown).
+    fn renders(&self) -> &'static str;
+    /// The JSON Schema of its properties.
+    fn schema(&self, generator: &mut SchemaGenerator) -> Value;
+    /// The part of the component only one trait may set, if it sets one.
+    fn slot(&self) -> Option<Slot> {
+        None
+    }
+    /// Reads the properties (the schema accepted them) into their type,
+    /// applies the trait's rules, and returns the checked trait; `None` when
+    /// a diagnostic was reported.
+    fn check(&self, site: &mut Site<'_, '_>, props: &Value) -> Option<Arc<dyn CheckedTrait>>;
+}
+
+/// A trait's properties, typed and checked: its part of the service's plan.
+pub trait CheckedTrait: AsAny + Debug + Send + Sync {
+    /// Adds the trait's part to the service's plan, which holds the
+    /// component's own (strategy included) and the traits' before it.
+    fn plan(&self, service: &mut ServicePlan);
+}
+
+/// A checked trait as `Any`, so a rule may ask for one type of trait.
+pub trait AsAny {
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Any> AsAny for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// The parts of a component only one trait may set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Slot {
+    /// The Ingress `<name>`.
+    Ingress,
+    /// The Rollout's replica count.
+    Replicas,
+}
+
+impl Slot {
+    /// The conflict of a second trait `name` in this slot with `first` (at traits[`at`]).
+    fn conflict(
+        self,
+        name: &str,
+        first: &str,
+        at: usize,
+        component: &str,
+    ) -> (String, &'static str) {
+        match self {
+            Slot::Ingress => (
+                format!(
+                    "a second ingress trait on component `{component}` (the first is traits[{at}]); both would be the Ingress `{}`",
+                    crate::names::ingress(component)
+                ),
+                "put every path into one trait's `http`",
+            ),
+            Slot::Replicas => (
+                format!(
+                    "`{name}` and `{first}` (traits[{at}]) both set the replicas of `{component}`"
+                ),
+                "keep one: scaler for a fixed count, hpa or cpuscaler to autoscale",
+            ),
+        }
+    }
+}
+
+/// Where one trait is checked: its place, its component, and what the
+/// component's other traits (and the Application's other components) claimed.
+pub struct Site<'s, 'c> {
+    pub(crate) ctx: &'s mut DocContext<'c>,
+    /// `spec.components[i].traits[t]`.
+    pub base: DocPath,
+    /// `spec.components[i].traits[t].properties`.
+    pub props_at: DocPath,
+    pub component: &'s Component,
+    /// The component's Service port, when it is readable.
+    pub port: Option<u32>,
+    pub claims: &'s mut Claims,
+}
+
+/// Names the component's traits have taken, to refuse a second taker.
+#[derive(Debug, Default)]
+pub struct Claims {
+    /// Volume name → the trait that declared it.
+    pub volumes: BTreeMap<String, usize>,
+    /// Mount path → the trait that mounts there.
+    pub mounts: BTreeMap<String, usize>,
+    /// Container name → the trait that adds it; `None` is the app's container.
+    pub containers: BTreeMap<String, Option<usize>>,
+    /// Host and path of every ingress route in the Application → its component.
+    pub routes: Routes,
+    /// Volumes a trait mounts by name, checked against `volumes` once every
+    /// trait is read (a storage trait may come later).
+    pub volume_uses: Vec<(DocPath, String)>,
+}
+
+impl Site<'_, '_> {
+    /// The index of the trait being checked.
+    pub fn index(&self) -> usize {
+        match self.base.last() {
+            Some(Seg::Index(t)) => *t,
+            _ => 0,
+        }
+    }
+
+    /// The properties read into `T`; the schema accepted them, so a failure
+    /// is reported as a gap between the two.
+    pub fn typed<T: serde::de::DeserializeOwned>(&mut self, props: &Value) -> Option<T> {
+        self.ctx.typed(&self.props_at, props)
+    }
+}
+
+/// The traits of one component, typed and checked, in the order written.
 #[derive(Debug, Clone, Default)]
-pub struct CheckedTraits {
-    pub ingress: Option<Ingress>,
-    pub storage: Vec<Storage>,
-    pub scaler: Option<Scaler>,
-    pub autoscaler: Option<Autoscaler>,
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
+pub struct CheckedTraits(Vec<Arc<dyn CheckedTrait>>);
+
+impl CheckedTraits {
+    pub fn iter(&self) -> impl Iterator<Item = &dyn CheckedTrait> {
+        self.0.iter().map(|t| &**t)
+    }
+
+    /// The first trait of type `T`, for a component rule that depends on it.
+    pub fn first<T: CheckedTrait + 'static>(&self) -> Option<&T> {
+        self.iter().find_map(|t| t.as_any().downcast_ref::<T>())
+    }
+
+    /// Adds every trait's part to the service's plan, in the order written.
+    pub fn plan(&self, service: &mut ServicePlan) {
+        for t in self.iter() {
+            t.plan(service);
+        }
+    }
 }
 
 /// Host and path of every ingress route in the Application, for conflicts across components.
 pub(crate) type Routes = BTreeMap<(String, String), String>;
 
+/// The component whose traits are checked.
+pub(crate) struct Host<'a> {
+    pub index: usize,
+    pub component: &'a Component,
+    pub port: Option<u32>,
+    /// The app's container name, when it is readable.
+    pub container: Option<String>,
+}
+
 pub(crate) fn check_traits(
     ctx: &mut DocContext,
-    i: usize,
-    component: &Component,
-    port: Option<u32>,
+    of: Host<'_>,
     broken: &Broken,
     routes: &mut Routes,
 ) -> CheckedTraits {
-    let mut out = CheckedTraits::default();
-    // Which trait set each exclusive slot, for conflict messages.
-    let mut ingress_at: Option<usize> = None;
-    let mut scaling_at: Option<(usize, &str)> = None;
-    let mut volumes: BTreeMap<String, usize> = BTreeMap::new();
-    let mut mounts: BTreeMap<String, usize> = BTreeMap::new();
-
+    let component = of.component;
+    let mut out = Vec::new();
+    let mut claims = Claims {
+        routes: std::mem::take(routes),
+        ..Claims::default()
+    };
+    if let Some(container) = of.container {
+        claims.containers.insert(container, None);
+    }
+    // Which trait filled each slot, for the conflict's message.
+    let mut slots: BTreeMap<Slot, (usize, &str)> = BTreeMap::new();
     for (t, tr) in component.traits.iter().enumerate() {
-        let base = path!["spec", "components", i, "traits", t];
-        let Some(kind) = TraitKind::from_name(&tr.type_) else {
+        let base = path!["spec", "components", of.index, "traits", t];
+        let Some(def) = defs::trait_definition(&tr.type_) else {
             unknown_trait(ctx, &base.join(&path!["type"]), &tr.type_, &component.name);
             continue;
         };
@@ -66,98 +213,46 @@ pub(crate) fn check_traits(
         if !broken.intact(&props_at) {
             continue;
         }
+        if let Some(slot) = def.slot()
+            && let Some((first, first_name)) = slots.insert(slot, (t, def.name()))
+        {
+            let (message, help) = slot.conflict(def.name(), first_name, first, &component.name);
+            ctx.error(Code::TraitConflict, &base.join(&path!["type"]), message)
+                .help = Some(help.into());
+            continue;
+        }
         // Absent, it is refused by the schema (known types require it).
-        let props = tr.properties.as_ref().unwrap_or(&serde_json::Value::Null);
-        let name = kind.name();
-        match kind {
-            TraitKind::PathBasedIngress | TraitKind::AppIngress => {
-                if let Some(first) = ingress_at.replace(t) {
-                    ctx.error(
-                        Code::TraitConflict,
-                        &base.join(&path!["type"]),
-                        format!("a second ingress trait on component `{}` (the first is traits[{first}]); both would be the Ingress `{}`", component.name, crate::names::ingress(&component.name)),
-                    )
-                    .help = Some("put every path into one trait's `http`".into());
-                    continue;
-                }
-                let ingress = if kind == TraitKind::PathBasedIngress {
-                    ctx.typed::<PathBasedIngress>(&props_at, props)
-                        .map(Ingress::Nginx)
-                } else {
-                    ctx.typed::<AppIngress>(&props_at, props).map(Ingress::Alb)
-                };
-                let Some(ingress) = ingress else { continue };
-                ingress::check_ingress(ctx, &props_at, component, &ingress, port, routes);
-                let create_service = match &ingress {
-                    Ingress::Nginx(i) => i.create_service,
-                    Ingress::Alb(i) => i.create_service,
-                };
-                if create_service {
-                    let d = ctx.lenient(
-                        Code::TraitIgnored,
-                        &base.join(&path!["properties", "createService"]),
-                        format!(
-                            "oamc always renders the Service `{}`; createService is ignored",
-                            component.name
-                        ),
-                    );
-                    d.help = Some("remove createService".into());
-                }
-                out.ingress = Some(ingress);
-            }
-            TraitKind::Storage => {
-                let Some(storage) = ctx.typed::<Storage>(&props_at, props) else {
-                    continue;
-                };
-                storage::check_storage(ctx, &props_at, &storage, &mut volumes, &mut mounts);
-                out.storage.push(storage);
-            }
-            TraitKind::Scaler | TraitKind::Hpa | TraitKind::CpuScaler => {
-                if let Some((first, first_kind)) = scaling_at.replace((t, name)) {
-                    ctx.error(
-                        Code::TraitConflict,
-                        &base.join(&path!["type"]),
-                        format!("`{name}` and `{first_kind}` (traits[{first}]) both set the replicas of `{}`", component.name),
-                    )
-                    .help = Some("keep one: scaler for a fixed count, hpa or cpuscaler to autoscale".into());
-                    continue;
-                }
-                match kind {
-                    TraitKind::Scaler => out.scaler = ctx.typed::<Scaler>(&props_at, props),
-                    TraitKind::Hpa => {
-                        if let Some(h) = ctx.typed::<Hpa>(&props_at, props) {
-                            out.autoscaler =
-                                scaling::check_hpa(ctx, &props_at, h).map(Autoscaler::Hpa);
-                        }
-                    }
-                    _ => {
-                        if let Some(c) = ctx.typed::<CpuScaler>(&props_at, props) {
-                            scaling::check_min_max(
-                                ctx,
-                                &base.join(&path!["properties", "max"]),
-                                c.min,
-                                c.max,
-                            );
-                            out.autoscaler = Some(Autoscaler::Cpu(c));
-                        }
-                    }
-                }
-            }
-            TraitKind::Labels | TraitKind::Annotations => {
-                let Some(map) = ctx.typed::<BTreeMap<String, String>>(&props_at, props) else {
-                    continue;
-                };
-                let labels = kind == TraitKind::Labels;
-                metadata::check_map(ctx, &base, name, labels, &map);
-                if labels {
-                    out.labels.extend(map);
-                } else {
-                    out.annotations.extend(map);
-                }
-            }
+        let props = tr.properties.as_ref().unwrap_or(&Value::Null);
+        let mut site = Site {
+            ctx,
+            base,
+            props_at,
+            component,
+            port: of.port,
+            claims: &mut claims,
+        };
+        if let Some(checked) = def.check(&mut site, props) {
+            out.push(checked);
         }
     }
-    out
+    for (at, name) in &claims.volume_uses {
+        if !claims.volumes.contains_key(name) {
+            let declared: Vec<&str> = claims.volumes.keys().map(String::as_str).collect();
+            let help = crate::check::did_you_mean(name, declared.iter().copied())
+                .unwrap_or_else(|| "declare it in a storage trait of this component".to_owned());
+            ctx.error(
+                Code::UnknownVolume,
+                at,
+                format!(
+                    "no storage trait of component `{}` declares the volume `{name}`",
+                    component.name
+                ),
+            )
+            .help = Some(help);
+        }
+    }
+    *routes = claims.routes;
+    CheckedTraits(out)
 }
 
 /// A trait type oamc does not compile: a typo of one it does is an error,
@@ -181,4 +276,9 @@ fn unknown_trait(ctx: &mut DocContext, at: &[Seg], found: &str, component: &str)
         "oamc compiles {}; use --strict to make this an error",
         defs::trait_names().collect::<Vec<_>>().join(", ")
     ));
+}
+
+/// The JSON Schema of `T`, for a trait whose properties are one Rust type.
+pub(crate) fn schema_of<T: schemars::JsonSchema>(generator: &mut SchemaGenerator) -> Value {
+    generator.subschema_for::<T>().to_value()
 }

@@ -2,14 +2,107 @@
 //! (HorizontalPodAutoscalers on the Rollout, which then leaves `replicas`
 //! to them).
 
+use super::{CheckedTrait, Site, Slot, TraitDefinition, schema_of};
 use crate::check::{DocContext, syntax};
 use crate::diagnostic::Code;
 use crate::dom::{DocPath, Seg};
 use crate::model::TextOrNumber;
 use crate::path;
-use crate::plan::{HpaMetricPlan, HpaPlan};
-use schemars::JsonSchema;
+use crate::plan::{HpaMetricPlan, HpaPlan, ServicePlan};
+use schemars::{JsonSchema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// The `scaler` trait.
+pub struct ScalerTrait;
+
+impl TraitDefinition for ScalerTrait {
+    fn name(&self) -> &'static str {
+        "scaler"
+    }
+    fn properties(&self) -> &'static str {
+        "`replicas`"
+    }
+    fn renders(&self) -> &'static str {
+        "the Rollout's replicas"
+    }
+    fn schema(&self, generator: &mut SchemaGenerator) -> Value {
+        schema_of::<Scaler>(generator)
+    }
+    fn slot(&self) -> Option<Slot> {
+        Some(Slot::Replicas)
+    }
+    fn check(&self, site: &mut Site<'_, '_>, props: &Value) -> Option<Arc<dyn CheckedTrait>> {
+        Some(Arc::new(site.typed::<Scaler>(props)?))
+    }
+}
+
+impl CheckedTrait for Scaler {
+    fn plan(&self, service: &mut ServicePlan) {
+        service.replicas = Some(self.replicas);
+    }
+}
+
+/// The `hpa` trait.
+pub struct HpaTrait;
+
+impl TraitDefinition for HpaTrait {
+    fn name(&self) -> &'static str {
+        "hpa"
+    }
+    fn properties(&self) -> &'static str {
+        "`min = 1`, `max = 10`, `cpu = {type: Utilization, value: 50}`, `mem`"
+    }
+    fn renders(&self) -> &'static str {
+        "an `autoscaling/v2` HorizontalPodAutoscaler on the Rollout; the Rollout then leaves `replicas` to it"
+    }
+    fn schema(&self, generator: &mut SchemaGenerator) -> Value {
+        schema_of::<Hpa>(generator)
+    }
+    fn slot(&self) -> Option<Slot> {
+        Some(Slot::Replicas)
+    }
+    fn check(&self, site: &mut Site<'_, '_>, props: &Value) -> Option<Arc<dyn CheckedTrait>> {
+        let hpa = site.typed::<Hpa>(props)?;
+        let checked = check_hpa(site.ctx, &site.props_at, hpa)?;
+        Some(Arc::new(Autoscaler::Hpa(checked)))
+    }
+}
+
+/// The `cpuscaler` trait.
+pub struct CpuScalerTrait;
+
+impl TraitDefinition for CpuScalerTrait {
+    fn name(&self) -> &'static str {
+        "cpuscaler"
+    }
+    fn properties(&self) -> &'static str {
+        "`min = 1`, `max = 10`, `cpuUtil = 50`"
+    }
+    fn renders(&self) -> &'static str {
+        "the same, on CPU only"
+    }
+    fn schema(&self, generator: &mut SchemaGenerator) -> Value {
+        schema_of::<CpuScaler>(generator)
+    }
+    fn slot(&self) -> Option<Slot> {
+        Some(Slot::Replicas)
+    }
+    fn check(&self, site: &mut Site<'_, '_>, props: &Value) -> Option<Arc<dyn CheckedTrait>> {
+        let c = site.typed::<CpuScaler>(props)?;
+        check_min_max(site.ctx, &site.props_at.key("max"), c.min, c.max);
+        Some(Arc::new(Autoscaler::Cpu(c)))
+    }
+}
+
+/// The Rollout leaves `replicas` to the HorizontalPodAutoscaler.
+impl CheckedTrait for Autoscaler {
+    fn plan(&self, service: &mut ServicePlan) {
+        service.autoscaler = Some(plan_autoscaler(&service.name, self));
+        service.replicas = None;
+    }
+}
 
 /// `scaler`: a fixed number of replicas.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -111,7 +204,7 @@ pub enum HpaTarget {
     AverageValue(String),
 }
 
-pub(super) fn check_hpa(ctx: &mut DocContext, at: &DocPath, h: Hpa) -> Option<CheckedHpa> {
+fn check_hpa(ctx: &mut DocContext, at: &DocPath, h: Hpa) -> Option<CheckedHpa> {
     check_min_max(ctx, &at.join(&path!["max"]), h.min, h.max);
     if h.cpu.is_none() && h.mem.is_none() {
         ctx.error(Code::HpaTarget, at, "hpa needs a cpu or mem target");
@@ -168,7 +261,7 @@ pub(super) fn check_hpa(ctx: &mut DocContext, at: &DocPath, h: Hpa) -> Option<Ch
     })
 }
 
-pub(super) fn check_min_max(ctx: &mut DocContext, at: &[Seg], min: u32, max: u32) {
+fn check_min_max(ctx: &mut DocContext, at: &[Seg], min: u32, max: u32) {
     if min > max {
         ctx.error(
             Code::TraitMinMax,
@@ -178,7 +271,7 @@ pub(super) fn check_min_max(ctx: &mut DocContext, at: &[Seg], min: u32, max: u32
     }
 }
 
-pub(crate) fn plan_autoscaler(name: &str, a: &Autoscaler) -> HpaPlan {
+fn plan_autoscaler(name: &str, a: &Autoscaler) -> HpaPlan {
     let metric = |resource: &'static str, t: &HpaTarget| match t {
         HpaTarget::Utilization(percent) => HpaMetricPlan {
             resource,

@@ -1,13 +1,46 @@
 //! KubeVela's `storage` trait: volumes mounted into the pods, and a
 //! PersistentVolumeClaim per claim it does not only mount.
 
+use super::{CheckedTrait, Site, TraitDefinition, schema_of};
 use crate::check::{DocContext, syntax};
 use crate::diagnostic::Code;
 use crate::dom::DocPath;
-use crate::plan::{PvcPlan, VolumeMountPlan, VolumePlan};
-use schemars::JsonSchema;
+use crate::plan::{PvcPlan, ServicePlan, VolumeMountPlan, VolumePlan};
+use schemars::{JsonSchema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The `storage` trait.
+pub struct StorageTrait;
+
+impl TraitDefinition for StorageTrait {
+    fn name(&self) -> &'static str {
+        "storage"
+    }
+    fn properties(&self) -> &'static str {
+        "`pvc`, `configMap`, `secret`, `emptyDir` lists: `name`, `mountPath`, `subPath`, `readOnly`; pvc: `claimName`, `mountOnly`, `storageClassName`, `accessModes = [ReadWriteOnce]`, `size = 8Gi`; configMap/secret: `cmName`/`secretName`, `defaultMode`; emptyDir: `medium`"
+    }
+    fn renders(&self) -> &'static str {
+        "volumes and mounts in the Rollout's pod template; a PersistentVolumeClaim per pvc entry without `mountOnly`"
+    }
+    fn schema(&self, generator: &mut SchemaGenerator) -> Value {
+        schema_of::<Storage>(generator)
+    }
+    fn check(&self, site: &mut Site<'_, '_>, props: &Value) -> Option<Arc<dyn CheckedTrait>> {
+        let storage = site.typed::<Storage>(props)?;
+        let claims = &mut *site.claims;
+        check_storage(
+            site.ctx,
+            &site.props_at,
+            &storage,
+            &mut claims.volumes,
+            &mut claims.mounts,
+        );
+        Some(Arc::new(storage))
+    }
+}
 
 /// KubeVela's `storage` trait: volumes mounted into the pods.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
@@ -123,7 +156,7 @@ pub mod defaults {
     }
 }
 
-pub(super) fn check_storage(
+fn check_storage(
     ctx: &mut DocContext,
     at: &DocPath,
     s: &Storage,
@@ -217,22 +250,22 @@ pub(super) fn check_storage(
     }
 }
 
-pub(crate) fn plan_storage(
-    storage: &[Storage],
-) -> (Vec<VolumePlan>, Vec<VolumeMountPlan>, Vec<PvcPlan>) {
-    let mut volumes = Vec::new();
-    let mut mounts = Vec::new();
-    let mut claims = Vec::new();
-    let mut mount = |name: &str, mount_path: &str, sub_path: &Option<String>, read_only: bool| {
-        mounts.push(VolumeMountPlan {
-            name: name.to_owned(),
-            mount_path: mount_path.to_owned(),
-            sub_path: sub_path.clone(),
-            read_only,
-        })
-    };
-    for s in storage {
-        for v in &s.pvc {
+/// The volumes in the pod, mounted into the app's container, and a claim for
+/// each PVC the trait does not only mount.
+impl CheckedTrait for Storage {
+    fn plan(&self, service: &mut ServicePlan) {
+        let mut mounts = Vec::new();
+        let mut mount =
+            |name: &str, mount_path: &str, sub_path: &Option<String>, read_only: bool| {
+                mounts.push(VolumeMountPlan {
+                    name: name.to_owned(),
+                    mount_path: mount_path.to_owned(),
+                    sub_path: sub_path.clone(),
+                    read_only,
+                })
+            };
+        let mut volumes = Vec::new();
+        for v in &self.pvc {
             let claim = v.claim_name.clone().unwrap_or_else(|| v.name.clone());
             volumes.push(VolumePlan {
                 name: v.name.clone(),
@@ -243,7 +276,7 @@ pub(crate) fn plan_storage(
             });
             mount(&v.name, &v.mount_path, &v.sub_path, v.read_only);
             if !v.mount_only {
-                claims.push(PvcPlan {
+                service.persistent_volume_claims.push(PvcPlan {
                     name: claim,
                     access_modes: v.access_modes.iter().map(|m| m.as_str()).collect(),
                     storage_class_name: v.storage_class_name.clone(),
@@ -251,7 +284,7 @@ pub(crate) fn plan_storage(
                 });
             }
         }
-        for v in &s.config_map {
+        for v in &self.config_map {
             let source = v.cm_name.clone().unwrap_or_else(|| v.name.clone());
             volumes.push(VolumePlan {
                 name: v.name.clone(),
@@ -262,7 +295,7 @@ pub(crate) fn plan_storage(
             });
             mount(&v.name, &v.mount_path, &v.sub_path, v.read_only);
         }
-        for v in &s.secret {
+        for v in &self.secret {
             let source = v.secret_name.clone().unwrap_or_else(|| v.name.clone());
             volumes.push(VolumePlan {
                 name: v.name.clone(),
@@ -273,7 +306,7 @@ pub(crate) fn plan_storage(
             });
             mount(&v.name, &v.mount_path, &v.sub_path, v.read_only);
         }
-        for v in &s.empty_dir {
+        for v in &self.empty_dir {
             volumes.push(VolumePlan {
                 name: v.name.clone(),
                 kind: "emptyDir",
@@ -283,6 +316,11 @@ pub(crate) fn plan_storage(
             });
             mount(&v.name, &v.mount_path, &v.sub_path, false);
         }
+        service.volumes.extend(volumes);
+        service
+            .container
+            .volume_mounts
+            .extend(mounts.iter().cloned());
+        service.volume_mounts.extend(mounts);
     }
-    (volumes, mounts, claims)
 }

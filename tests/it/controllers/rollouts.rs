@@ -58,10 +58,11 @@ fn experiment_services(rollout: &Value) -> Vec<(String, Vec<u64>)> {
         .unwrap()
         .iter()
         .flat_map(|c| {
+            // A container without ports (a sidecar) adds none.
             c["ports"]
                 .as_array()
-                .unwrap()
-                .iter()
+                .into_iter()
+                .flatten()
                 .map(|p| p["containerPort"].as_u64().unwrap())
         })
         .collect();
