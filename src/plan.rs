@@ -585,7 +585,11 @@ pub struct PromotionPlan {
     pub git_author_name: String,
     pub git_author_email: String,
     pub argocd_app: StagePattern,
+    /// The namespace written into argocd-update (`None`: the step's default).
     pub argocd_namespace: Option<String>,
+    /// Where argocd-update looks for the Applications: `argocd_namespace`,
+    /// or the default it then uses.
+    pub argocd_looks_in: String,
     /// The git-push step's alias: `desired_revision` reads its output.
     pub push_alias: &'static str,
     pub desired_revision: String,

@@ -355,11 +355,7 @@ fn text(app: &AppPlan) -> String {
 /// what must exist before the first promotion can succeed.
 fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
     let (repo, branch) = (&p.repo_url, &p.branch);
-    // Unset, Kargo's argocd-update looks where Argo CD's own default puts Applications.
-    let argocd_ns = p
-        .argocd_namespace
-        .clone()
-        .unwrap_or_else(crate::defs::promotion::defaults::argocd_namespace);
+    let argocd_ns = &p.argocd_looks_in;
     for stage in &p.stages {
         let from = stage.upstream.as_deref().unwrap_or("the Warehouse");
         let how = if stage.auto_promote {

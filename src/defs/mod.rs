@@ -52,6 +52,70 @@ pub fn trait_names() -> impl Iterator<Item = &'static str> {
     TRAITS.iter().map(|t| t.name())
 }
 
+/// What a type name was given for: the component, trait or policy it types.
+#[derive(Clone, Copy)]
+pub(crate) enum TypeOf<'a> {
+    Component(&'a str),
+    /// A trait, on the component named.
+    Trait(&'a str),
+    Policy(&'a str),
+}
+
+/// A type oamc does not compile: one near a type it does is an error with
+/// "did you mean" (a typo would drop the resource), any other a warning
+/// (KubeVela has many more), an error with `--strict`.
+pub(crate) fn unknown_type(ctx: &mut DocContext, at: &[crate::dom::Seg], of: TypeOf, found: &str) {
+    let known: Vec<&str> = match of {
+        TypeOf::Component(_) => COMPONENT_TYPES.to_vec(),
+        TypeOf::Trait(_) => trait_names().collect(),
+        TypeOf::Policy(_) => POLICY_TYPES.to_vec(),
+    };
+    if let Some(help) = crate::check::did_you_mean(found, known.iter().copied()) {
+        let message = match of {
+            TypeOf::Component(c) => {
+                format!("component `{c}` has type `{found}`, which is not a type oamc compiles")
+            }
+            TypeOf::Trait(c) => {
+                format!("trait `{found}` on component `{c}` is not a trait oamc compiles")
+            }
+            TypeOf::Policy(p) => {
+                format!("policy `{p}` has type `{found}`, which is not a type oamc applies")
+            }
+        };
+        ctx.error(Code::MisspeltType, at, message).help = Some(help);
+        return;
+    }
+    let strict = "use --strict to make this an error";
+    let (code, message, help) = match of {
+        TypeOf::Component(c) => (
+            Code::UnknownComponentType,
+            format!(
+                "component `{c}` has type `{found}`, which oamc does not compile; it is not rendered"
+            ),
+            format!(
+                "oamc compiles `{}` components; {strict}",
+                appmod::APPMOD_SERVICE
+            ),
+        ),
+        TypeOf::Trait(c) => (
+            Code::UnknownTrait,
+            format!(
+                "trait `{found}` on component `{c}` is not supported by oamc; it is not rendered"
+            ),
+            format!("oamc compiles {}; {strict}", known.join(", ")),
+        ),
+        TypeOf::Policy(p) => (
+            Code::UnknownPolicy,
+            format!("policy `{p}` has type `{found}`, which oamc does not apply"),
+            format!(
+                "oamc applies `{}` policies; {strict}",
+                promotion::KARGO_PROMOTION
+            ),
+        ),
+    };
+    ctx.lenient(code, at, message).help = Some(help);
+}
+
 /// An Application that passed every check, ready to plan.
 #[derive(Debug, Clone)]
 pub struct CheckedApp {
@@ -139,34 +203,9 @@ pub(crate) fn check_application(
         let Some(policy) = ctx.typed::<model::Policy>(&at, value) else {
             continue;
         };
-        if policy.type_ != promotion::KARGO_PROMOTION
-            && let Some(help) =
-                crate::check::did_you_mean(&policy.type_, crate::defs::POLICY_TYPES.iter().copied())
-        {
-            ctx.error(
-                Code::MisspeltType,
-                &path!["spec", "policies", i, "type"],
-                format!(
-                    "policy `{}` has type `{}`, which is not a type oamc applies",
-                    policy.name, policy.type_
-                ),
-            )
-            .help = Some(help);
-            continue;
-        }
         if policy.type_ != promotion::KARGO_PROMOTION {
-            ctx.lenient(
-                Code::UnknownPolicy,
-                &path!["spec", "policies", i, "type"],
-                format!(
-                    "policy `{}` has type `{}`, which oamc does not apply",
-                    policy.name, policy.type_
-                ),
-            )
-            .help = Some(format!(
-                "oamc applies `{}` policies; use --strict to make this an error",
-                promotion::KARGO_PROMOTION
-            ));
+            let at = path!["spec", "policies", i, "type"];
+            unknown_type(ctx, &at, TypeOf::Policy(&policy.name), &policy.type_);
             continue;
         }
         if let Some(first) = promotion_seen.replace(i) {

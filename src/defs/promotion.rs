@@ -801,6 +801,14 @@ pub fn plan_promotion(
 ) -> PromotionPlan {
     use ImageSelectionStrategy as S;
     let props = &p.props;
+    // With the argocd block, Kargo updates the Applications oamc emits, where
+    // it emits them; unset, argocd-update looks where Argo CD's own default
+    // puts Applications (`defaults::argocd_namespace`).
+    let argocd_namespace = props
+        .argocd
+        .as_ref()
+        .map(|a| a.namespace.clone())
+        .or_else(|| props.argocd_namespace.clone());
     let image = "vars.imageRepo";
     let field = match props.image_selection_strategy {
         // Following a mutable tag: pin what was promoted by its digest.
@@ -928,12 +936,8 @@ pub fn plan_promotion(
         git_author_name: props.git_author.name.clone(),
         git_author_email: props.git_author.email.clone(),
         argocd_app,
-        // With the argocd block, Kargo updates the Applications oamc emits, where it emits them.
-        argocd_namespace: props
-            .argocd
-            .as_ref()
-            .map(|a| a.namespace.clone())
-            .or_else(|| props.argocd_namespace.clone()),
+        argocd_namespace: argocd_namespace.clone(),
+        argocd_looks_in: argocd_namespace.unwrap_or_else(defaults::argocd_namespace),
         // Inside a PromotionTask a step's outputs are `task.outputs.<alias>`:
         // Kargo renames the task's steps to `<task alias>::<alias>` when it
         // inflates them into a Stage's promotion (`pkg/api/promotion.go`,

@@ -40,32 +40,9 @@ pub(crate) fn check_component(
         );
     }
     if component.type_ != APPMOD_SERVICE {
-        if let Some(help) = crate::check::did_you_mean(
-            &component.type_,
-            crate::defs::COMPONENT_TYPES.iter().copied(),
-        ) {
-            ctx.error(
-                Code::MisspeltType,
-                &base.join(&path!["type"]),
-                format!(
-                    "component `{}` has type `{}`, which is not a type oamc compiles",
-                    component.name, component.type_
-                ),
-            )
-            .help = Some(help);
-            return None;
-        }
-        ctx.lenient(
-            Code::UnknownComponentType,
-            &base.join(&path!["type"]),
-            format!(
-                "component `{}` has type `{}`, which oamc does not compile; it is not rendered",
-                component.name, component.type_
-            ),
-        )
-        .help = Some(format!(
-            "oamc compiles `{APPMOD_SERVICE}` components; use --strict to make this an error"
-        ));
+        let at = base.join(&path!["type"]);
+        let of = crate::defs::TypeOf::Component(&component.name);
+        crate::defs::unknown_type(ctx, &at, of, &component.type_);
         return None;
     }
     let props_json = component

@@ -205,7 +205,8 @@ pub(crate) fn check_traits(
     for (t, tr) in component.traits.iter().enumerate() {
         let base = path!["spec", "components", of.index, "traits", t];
         let Some(def) = defs::trait_definition(&tr.type_) else {
-            unknown_trait(ctx, &base.join(&path!["type"]), &tr.type_, &component.name);
+            let at = base.join(&path!["type"]);
+            defs::unknown_type(ctx, &at, defs::TypeOf::Trait(&component.name), &tr.type_);
             continue;
         };
         // A part the schema refused is reported there; the rules skip it.
@@ -253,29 +254,6 @@ pub(crate) fn check_traits(
     }
     *routes = claims.routes;
     CheckedTraits(out)
-}
-
-/// A trait type oamc does not compile: a typo of one it does is an error,
-/// anything else a warning (an error with `--strict`).
-fn unknown_trait(ctx: &mut DocContext, at: &[Seg], found: &str, component: &str) {
-    if let Some(help) = crate::check::did_you_mean(found, defs::trait_names()) {
-        ctx.error(
-            Code::MisspeltType,
-            at,
-            format!("trait `{found}` on component `{component}` is not a trait oamc compiles"),
-        )
-        .help = Some(help);
-        return;
-    }
-    ctx.lenient(
-        Code::UnknownTrait,
-        at,
-        format!("trait `{found}` on component `{component}` is not supported by oamc; it is not rendered"),
-    )
-    .help = Some(format!(
-        "oamc compiles {}; use --strict to make this an error",
-        defs::trait_names().collect::<Vec<_>>().join(", ")
-    ));
 }
 
 /// The JSON Schema of `T`, for a trait whose properties are one Rust type.
