@@ -1,10 +1,11 @@
 //! appmod-service's plan: the Rollout, its Services, the gates'
 //! AnalysisTemplates and the strategy's steps, with every default applied.
 
-use super::CheckedService;
 use super::props::{
-    AppmodService, Criterion, EnvVar, LatencyLimit, LoadTool, Outcome, Strategy, TrafficRouting,
+    AppmodService, Criterion, EnvVar, LatencyLimit, LoadTool, MetricGate, Outcome, PerformanceGate,
+    QualityGate, Strategy, TrafficRouting,
 };
+use super::{CheckedPerformance, CheckedService};
 use crate::check::duration;
 use crate::names;
 use crate::plan::*;
@@ -114,201 +115,257 @@ impl GatePlan {
 /// The configured gates, in order: functional, performance, metrics.
 fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
     let (name, p) = (service.name.as_str(), &service.props);
-    // appPath and one `/`, as upstream fetched it (`/java-app/`; `/` stays `/`).
-    let path = format!("{}/", p.app_path.trim_end_matches('/'));
-    // The Services the gates reach: the preview Service listens on `port`; an
-    // A/B Experiment's Service listens on the containerPort itself (argo-rollouts
-    // v1.9.1 `experiments/experiment.go`, `createTemplateService`: `Port:
-    // port.ContainerPort`).
-    let gate_port = match p.strategy {
-        Strategy::AbTest => p.target_port,
-        _ => p.port,
-    };
-    let target_url = format!("http://{{{{args.{SERVICE_NAME_ARG}}}}}:{gate_port}{path}");
-    let job = |image: &str| JobPlan {
-        image: image.to_owned(),
-        target_url: target_url.clone(),
-        path: path.clone(),
-        deadline_seconds: platform.gate_job_deadline_seconds,
-    };
+    let reach = GateReach::of(p, platform);
+    let performance = p
+        .performance_gate
+        .as_ref()
+        .zip(service.performance.as_ref());
     let mut gates = Vec::new();
-    // How long a passing performance gate's load can last: what a metrics gate
-    // sharing its run waits for (below).
-    let mut load = None;
     if let Some(g) = &p.functional_gate {
-        let expected = g.extra_args.text();
-        let summary = if expected.is_empty() {
-            format!("GET {path} must answer with a 2xx status")
-        } else {
-            format!(
-                "GET {path} must answer with a 2xx status and match the basic regular expression {expected:?}"
-            )
-        };
-        gates.push(GatePlan {
-            gate: Gate::Functional,
-            pause: g.pause.clone(),
-            template: AnalysisPlan {
-                name: names::functional_template(name),
-                summary,
-                args: vec![SERVICE_NAME_ARG.into()],
-                check: GateCheck::Functional {
-                    job: job(&g.image),
-                    expected_text: expected,
-                },
-            },
-        });
+        gates.push(plan_functional(name, g, &reach));
     }
-    if let (Some(g), Some(perf)) = (&p.performance_gate, &service.performance) {
-        load = Some(match (perf.tool, perf.limit) {
-            // Artillery's schedule is fixed.
-            (LoadTool::Artillery, _) => {
-                let a = arrivals(platform);
-                (
-                    u64::from(a.warm_up_seconds + a.sustained_seconds),
-                    "Artillery's schedule",
-                )
-            }
-            // ab passes only if its "Time per request" (concurrency x wall /
-            // requests) is below the limit: so its wall time is below
-            // requests x limit / concurrency.
-            (LoadTool::Ab, Some(limit)) => (
-                (f64::from(platform.load_requests) * limit.ms()
-                    / f64::from(platform.load_concurrency.max(1))
-                    / 1000.0)
-                    .ceil() as u64,
-                "the longest ab can take and pass",
-            ),
-            // No limit: only the Job's deadline bounds it.
-            (LoadTool::Ab, None) => (
-                u64::from(platform.gate_job_deadline_seconds),
-                "the performance Job's deadline",
-            ),
-        });
-        // Which tool, and why: written, implied by the image, or the default.
-        let tool = match (perf.tool, perf.tool_written) {
-            (LoadTool::Ab, true) => "ab",
-            (LoadTool::Ab, false) => "ab (the default tool)",
-            (LoadTool::Artillery, true) => "Artillery",
-            (LoadTool::Artillery, false) => "Artillery (implied by the image)",
+    if let Some((g, perf)) = performance {
+        gates.push(plan_performance(name, g, perf, &reach, platform));
+    }
+    if let Some(m) = &p.metrics {
+        // How long a passing performance load can last: what a metrics gate
+        // sharing its run waits for.
+        let load = performance.map(|(_, perf)| load_seconds(perf, platform));
+        gates.push(plan_metrics(name, p, m, load, platform));
+    }
+    gates
+}
+
+/// Where a Job gate sends its requests, and how long its Job may run.
+struct GateReach {
+    /// appPath and one `/`, as upstream fetched it (`/java-app/`; `/` stays `/`).
+    path: String,
+    target_url: String,
+    deadline_seconds: u32,
+}
+
+impl GateReach {
+    fn of(p: &AppmodService, platform: &Platform) -> GateReach {
+        let path = format!("{}/", p.app_path.trim_end_matches('/'));
+        // The Services the gates reach: the preview Service listens on `port`; an
+        // A/B Experiment's Service listens on the containerPort itself (argo-rollouts
+        // v1.9.1 `experiments/experiment.go`, `createTemplateService`: `Port:
+        // port.ContainerPort`).
+        let gate_port = match p.strategy {
+            Strategy::AbTest => p.target_port,
+            _ => p.port,
         };
-        let load = match perf.tool {
-            LoadTool::Ab => format!(
-                "{} requests, {} at a time",
-                platform.load_requests, platform.load_concurrency
-            ),
-            LoadTool::Artillery => {
-                let a = arrivals(platform);
-                format!(
-                    "{} s ramping up to {} requests/s, then {} s at {}/s",
-                    a.warm_up_seconds, a.rate, a.sustained_seconds, a.rate
-                )
-            }
-        };
-        let limit = match perf.limit {
-            Some(ms) => format!("mean latency below {ms} ms"),
-            None => "no latency limit (extraArgs is empty)".to_owned(),
-        };
-        let load_plan = match perf.tool {
-            LoadTool::Ab => LoadPlan::Ab {
+        GateReach {
+            target_url: format!("http://{{{{args.{SERVICE_NAME_ARG}}}}}:{gate_port}{path}"),
+            path,
+            deadline_seconds: platform.gate_job_deadline_seconds,
+        }
+    }
+
+    fn job(&self, image: &str) -> JobPlan {
+        JobPlan {
+            image: image.to_owned(),
+            target_url: self.target_url.clone(),
+            path: self.path.clone(),
+            deadline_seconds: self.deadline_seconds,
+        }
+    }
+}
+
+fn plan_functional(name: &str, g: &QualityGate, reach: &GateReach) -> GatePlan {
+    let path = &reach.path;
+    let expected = g.extra_args.text();
+    let summary = if expected.is_empty() {
+        format!("GET {path} must answer with a 2xx status")
+    } else {
+        format!(
+            "GET {path} must answer with a 2xx status and match the basic regular expression {expected:?}"
+        )
+    };
+    GatePlan {
+        gate: Gate::Functional,
+        pause: g.pause.clone(),
+        template: AnalysisPlan {
+            name: names::functional_template(name),
+            summary,
+            args: vec![SERVICE_NAME_ARG.into()],
+            check: GateCheck::Functional {
+                job: reach.job(&g.image),
+                expected_text: expected,
+            },
+        },
+    }
+}
+
+/// The longest a passing performance load lasts, in seconds, and why.
+fn load_seconds(perf: &CheckedPerformance, platform: &Platform) -> (u64, &'static str) {
+    match (perf.tool, perf.limit) {
+        // Artillery's schedule is fixed.
+        (LoadTool::Artillery, _) => {
+            let a = arrivals(platform);
+            (
+                u64::from(a.warm_up_seconds + a.sustained_seconds),
+                "Artillery's schedule",
+            )
+        }
+        // ab passes only if its "Time per request" (concurrency x wall /
+        // requests) is below the limit: so its wall time is below
+        // requests x limit / concurrency.
+        (LoadTool::Ab, Some(limit)) => (
+            (f64::from(platform.load_requests) * limit.ms()
+                / f64::from(platform.load_concurrency.max(1))
+                / 1000.0)
+                .ceil() as u64,
+            "the longest ab can take and pass",
+        ),
+        // No limit: only the Job's deadline bounds it.
+        (LoadTool::Ab, None) => (
+            u64::from(platform.gate_job_deadline_seconds),
+            "the performance Job's deadline",
+        ),
+    }
+}
+
+fn plan_performance(
+    name: &str,
+    g: &PerformanceGate,
+    perf: &CheckedPerformance,
+    reach: &GateReach,
+    platform: &Platform,
+) -> GatePlan {
+    // Which tool, and why: written, implied by the image, or the default.
+    let tool = match (perf.tool, perf.tool_written) {
+        (LoadTool::Ab, true) => "ab",
+        (LoadTool::Ab, false) => "ab (the default tool)",
+        (LoadTool::Artillery, true) => "Artillery",
+        (LoadTool::Artillery, false) => "Artillery (implied by the image)",
+    };
+    let (load, load_text) = match perf.tool {
+        LoadTool::Ab => (
+            LoadPlan::Ab {
                 requests: platform.load_requests,
                 concurrency: platform.load_concurrency,
             },
-            LoadTool::Artillery => LoadPlan::Artillery {
-                arrivals: arrivals(platform),
-                config: artillery_config(&target_url, perf.limit, arrivals(platform)),
-            },
-        };
-        gates.push(GatePlan {
-            gate: Gate::Performance,
-            pause: g.pause.clone(),
-            template: AnalysisPlan {
-                name: names::performance_template(name),
-                summary: format!(
-                    "{tool}: {load} against GET {path}; no failed or non-2xx request; {limit}"
-                ),
-                args: vec![SERVICE_NAME_ARG.into()],
-                check: GateCheck::Performance {
-                    job: job(&g.image),
-                    load: load_plan,
-                    limit: perf.limit,
+            format!(
+                "{} requests, {} at a time",
+                platform.load_requests, platform.load_concurrency
+            ),
+        ),
+        LoadTool::Artillery => {
+            let a = arrivals(platform);
+            (
+                LoadPlan::Artillery {
+                    arrivals: a,
+                    config: artillery_config(&reach.target_url, perf.limit, a),
                 },
-            },
-        });
-    }
-    if let Some(m) = &p.metrics {
-        let mut selector = format!(
-            "{}=\"{}\", namespace=\"{{{{args.{NAMESPACE_ARG}}}}}\"",
-            platform.container_label, p.image_name
-        );
-        // An A/B test's gates judge the canary variant; its series can be told
-        // apart only by a label Prometheus carries, which the platform names.
-        let variant_matcher = match (p.strategy, &platform.variant_label) {
-            (Strategy::AbTest, Some(label)) => Some(format!("{label}=\"{AB_CANARY}\"")),
-            _ => None,
-        };
-        if let Some(matcher) = &variant_matcher {
-            selector.push_str(", ");
-            selector.push_str(matcher);
+                format!(
+                    "{} s ramping up to {} requests/s, then {} s at {}/s",
+                    a.warm_up_seconds, a.rate, a.sustained_seconds, a.rate
+                ),
+            )
         }
-        // In a blue-green post-promotion run and in an A/B Experiment the
-        // metrics gate starts with the other gates (argo-rollouts v1.9.1
-        // `analysis/analysis.go`, `generateMetricTasks`: every metric of a run
-        // is due at once; an Experiment starts all its analyses together), so
-        // without a delay it reads before the load and the traffic. In a
-        // canary it is a step of its own, after its pause.
-        // It waits its pause and, when the performance gate runs beside it,
-        // the longest a passing load lasts: it then reads what the load did.
-        let shared = !matches!(p.strategy, Strategy::Canary);
-        let initial_delay = shared.then(|| {
-            let extra = load.map_or(0, |(seconds, _)| seconds);
-            match duration::check(duration::Kind::Pause, &m.pause) {
-                // The whole seconds Argo waits for the pause, written as a Go duration.
-                Ok(pause) => format!("{}s", pause.seconds.saturating_add(extra)),
-                // Not reached for a checked pause; Go sums the parts alike.
-                Err(_) => format!("{}{extra}s", m.pause),
-            }
-        });
-        let metrics: Vec<MetricPlan> = m
-            .evaluation_criteria
-            .iter()
-            .enumerate()
-            .map(|(i, c)| MetricPlan {
-                initial_delay: initial_delay.clone(),
-                ..metric_plan(i, c, &selector)
-            })
-            .collect();
-        let when = match (&initial_delay, load) {
-            (Some(delay), Some((seconds, why))) => format!(
-                "starts with the other gates of its run and first reads Prometheus {delay} after: metrics.pause ({}) plus {seconds}s, {why}; ",
-                m.pause
+    };
+    let limit = match perf.limit {
+        Some(ms) => format!("mean latency below {ms} ms"),
+        None => "no latency limit (extraArgs is empty)".to_owned(),
+    };
+    let path = &reach.path;
+    GatePlan {
+        gate: Gate::Performance,
+        pause: g.pause.clone(),
+        template: AnalysisPlan {
+            name: names::performance_template(name),
+            summary: format!(
+                "{tool}: {load_text} against GET {path}; no failed or non-2xx request; {limit}"
             ),
-            (Some(delay), None) => format!(
-                "starts with the other gates of its run and first reads Prometheus {delay} after (metrics.pause); "
-            ),
-            (None, _) => String::new(),
-        };
-        gates.push(GatePlan {
-            gate: Gate::Metrics,
-            pause: m.pause.clone(),
-            template: AnalysisPlan {
-                name: names::metrics_template(name),
-                summary: when
-                    + &metrics
-                        .iter()
-                        .map(|m| m.summary.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                args: vec![NAMESPACE_ARG.into()],
-                check: GateCheck::Metrics(PrometheusPlan {
-                    variant_matcher,
-                    address: platform.prometheus_address.clone(),
-                    sigv4_region: platform.prometheus_sigv4_region.clone(),
-                    metrics,
-                }),
+            args: vec![SERVICE_NAME_ARG.into()],
+            check: GateCheck::Performance {
+                job: reach.job(&g.image),
+                load,
+                limit: perf.limit,
             },
-        });
+        },
     }
-    gates
+}
+
+fn plan_metrics(
+    name: &str,
+    p: &AppmodService,
+    m: &MetricGate,
+    load: Option<(u64, &str)>,
+    platform: &Platform,
+) -> GatePlan {
+    let mut selector = format!(
+        "{}=\"{}\", namespace=\"{{{{args.{NAMESPACE_ARG}}}}}\"",
+        platform.container_label, p.image_name
+    );
+    // An A/B test's gates judge the canary variant; its series can be told
+    // apart only by a label Prometheus carries, which the platform names.
+    let variant_matcher = match (p.strategy, &platform.variant_label) {
+        (Strategy::AbTest, Some(label)) => Some(format!("{label}=\"{AB_CANARY}\"")),
+        _ => None,
+    };
+    if let Some(matcher) = &variant_matcher {
+        selector.push_str(", ");
+        selector.push_str(matcher);
+    }
+    // In a blue-green post-promotion run and in an A/B Experiment the
+    // metrics gate starts with the other gates (argo-rollouts v1.9.1
+    // `analysis/analysis.go`, `generateMetricTasks`: every metric of a run
+    // is due at once; an Experiment starts all its analyses together), so
+    // without a delay it reads before the load and the traffic. In a
+    // canary it is a step of its own, after its pause.
+    // It waits its pause and, when the performance gate runs beside it,
+    // the longest a passing load lasts: it then reads what the load did.
+    let shared = !matches!(p.strategy, Strategy::Canary);
+    let initial_delay = shared.then(|| {
+        let extra = load.map_or(0, |(seconds, _)| seconds);
+        match duration::check(duration::Kind::Pause, &m.pause) {
+            // The whole seconds Argo waits for the pause, written as a Go duration.
+            Ok(pause) => format!("{}s", pause.seconds.saturating_add(extra)),
+            // Not reached for a checked pause; Go sums the parts alike.
+            Err(_) => format!("{}{extra}s", m.pause),
+        }
+    });
+    let metrics: Vec<MetricPlan> = m
+        .evaluation_criteria
+        .iter()
+        .enumerate()
+        .map(|(i, c)| MetricPlan {
+            initial_delay: initial_delay.clone(),
+            ..metric_plan(i, c, &selector)
+        })
+        .collect();
+    let when = match (&initial_delay, load) {
+        (Some(delay), Some((seconds, why))) => format!(
+            "starts with the other gates of its run and first reads Prometheus {delay} after: metrics.pause ({}) plus {seconds}s, {why}; ",
+            m.pause
+        ),
+        (Some(delay), None) => format!(
+            "starts with the other gates of its run and first reads Prometheus {delay} after (metrics.pause); "
+        ),
+        (None, _) => String::new(),
+    };
+    GatePlan {
+        gate: Gate::Metrics,
+        pause: m.pause.clone(),
+        template: AnalysisPlan {
+            name: names::metrics_template(name),
+            summary: when
+                + &metrics
+                    .iter()
+                    .map(|m| m.summary.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            args: vec![NAMESPACE_ARG.into()],
+            check: GateCheck::Metrics(PrometheusPlan {
+                variant_matcher,
+                address: platform.prometheus_address.clone(),
+                sigv4_region: platform.prometheus_sigv4_region.clone(),
+                metrics,
+            }),
+        },
+    }
 }
 
 /// A pause step as Argo waits it. The text was checked (or is the
