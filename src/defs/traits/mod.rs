@@ -20,7 +20,7 @@ pub use scaling::{Autoscaler, CheckedHpa, HpaTarget, Scaler};
 use crate::check::{Broken, DocContext};
 use crate::defs;
 use crate::diagnostic::Code;
-use crate::dom::{DocPath, Seg};
+use crate::dom::DocPath;
 use crate::model::Component;
 use crate::path;
 use crate::plan::ServicePlan;
@@ -109,6 +109,8 @@ impl Slot {
 /// component's other traits (and the Application's other components) claimed.
 pub struct Site<'s, 'c> {
     pub(crate) ctx: &'s mut DocContext<'c>,
+    /// The trait's index in the component's `traits`.
+    pub index: usize,
     /// `spec.components[i].traits[t]`.
     pub base: DocPath,
     /// `spec.components[i].traits[t].properties`.
@@ -136,14 +138,6 @@ pub struct Claims {
 }
 
 impl Site<'_, '_> {
-    /// The index of the trait being checked.
-    pub fn index(&self) -> usize {
-        match self.base.last() {
-            Some(Seg::Index(t)) => *t,
-            _ => 0,
-        }
-    }
-
     /// The properties read into `T`; the schema accepted them, so a failure
     /// is reported as a gap between the two.
     pub fn typed<T: serde::de::DeserializeOwned>(&mut self, props: &Value) -> Option<T> {
@@ -226,6 +220,7 @@ pub(crate) fn check_traits(
         let props = tr.properties.as_ref().unwrap_or(&Value::Null);
         let mut site = Site {
             ctx,
+            index: t,
             base,
             props_at,
             component,

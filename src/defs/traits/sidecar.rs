@@ -73,7 +73,7 @@ impl TraitDefinition for SidecarTrait {
     fn check(&self, site: &mut Site<'_, '_>, props: &Value) -> Option<Arc<dyn CheckedTrait>> {
         let sidecar = site.typed::<Sidecar>(props)?;
         let at = &site.props_at;
-        let t = site.index();
+        let t = site.index;
         if let Err(why) = syntax::dns1123_label(&sidecar.name) {
             site.ctx.error(
                 Code::Name,

@@ -141,3 +141,34 @@ fn every_gate_container_sees_the_text_the_plan_says() {
     );
     gate_env_is_the_plans(&yaml, "dollars");
 }
+
+/// A sidecar's text is written as the user gave it, as KubeVela's sidecar
+/// trait writes it: the kubelet expands `$(VAR)` in its command and args
+/// over the container's own env (`ExpandContainerCommandAndArgs`), which is
+/// how a sidecar reads its settings. The fixture's cache-warmer relies on it.
+#[test]
+fn a_sidecars_args_are_expanded_over_its_own_env() {
+    let path = root().join("fixtures/render/traits-sidecar/application.yaml");
+    let out = compile_source("application.yaml", &std::fs::read_to_string(path).unwrap()).unwrap();
+    let docs = yaml_docs(&out);
+    let rollout = docs.iter().find(|d| d["kind"] == "Rollout").unwrap();
+    let containers = rollout["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap();
+    let names: Vec<&str> = containers
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["orders", "log-shipper", "cache-warmer"]);
+    let warmer = &containers[2];
+    let env = container_env(warmer);
+    let args: Vec<String> = warmer["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| expand(a.as_str().unwrap(), &env))
+        .collect();
+    assert_eq!(args, ["--target", "http://localhost:8080", "--every", "5m"]);
+    // The app's container does not see a sidecar's env.
+    assert!(!container_env(&containers[0]).contains_key("WARM_EVERY"));
+}
