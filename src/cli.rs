@@ -58,6 +58,18 @@ pub enum Command {
         mut_arg("eks_pod_identity", |a| a.hide(true))
     )]
     Gates(GatesArgs),
+    #[cfg(feature = "diff")]
+    /// Show what a change does to how the Applications ship: plans, resources, risks.
+    ///
+    /// BASE and HEAD are git revisions (HEAD: the working tree when not given) or two
+    /// folders. A revision's files are read from the repository without a checkout.
+    /// Both sides are compiled with the same settings and compared: the plans in words
+    /// (gates, steps, pods per weight step, stages), the rendered resources field by
+    /// field, and risk flags (immutable fields, gates removed or loosened, stages and
+    /// objects Argo CD will prune). INPUTs (after HEAD, or after `--`) are files or
+    /// folders relative to the current directory, read on each side (default: `.`).
+    /// Exit status: 0 no change, 2 changes, 1 error (usage errors included).
+    Diff(DiffArgs),
     /// Print the JSON Schema of an Application with appmod-service components.
     Schema,
     /// Argo CD config-management plugin mode (run by the repo-server sidecar).
@@ -199,6 +211,30 @@ pub enum GatesFormat {
     Json,
 }
 
+#[cfg(feature = "diff")]
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// BASE, then HEAD when it names a revision, then INPUTs.
+    #[arg(value_name = "BASE [HEAD] [INPUT]", required = true, num_args = 1..)]
+    pub args: Vec<String>,
+    /// INPUTs, when one could be read as a revision.
+    #[arg(last = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// How to print the report: text (colour on a terminal, unless NO_COLOR),
+    /// markdown (one pull-request comment), json.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::diff::show::DiffFormat,
+    #[command(flatten)]
+    pub links: LinkArgs,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// `oamc diff`'s exit status when the two sides differ (as `diff -q`'s 1 is
+/// taken by errors here, helm-diff's `--detailed-exitcode`).
+#[cfg(feature = "diff")]
+pub const EXIT_CHANGES: i32 = 2;
+
 #[derive(Args, Debug)]
 pub struct RenderArgs {
     #[command(flatten)]
@@ -218,7 +254,17 @@ pub struct RenderArgs {
 pub const EXIT_INVALID: i32 = 1;
 
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // `oamc diff` exits 2 for "the sides differ", so its usage errors
+        // exit 1, the status of every other error of that command.
+        #[cfg(feature = "diff")]
+        Err(e) if e.use_stderr() && std::env::args().nth(1).as_deref() == Some("diff") => {
+            let _ = e.print();
+            return EXIT_INVALID;
+        }
+        Err(e) => e.exit(),
+    };
     let run = match cli.command {
         Command::Schema => {
             print!("{}", crate::schema::application_schema_text());
@@ -226,6 +272,8 @@ pub fn main() -> i32 {
         }
         Command::Validate(args) => validate(&args),
         Command::Render(args) => render(&args),
+        #[cfg(feature = "diff")]
+        Command::Diff(args) => Ok(diff(&args)),
         Command::Plan(args) => plan(&args),
         #[cfg(feature = "gates")]
         Command::Gates(args) => gates(&args),
@@ -420,6 +468,49 @@ fn plan(args: &PlanArgs) -> Result<i32, clap::Error> {
     Ok(text
         .and_then(|t| print_stdout(&t))
         .map_or_else(output_failed, |()| 0))
+}
+
+#[cfg(feature = "diff")]
+fn diff(args: &DiffArgs) -> i32 {
+    use crate::diff::{Failure, Request};
+    let request = Request {
+        args: args.args.clone(),
+        inputs: args.inputs.clone(),
+        options: args.settings.options(),
+        allow_links: args.links.allow_linked_folders,
+    };
+    let (diff, warnings) = match crate::diff::run(&request) {
+        Ok(done) => done,
+        Err(Failure::Usage(message)) => {
+            let mut cli = Cli::command();
+            cli.build();
+            let error = match cli.find_subcommand_mut("diff") {
+                Some(diff) => diff.error(clap::error::ErrorKind::InvalidValue, message),
+                None => cli.error(clap::error::ErrorKind::InvalidValue, message),
+            };
+            let _ = error.print();
+            return EXIT_INVALID;
+        }
+        Err(Failure::Invalid(diagnostics)) => {
+            report(&diagnostics, Format::Human);
+            return EXIT_INVALID;
+        }
+    };
+    report(&warnings, Format::Human);
+    let color = args.format == crate::diff::show::DiffFormat::Text
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
+    let text = crate::diff::show::render(&diff, args.format, color).map_err(|e| {
+        Diagnostic::error(
+            Code::OutputIo,
+            format!("cannot write the report as JSON: {e}"),
+        )
+    });
+    match text.and_then(|t| print_stdout(&t)) {
+        Err(d) => output_failed(d),
+        Ok(()) if diff.is_empty() => 0,
+        Ok(()) => EXIT_CHANGES,
+    }
 }
 
 /// The settings given to `gates` that only shape rendered output.

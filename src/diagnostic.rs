@@ -117,6 +117,7 @@ codes! {
     Parameter => "oamc::plugin::parameter", "an Argo CD plugin parameter is unknown, repeated, of the wrong shape or invalid";
     Template => "oamc::template", "a template cannot be read, compiled or rendered";
     Verify => "oamc::verify", "a rendered document fails oamc's read-back cross-checks";
+    Revision => "oamc::diff::revision", "`oamc diff`: a revision that is not a commit of the repository, or no repository around the current directory";
     ReportTruncated => "oamc::report::truncated", "more problems than one report lists: the rest are counted, not shown";
 }
 

@@ -28,6 +28,8 @@ pub mod cli;
 pub mod cmp;
 pub mod defs;
 pub mod diagnostic;
+#[cfg(feature = "diff")]
+pub mod diff;
 pub mod dom;
 pub mod driver;
 pub mod emit;

@@ -40,7 +40,7 @@ impl ReadBudget {
 
     /// Charge `len` bytes for `name`, or refuse it (and every later file:
     /// see [`ReadBudget::is_spent`]) with the diagnostic that says so.
-    fn charge(&mut self, name: &str, len: u64) -> Result<(), Diagnostic> {
+    pub(crate) fn charge(&mut self, name: &str, len: u64) -> Result<(), Diagnostic> {
         match usize::try_from(len) {
             Ok(n) if !self.refused && n <= self.left => {
                 self.left -= n;
@@ -172,7 +172,7 @@ pub fn linked_folder(path: &Path) -> Option<PathBuf> {
     None
 }
 
-fn is_yaml(path: &Path) -> bool {
+pub(crate) fn is_yaml(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
         Some("yaml" | "yml")
@@ -217,7 +217,7 @@ fn read_bounded(file: impl Read, max: usize) -> std::io::Result<Option<String>> 
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
 }
 
-fn not_regular(name: &str) -> Diagnostic {
+pub(crate) fn not_regular(name: &str) -> Diagnostic {
     about(
         name,
         Diagnostic::error(
@@ -230,7 +230,7 @@ fn not_regular(name: &str) -> Diagnostic {
     )
 }
 
-fn not_utf8(name: &str) -> Diagnostic {
+pub(crate) fn not_utf8(name: &str) -> Diagnostic {
     about(
         name,
         Diagnostic::error(
@@ -436,7 +436,7 @@ fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
 
 /// The diagnostic placed at the file it is about (no line: the file itself),
 /// so every format names it.
-fn about(name: &str, d: Diagnostic) -> Diagnostic {
+pub(crate) fn about(name: &str, d: Diagnostic) -> Diagnostic {
     let file = Arc::new(SourceFile {
         name: name.to_owned(),
         text: String::new(),
@@ -444,7 +444,7 @@ fn about(name: &str, d: Diagnostic) -> Diagnostic {
     d.at(&file, None)
 }
 
-fn too_large(name: &str) -> Diagnostic {
+pub(crate) fn too_large(name: &str) -> Diagnostic {
     about(
         name,
         Diagnostic::error(

@@ -229,7 +229,19 @@ impl Event {
     }
 }
 
-fn strategy_name(s: &ServicePlan) -> &'static str {
+/// The rollout of one component as lines, one per step, as `plan` prints
+/// them (weight steps with their pod counts): what `diff` compares.
+pub fn step_lines(s: &ServicePlan) -> Vec<String> {
+    events(s)
+        .into_iter()
+        .map(|e| match e {
+            Event::Start(t) | Event::Action(t) | Event::Done(t) => t,
+            Event::Gate { label } => format!("gate: {label}"),
+        })
+        .collect()
+}
+
+pub fn strategy_name(s: &ServicePlan) -> &'static str {
     match &s.strategy {
         StrategyPlan::Canary { .. } => "canary",
         StrategyPlan::BlueGreen { .. } => "blue/green",

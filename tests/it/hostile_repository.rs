@@ -531,7 +531,7 @@ fn special_and_huge_files_are_refused_without_reading_them() {
 
 /// An Application whose env values alias one 3.9 MB string `count` times:
 /// under 4 MiB on disk, about 60 MB once read (15 aliases).
-fn alias_heavy(name: &str, count: usize) -> String {
+pub(crate) fn alias_heavy(name: &str, count: usize) -> String {
     let big = "x".repeat(3_900_000);
     let mut text = format!(
         "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {{name: {name}}}\nspec:\n  components:\n    - name: web\n      type: appmod-service\n      properties:\n        image: nginx:1.27\n        image_name: web\n        env:\n          - {{name: A, value: &s \"{big}\"}}\n"

