@@ -472,19 +472,20 @@ fn text_names_every_risk_first_and_each_change() {
     let shown = text(&out.stdout);
     assert!(!shown.contains('\u{1b}'), "colour without a terminal");
     let risks_at = shown.find("risks:").unwrap();
-    let first_app = shown.find("Application ").unwrap();
+    // The risks are one block; the first Application follows a blank line.
+    let first_app = risks_at + shown[risks_at..].find("\n\n").unwrap();
     assert!(risks_at < first_app);
-    for code in [
-        "gate-removed",
-        "gate-loosened",
-        "stage-removed",
-        "immutable-field",
-        "weight-step-idle",
-        "pruned",
-    ] {
+    // Every risk of the report, each with its kind, reason and reference.
+    let report = json(&diff_in(&dir, &[&base, "--format", "json"]));
+    let section = &shown[risks_at..first_app];
+    let risks = report["risks"].as_array().unwrap();
+    assert_eq!(section.matches("\n  ! ").count(), risks.len(), "{section}");
+    for r in risks {
+        let kind = r["kind"].as_str().unwrap();
+        let reference = r["reference"].as_str().unwrap();
         assert!(
-            shown[risks_at..first_app].contains(code),
-            "{code}:\n{shown}"
+            section.contains(&format!("({kind}; {reference})")),
+            "{kind}:\n{section}"
         );
     }
     assert!(
