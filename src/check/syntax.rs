@@ -349,23 +349,54 @@ pub fn nginx_path(s: &str) -> Result<(), Invalid> {
 /// A Kubernetes quantity: a decimal number with an optional binary (`Ki` …
 /// `Ei`), decimal (`m`, `k`, `M` … `E`) or exponent (`e3`) suffix.
 pub fn quantity(s: &str) -> Result<(), Invalid> {
-    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    quantity_value(s).map(|_| ())
+}
+
+/// The value of a quantity ([`quantity`]'s grammar): what `oamc diff`
+/// compares two storage requests by.
+pub fn quantity_value(s: &str) -> Result<f64, Invalid> {
+    let (sign, body) = match s.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, s.strip_prefix('+').unwrap_or(s)),
+    };
     let number_end = body
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(body.len());
     let (number, suffix) = body.split_at(number_end);
     let digits_ok = !number.is_empty() && number != "." && number.matches('.').count() <= 1;
-    let suffix_ok = matches!(
-        suffix,
-        "" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" | "m" | "k" | "M" | "G" | "T" | "P" | "E"
-    ) || suffix
-        .strip_prefix(['e', 'E'])
-        .map(|e| e.strip_prefix(['+', '-']).unwrap_or(e))
-        .is_some_and(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()));
-    if digits_ok && suffix_ok {
-        Ok(())
+    let binary = |power: i32| Some(1024f64.powi(power));
+    let factor = match suffix {
+        "" => Some(1.0),
+        "Ki" => binary(1),
+        "Mi" => binary(2),
+        "Gi" => binary(3),
+        "Ti" => binary(4),
+        "Pi" => binary(5),
+        "Ei" => binary(6),
+        "m" => Some(1e-3),
+        "k" => Some(1e3),
+        "M" => Some(1e6),
+        "G" => Some(1e9),
+        "T" => Some(1e12),
+        "P" => Some(1e15),
+        "E" => Some(1e18),
+        _ => None,
+    };
+    // An exponent (`1e3`): the number and it read as one float (a huge one
+    // is infinite, not refused).
+    let exponent = factor.is_none()
+        && suffix.strip_prefix(['e', 'E']).is_some_and(|e| {
+            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        });
+    let value = if exponent {
+        body.parse::<f64>().ok()
     } else {
-        Err(Invalid::Quantity)
+        factor.and_then(|f| number.parse::<f64>().ok().map(|n| n * f))
+    };
+    match (digits_ok, value) {
+        (true, Some(v)) => Ok(sign * v),
+        _ => Err(Invalid::Quantity),
     }
 }
 
@@ -380,6 +411,16 @@ mod tests {
         }
         for bad in ["fifty", "", "m", "1.2.3", "5 m", "1e", "1Kb", "."] {
             assert!(quantity(bad).is_err(), "{bad}");
+        }
+        for (text, value) in [
+            ("20Gi", 20.0 * 1024f64.powi(3)),
+            ("500m", 0.5),
+            ("1e3", 1000.0),
+            ("5Ei", 5.0 * 1024f64.powi(6)),
+            ("1.5k", 1500.0),
+            ("-2M", -2e6),
+        ] {
+            assert_eq!(quantity_value(text), Ok(value), "{text}");
         }
     }
 

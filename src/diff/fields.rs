@@ -52,64 +52,48 @@ fn named_items(list: &[Value]) -> Option<Vec<&str>> {
     (unique.len() == names.len()).then_some(names)
 }
 
-/// Lists without names (steps, args) aligned item by item as a line diff
-/// aligns lines, so one inserted step is one addition, not a change of
-/// every later index; items replaced one for one are compared inside.
+/// Two lists aligned as a line diff aligns lines (`similar`, Myers), the
+/// equal items left out: `(Some(i), None)` removed, `(None, Some(j))`
+/// added, both: the one replaced by the other. The steps of two plans and
+/// two unnamed lists of a resource are aligned by this one function.
+pub(super) fn changed_pairs<T: std::hash::Hash + Eq + Ord>(
+    old: &[T],
+    new: &[T],
+) -> Vec<(Option<usize>, Option<usize>)> {
+    let mut pairs = Vec::new();
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, old, new) {
+        let (tag, olds, news) = op.as_tag_tuple();
+        if tag == similar::DiffTag::Equal {
+            continue;
+        }
+        let common = olds.len().min(news.len());
+        pairs.extend(
+            olds.clone()
+                .zip(news.clone())
+                .map(|(i, j)| (Some(i), Some(j))),
+        );
+        pairs.extend(olds.skip(common).map(|i| (Some(i), None)));
+        pairs.extend(news.skip(common).map(|j| (None, Some(j))));
+    }
+    pairs
+}
+
+/// Lists without names (steps, args): one inserted step is one addition,
+/// not a change of every later index; items replaced one for one are
+/// compared inside.
 fn aligned(path: &mut String, x: &[Value], y: &[Value], out: &mut Vec<FieldChange>) {
     let len = path.len();
     let text = |l: &[Value]| -> Vec<String> { l.iter().map(Value::to_string).collect() };
-    let (tx, ty) = (text(x), text(y));
-    let at = |path: &mut String,
-              i: usize,
-              a: Option<&Value>,
-              b: Option<&Value>,
-              out: &mut Vec<FieldChange>| {
-        path.push_str(&format!("[{i}]"));
-        walk(path, a, b, out);
+    for (i, j) in changed_pairs(&text(x), &text(y)) {
+        // An added item is at its index in the new list, a removed one at its old one.
+        let index = match (i, j) {
+            (_, Some(j)) => j,
+            (Some(i), None) => i,
+            (None, None) => continue,
+        };
+        path.push_str(&format!("[{index}]"));
+        walk(path, i.map(|i| &x[i]), j.map(|j| &y[j]), out);
         path.truncate(len);
-    };
-    for op in similar::capture_diff_slices(similar::Algorithm::Myers, &tx, &ty) {
-        match op {
-            similar::DiffOp::Equal { .. } => {}
-            similar::DiffOp::Delete {
-                old_index, old_len, ..
-            } => {
-                for (i, item) in x.iter().enumerate().skip(old_index).take(old_len) {
-                    at(path, i, Some(item), None, out);
-                }
-            }
-            similar::DiffOp::Insert {
-                new_index, new_len, ..
-            } => {
-                for (j, item) in y.iter().enumerate().skip(new_index).take(new_len) {
-                    at(path, j, None, Some(item), out);
-                }
-            }
-            similar::DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => {
-                let common = old_len.min(new_len);
-                for k in 0..common {
-                    at(
-                        path,
-                        new_index + k,
-                        Some(&x[old_index + k]),
-                        Some(&y[new_index + k]),
-                        out,
-                    );
-                }
-                let (old_rest, new_rest) = (old_index + common, new_index + common);
-                for (i, item) in x.iter().enumerate().skip(old_rest).take(old_len - common) {
-                    at(path, i, Some(item), None, out);
-                }
-                for (j, item) in y.iter().enumerate().skip(new_rest).take(new_len - common) {
-                    at(path, j, None, Some(item), out);
-                }
-            }
-        }
     }
 }
 

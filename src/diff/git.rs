@@ -38,7 +38,8 @@ pub struct Revision<'r> {
     /// As the user wrote it: names each file (`main:apps/shop.yaml`, the
     /// spelling `git show` takes).
     spelled: String,
-    tree: gix::Tree<'r>,
+    /// The commit's root folder.
+    root: gix::ObjectId,
 }
 
 fn refused(message: String) -> Diagnostic {
@@ -65,9 +66,10 @@ impl Repository {
             Some(root) => {
                 let root = root.canonicalize().map_err(|e| not_found(&e))?;
                 let cwd = cwd.canonicalize().map_err(|e| not_found(&e))?;
+                // Inside the git folder (`.git/`), not the work tree.
                 cwd.strip_prefix(&root)
                     .map(Path::to_path_buf)
-                    .unwrap_or_default()
+                    .map_err(|_| not_found(&"the current directory is not inside its work tree"))?
             }
             // A bare repository: paths are from the root of its trees.
             None => PathBuf::new(),
@@ -90,10 +92,13 @@ impl Repository {
             ))
             .help("give a branch, tag or commit (`main`, `origin/main`, `HEAD~1`), or two folders")
         })?;
-        let tree = id
+        // The commit's tree by its id: the listing itself is read (and
+        // bounded) by `entries`, like every other folder.
+        let root = id
             .object()
             .map_err(|e| e.to_string())
-            .and_then(|o| o.peel_to_tree().map_err(|e| e.to_string()))
+            .and_then(|o| o.peel_to_commit().map_err(|e| e.to_string()))
+            .and_then(|c| c.tree_id().map(|t| t.detach()).map_err(|e| e.to_string()))
             .map_err(|e| {
                 refused(format!(
                     "`{shown}` does not name a commit: {}",
@@ -103,7 +108,7 @@ impl Repository {
         Ok(Revision {
             repo: self,
             spelled: spelled.to_owned(),
-            tree,
+            root,
         })
     }
 
@@ -146,11 +151,14 @@ impl Revision<'_> {
         &self.spelled
     }
 
-    /// Whether `input` names a file or folder in this revision.
+    /// Whether `input` names a file or folder in this revision. An input
+    /// that cannot be looked up (outside the repository, a link leading
+    /// out, a listing too large) counts as there: reading it reports why.
     pub fn has(&self, input: &str) -> bool {
-        self.repo
-            .in_tree(input)
-            .is_some_and(|path| matches!(self.lookup(&path), Ok(Some(_))))
+        match self.repo.in_tree(input) {
+            Some(path) => !matches!(self.lookup(&path), Ok(None)),
+            None => true,
+        }
     }
 
     /// The YAML files under `inputs` (files given by name are read whatever
@@ -229,18 +237,12 @@ impl Revision<'_> {
         let mut path = path.to_path_buf();
         for _ in 0..=MAX_LINKS {
             if path.as_os_str().is_empty() {
-                return Ok(Some(Found::Folder(self.tree.id)));
+                return Ok(Some(Found::Folder(self.root)));
             }
-            let entry = self
-                .tree
-                .clone()
-                .peel_to_entry_by_path(&path)
-                .map_err(|e| self.broken(&path, &e.to_string()))?;
-            let Some(entry) = entry else {
+            let Some((kind, id)) = self.entry(&path)? else {
                 return Ok(None);
             };
-            let id = entry.object_id();
-            match entry.mode().kind() {
+            match kind {
                 EntryKind::Tree => return Ok(Some(Found::Folder(id))),
                 EntryKind::Blob | EntryKind::BlobExecutable => {
                     return Ok(Some(Found::File(id, path)));
@@ -286,6 +288,67 @@ impl Revision<'_> {
         Ok(out)
     }
 
+    /// The kind and object of the entry at `path`, folder by folder from
+    /// the root through [`Revision::entries`]; `None`: not there.
+    fn entry(&self, path: &Path) -> Result<Option<(EntryKind, gix::ObjectId)>, Diagnostic> {
+        let (mut kind, mut id) = (EntryKind::Tree, self.root);
+        let mut at = PathBuf::new();
+        for part in path.components() {
+            if kind != EntryKind::Tree {
+                return Ok(None);
+            }
+            let Some(found) = self
+                .entries(id, &at)?
+                .into_iter()
+                .find(|e| e.0 == at.join(part))
+            else {
+                return Ok(None);
+            };
+            at.push(part);
+            (kind, id) = (found.1, found.2);
+        }
+        Ok(Some((kind, id)))
+    }
+
+    /// The entries of the folder `id` at `at`, sorted by path. Its listing
+    /// is an object the repository controls: its size is read from its
+    /// header first, and a listing larger than a file may be is refused
+    /// before it is read.
+    fn entries(
+        &self,
+        id: gix::ObjectId,
+        at: &Path,
+    ) -> Result<Vec<(PathBuf, EntryKind, gix::ObjectId)>, Diagnostic> {
+        let fail = |e: &dyn std::fmt::Display| self.broken(at, &e.to_string());
+        let header = self.repo.repo.find_header(id).map_err(|e| fail(&e))?;
+        if header.size() > MAX_FILE_BYTES as u64 {
+            let name = self.name(at);
+            return Err(load::about(
+                &name,
+                Diagnostic::error(
+                    Code::YamlLimit,
+                    format!(
+                        "the folder {} lists {} bytes of entries, more than {MAX_FILE_BYTES}; oamc does not read it",
+                        crate::text::shown(&name),
+                        header.size()
+                    ),
+                ),
+            ));
+        }
+        let tree = self.repo.repo.find_tree(id).map_err(|e| fail(&e))?;
+        let decoded = tree.decode().map_err(|e| fail(&e))?;
+        let mut entries: Vec<(PathBuf, EntryKind, gix::ObjectId)> = decoded
+            .entries
+            .iter()
+            .map(|e| {
+                let name = String::from_utf8_lossy(e.filename).into_owned();
+                (at.join(name), e.mode.kind(), e.oid.to_owned())
+            })
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(entries)
+    }
+
     /// Every YAML file below the folder `id` at `at`, in path order; hidden
     /// folders skipped, links to files followed within the tree (a link to
     /// a folder is not walked, as in a working tree).
@@ -308,21 +371,7 @@ impl Revision<'_> {
                 ),
             ));
         }
-        let tree = self
-            .repo
-            .repo
-            .find_tree(id)
-            .map_err(|e| self.broken(at, &e.to_string()))?;
-        let decoded = tree.decode().map_err(|e| self.broken(at, &e.to_string()))?;
-        let mut entries: Vec<(PathBuf, EntryKind, gix::ObjectId)> = decoded
-            .entries
-            .iter()
-            .map(|e| {
-                let name = String::from_utf8_lossy(e.filename).into_owned();
-                (at.join(name), e.mode.kind(), e.oid.to_owned())
-            })
-            .collect();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let entries = self.entries(id, at)?;
         for (path, kind, oid) in entries {
             let hidden = path
                 .file_name()

@@ -126,36 +126,46 @@ pub fn run(req: &Request) -> Result<(Report, Vec<Diagnostic>), Failure> {
     let discovered = git::Repository::discover();
     let (base, head, inputs) = sides(req, &discovered)?;
     let repo = discovered.ok();
-    let mut problems = Vec::new();
-    let mut load = |side: &Side, inputs: &[String]| -> Vec<Arc<SourceFile>> {
-        // Each side is one run's input: its own budget, as `render` has.
-        let mut budget = req.options.read_budget();
-        let (files, errors) = match (side, &repo) {
-            (Side::Revision(r), Some(repo)) => match repo.revision(r) {
-                Ok(rev) => rev.load(inputs, &mut budget),
-                Err(e) => (Vec::new(), vec![e]),
-            },
-            (Side::Revision(_), None) => (Vec::new(), Vec::new()),
-            (Side::WorkingTree, _) => {
-                crate::load::load_inputs(inputs, &mut budget, req.allow_links)
-            }
-            (Side::Folder(f), _) => {
-                crate::load::load_inputs(std::slice::from_ref(f), &mut budget, req.allow_links)
-            }
-        };
-        problems.extend(errors);
-        files
+    // Each revision resolved once, before anything is read.
+    let resolve = |side: &Side| match (side, &repo) {
+        (Side::Revision(r), Some(repo)) => repo.revision(r).map(Some),
+        _ => Ok(None),
     };
+    let (base_rev, head_rev) = match (resolve(&base), resolve(&head)) {
+        (Ok(b), Ok(h)) => (b, h),
+        (b, h) => {
+            return Err(Failure::Invalid(
+                b.err().into_iter().chain(h.err()).collect(),
+            ));
+        }
+    };
+    let mut problems = Vec::new();
+    let mut load =
+        |side: &Side, rev: Option<&git::Revision>, inputs: &[String]| -> Vec<Arc<SourceFile>> {
+            // Each side is one run's input: its own budget, as `render` has.
+            let mut budget = req.options.read_budget();
+            let (files, errors) = match side {
+                Side::Revision(_) => match rev {
+                    Some(rev) => rev.load(inputs, &mut budget),
+                    None => (Vec::new(), Vec::new()),
+                },
+                Side::WorkingTree => crate::load::load_inputs(inputs, &mut budget, req.allow_links),
+                Side::Folder(f) => {
+                    crate::load::load_inputs(std::slice::from_ref(f), &mut budget, req.allow_links)
+                }
+            };
+            problems.extend(errors);
+            files
+        };
     // An input only one side has (a file the change adds or deletes) is
     // read on that side; one that neither has is a mistake.
-    let present = |side: &Side, input: &str| match (side, &repo) {
-        (Side::Revision(r), Some(repo)) => repo.revision(r).is_ok_and(|rev| rev.has(input)),
-        (Side::Revision(_), None) => false,
+    let present = |side: &Side, rev: Option<&git::Revision>, input: &str| match side {
+        Side::Revision(_) => rev.is_some_and(|rev| rev.has(input)),
         _ => std::fs::symlink_metadata(input).is_ok(),
     };
     if let Some(missing) = inputs
         .iter()
-        .find(|i| !present(&base, i) && !present(&head, i))
+        .find(|i| !present(&base, base_rev.as_ref(), i) && !present(&head, head_rev.as_ref(), i))
     {
         return Err(Failure::Usage(format!(
             "{} is in neither {} nor {}",
@@ -164,15 +174,15 @@ pub fn run(req: &Request) -> Result<(Report, Vec<Diagnostic>), Failure> {
             crate::text::shown(&head.label())
         )));
     }
-    let on = |side: &Side| -> Vec<String> {
+    let on = |side: &Side, rev: Option<&git::Revision>| -> Vec<String> {
         inputs
             .iter()
-            .filter(|i| present(side, i))
+            .filter(|i| present(side, rev, i))
             .cloned()
             .collect()
     };
-    let base_files = load(&base, &on(&base));
-    let head_files = load(&head, &on(&head));
+    let base_files = load(&base, base_rev.as_ref(), &on(&base, base_rev.as_ref()));
+    let head_files = load(&head, head_rev.as_ref(), &on(&head, head_rev.as_ref()));
     // The files read within the budget are still checked: every problem
     // of the run is reported, as `validate` reports them.
     let (base_run, head_run) = (

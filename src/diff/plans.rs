@@ -134,77 +134,15 @@ fn compare_steps(scope: &str, b: &ServicePlan, h: &ServicePlan, out: &mut Vec<Pl
         crate::plan_view::step_lines(b),
         crate::plan_view::step_lines(h),
     );
-    for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old, &new) {
-        match op {
-            similar::DiffOp::Equal { .. } => {}
-            similar::DiffOp::Delete {
-                old_index, old_len, ..
-            } => {
-                for line in &old[old_index..old_index + old_len] {
-                    out.push(change(
-                        scope,
-                        "step-removed",
-                        "step removed".into(),
-                        Some(line.clone()),
-                        None,
-                    ));
-                }
-            }
-            similar::DiffOp::Insert {
-                new_index, new_len, ..
-            } => {
-                for line in &new[new_index..new_index + new_len] {
-                    out.push(change(
-                        scope,
-                        "step-added",
-                        "step added".into(),
-                        None,
-                        Some(line.clone()),
-                    ));
-                }
-            }
-            similar::DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => {
-                let (o, n) = (
-                    &old[old_index..old_index + old_len],
-                    &new[new_index..new_index + new_len],
-                );
-                if old_len == new_len {
-                    for (o, n) in o.iter().zip(n) {
-                        out.push(change(
-                            scope,
-                            "step-changed",
-                            "step changed".into(),
-                            Some(o.clone()),
-                            Some(n.clone()),
-                        ));
-                    }
-                } else {
-                    for line in o {
-                        out.push(change(
-                            scope,
-                            "step-removed",
-                            "step removed".into(),
-                            Some(line.clone()),
-                            None,
-                        ));
-                    }
-                    for line in n {
-                        out.push(change(
-                            scope,
-                            "step-added",
-                            "step added".into(),
-                            None,
-                            Some(line.clone()),
-                        ));
-                    }
-                }
-            }
-        }
+    for pair in super::fields::changed_pairs(&old, &new) {
+        let (what, text) = match pair {
+            (Some(_), Some(_)) => ("step-changed", "step changed"),
+            (Some(_), None) => ("step-removed", "step removed"),
+            (None, _) => ("step-added", "step added"),
+        };
+        let before = pair.0.map(|i| old[i].clone());
+        let after = pair.1.map(|j| new[j].clone());
+        out.push(change(scope, what, text.into(), before, after));
     }
 }
 

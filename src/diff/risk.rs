@@ -141,36 +141,14 @@ pub fn immutable(kind: &str, name: &str, field: &FieldChange) -> Option<Risk> {
     })
 }
 
-/// A Kubernetes quantity in bytes (`10Gi`, `500M`, `1e3`), for comparing
-/// two sizes; `None` when it is not one.
-pub fn quantity(value: Option<&Value>) -> Option<f64> {
-    let text = match value? {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    let split = text
-        .find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
-        .unwrap_or(text.len());
-    let (number, suffix) = text.split_at(split);
-    let factor: f64 = match suffix {
-        "" => 1.0,
-        "Ki" => 1024.0,
-        "Mi" => 1024f64.powi(2),
-        "Gi" => 1024f64.powi(3),
-        "Ti" => 1024f64.powi(4),
-        "Pi" => 1024f64.powi(5),
-        "Ei" => 1024f64.powi(6),
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "P" => 1e15,
-        "E" => 1e18,
-        _ => return None,
-    };
-    number.parse::<f64>().ok().map(|n| n * factor)
+/// A quantity's value, for comparing two sizes; `None` when it is not one
+/// (then no shrink is claimed: the check has refused such a size already).
+fn quantity(value: Option<&Value>) -> Option<f64> {
+    match value? {
+        Value::String(s) => crate::check::syntax::quantity_value(s).ok(),
+        Value::Number(n) => n.as_f64(),
+        _ => None,
+    }
 }
 
 pub fn gate_removed(component: &str, gate: &str, summary: &str, template: &str) -> Risk {

@@ -379,7 +379,12 @@ fn each_change_and_each_risk_is_reported_in_json() {
         "{pruned:?}"
     );
     let hello = app(&report, "hello");
-    assert_eq!(hello["namespace_before"], Value::Null);
+    // Before: no namespace (null), which the report says rather than omits.
+    assert_eq!(
+        hello.get("namespace_before"),
+        Some(&Value::Null),
+        "{hello:#}"
+    );
     assert_eq!(hello["namespace"], "greetings");
     let moved = risks_of(&report, "object-replaced");
     assert!(moved.iter().any(
@@ -682,6 +687,16 @@ fn usage_errors_exit_1_because_2_means_changes() {
         "{}",
         text(&out.stderr)
     );
+    // Inside the git folder, not the work tree: refused (gix finds no
+    // repository there), not read from the root.
+    let out = diff_in(&dir.join(".git"), &["HEAD"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("oamc::diff::revision"),
+        "{}",
+        text(&out.stderr)
+    );
     // An invalid base is reported at its file and line, named by revision.
     write(
         &dir,
@@ -826,7 +841,83 @@ fn a_hostile_base_revision_is_refused_as_the_working_tree_is() {
         if what.contains("link") {
             assert!(stderr.contains("led outside"), "{stderr}");
             assert!(!stderr.contains("stolen"));
+            // Named as an input, the link is refused too, not skipped as absent.
+            let out = diff_in(&repo, &[&attack, "--", "linked.yaml"]);
+            assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+            assert!(
+                text(&out.stderr).contains("led outside"),
+                "{}",
+                text(&out.stderr)
+            );
         }
+    }
+}
+
+/// A folder whose listing (a tree object) is larger than a file may be:
+/// its size is read from the object's header and the listing refused
+/// unread, wherever it sits. Built with git's plumbing: no checkout of
+/// 50,000 files.
+#[test]
+fn a_huge_folder_listing_in_a_base_revision_is_refused_unread() {
+    let repo = tempdir("diff-huge-tree");
+    init(&repo);
+    write(&repo, "app.yaml", &fixture("no-gates"));
+    commit(&repo, "clean");
+    let blob = git(&repo, &["rev-parse", "HEAD:app.yaml"]);
+    let listing: String = (0..50_000)
+        .map(|i| format!("100644 blob {blob}\tf{i:060}.txt\n"))
+        .collect();
+    let mktree = |input: &str| {
+        let mut child = Command::new("git")
+            .arg("mktree")
+            .current_dir(&repo)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        text(&child.wait_with_output().unwrap().stdout)
+            .trim()
+            .to_owned()
+    };
+    let big = mktree(&listing);
+    let size: usize = git(&repo, &["cat-file", "-s", &big]).parse().unwrap();
+    assert!(size > 4 * 1024 * 1024, "{size}");
+    let root = mktree(&format!(
+        "040000 tree {big}\tbig\n100644 blob {blob}\tapp.yaml\n"
+    ));
+    let attack = git(
+        &repo,
+        &["commit-tree", &root, "-p", "HEAD", "-m", "huge listing"],
+    );
+    for args in [
+        vec![attack.as_str()],
+        vec![attack.as_str(), "--", "big/f0.yaml"],
+    ] {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 1048576; exec {} diff {}",
+                env!("CARGO_BIN_EXE_oamc"),
+                args.join(" ")
+            ))
+            .current_dir(&repo)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty());
+        assert!(
+            stderr.contains("oamc::yaml::limit") && stderr.contains(&format!("{attack}:big")),
+            "{stderr}"
+        );
     }
 }
 
