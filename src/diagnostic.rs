@@ -4,7 +4,7 @@
 //! separate from finding.
 
 use crate::dom::Pos;
-use crate::text::{shown, shown_message};
+use crate::text::{shown, shown_message, xml};
 use std::fmt;
 use std::sync::Arc;
 
@@ -469,26 +469,6 @@ fn plain_line(d: &Diagnostic) -> String {
         line.push_str(&format!(" (help: {})", shown_message(help)));
     }
     line
-}
-
-/// Text as XML character data or an attribute value. The text has passed
-/// [`shown`] (no control, format or noncharacter is left), so what remains is
-/// a character XML 1.0 can carry; a line break of oamc's own joins warnings.
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push('\n'),
-            c if crate::text::is_escaped(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn level(severity: Severity) -> &'static str {

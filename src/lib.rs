@@ -48,6 +48,7 @@ pub mod schema;
 pub mod semantics;
 pub mod settings;
 pub mod text;
+pub mod timeline;
 pub mod verify;
 
 pub use driver::{Compilation, CompiledApp, Options, Validation, compile, plan_only, validate};

@@ -179,6 +179,16 @@ pub enum StrategyPlan {
     },
 }
 
+impl StrategyPlan {
+    pub fn name(&self) -> &'static str {
+        match self {
+            StrategyPlan::Canary { .. } => "canary",
+            StrategyPlan::BlueGreen { .. } => "blue/green",
+            StrategyPlan::AbTest { .. } => "A/B test",
+        }
+    }
+}
+
 /// Several gates' templates run as one analysis.
 #[derive(Debug, Clone, Serialize)]
 pub struct AnalysisBlockPlan {

@@ -2,6 +2,7 @@
 //! plan the renderer formats, as text or as a Mermaid flowchart.
 
 use crate::plan::{AppPlan, Gate, PromotionPlan, ServicePlan, StepPlan, StrategyPlan};
+use crate::timeline;
 use std::fmt::Write;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -10,15 +11,39 @@ pub enum PlanFormat {
     Text,
     /// A Mermaid flowchart, for a pull request or a README.
     Mermaid,
-    /// The resolved plan itself (the model the templates format), for scripts.
+    /// The resolved plan itself (the model the templates format) with each
+    /// Application's `timeline`, for scripts.
     Json,
+    /// The timeline as a Mermaid gantt chart: each step over time, best case.
+    Gantt,
+    /// The timeline as a standalone SVG: the share of requests on the new
+    /// version over time, gates and where they can abort.
+    Svg,
 }
 
 pub fn render(apps: &[AppPlan], format: PlanFormat) -> Result<String, serde_json::Error> {
     Ok(match format {
         PlanFormat::Text => apps.iter().map(text).collect::<Vec<_>>().join("\n"),
         PlanFormat::Mermaid => mermaid(apps),
-        PlanFormat::Json => serde_json::to_string_pretty(apps)? + "\n",
+        PlanFormat::Json => {
+            /// The plan as the templates see it, its timeline beside it.
+            #[derive(serde::Serialize)]
+            struct WithTimeline<'a> {
+                #[serde(flatten)]
+                plan: &'a AppPlan,
+                timeline: timeline::AppTimeline,
+            }
+            let apps: Vec<WithTimeline> = apps
+                .iter()
+                .map(|plan| WithTimeline {
+                    plan,
+                    timeline: timeline::of_app(plan),
+                })
+                .collect();
+            serde_json::to_string_pretty(&apps)? + "\n"
+        }
+        PlanFormat::Gantt => timeline::gantt::render(apps),
+        PlanFormat::Svg => timeline::svg::render(apps),
     })
 }
 
@@ -75,26 +100,17 @@ fn events(s: &ServicePlan) -> Vec<Event> {
             ..
         } => {
             // Without a router the weight is a pod count, and the Service that
-            // reaches every pod splits requests by it (argo-rollouts v1.9.1
-            // `approximateWeightedCanaryStableReplicaCounts`; with the HPA, at its minimum).
-            let replicas = s.replicas.or(s.autoscaler.as_ref().map(|h| h.min));
+            // reaches every pod splits requests by it (the timeline's model).
             let mut before = None;
             for step in steps {
                 match step {
                     StepPlan::SetWeight { weight } => {
-                        let pods = match (traffic_routing, replicas) {
-                            (Some(_), _) => format!(
+                        let t = timeline::canary_traffic(s, *weight);
+                        let pods = match (traffic_routing, t.new_pods, t.old_pods) {
+                            (Some(_), _, _) => format!(
                                 ": the router sends exactly {weight}% of requests to the new pods"
                             ),
-                            (None, None) => String::new(),
-                            (None, Some(n)) => {
-                                use crate::semantics::rollouts;
-                                let (new, old) = rollouts::canary_stable_counts(
-                                    n,
-                                    *weight,
-                                    100,
-                                    rollouts::default_max_surge(n),
-                                );
+                            (None, Some(new), Some(old)) => {
                                 let share = f64::from(new) * 100.0 / f64::from((new + old).max(1));
                                 let same = if before == Some((new, old)) {
                                     " — the same pods as the step before: this step changes nothing"
@@ -107,6 +123,7 @@ fn events(s: &ServicePlan) -> Vec<Event> {
                                     if new == 1 { "" } else { "s" }
                                 )
                             }
+                            (None, _, _) => String::new(),
                         };
                         out.push(Event::Action(format!("set weight {weight}%{pods}")))
                     }
@@ -241,14 +258,6 @@ pub fn step_lines(s: &ServicePlan) -> Vec<String> {
         .collect()
 }
 
-pub fn strategy_name(s: &ServicePlan) -> &'static str {
-    match &s.strategy {
-        StrategyPlan::Canary { .. } => "canary",
-        StrategyPlan::BlueGreen { .. } => "blue/green",
-        StrategyPlan::AbTest { .. } => "A/B test",
-    }
-}
-
 fn traffic(s: &ServicePlan) -> String {
     match &s.strategy {
         StrategyPlan::Canary {
@@ -304,7 +313,7 @@ fn text(app: &AppPlan) -> String {
         .map_or(String::new(), |n| format!(" in namespace {n}"));
     let _ = writeln!(out, "Application {}{ns}", app.name);
     for s in &app.services {
-        let _ = writeln!(out, "\n{}: {}", s.name, strategy_name(s));
+        let _ = writeln!(out, "\n{}: {}", s.name, s.strategy.name());
         let _ = writeln!(out, "  traffic: {}", traffic(s));
         if let Some(ingress) = &s.ingress {
             for p in &ingress.paths {
@@ -349,6 +358,7 @@ fn text(app: &AppPlan) -> String {
             s.progress_deadline_seconds,
             on_failure(s)
         );
+        rollout_timeline(&mut out, &timeline::of_service(s));
     }
     if let Some(p) = &app.promotion {
         let _ = writeln!(out, "\npromotion (Kargo project {}):", p.project);
@@ -358,8 +368,107 @@ fn text(app: &AppPlan) -> String {
             p.warehouse, p.image_repo, p.image_selection_strategy, p.interval
         );
         promotion_flow(&mut out, app, p);
+        let rollouts: Vec<_> = app.services.iter().map(timeline::of_service).collect();
+        promotion_timeline(&mut out, &timeline::of_promotion(p, &rollouts));
     }
     out
+}
+
+/// `0s`, or `30s–10m` when the least and the most differ; `…` for a person.
+fn range(min: u64, max: Option<u64>) -> String {
+    match max {
+        None => format!("{}–(a person)", timeline::seconds_text(min)),
+        Some(max) if max == min => timeline::seconds_text(min),
+        Some(max) => format!(
+            "{}–{}",
+            timeline::seconds_text(min),
+            timeline::seconds_text(max)
+        ),
+    }
+}
+
+fn traffic_text(t: &timeline::Traffic) -> String {
+    match (t.new_pods, t.old_pods, t.exact) {
+        (_, _, true) => format!("{}%", t.new_percent),
+        (Some(new), Some(old), false) => {
+            format!("{}% ({new} of {} pods)", t.new_percent, new + old)
+        }
+        _ => format!("~{}%", t.new_percent),
+    }
+}
+
+/// Each step with when it starts (best case), how long it takes and the
+/// share of requests on the new version, then the totals.
+fn rollout_timeline(out: &mut String, t: &timeline::RolloutTimeline) {
+    let _ = writeln!(
+        out,
+        "  timeline (start in the best case; least–most time; requests on the new version):"
+    );
+    for span in &t.spans {
+        let aborts = span.fails_after_seconds.map_or(String::new(), |f| {
+            format!("; can abort from {}", timeline::seconds_text(f))
+        });
+        let _ = writeln!(
+            out,
+            "    {:>9}  {:<16} {:<20} {}{aborts}",
+            timeline::seconds_text(span.start_seconds),
+            range(span.min_seconds, span.max_seconds),
+            traffic_text(&span.traffic),
+            crate::text::shown_message(&span.label)
+        );
+    }
+    let person = if t.waits_for_person {
+        ", plus the time a person takes to promote"
+    } else {
+        ""
+    };
+    let kept = if t.old_version_kept_seconds > 0 {
+        format!(
+            "; the old version is then kept {}",
+            timeline::seconds_text(t.old_version_kept_seconds)
+        )
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "  takes {} at best, {} at most before it completes or aborts{person}{kept}",
+        timeline::seconds_text(t.best_seconds),
+        timeline::seconds_text(t.worst_seconds)
+    );
+    for note in &t.notes {
+        let _ = writeln!(out, "  - {}", crate::text::shown_message(note));
+    }
+}
+
+fn promotion_timeline(out: &mut String, t: &timeline::PromotionTimeline) {
+    let _ = writeln!(
+        out,
+        "  timeline from a new image (found by the Warehouse within {}):",
+        timeline::seconds_text(t.discovery_max_seconds)
+    );
+    for stage in &t.stages {
+        let person = if stage.waits_for_person {
+            ", plus a person's time"
+        } else {
+            ""
+        };
+        let how = if stage.manual {
+            "a person promotes, then "
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "    {}: {how}starts after {}, done after {}{person}",
+            stage.name,
+            range(stage.starts_best_seconds, Some(stage.starts_worst_seconds)),
+            range(stage.done_best_seconds, Some(stage.done_worst_seconds)),
+        );
+    }
+    for note in &t.notes {
+        let _ = writeln!(out, "  - {note}");
+    }
 }
 
 /// Each stage as the spec draws it — where its Freight comes from, the file
@@ -534,33 +643,9 @@ fn app_prefix(app: &AppPlan) -> String {
     )
 }
 
-/// Label text inside `"…"`: the one escape ([`crate::text::shown`]) first,
-/// then Mermaid's entity codes for what would end the label (`"`), read as
-/// HTML (`<`, `>`), an entity (`#`), a directive or comment (any `%%`:
-/// `%%{init: …}%%` is found anywhere in the text) or a markdown string (a
-/// backtick).
+/// A flowchart label inside `"…"` ([`crate::text::mermaid`]).
 fn label(text: &str) -> String {
-    let text = crate::text::shown_message(text);
-    let mut out = String::with_capacity(text.len());
-    let mut after_percent = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        // `%%` opens a comment or directive; a lone `%` (`20%`) stays as written.
-        let doubled = c == '%' && (after_percent || chars.peek() == Some(&'%'));
-        after_percent = c == '%';
-        match c {
-            '"' => out.push_str("#quot;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '#' => out.push_str("#35;"),
-            '%' if doubled => out.push_str("#37;"),
-            '`' => out.push_str("#96;"),
-            '{' => out.push_str("#123;"),
-            '}' => out.push_str("#125;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::text::mermaid(text, &[])
 }
 
 fn mermaid(apps: &[AppPlan]) -> String {
@@ -574,7 +659,7 @@ fn mermaid(apps: &[AppPlan]) -> String {
                 "  subgraph {}[\"{} ({})\"]",
                 node_id(&prefix, "rollout"),
                 label(&s.name),
-                strategy_name(s)
+                s.strategy.name()
             );
             let mut previous: Option<String> = None;
             let mut has_gate = false;

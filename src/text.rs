@@ -80,6 +80,57 @@ pub fn shown_message(text: &str) -> Cow<'_, str> {
     shown_within(text, MAX_MESSAGE_CHARS)
 }
 
+/// Text as XML character data or an attribute value. The text has passed
+/// [`shown`] or [`shown_message`] (no control, format or noncharacter is left), so what remains is
+/// a character XML 1.0 can carry; a line break of oamc's own joins warnings.
+pub fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push('\n'),
+            c if is_escaped(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Mermaid label text: the one escape ([`shown_message`]) first, then
+/// Mermaid's entity codes for what would end a quoted label (`"`), read as
+/// HTML (`<`, `>`), an entity (`#`), a directive or comment (any `%%`:
+/// `%%{init: …}%%` is found anywhere in the text), a markdown string (a
+/// backtick) or braces; and for each of `also` (a gantt task ends its name
+/// at `:` and a line at `;`). Mermaid decodes `#<code>;` in every diagram.
+pub fn mermaid(text: &str, also: &[char]) -> String {
+    let text = shown_message(text);
+    let mut out = String::with_capacity(text.len());
+    let mut after_percent = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // `%%` opens a comment or directive; a lone `%` (`20%`) stays as written.
+        let doubled = c == '%' && (after_percent || chars.peek() == Some(&'%'));
+        after_percent = c == '%';
+        match c {
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '#' => out.push_str("#35;"),
+            '%' if doubled => out.push_str("#37;"),
+            '`' => out.push_str("#96;"),
+            '{' => out.push_str("#123;"),
+            '}' => out.push_str("#125;"),
+            c if also.contains(&c) => out.push_str(&format!("#{};", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,11 @@
 //! The plans compared: the change in words, per component (strategy,
-//! image, replicas, gates, steps with their pods, minimum time) and for the
+//! image, replicas, gates, steps with their pods, least and longest time) and for the
 //! promotion (stages), with the risk flags the plans alone decide.
 
 use super::compare::PlanChange;
 use super::risk::{self, Risk};
 use crate::plan::{AnalysisPlan, AppPlan, GateCheck, PromotionPlan, ServicePlan, StrategyPlan};
+use crate::timeline;
 use std::collections::{BTreeMap, BTreeSet};
 
 fn change(
@@ -44,7 +45,7 @@ pub(super) fn compare_plans(
             None => out.push(change(
                 &scope,
                 "component-added",
-                format!("new component, {}", crate::plan_view::strategy_name(s)),
+                format!("new component, {}", s.strategy.name()),
                 None,
                 Some(s.container.image.clone()),
             )),
@@ -103,8 +104,8 @@ fn compare_service(
     differs(
         "strategy",
         "strategy changed",
-        crate::plan_view::strategy_name(b).to_owned(),
-        crate::plan_view::strategy_name(h).to_owned(),
+        b.strategy.name().to_owned(),
+        h.strategy.name().to_owned(),
     );
     differs(
         "image",
@@ -113,11 +114,18 @@ fn compare_service(
         h.container.image.clone(),
     );
     differs("replicas", "replicas", replicas_text(b), replicas_text(h));
+    let (tb, th) = (timeline::of_service(b), timeline::of_service(h));
     differs(
         "minimum-time",
-        "minimum rollout time (pauses, experiment, metrics windows; pod starts and Job gates come on top)",
-        seconds_text(minimum_seconds(b)),
-        seconds_text(minimum_seconds(h)),
+        "least rollout time (the timeline of `oamc plan`: pauses, the experiment, the gates' fixed times; pod starts and a Job's requests come on top)",
+        timeline::seconds_text(tb.best_seconds),
+        timeline::seconds_text(th.best_seconds),
+    );
+    differs(
+        "maximum-time",
+        "longest rollout before it completes or aborts (the timeline of `oamc plan`; a person's time not counted)",
+        timeline::seconds_text(tb.worst_seconds),
+        timeline::seconds_text(th.worst_seconds),
     );
     compare_gates(scope, b, h, out, risks);
     compare_steps(scope, b, h, out);
@@ -146,83 +154,9 @@ fn compare_steps(scope: &str, b: &ServicePlan, h: &ServicePlan, out: &mut Vec<Pl
     }
 }
 
-/// `1h 2m 5s`, `0s`.
-pub fn seconds_text(total: u64) -> String {
-    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
-    let mut parts = Vec::new();
-    if h > 0 {
-        parts.push(format!("{h}h"));
-    }
-    if m > 0 {
-        parts.push(format!("{m}m"));
-    }
-    if s > 0 || parts.is_empty() {
-        parts.push(format!("{s}s"));
-    }
-    parts.join(" ")
-}
-
-/// Whole seconds of a Go duration the plan holds (already checked).
-fn go_seconds(text: &str) -> u64 {
-    crate::check::duration::go_nanos(text)
-        .map_or(0, |n| u64::try_from(n / 1_000_000_000).unwrap_or(0))
-}
-
-/// How long a metrics gate measures at least: its first reading after
-/// `initialDelay`, then `count - 1` intervals (Argo Rollouts' measurement
-/// loop, `analysis/analysis.go`), the slowest metric deciding.
-fn metrics_window(gate: &AnalysisPlan) -> u64 {
-    gate.prometheus().map_or(0, |p| {
-        p.metrics
-            .iter()
-            .map(|m| {
-                m.initial_delay.as_deref().map_or(0, go_seconds)
-                    + go_seconds(&m.interval) * u64::from(m.count.saturating_sub(1))
-            })
-            .max()
-            .unwrap_or(0)
-    })
-}
-
-/// The least time from the rollout's start to 100% on the new version that
-/// the plan fixes: pauses, the experiment, the metrics gates' windows.
-pub fn minimum_seconds(s: &ServicePlan) -> u64 {
-    let window = |template: &str| {
-        s.analysis_templates
-            .iter()
-            .find(|t| t.name == template)
-            .map_or(0, metrics_window)
-    };
-    match &s.strategy {
-        StrategyPlan::Canary { steps, .. } => steps
-            .iter()
-            .map(|step| match step {
-                crate::plan::StepPlan::Pause { seconds, .. } => *seconds,
-                crate::plan::StepPlan::Analysis { template, .. } => window(template),
-                crate::plan::StepPlan::SetWeight { .. } => 0,
-            })
-            .sum(),
-        StrategyPlan::AbTest {
-            duration, analyses, ..
-        } => {
-            let gates = analyses
-                .iter()
-                .map(|a| window(&a.template))
-                .max()
-                .unwrap_or(0);
-            go_seconds(duration).max(gates)
-        }
-        StrategyPlan::BlueGreen { pre_promotion, .. } => pre_promotion.as_ref().map_or(0, |b| {
-            b.templates.iter().map(|t| window(t)).max().unwrap_or(0)
-        }),
-    }
-}
-
 /// The weights of the canary steps whose pods are those of the step before
-/// (no router: the weight is a pod count; argo-rollouts v1.9.1
-/// `approximateWeightedCanaryStableReplicaCounts`).
+/// (no router: the weight is a pod count; the timeline's traffic model).
 pub fn idle_weights(s: &ServicePlan) -> BTreeSet<u32> {
-    use crate::semantics::rollouts;
     let mut idle = BTreeSet::new();
     let StrategyPlan::Canary {
         steps,
@@ -232,18 +166,15 @@ pub fn idle_weights(s: &ServicePlan) -> BTreeSet<u32> {
     else {
         return idle;
     };
-    let Some(n) = s.replicas.or(s.autoscaler.as_ref().map(|h| h.min)) else {
-        return idle;
-    };
     let mut before = None;
     for step in steps {
         if let crate::plan::StepPlan::SetWeight { weight } = step {
-            let counts =
-                rollouts::canary_stable_counts(n, *weight, 100, rollouts::default_max_surge(n));
-            if before == Some(counts) {
+            let t = timeline::canary_traffic(s, *weight);
+            let pods = (t.new_pods, t.old_pods);
+            if t.new_pods.is_some() && before == Some(pods) {
                 idle.insert(*weight);
             }
-            before = Some(counts);
+            before = Some(pods);
         }
     }
     idle

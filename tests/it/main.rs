@@ -31,5 +31,6 @@ mod render_golden;
 mod schema_editors;
 mod schema_formats;
 mod templates;
+mod timeline;
 mod upstream_differential;
 mod wheel;
