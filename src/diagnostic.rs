@@ -88,6 +88,7 @@ codes! {
     ArgoTemplateSyntax => "oamc::gate::template-braces", "`{{` in gate text, which Argo Rollouts would read as an argument";
     StrategyMismatch => "oamc::strategy::mismatch", "settings for a strategy other than the chosen one";
     StrategySteps => "oamc::strategy::steps", "canary weights that do not strictly increase";
+    ExperimentShort => "oamc::strategy::experiment-short", "an A/B experiment that ends before a metrics gate's last reading, which Argo Rollouts then counts as passed";
     StrategyRouting => "oamc::strategy::traffic-routing", "not exactly one traffic router, a router that does not drive the trait's Ingress, or an ALB servicePort the Services do not listen on";
     TraitConflict => "oamc::trait::conflict", "two traits or entries claim the same thing (ingress, replicas, route, volume, mount path, container name)";
     UnknownVolume => "oamc::trait::unknown-volume", "a sidecar mounts a volume no storage trait of its component declares";

@@ -2,8 +2,19 @@
 //! models of upstream functions, each held to upstream's own test vectors in
 //! tests/it/controllers/.
 
-/// Argo Rollouts v1.9.1: a basic canary's pods at one weight.
+/// Argo Rollouts v1.9.1: a basic canary's pods at one weight; a metric's
+/// readings over time.
 pub mod rollouts {
+    /// The least time from an AnalysisRun's start to a metric's last
+    /// reading, in nanoseconds: the first after `initialDelay`
+    /// (`analysis/analysis.go`, `generateMetricTasks`), then one every
+    /// `interval` after the last one finished (`calculateNextReconcileTime`)
+    /// until `count` readings.
+    pub fn metric_window_nanos(initial_delay: u64, interval: u64, count: u32) -> u64 {
+        let gaps = u64::from(count.max(1)) - 1;
+        initial_delay.saturating_add(interval.saturating_mul(gaps))
+    }
+
     /// `defaults.DefaultMaxSurge` ("25"%), resolved as `resolveFenceposts`
     /// does (`utils/replicaset/replicaset.go`): a percentage of the replicas,
     /// rounded up.

@@ -131,6 +131,22 @@ pub fn mermaid(text: &str, also: &[char]) -> String {
     out
 }
 
+/// Seconds as a person reads them: `1h 2m 5s`, `0s`.
+pub fn seconds_text(total: u64) -> String {
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    let mut parts = Vec::new();
+    if h > 0 {
+        parts.push(format!("{h}h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m}m"));
+    }
+    if s > 0 || parts.is_empty() {
+        parts.push(format!("{s}s"));
+    }
+    parts.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -208,16 +208,14 @@ pub struct GateTime {
     pub fails_after: u64,
 }
 
-/// A metric: its first reading after `initialDelay` (analysis.go
-/// `generateMetricTasks`), then one every `interval` after the last one
-/// finished until `count` readings (`calculateNextReconcileTime`). With
+/// A metric: its readings' window ([`rollouts::metric_window_nanos`]). With
 /// `failureLimit: 0` the first failed reading fails the run; each reading
 /// may first error four times, each retried after 10 s.
 /// Durations in nanoseconds (`500ms` intervals add up), times in whole
 /// seconds rounded up.
 pub fn metric_time(initial_delay_ns: u64, interval_ns: u64, count: u32) -> GateTime {
     let readings = u64::from(count.max(1));
-    let window = initial_delay_ns.saturating_add(interval_ns.saturating_mul(readings - 1));
+    let window = rollouts::metric_window_nanos(initial_delay_ns, interval_ns, count);
     let min = window.div_ceil(NANOS);
     GateTime {
         min,
@@ -603,18 +601,4 @@ pub fn of_promotion(p: &PromotionPlan, rollouts: &[RolloutTimeline]) -> Promotio
     }
 }
 
-/// `1h 2m 5s`, `0s`.
-pub fn seconds_text(total: u64) -> String {
-    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
-    let mut parts = Vec::new();
-    if h > 0 {
-        parts.push(format!("{h}h"));
-    }
-    if m > 0 {
-        parts.push(format!("{m}m"));
-    }
-    if s > 0 || parts.is_empty() {
-        parts.push(format!("{s}s"));
-    }
-    parts.join(" ")
-}
+pub use crate::text::seconds_text;

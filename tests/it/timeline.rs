@@ -531,6 +531,30 @@ fn a_gate_longer_than_the_experiment_is_named() {
     );
     let text_out = oamc(&["plan", "-"], Some(&app));
     assert!(text(&text_out.stdout).contains("the readings after it are never taken"));
+    // `validate` warns at the criterion's `count` (line 31), with the
+    // duration that would do, and still exits 0.
+    let out = oamc(&["validate", "--format", "json", "-"], Some(&app));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // One JSON object per line.
+    let stdout = text(&out.stdout);
+    let warning: Value = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|d| d["code"] == "oamc::strategy::experiment-short")
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert_eq!(warning["severity"], "warning");
+    assert_eq!(warning["line"], 31, "{warning}");
+    assert!(
+        warning["help"]
+            .as_str()
+            .unwrap()
+            .contains("abTest.duration at least 20m1s"),
+        "{warning}"
+    );
+    // A duration long enough: no warning.
+    let enough = app.replace("duration: 5m", "duration: 20m1s");
+    let out = oamc(&["validate", "--format", "json", "-"], Some(&enough));
+    assert!(!text(&out.stdout).contains("experiment-short"));
 }
 
 /// `node tests/tools/render.mjs KIND (IN OUT)… [--colour C]…`: one JSON

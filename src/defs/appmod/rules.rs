@@ -3,7 +3,7 @@
 //! the schema rejected is skipped, every other part is still checked.
 
 use super::props::{
-    APPMOD_SERVICE, AbTestSettings, AppmodService, CanarySettings, Criterion, EnvVar,
+    APPMOD_SERVICE, AbTestSettings, AppmodService, CanarySettings, Criterion, EnvVar, MetricGate,
     PerformanceGate, QualityGate, Strategy, TrafficRouting,
 };
 use super::{CheckedPerformance, CheckedService};
@@ -371,6 +371,56 @@ fn check_strategy(ctx: &mut DocContext, p: &Props) {
             Kind::Go,
             &ab.duration,
         );
+        check_experiment_length(ctx, p, &ab);
+    }
+}
+
+/// An Experiment ends at its duration and terminates its analyses; a
+/// terminated run counts as passed (argo-rollouts v1.9.1
+/// `analysis/analysis.go`, `assessMetricStatus`), so a metrics gate whose
+/// last reading falls after the end passes on fewer readings than written.
+/// The gate's first reading waits at least `metrics.pause` (more when the
+/// performance load runs first, which the platform sizes): a lower bound, so
+/// a warning here is never wrong.
+fn check_experiment_length(ctx: &mut DocContext, p: &Props, ab: &AbTestSettings) {
+    use crate::check::duration::{check, go_nanos};
+    use crate::semantics::rollouts::metric_window_nanos;
+    if p.json.get("strategy").and_then(|v| v.as_str()) != Some(Strategy::AbTest.key()) {
+        return;
+    }
+    let Some(metrics) = p.part::<MetricGate>(&path!["metrics"]) else {
+        return;
+    };
+    let (Ok(duration), Ok(pause)) = (go_nanos(&ab.duration), check(Kind::Pause, &metrics.pause))
+    else {
+        return;
+    };
+    let delay = pause.seconds.saturating_mul(1_000_000_000);
+    for (i, c) in metrics.evaluation_criteria.iter().enumerate() {
+        let Ok(interval) = go_nanos(&c.interval) else {
+            continue;
+        };
+        let window = metric_window_nanos(delay, u64::try_from(interval).unwrap_or(0), c.count);
+        if window > u64::try_from(duration).unwrap_or(0) {
+            let seconds = crate::text::seconds_text(window.div_ceil(1_000_000_000));
+            // At the criterion's `count`, or (left to its default) at the duration.
+            let pos = ctx
+                .key_pos(&p.at(&path!["metrics", "evaluationCriteria", i]), "count")
+                .or_else(|| ctx.key_pos(&p.at(&path!["abTest"]), "duration"));
+            let d = ctx.push_at(
+                Code::ExperimentShort,
+                pos,
+                format!(
+                    "the experiment ends after {} but this criterion's last reading comes {seconds} after the gate starts (metrics.pause {} + {} × ({} − 1)): Argo Rollouts ends the analysis at the experiment's end and counts it as passed, so the later readings are never taken",
+                    ab.duration, metrics.pause, c.interval, c.count
+                ),
+            );
+            d.severity = crate::diagnostic::Severity::Warning;
+            d.help = Some(format!(
+                "make abTest.duration at least {}, or take fewer readings (count) or read more often (interval)",
+                seconds.replace(' ', "")
+            ));
+        }
     }
 }
 
