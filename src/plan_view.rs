@@ -461,7 +461,7 @@ fn promotion_timeline(out: &mut String, t: &timeline::PromotionTimeline) {
         let _ = writeln!(
             out,
             "    {}: {how}starts after {}, done after {}{person}",
-            stage.name,
+            crate::text::shown(&stage.name),
             range(stage.starts_best_seconds, Some(stage.starts_worst_seconds)),
             range(stage.done_best_seconds, Some(stage.done_worst_seconds)),
         );
