@@ -312,7 +312,9 @@ fn text(app: &AppPlan) -> String {
         .as_deref()
         .map_or(String::new(), |n| format!(" in namespace {n}"));
     let _ = writeln!(out, "Application {}{ns}", app.name);
-    for s in &app.services {
+    // One timeline per Application: the promotion's reads the rollouts'.
+    let timeline = timeline::of_app(app);
+    for (s, rollout) in app.services.iter().zip(&timeline.rollouts) {
         let _ = writeln!(out, "\n{}: {}", s.name, s.strategy.name());
         let _ = writeln!(out, "  traffic: {}", traffic(s));
         if let Some(ingress) = &s.ingress {
@@ -358,7 +360,7 @@ fn text(app: &AppPlan) -> String {
             s.progress_deadline_seconds,
             on_failure(s)
         );
-        rollout_timeline(&mut out, &timeline::of_service(s));
+        rollout_timeline(&mut out, rollout);
     }
     if let Some(p) = &app.promotion {
         let _ = writeln!(out, "\npromotion (Kargo project {}):", p.project);
@@ -368,8 +370,9 @@ fn text(app: &AppPlan) -> String {
             p.warehouse, p.image_repo, p.image_selection_strategy, p.interval
         );
         promotion_flow(&mut out, app, p);
-        let rollouts: Vec<_> = app.services.iter().map(timeline::of_service).collect();
-        promotion_timeline(&mut out, &timeline::of_promotion(p, &rollouts));
+        if let Some(t) = &timeline.promotion {
+            promotion_timeline(&mut out, t);
+        }
     }
     out
 }

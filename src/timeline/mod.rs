@@ -283,11 +283,16 @@ fn template<'a>(s: &'a ServicePlan, name: &str) -> Option<&'a AnalysisPlan> {
 }
 
 fn gates_time(s: &ServicePlan, templates: &[&str]) -> GateTime {
-    let times: Vec<GateTime> = templates
-        .iter()
-        .filter_map(|name| template(s, name))
-        .map(gate_time)
-        .collect();
+    let mut times = Vec::with_capacity(templates.len());
+    for name in templates {
+        // The planner builds each step's template with the step (one
+        // `GatePlan`), and `verify` holds every templateName to an emitted
+        // AnalysisTemplate: a name without its template is a planner bug.
+        match template(s, name) {
+            Some(t) => times.push(gate_time(t)),
+            None => debug_assert!(false, "no AnalysisTemplate {name} in the plan"),
+        }
+    }
     together(&times)
 }
 
@@ -521,6 +526,8 @@ pub fn of_service(s: &ServicePlan) -> RolloutTimeline {
         component: s.name.clone(),
         strategy: s.strategy.name(),
         best_seconds: b.spans.iter().map(|s| s.min_seconds).sum(),
+        // A person's wait (`None`) has no most time: it is left out here and
+        // said by `waits_for_person`.
         worst_seconds: b.spans.iter().filter_map(|s| s.max_seconds).sum(),
         spans: b.spans,
         waits_for_person,

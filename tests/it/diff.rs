@@ -231,6 +231,7 @@ fn each_change_and_each_risk_is_reported_in_json() {
         "step-removed",
         "step-changed",
         "minimum-time",
+        "maximum-time",
         "replicas",
         "stage-removed",
         "stage-changed",

@@ -391,12 +391,14 @@ fn check_experiment_length(ctx: &mut DocContext, p: &Props, ab: &AbTestSettings)
     let Some(metrics) = p.part::<MetricGate>(&path!["metrics"]) else {
         return;
     };
+    // A refused duration or pause is reported at its line by its own check.
     let (Ok(duration), Ok(pause)) = (go_nanos(&ab.duration), check(Kind::Pause, &metrics.pause))
     else {
         return;
     };
     let delay = pause.seconds.saturating_mul(1_000_000_000);
     for (i, c) in metrics.evaluation_criteria.iter().enumerate() {
+        // A refused interval is reported at its line by the criterion's own check.
         let Ok(interval) = go_nanos(&c.interval) else {
             continue;
         };
