@@ -246,6 +246,10 @@ pub struct RenderArgs {
     /// With -o: change nothing; print a unified diff and exit 1 if DIR is not current.
     #[arg(long, requires = "output")]
     pub check: bool,
+    /// Print how long each phase took to stderr (load, check, plan, render,
+    /// verify, emit, write; each summed over the threads that ran it) and the wall time.
+    #[arg(long)]
+    pub timings: bool,
     #[command(flatten)]
     pub settings: Settings,
 }
@@ -365,6 +369,13 @@ fn print_stdout(text: &str) -> Result<(), Diagnostic> {
         .map_err(|e| Diagnostic::error(Code::OutputIo, format!("cannot write to stdout: {e}")))
 }
 
+fn print_manifests(compilation: &crate::driver::Compilation) -> Result<(), Diagnostic> {
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    crate::emit::write_yaml_stream(compilation.manifests(), &mut stdout)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Diagnostic::error(Code::OutputIo, format!("cannot write to stdout: {e}")))
+}
+
 /// Output that could not be written: reported like any other problem, exit 1.
 fn output_failed(d: Diagnostic) -> i32 {
     report(&[d], Format::Human);
@@ -372,15 +383,19 @@ fn output_failed(d: Diagnostic) -> i32 {
 }
 
 fn render(args: &RenderArgs) -> Result<i32, clap::Error> {
+    let started = std::time::Instant::now();
     let options = crate::Options {
         output_tree: args.output.is_some(),
         ..args.settings.options()
     };
+    let inputs = args.input.inputs()?;
+    let loading = std::time::Instant::now();
     let (files, load_errors) = load::load_inputs(
-        &args.input.inputs()?,
+        &inputs,
         &mut options.read_budget(),
         args.input.links.allow_linked_folders,
     );
+    let loaded = loading.elapsed();
     if !load_errors.is_empty() {
         report(&load_errors, args.input.format);
         return Ok(EXIT_INVALID);
@@ -403,6 +418,7 @@ fn render(args: &RenderArgs) -> Result<i32, clap::Error> {
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Ok(EXIT_INVALID);
     }
+    let writing = std::time::Instant::now();
     let written = match (&args.output, layout) {
         (Some(dir), Some(files)) => write_dir(
             dir,
@@ -410,9 +426,16 @@ fn render(args: &RenderArgs) -> Result<i32, clap::Error> {
             args.input.links.allow_linked_folders,
             &files,
         ),
-        // One write of the whole stream: a reader never sees half of it.
-        _ => print_stdout(&compilation.to_yaml()),
+        // Written only once every check has passed, so a run with a problem
+        // prints nothing; streamed, so the output is not held twice.
+        _ => print_manifests(&compilation),
     };
+    if args.timings {
+        use crate::driver::Phase;
+        compilation.timings.add(Phase::Load, loaded);
+        compilation.timings.add(Phase::Write, writing.elapsed());
+        eprint!("{}", compilation.timings.report(started.elapsed()));
+    }
     match written {
         Ok(()) => {
             if !args.input.quiet {

@@ -18,11 +18,11 @@ pub struct Manifest {
 
 /// Emit one verified document. Takes it by value so the parsed tree is
 /// freed where it was built (a worker thread), not at the end on the main one.
-pub fn manifest(doc: Doc) -> Result<Manifest, serde_saphyr::SerializeError> {
+pub fn manifest(doc: Doc<'_>) -> Result<Manifest, serde_saphyr::SerializeError> {
     let text = |pointer: &str| {
         doc.value
             .pointer(pointer)
-            .and_then(serde_json::Value::as_str)
+            .and_then(crate::readback::Node::as_str)
             .map(str::to_owned)
     };
     Ok(Manifest {
@@ -39,25 +39,48 @@ pub fn to_yaml_stream<'a>(manifests: impl IntoIterator<Item = &'a Manifest>) -> 
     let mut out = String::new();
     for (i, manifest) in manifests.into_iter().enumerate() {
         if i > 0 {
-            out.push_str("---\n");
+            out.push_str(SEPARATOR);
         }
         out.push_str(&manifest.yaml);
     }
     out
 }
 
+const SEPARATOR: &str = "---\n";
+
+/// Manifests as one YAML stream, written piece by piece: printing a large
+/// run does not hold a second copy of it.
+pub fn write_yaml_stream<'a>(
+    manifests: impl IntoIterator<Item = &'a Manifest>,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    for (i, manifest) in manifests.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(SEPARATOR.as_bytes())?;
+        }
+        out.write_all(manifest.yaml.as_bytes())?;
+    }
+    Ok(())
+}
+
 /// The serializer's error is its own type: the value is oamc's (verified
 /// JSON), so a refusal is reported as `oamc::verify`, never dropped.
-pub fn to_yaml(value: &serde_json::Value) -> Result<String, serde_saphyr::SerializeError> {
+pub fn to_yaml(value: &impl serde::Serialize) -> Result<String, serde_saphyr::SerializeError> {
     let options = serde_saphyr::ser_options! {
         indent_step: 2,
         // Multi-line strings (scripts) as literal blocks; long single lines stay on one line.
         prefer_block_scalars: true,
         folded_wrap_chars: usize::MAX,
     };
-    let mut text = serde_saphyr::to_string_with_options(value, options)?;
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
-    Ok(text)
+    // Written into one buffer per thread, reused, and copied out at its
+    // size: no string grown step by step, no slack kept until printing.
+    thread_local!(static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) });
+    BUFFER.with_borrow_mut(|buffer| {
+        buffer.clear();
+        serde_saphyr::to_fmt_writer_with_options(buffer, value, options)?;
+        if !buffer.ends_with('\n') {
+            buffer.push('\n');
+        }
+        Ok(buffer.as_str().to_owned())
+    })
 }

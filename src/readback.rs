@@ -12,6 +12,10 @@
 //! ([`crate::dom::parse_values`]), so the two readers cannot disagree; tests
 //! compare them on every fixture and on generated text.
 
+mod block;
+mod node;
+pub use node::{NULL, Node};
+
 use crate::dom::{self, YamlError};
 use granit_parser::{Event, Options, Parser, ScalarStyle};
 use serde_json::{Map, Number, Value};
@@ -33,6 +37,32 @@ enum Open {
 
 /// `None` when `text` is not in the plain subset (or is not valid YAML).
 pub fn read_plain_subset(text: &str) -> Option<Vec<Value>> {
+    if let Some(node) = block::read(text) {
+        return Some(vec![node.to_json()]);
+    }
+    read_events(text)
+}
+
+/// The line reader alone ([`block`]): one document in the shape templates
+/// write, or `None`.
+pub fn read_block_subset(text: &str) -> Option<Value> {
+    block::read(text).map(|node| node.to_json())
+}
+
+/// Rendered documents as [`Node`]s, borrowing from `text`: the line reader's
+/// when the text is in its shape, else [`read_documents`]'.
+pub fn read_rendered(text: &str) -> Result<Vec<Node<'_>>, YamlError> {
+    match block::read(text) {
+        Some(node) => Ok(vec![node]),
+        None => Ok(read_documents(text)?
+            .into_iter()
+            .map(Node::from_json)
+            .collect()),
+    }
+}
+
+/// The event reader alone: the plain subset through granit-parser's events.
+pub fn read_events(text: &str) -> Option<Vec<Value>> {
     // Past a limit, serde-saphyr says which one.
     if text.len() > dom::limits::MAX_FILE_BYTES {
         return None;
@@ -124,12 +154,25 @@ fn mapping_key(text: &str, style: ScalarStyle) -> Option<String> {
 /// scalars are strings; plain ones are null, a YAML 1.1 boolean (as
 /// Kubernetes reads them), a number, or else a string.
 fn scalar(text: &str, style: ScalarStyle) -> Option<Value> {
-    if style != ScalarStyle::Plain {
+    if style != ScalarStyle::Plain || plainly_text(text) {
         return Some(Value::String(text.to_owned()));
     }
     // A plain scalar kubectl reads otherwise (`1_000`, `2026-12-02`) is
     // refused at its line by the checker, which needs positions.
     plain_scalar(text).filter(|v| crate::check::kubectl_yaml::agrees_json(text, v))
+}
+
+/// A plain scalar every reader takes as text, told from its first letter:
+/// it starts with a letter, and is longer than the words YAML 1.1 types
+/// (`null`, `false`, `off`, … at most five letters) or starts with a letter
+/// none of them does. Most keys and plain values are: they skip the lists.
+pub(crate) fn plainly_text(text: &str) -> bool {
+    let Some(first) = text.bytes().next() else {
+        return false;
+    };
+    first.is_ascii_alphabetic()
+        && (text.len() > 5
+            || !matches!(first.to_ascii_lowercase(), b'n' | b't' | b'f' | b'y' | b'o'))
 }
 
 fn plain_scalar(text: &str) -> Option<Value> {
@@ -203,9 +246,98 @@ mod tests {
         let spanned: Option<Vec<Value>> = dom::parse_stream(text)
             .ok()
             .map(|docs| docs.iter().map(dom::Node::to_json).collect());
-        match read_plain_subset(text) {
-            Some(fast) => reference.as_ref() == Some(&fast) && spanned.as_ref() == Some(&fast),
-            None => true,
+        let same =
+            |fast: &Vec<Value>| reference.as_ref() == Some(fast) && spanned.as_ref() == Some(fast);
+        let block = read_block_subset(text).map(|v| vec![v]);
+        block.as_ref().is_none_or(same)
+            && read_events(text).as_ref().is_none_or(same)
+            && read_plain_subset(text).as_ref().is_none_or(same)
+    }
+
+    /// Texts at the edges of the line reader's shape: each is read alike
+    /// by every reader that answers, and the ones in the shape are read by it.
+    #[test]
+    fn the_line_reader_agrees_at_its_edges() {
+        let read = [
+            "a: 1\n",
+            "a: 1",
+            "a:\n  b: c\n",
+            "a:\n- 1\n- x\nb: 2\n",
+            "- a: 1\n  b: [1, \"x\", true, null, {}]\n- c\n-\n- d:\n  - e\n",
+            "a: {\"k\":\"v\",\"n\":{\"m\":[1,-2,3.5]}}\n",
+            "a: \"q\\\"\\\\\\/\\n\\t\\r\\b\\f\\u00e9\\u0001\\u2028\"\n",
+            "a: 'it''s'\n",
+            "a: |\n  line\n\n    more\n  end\nb: 1\n",
+            "a: |-\n  line\n  end\n\n\nb: 1\n",
+            "- |\n  x\n- |-\n  y\n",
+            "# c\na: 1 # not a comment?\n",
+            "a: x#y\nb: http://x:80/\nc: -c\nd: ~\ne: yes\nf: 0.5\ng: 10s\n",
+            "a: é\nb: \"ü\"\n",
+            "  a: 1\n  b: 2\n",
+            "a: b: c\n",
+            "a: 1\n b: 2\n",
+            "a: x\n  y\n",
+            "- x\n  y\n",
+            "a: \"x\"\n  y\n",
+            "a: |\n  x",
+            "a: |\n\n  x\n",
+            "a: |\n  x\n   \n",
+            "a: |\n  x\n    \n  y\n",
+            "a: |2\n  x\n",
+            "a: >\n  x\n",
+            "a: |+\n  x\n\n",
+            "a: 1\na: 2\n",
+            "a: {\"k\":1,\"k\":2}\n",
+            "a: [1,]\n",
+            "a: [a:b]\n",
+            "a: {\"k\" : 1}\n",
+            "a: \"\\ud83d\\ude00\"\n",
+            "a: \"\\x41\"\n",
+            "a:\tb\n",
+            "a: 1\r\n",
+            "---\na: 1\n",
+            "a: 1\n---\nb: 2\n",
+            "a: 1\n...\n",
+            "%YAML 1.2\n---\na: 1\n",
+            "a: &x 1\n",
+            "a: !t 1\n",
+            "on: 1\n",
+            "1: x\n",
+            "a: - b\n",
+            "- - a\n",
+            "a: \"x\" y\n",
+            "a: [\n  1]\n",
+            "a: 010\n",
+            "a: 1_000\n",
+            "a:\n  - 1\n - 2\n",
+            "- a: 1\n   b: 2\n",
+            "- a: 1\n - b\n",
+            "a:\n  # c\n  b: 1\n",
+            "a: |\n  x\n  # y\nb: 1\n",
+            "a: |\n    x\n  # y\nb: 1\n",
+            "a: \"\u{feff}\"\n",
+            "a: \"\u{85}\"\n",
+            "a: x\u{2028}y\n",
+            "-a: 1\n",
+            "a: -\n",
+            "a: ? x\n",
+            "a: :x\n",
+            "? a\n: 1\n",
+            "",
+            "# only\n",
+            "x\n",
+            "[1, 2]\n",
+        ];
+        for text in read {
+            assert!(agrees(text), "readers disagree on {text:?}");
+        }
+        for text in [
+            "a: 1\n",
+            "- a: 1\n  b: [1, \"x\", true, null, {}]\n- c\n-\n- d:\n  - e\n",
+            "a: |\n  line\n\n    more\n  end\nb: 1\n",
+            "a: {\"k\":\"v\",\"n\":{\"m\":[1,-2,3.5]}}\n",
+        ] {
+            assert!(read_block_subset(text).is_some(), "{text:?}");
         }
     }
 

@@ -9,7 +9,7 @@
 use crate::diagnostic::{Code, Diagnostic, SourceFile};
 use crate::dom::Pos;
 use crate::load::Tree;
-use crate::plan::{AppPlan, ServicePlan};
+use crate::plan::AppPlan;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
 use std::path::Path;
 use std::sync::Arc;
@@ -298,9 +298,13 @@ impl Templates {
         } else {
             &app.services[..]
         };
+        // Each part of the plan becomes a template value once; a context
+        // holds it by reference count, so a document costs its own item only.
+        let header = to_value(app_header(app));
         for service in services {
+            let service_value = to_value(service);
             let ctx = |item: minijinja::Value| {
-                context! { app => to_value(app_header(app)), service => to_value(service), item => item }
+                context! { app => header.clone(), service => service_value.clone(), item => item }
             };
             docs.push(self.render("rollout.yaml", ctx(minijinja::Value::UNDEFINED))?);
             for port in &service.services {
@@ -327,9 +331,9 @@ impl Templates {
             .as_ref()
             .filter(|_| promotion_output != PromotionOutput::Skip);
         if let Some(promotion) = pipeline {
-            let header = to_value(app_header(app));
+            let promotion_value = to_value(promotion);
             let ctx = |item: minijinja::Value| {
-                context! { app => header.clone(), promotion => to_value(promotion), item => item }
+                context! { app => header.clone(), promotion => promotion_value.clone(), item => item }
             };
             for name in [
                 "kargo-project.yaml",
@@ -354,12 +358,30 @@ fn to_value<T: serde::Serialize>(value: T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(value))
 }
 
-/// The Application-level part of the context (its services are passed one by one).
-fn app_header(app: &AppPlan) -> AppPlan {
-    AppPlan {
-        services: Vec::<ServicePlan>::new(),
+/// The Application-level part of the context (its services are passed one
+/// by one), borrowed: serialized as an `AppPlan` with no services and no promotion.
+fn app_header(app: &AppPlan) -> impl serde::Serialize + '_ {
+    #[derive(serde::Serialize)]
+    struct Header<'a> {
+        name: &'a str,
+        namespace: &'a Option<String>,
+        labels: &'a std::collections::BTreeMap<String, String>,
+        services: &'a [()],
+        promotion: Option<()>,
+    }
+    let AppPlan {
+        name,
+        namespace,
+        labels,
+        services: _,
+        promotion: _,
+    } = app;
+    Header {
+        name,
+        namespace,
+        labels,
+        services: &[],
         promotion: None,
-        ..app.clone()
     }
 }
 

@@ -5,23 +5,24 @@
 
 use crate::diagnostic::{Code, Diagnostic, SourceFile};
 use crate::dom::Pos;
+use crate::readback::{NULL, Node};
 use crate::render::{RenderedDoc, Templates};
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-/// A rendered document, parsed and checked.
+/// A rendered document, parsed and checked; its strings borrow from the
+/// rendered text where they can.
 #[derive(Debug, Clone)]
-pub struct Doc {
+pub struct Doc<'a> {
     pub kind: String,
     pub name: String,
-    pub value: Value,
+    pub value: Node<'a>,
 }
 
-pub fn verify(
-    rendered: &[RenderedDoc],
+pub fn verify<'a>(
+    rendered: &'a [RenderedDoc],
     templates: &Templates,
-) -> Result<Vec<Doc>, Vec<Diagnostic>> {
+) -> Result<Vec<Doc<'a>>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut docs = Vec::new();
     for r in rendered {
@@ -44,7 +45,7 @@ pub fn verify(
     }
 }
 
-fn parse_one(r: &RenderedDoc, templates: &Templates) -> Result<Doc, Diagnostic> {
+fn parse_one<'a>(r: &'a RenderedDoc, templates: &Templates) -> Result<Doc<'a>, Diagnostic> {
     let origin = templates.origin(&r.template);
     let fail = |message: String, pos: Option<Pos>| {
         let file = Arc::new(SourceFile {
@@ -60,15 +61,16 @@ fn parse_one(r: &RenderedDoc, templates: &Templates) -> Result<Doc, Diagnostic> 
     };
     // Spans are only needed to point at a broken document, so the common
     // path reads plain values (a fraction of the cost) and errors are read again.
-    let values = crate::readback::read_documents(&r.text).map_err(|_| {
-        match crate::dom::parse_stream(&r.text) {
-            Err(e) => fail(format!("invalid YAML: {}", e.message), e.pos),
-            Ok(_) => fail("YAML oamc cannot read".into(), None),
-        }
-    })?;
-    let [value] = <[Value; 1]>::try_from(values)
+    let values =
+        crate::readback::read_rendered(&r.text).map_err(|_| {
+            match crate::dom::parse_stream(&r.text) {
+                Err(e) => fail(format!("invalid YAML: {}", e.message), e.pos),
+                Ok(_) => fail("YAML oamc cannot read".into(), None),
+            }
+        })?;
+    let [value] = <[Node; 1]>::try_from(values)
         .map_err(|values| fail(format!("{} YAML documents", values.len()), None))?;
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let text = |v: Option<&Node>| v.and_then(Node::as_str).map(str::to_owned);
     let kind = text(value.get("kind"));
     let name = text(value.pointer("/metadata/name"));
     match (text(value.get("apiVersion")), kind, name) {
@@ -80,7 +82,7 @@ fn parse_one(r: &RenderedDoc, templates: &Templates) -> Result<Doc, Diagnostic> 
     }
 }
 
-fn cross_check(docs: &[Doc], parse_queries: bool) -> Vec<Diagnostic> {
+fn cross_check(docs: &[Doc<'_>], parse_queries: bool) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     let mut fail = |message: String| errors.push(Diagnostic::error(Code::Verify, message));
     let templates: BTreeMap<&str, &Doc> = docs
@@ -107,14 +109,14 @@ fn cross_check(docs: &[Doc], parse_queries: bool) -> Vec<Diagnostic> {
         let metrics = t
             .value
             .pointer("/spec/metrics")
-            .and_then(Value::as_array)
+            .and_then(Node::as_array)
             .into_iter()
             .flatten();
         for metric in metrics {
             if parse_queries
                 && let Some(query) = metric
                     .pointer("/provider/prometheus/query")
-                    .and_then(Value::as_str)
+                    .and_then(Node::as_str)
                 && let Err(e) = promql_parser::parser::parse(&substitute_args(query))
             {
                 fail(format!(
@@ -125,7 +127,7 @@ fn cross_check(docs: &[Doc], parse_queries: bool) -> Vec<Diagnostic> {
             if let Some(job) = metric.pointer("/provider/job") {
                 let containers = job
                     .pointer("/spec/template/spec/containers")
-                    .and_then(Value::as_array);
+                    .and_then(Node::as_array);
                 if containers.is_none_or(Vec::is_empty) {
                     fail(format!(
                         "AnalysisTemplate {} has a Job with no container",
@@ -147,7 +149,7 @@ fn cross_check(docs: &[Doc], parse_queries: bool) -> Vec<Diagnostic> {
         for key in service_keys {
             if let Some(svc) = strategy
                 .and_then(|s| s.pointer(&format!("/{key}")))
-                .and_then(Value::as_str)
+                .and_then(Node::as_str)
                 && !services.contains(svc)
             {
                 fail(format!(
@@ -156,7 +158,7 @@ fn cross_check(docs: &[Doc], parse_queries: bool) -> Vec<Diagnostic> {
                 ));
             }
         }
-        for (names, supplied) in analysis_runs(strategy.unwrap_or(&Value::Null)) {
+        for (names, supplied) in analysis_runs(strategy.unwrap_or(&NULL)) {
             for name in names {
                 let Some(t) = templates.get(name.as_str()) else {
                     fail(format!(
@@ -202,23 +204,23 @@ fn substitute_args(query: &str) -> String {
 
 /// Every analysis a Rollout starts — canary steps, experiment analyses,
 /// blue/green pre- and post-promotion — as (template names, supplied args).
-fn analysis_runs(strategy: &Value) -> Vec<(Vec<String>, BTreeSet<String>)> {
-    let arg_names = |v: &Value| -> BTreeSet<String> {
+fn analysis_runs(strategy: &Node) -> Vec<(Vec<String>, BTreeSet<String>)> {
+    let arg_names = |v: &Node| -> BTreeSet<String> {
         v.get("args")
-            .and_then(Value::as_array)
+            .and_then(Node::as_array)
             .into_iter()
             .flatten()
-            .filter_map(|a| a.get("name").and_then(Value::as_str).map(str::to_owned))
+            .filter_map(|a| a.get("name").and_then(Node::as_str).map(str::to_owned))
             .collect()
     };
-    let names_in = |v: &Value| -> Vec<String> {
+    let names_in = |v: &Node| -> Vec<String> {
         v.get("templates")
-            .and_then(Value::as_array)
+            .and_then(Node::as_array)
             .into_iter()
             .flatten()
             .filter_map(|t| {
                 t.get("templateName")
-                    .and_then(Value::as_str)
+                    .and_then(Node::as_str)
                     .map(str::to_owned)
             })
             .collect()
@@ -226,7 +228,7 @@ fn analysis_runs(strategy: &Value) -> Vec<(Vec<String>, BTreeSet<String>)> {
     let mut runs = Vec::new();
     let steps = strategy
         .pointer("/canary/steps")
-        .and_then(Value::as_array)
+        .and_then(Node::as_array)
         .into_iter()
         .flatten();
     for step in steps {
@@ -235,13 +237,13 @@ fn analysis_runs(strategy: &Value) -> Vec<(Vec<String>, BTreeSet<String>)> {
         }
         let analyses = step
             .pointer("/experiment/analyses")
-            .and_then(Value::as_array)
+            .and_then(Node::as_array)
             .into_iter()
             .flatten();
         for a in analyses {
             let name = a
                 .get("templateName")
-                .and_then(Value::as_str)
+                .and_then(Node::as_str)
                 .unwrap_or_default()
                 .to_owned();
             runs.push((vec![name], arg_names(a)));
@@ -256,10 +258,10 @@ fn analysis_runs(strategy: &Value) -> Vec<(Vec<String>, BTreeSet<String>)> {
 }
 
 /// Declared arguments and whether each has its own value.
-fn declared_args(template: &Value) -> BTreeMap<String, bool> {
+fn declared_args(template: &Node) -> BTreeMap<String, bool> {
     template
         .pointer("/spec/args")
-        .and_then(Value::as_array)
+        .and_then(Node::as_array)
         .into_iter()
         .flatten()
         .filter_map(|a| {
@@ -273,13 +275,13 @@ fn declared_args(template: &Value) -> BTreeMap<String, bool> {
 }
 
 /// Every `{{args.NAME}}` (Argo allows spaces inside the braces) in the template's strings.
-fn used_args(template: &Value) -> BTreeSet<String> {
+fn used_args(template: &Node) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
-    let mut stack = vec![template.get("spec").unwrap_or(&Value::Null)];
+    let mut stack = vec![template.get("spec").unwrap_or(&NULL)];
     while let Some(v) = stack.pop() {
         match v {
-            Value::String(s) => {
-                let mut rest = s.as_str();
+            Node::String(s) => {
+                let mut rest: &str = s;
                 while let Some(start) = rest.find("{{") {
                     let after = &rest[start + 2..];
                     let Some(end) = after.find("}}") else { break };
@@ -289,8 +291,8 @@ fn used_args(template: &Value) -> BTreeSet<String> {
                     rest = &after[end + 2..];
                 }
             }
-            Value::Array(items) => stack.extend(items),
-            Value::Object(map) => stack.extend(map.values()),
+            Node::Array(items) => stack.extend(items),
+            Node::Object(entries) => stack.extend(entries.iter().map(|(_, v)| v)),
             _ => {}
         }
     }

@@ -8,7 +8,7 @@
 
 use super::DocContext;
 use crate::diagnostic::Code;
-use crate::dom::{DocPath, Pos};
+use crate::dom::{Pos, Seg};
 use serde_json::Value;
 
 fn refused(c: char) -> bool {
@@ -17,22 +17,42 @@ fn refused(c: char) -> bool {
 
 /// Report every string (value or key) of `doc` holding a refused character.
 pub(crate) fn report_control_characters(ctx: &mut DocContext, doc: &Value) {
-    walk(ctx, doc, &DocPath::default());
+    walk(ctx, doc, &mut Vec::new());
 }
 
-fn walk(ctx: &mut DocContext, value: &Value, at: &DocPath) {
+/// A step of the walk's path, borrowed from the document.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The path as diagnostics take it: built only for a string with something
+/// to report (every input node is walked, and few have).
+fn path(at: &[Step]) -> Vec<Seg> {
+    at.iter()
+        .map(|step| match step {
+            Step::Key(key) => Seg::Key((*key).to_owned()),
+            Step::Index(i) => Seg::Index(*i),
+        })
+        .collect()
+}
+
+fn walk<'a>(ctx: &mut DocContext, value: &'a Value, at: &mut Vec<Step<'a>>) {
     match value {
-        Value::String(s) => check(ctx, s, ctx.pos(at), "value"),
+        Value::String(s) => check(ctx, s, |ctx| ctx.pos(&path(at)), "value"),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                walk(ctx, item, &at.index(i));
+                at.push(Step::Index(i));
+                walk(ctx, item, at);
+                at.pop();
             }
         }
         Value::Object(map) => {
             for (key, item) in map {
-                let pos = ctx.key_pos(at, key);
-                check(ctx, key, pos, "key");
-                walk(ctx, item, &at.key(key.as_str()));
+                check(ctx, key, |ctx| ctx.key_pos(&path(at), key), "key");
+                at.push(Step::Key(key));
+                walk(ctx, item, at);
+                at.pop();
             }
         }
         _ => {}
@@ -57,9 +77,17 @@ const RULES: [Rule; 2] = [
     ),
 ];
 
-fn check(ctx: &mut DocContext, text: &str, pos: Option<Pos>, what: &str) {
+fn check(ctx: &mut DocContext, text: &str, pos: impl Fn(&DocContext) -> Option<Pos>, what: &str) {
+    // Most text is ASCII with no control character: one pass decides.
+    if text
+        .bytes()
+        .all(|b| (b' '..0x7f).contains(&b) || b == b'\n' || b == b'\t')
+    {
+        return;
+    }
     for (matches, code, kind, help) in RULES {
         if let Some(c) = text.chars().find(|c| matches(*c)) {
+            let pos = pos(ctx);
             ctx.push_at(
                 code,
                 pos,

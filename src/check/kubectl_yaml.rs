@@ -319,7 +319,8 @@ pub fn agrees_json(text: &str, value: &serde_json::Value) -> bool {
             (None, None, Some(f)) => Yaml::Float(f),
             _ => return false,
         },
-        serde_json::Value::String(s) => Yaml::Str(s.clone()),
+        // Only whether kubectl reads text too matters: no copy of the string.
+        serde_json::Value::String(_) => return matches!(resolve(text), Read::Str),
         _ => return false,
     };
     agrees(&resolve(text), &yaml, text)

@@ -217,6 +217,7 @@ fn compiled(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
         return Compilation {
             apps: Vec::new(),
             diagnostics: Vec::new(),
+            timings: Default::default(),
         };
     }
     let mut run = crate::compile(files, options);

@@ -4,8 +4,10 @@
 //! it imports it.
 
 mod checker;
+mod timings;
 pub use checker::is_application;
 pub use checker::{Checker, FileReport};
+pub use timings::{Phase, Timings};
 
 use crate::check::CheckOptions;
 use crate::diagnostic::{self, Code, Diagnostic, SourceFile};
@@ -76,6 +78,10 @@ impl Validation {
 
 /// Check every Application in `files`; never stops at the first problem.
 pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
+    validate_timed(files, options, &Timings::default())
+}
+
+fn validate_timed(files: &[Arc<SourceFile>], options: &Options, timings: &Timings) -> Validation {
     let checker = Checker::new(options.check);
     let mut out = Validation {
         apps: Vec::new(),
@@ -85,7 +91,9 @@ pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
     // What each file will cost once read, in input order: the files past the
     // run's budget are refused, not read (reading is where the memory goes).
     let budget = options.input_budget.0;
-    let costs = parallel_map(files, |file| dom::expanded_bytes(&file.text, budget).0);
+    let costs = parallel_map(files, |file| {
+        timings.time(Phase::Check, || dom::expanded_bytes(&file.text, budget).0)
+    });
     let mut spent: usize = 0;
     let within = costs
         .iter()
@@ -117,7 +125,10 @@ pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
     }
     // The files read within the budget are checked all the same: every
     // problem of the run is reported, not only that the budget was reached.
-    for mut report in parallel_map(&files[..within], |file| checker.check_file(file)) {
+    let reports = parallel_map(&files[..within], |file| {
+        timings.time(Phase::Check, || checker.check_file(file))
+    });
+    for mut report in reports {
         out.apps.append(&mut report.apps);
         out.applications_seen += report.applications_seen;
         out.diagnostics.append(&mut report.diagnostics);
@@ -226,6 +237,8 @@ pub struct Compilation {
     pub apps: Vec<CompiledApp>,
     /// Warnings (and, when compilation failed, errors), in input order.
     pub diagnostics: Vec<Diagnostic>,
+    /// Where the run's time went (`--timings`).
+    pub timings: Timings,
 }
 
 impl Compilation {
@@ -235,7 +248,12 @@ impl Compilation {
 
     /// All documents as one YAML stream.
     pub fn to_yaml(&self) -> String {
-        emit::to_yaml_stream(self.apps.iter().flat_map(|a| &a.manifests))
+        emit::to_yaml_stream(self.manifests())
+    }
+
+    /// Every document, in output order.
+    pub fn manifests(&self) -> impl Iterator<Item = &emit::Manifest> {
+        self.apps.iter().flat_map(|a| &a.manifests)
     }
 }
 
@@ -256,7 +274,8 @@ pub fn plan_only(files: &[Arc<SourceFile>], options: &Options) -> (Vec<AppPlan>,
 
 /// Check, plan, render and verify every Application in `files`.
 pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
-    let validation = validate(files, options);
+    let timings = Timings::default();
+    let validation = validate_timed(files, options, &timings);
     let mut diagnostics = validation.diagnostics;
     if files.len() == 1
         && validation.applications_seen == 0
@@ -279,6 +298,7 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
         return Compilation {
             apps: Vec::new(),
             diagnostics,
+            timings,
         };
     }
     let templates =
@@ -290,15 +310,20 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
                 return Compilation {
                     apps: Vec::new(),
                     diagnostics,
+                    timings,
                 };
             }
         };
     // Bytes rendered so far by every worker: the run's output budget.
     let rendered_bytes = std::sync::atomic::AtomicUsize::new(0);
     let compiled = parallel_map(&validation.apps, |checked| {
-        let plan = defs::plan_app(checked, options.namespace.as_deref(), &options.platform);
-        let rendered = templates
-            .render_app(&plan, options.promotion)
+        let plan = timings.time(Phase::Plan, || {
+            defs::plan_app(checked, options.namespace.as_deref(), &options.platform)
+        });
+        let rendered = timings
+            .time(Phase::Render, || {
+                templates.render_app(&plan, options.promotion)
+            })
             .map_err(|e| vec![e])?;
         let size: usize = rendered.iter().map(|d| d.text.len()).sum();
         let total = rendered_bytes.fetch_add(size, std::sync::atomic::Ordering::Relaxed) + size;
@@ -318,10 +343,14 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
                 ),
             ]);
         }
-        let manifests = verify::verify(&rendered, &templates)?
-            .into_iter()
-            .map(emit::manifest)
-            .collect::<Result<_, _>>()
+        let verified = timings.time(Phase::Verify, || verify::verify(&rendered, &templates))?;
+        let manifests = timings
+            .time(Phase::Emit, || {
+                verified
+                    .into_iter()
+                    .map(emit::manifest)
+                    .collect::<Result<_, _>>()
+            })
             .map_err(|e| {
                 vec![Diagnostic::error(
                     Code::Verify,
@@ -348,7 +377,11 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
         diagnostics.retain(|d| d.code != Code::EmptyOutput);
         diagnostics.push(empty_output(files));
     }
-    let mut compilation = Compilation { apps, diagnostics };
+    let mut compilation = Compilation {
+        apps,
+        diagnostics,
+        timings,
+    };
     if !compilation.has_errors() {
         let mut duplicates = compilation.duplicate_resources(options.output_tree);
         compilation.diagnostics.append(&mut duplicates);

@@ -117,6 +117,51 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
+
+    /// The line reader, on what templates write: any string as JSON (every
+    /// escape serde_json writes), in flow collections, single-quoted and as
+    /// literal blocks, reads as serde-saphyr reads it whenever it answers,
+    /// and it answers for every JSON string.
+    #[test]
+    fn line_reader_agrees_with_serde_saphyr(
+        strings in proptest::collection::vec("(?s).{0,16}", 1..5),
+        lines in proptest::collection::vec("[ a-z#:|'\"-]{0,10}", 1..5),
+        strip in any::<bool>(),
+    ) {
+        let json: Vec<String> = strings.iter().map(|s| serde_json::to_string(s).unwrap()).collect();
+        let mut text = String::new();
+        for (i, s) in json.iter().enumerate() {
+            text.push_str(&format!("k{i}: {s}\nl{i}:\n- {s}\n- {{\"x\":{s},\"y\":[{s}, 1]}}\n"));
+        }
+        let quoted: Vec<String> = strings.iter().map(|s| format!("'{}'", s.replace('\'', "''"))).collect();
+        for (i, s) in quoted.iter().enumerate() {
+            text.push_str(&format!("q{i}: {s}\n"));
+        }
+        text.push_str(if strip { "b: |-\n" } else { "b: |\n" });
+        for line in &lines {
+            text.push_str(&format!("  {line}\n"));
+        }
+        let block = oamc::readback::read_block_subset(&text);
+        if let Some(fast) = &block {
+            let plain = oamc::dom::parse_values(&text).ok();
+            prop_assert_eq!(Some(&vec![fast.clone()]), plain.as_ref(), "{:?}", text);
+        }
+        // Every JSON string is in the shape: only the single-quoted and the
+        // block lines may take it out.
+        let json_only: String = json.iter().enumerate().map(|(i, s)| format!("k{i}: {s}\n")).collect();
+        let read = oamc::readback::read_block_subset(&json_only);
+        let printable = strings.iter().all(|s| s.chars().all(|c| !c.is_control() && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') && !matches!(c, '\u{fffe}' | '\u{ffff}')));
+        if printable {
+            prop_assert!(read.is_some(), "{:?}", json_only);
+        }
+        if let Some(fast) = read {
+            prop_assert_eq!(Some(vec![fast]), oamc::dom::parse_values(&json_only).ok(), "{:?}", json_only);
+        }
+    }
+}
+
 #[test]
 fn every_limit_is_named_in_its_error() {
     let many_docs = "a: 1\n---\n".repeat(oamc::dom::limits::MAX_DOCUMENTS + 1);
