@@ -23,7 +23,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 mkdir -p "$work/kustomize" "$work/apps"
-"$bin" render "$app" -o "$work/rendered"
+"$bin" render --quiet "$app" -o "$work/rendered"
 cp "$work"/rendered/rocket-shop/*.yaml "$work/kustomize/"
 (cd "$work/kustomize" && printf 'resources:\n' > kustomization.yaml && for f in *.yaml; do [ "$f" = kustomization.yaml ] || echo "  - $f" >> kustomization.yaml; done)
 for i in $(seq -w 0 999); do
@@ -46,7 +46,9 @@ for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
 # each command's best median across them, and the spread shown beside it.
 rounds=${BENCH_ROUNDS:-3}
 for round in $(seq "$rounds"); do
-  hyperfine -N --warmup 3 --runs 30 --export-json "$work/round$round.json" "${args[@]}" >/dev/null
+  # Its warnings (outliers on a shared VM) are kept out of the report; an error is shown.
+  hyperfine -N --warmup 3 --runs 30 --export-json "$work/round$round.json" "${args[@]}" \
+    >/dev/null 2>"$work/hyperfine.err" || { cat "$work/hyperfine.err" >&2; exit 1; }
 done
 
 # Peak RSS and the phases: the two builds alternate run by run (paired).
