@@ -27,6 +27,46 @@ fn render_writes_a_yaml_stream_and_exits_zero() {
     );
 }
 
+/// `--timings` reports every phase and the wall time on stderr, each a
+/// number of milliseconds, and changes nothing on stdout.
+#[test]
+fn timings_name_every_phase_and_leave_the_output_alone() {
+    let plain = oamc(&["render", SPEC], None);
+    let timed = oamc(&["render", "--timings", SPEC], None);
+    assert_eq!(timed.status.code(), Some(0), "{}", text(&timed.stderr));
+    assert_eq!(timed.stdout, plain.stdout);
+    let stderr = text(&timed.stderr);
+    let phases = [
+        "load", "check", "plan", "render", "verify", "emit", "write", "wall",
+    ];
+    for phase in phases {
+        let line = stderr
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(phase))
+            .unwrap_or_else(|| panic!("no {phase} line in {stderr}"));
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(
+            (words[0], words.get(3).copied()),
+            ("timing", Some("ms")),
+            "{line}"
+        );
+        let ms: f64 = words[2].parse().unwrap_or_else(|_| panic!("{line}"));
+        assert!(ms >= 0.0, "{line}");
+    }
+    // The work was done: the phases that always run took time.
+    let took = |phase: &str| -> f64 {
+        let line = stderr
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(phase))
+            .unwrap();
+        line.split_whitespace().nth(2).unwrap().parse().unwrap()
+    };
+    for phase in ["check", "render", "verify", "emit", "wall"] {
+        assert!(took(phase) > 0.0, "{phase} took no time: {stderr}");
+    }
+    assert!(!text(&plain.stderr).contains("timing"));
+}
+
 #[test]
 fn stdin_and_directories_are_inputs() {
     let input = std::fs::read_to_string(root().join(SPEC)).expect("fixture");
