@@ -36,14 +36,8 @@ pub fn manifest(doc: Doc<'_>) -> Result<Manifest, serde_saphyr::SerializeError> 
 
 /// Manifests as one YAML stream.
 pub fn to_yaml_stream<'a>(manifests: impl IntoIterator<Item = &'a Manifest>) -> String {
-    let mut out = String::new();
-    for (i, manifest) in manifests.into_iter().enumerate() {
-        if i > 0 {
-            out.push_str(SEPARATOR);
-        }
-        out.push_str(&manifest.yaml);
-    }
-    out
+    let texts: Vec<&str> = manifests.into_iter().map(|m| m.yaml.as_str()).collect();
+    texts.join(SEPARATOR)
 }
 
 const SEPARATOR: &str = "---\n";

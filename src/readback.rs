@@ -254,6 +254,46 @@ mod tests {
             && read_plain_subset(text).as_ref().is_none_or(same)
     }
 
+    /// Hostile nesting (a custom template's output) is left to the parsers
+    /// at the depth limit, in block and flow form, without deep recursion.
+    #[test]
+    fn the_line_reader_stops_at_the_depth_limit() {
+        let n = 10_000;
+        let flow = format!("a: {}{}\n", "[".repeat(n), "]".repeat(n));
+        let block: String = (0..n).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        let seq: String = (0..n).map(|i| format!("{}-\n", " ".repeat(i))).collect();
+        for text in [&flow, &block, &seq] {
+            assert!(read_block_subset(text).is_none());
+        }
+        let nested = |depth: usize| format!("a: {}1{}\n", "[".repeat(depth), "]".repeat(depth));
+        let limit = dom::limits::MAX_DEPTH;
+        assert!(read_block_subset(&nested(limit - 2)).is_some());
+        assert!(read_block_subset(&nested(limit)).is_none());
+    }
+
+    /// A mapping of many keys: read whole, and a duplicate past the first
+    /// 32 keys (where lookup moves from the list to a set) still refused.
+    #[test]
+    fn the_line_reader_refuses_a_duplicate_among_many_keys() {
+        let keys: String = (0..20_000).map(|i| format!("k{i}: {i}\n")).collect();
+        let read = read_block_subset(&keys).expect("in the shape");
+        assert_eq!(read.as_object().map(serde_json::Map::len), Some(20_000));
+        assert_eq!(
+            Some(read),
+            dom::parse_values(&keys)
+                .ok()
+                .and_then(|v| v.into_iter().next())
+        );
+        for duplicate in ["k0", "k31", "k32", "k19999"] {
+            let text = format!("{keys}{duplicate}: again\n");
+            assert!(read_block_subset(&text).is_none(), "{duplicate}");
+            assert!(dom::parse_values(&text).is_err(), "{duplicate}");
+        }
+        let flow: Vec<String> = (0..100).map(|i| format!("\"k{i}\":{i}")).collect();
+        let text = format!("a: {{{},\"k70\":0}}\n", flow.join(","));
+        assert!(read_block_subset(&text).is_none());
+    }
+
     /// Texts at the edges of the line reader's shape: each is read alike
     /// by every reader that answers, and the ones in the shape are read by it.
     #[test]
