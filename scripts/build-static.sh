@@ -5,14 +5,51 @@
 #   scripts/build-static.sh            # host architecture
 #   OAMC_TARGET=aarch64-unknown-linux-gnu scripts/build-static.sh
 #   scripts/build-static.sh --no-default-features   # the plugin's: no `oamc gates`
+# Beside it, oamc.symbols: the same build before ordering, with its symbols;
+# OAMC_SYMBOLS_ONLY=1 builds only that and prints its path (for
+# scripts/hot-functions.sh, which writes the order).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${OAMC_TARGET:-$(rustc -vV | sed -n 's/^host: //p')}"
 # Non-PIE as well: no relocations to apply at start, a third of a short run
 # (scripts/bench.sh measures it).
-RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static ${RUSTFLAGS:-}" \
-  cargo build --quiet --release --locked --target "$target" "$@"
-bin="${CARGO_TARGET_DIR:-target}/$target/release/oamc"
+export RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static ${RUSTFLAGS:-}"
+out="${CARGO_TARGET_DIR:-target}/$target/release"
+bin="$out/oamc"
+build() { cargo rustc --quiet --release --locked --target "$target" --bin oamc "$@"; }
+
+# The code a short run executes (scripts/hot-functions.txt) is linked first
+# and together, so a run faults in fewer pages of a 10 MB text: each page
+# fault costs microseconds on a VM, and a one-file run takes ~100 of them
+# (docs/src/reference/performance.md). lld orders by exact symbol name, and a
+# Rust name ends in a hash that changes with features, profile and compiler:
+# link once with symbols to learn this build's names, then again in order.
+build "$@" -- -C strip=none
+cp "$bin" "$out/oamc.symbols"
+if [ -n "${OAMC_SYMBOLS_ONLY:-}" ]; then echo "$out/oamc.symbols"; exit 0; fi
+order="$out/hot-functions.order"
+# readelf, not nm: it reads an ELF file of any architecture.
+readelf -sW "$bin" | awk -v order="$order" '
+  NR == FNR { if ($0 !~ /^#/ && NF) { want[++n] = $1 } ; next }
+  ($4 == "FUNC" || $4 == "IFUNC") && $7 != "UND" {
+    key = $8
+    sub(/\.llvm\.[0-9]+$/, "", key)
+    sub(/17h[0-9a-f]+E$/, "E", key)
+    names[key] = names[key] $8 "\n"
+  }
+  END {
+    for (i = 1; i <= n; i++) if (want[i] in names) { found++; printf "%s", names[want[i]] > order }
+    printf "%d %d\n", found, n
+  }' scripts/hot-functions.txt - > "$out/hot-functions.count"
+read -r found listed < "$out/hot-functions.count"
+# Most of the list must still name functions of this build; otherwise the
+# code changed enough that the list no longer describes a short run.
+if [ $((found * 4)) -lt $((listed * 3)) ]; then
+  echo "error: only $found of the $listed functions in scripts/hot-functions.txt are in this build; regenerate the list with scripts/hot-functions.sh" >&2
+  exit 1
+fi
+build "$@" -- -C "link-arg=-Wl,--symbol-ordering-file=$order" -C link-arg=-Wl,--no-warn-symbol-ordering
+
 # A dynamic binary names its loader (PT_INTERP) and its libraries (NEEDED).
 if readelf -lW "$bin" | grep -q 'INTERP' || readelf -dW "$bin" | grep -q 'NEEDED'; then
   echo "error: $bin is not static" >&2

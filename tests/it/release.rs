@@ -74,6 +74,21 @@ fn the_static_binary_has_no_loader_and_runs() {
         "{}",
         bin.display()
     );
+    // The code short runs execute was linked first (scripts/hot-functions.txt):
+    // the list still names most functions of this build.
+    let count = std::fs::read_to_string(bin.with_file_name("hot-functions.count")).unwrap();
+    let [found, listed]: [usize; 2] = count
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap();
+    assert!(listed > 1000 && found * 4 >= listed * 3, "{count}");
+    let order = std::fs::read_to_string(bin.with_file_name("hot-functions.order")).unwrap();
+    assert!(
+        order.lines().count() >= found,
+        "{found} names, order:\n{order}"
+    );
     let program_headers = Command::new("readelf")
         .args(["-lW"])
         .arg(&bin)
