@@ -24,31 +24,40 @@ build() { cargo rustc --quiet --release --locked --target "$target" --bin oamc "
 # (docs/src/reference/performance.md). lld orders by exact symbol name, and a
 # Rust name ends in a hash that changes with features, profile and compiler:
 # link once with symbols to learn this build's names, then again in order.
+rm -f "$out/hot-functions.order" "$out/hot-functions.count"
 build "$@" -- -C strip=none
 cp "$bin" "$out/oamc.symbols"
 if [ -n "${OAMC_SYMBOLS_ONLY:-}" ]; then echo "$out/oamc.symbols"; exit 0; fi
-order="$out/hot-functions.order"
-# readelf, not nm: it reads an ELF file of any architecture.
-readelf -sW "$bin" | awk -v order="$order" '
-  NR == FNR { if ($0 !~ /^#/ && NF) { want[++n] = $1 } ; next }
-  ($4 == "FUNC" || $4 == "IFUNC") && $7 != "UND" {
-    key = $8
-    sub(/\.llvm\.[0-9]+$/, "", key)
-    sub(/17h[0-9a-f]+E$/, "E", key)
-    names[key] = names[key] $8 "\n"
-  }
-  END {
-    for (i = 1; i <= n; i++) if (want[i] in names) { found++; printf "%s", names[want[i]] > order }
-    printf "%d %d\n", found, n
-  }' scripts/hot-functions.txt - > "$out/hot-functions.count"
-read -r found listed < "$out/hot-functions.count"
-# Most of the list must still name functions of this build; otherwise the
-# code changed enough that the list no longer describes a short run.
-if [ $((found * 4)) -lt $((listed * 3)) ]; then
-  echo "error: only $found of the $listed functions in scripts/hot-functions.txt are in this build; regenerate the list with scripts/hot-functions.sh" >&2
-  exit 1
+order_args=()
+# Only lld reads a symbol ordering file (rustc links x86_64 Linux with its
+# own lld; other targets link with the system's cc and ld).
+if readelf -p .comment "$bin" | grep -q 'Linker: LLD'; then
+  order="$out/hot-functions.order"
+  # readelf, not nm: it reads an ELF file of any architecture.
+  readelf -sW "$bin" | awk -v order="$order" '
+    NR == FNR { if ($0 !~ /^#/ && NF) { want[++n] = $1 } ; next }
+    ($4 == "FUNC" || $4 == "IFUNC") && $7 != "UND" {
+      key = $8
+      sub(/\.llvm\.[0-9]+$/, "", key)
+      sub(/17h[0-9a-f]+E$/, "E", key)
+      names[key] = names[key] $8 "\n"
+    }
+    END {
+      for (i = 1; i <= n; i++) if (want[i] in names) { found++; printf "%s", names[want[i]] > order }
+      printf "%d %d\n", found, n
+    }' scripts/hot-functions.txt - > "$out/hot-functions.count"
+  read -r found listed < "$out/hot-functions.count"
+  # Most of the list must still name functions of this build; otherwise the
+  # code changed enough that the list no longer describes a short run.
+  if [ $((found * 4)) -lt $((listed * 3)) ]; then
+    echo "error: only $found of the $listed functions in scripts/hot-functions.txt are in this build; regenerate the list with scripts/hot-functions.sh" >&2
+    exit 1
+  fi
+  order_args=(-C "link-arg=-Wl,--symbol-ordering-file=$order" -C link-arg=-Wl,--no-warn-symbol-ordering)
+else
+  echo "note: $target is not linked with lld; its code is left in the linker's order" >&2
 fi
-build "$@" -- -C "link-arg=-Wl,--symbol-ordering-file=$order" -C link-arg=-Wl,--no-warn-symbol-ordering
+build "$@" -- ${order_args[@]+"${order_args[@]}"}
 
 # A dynamic binary names its loader (PT_INTERP) and its libraries (NEEDED).
 if readelf -lW "$bin" | grep -q 'INTERP' || readelf -dW "$bin" | grep -q 'NEEDED'; then
