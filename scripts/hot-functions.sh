@@ -9,6 +9,8 @@
 # what a short run executes; review the diff like a golden.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The list's order is byte order wherever it is written, not the locale's.
+export LC_ALL=C
 command -v valgrind >/dev/null || { echo "error: needs valgrind (Debian package)" >&2; exit 1; }
 symbols="$(CARGO_TARGET_DIR=target/static OAMC_SYMBOLS_ONLY=1 scripts/build-static.sh)"
 work=$(mktemp -d)
