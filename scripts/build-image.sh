@@ -12,9 +12,11 @@ out="${1:-target/oamc-cmp.oci.tar}"
 export STORAGE_DRIVER="${STORAGE_DRIVER:-vfs}"
 fail() { echo "error: $*" >&2; exit 1; }
 
-# The static build the tests make too (tests/it/release.rs), not a second one.
-# Without the `gates` feature: the plugin sends no request (no HTTP client, no TLS).
-bin="$(CARGO_TARGET_DIR=target/static scripts/build-static.sh --no-default-features)"
+# The plugin's static binary: OAMC_PLUGIN_BIN names one already built
+# (scripts/dist.sh builds it once); otherwise it is built here. Without the
+# default features: the plugin sends no request (no HTTP client, no TLS).
+bin="${OAMC_PLUGIN_BIN:-$(CARGO_TARGET_DIR=target/static scripts/build-static.sh --no-default-features)}"
+bin="$(realpath "$bin")"
 if "$bin" gates --help >/dev/null 2>&1; then fail "the plugin's oamc has the gates command"; fi
 version="$("$bin" --version | head -n 1)"
 image="localhost/oamc-cmp:check"
@@ -66,7 +68,7 @@ if [ "${OAMC_IMAGE_RUN:-1}" = 1 ]; then
   got="$(buildah run --isolation chroot --user 999:999 --workingdir /src --volume "$repo:/src:ro" \
     --env ARGOCD_APP_NAME=shop --env ARGOCD_APP_NAMESPACE=shop \
     "$ctr" -- oamc cmp generate)"
-  want="$(cd "$repo" && ARGOCD_APP_NAME=shop ARGOCD_APP_NAMESPACE=shop "$OLDPWD/$bin" cmp generate)"
+  want="$(cd "$repo" && ARGOCD_APP_NAME=shop ARGOCD_APP_NAMESPACE=shop "$bin" cmp generate)"
   rm -rf "$repo"
   [ "$got" = "$want" ] || fail "oamc cmp generate inside the image printed something else"
   [ -n "$got" ] || fail "oamc cmp generate inside the image printed nothing"

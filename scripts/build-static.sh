@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # The Linux release artefact: a fully static, non-PIE oamc (glibc with
 # crt-static), with no loader and no shared libraries, so it runs on any Linux of its
-# architecture and in an image FROM scratch. Prints the binary's path.
+# architecture and in an image FROM scratch, built with the `dist` profile
+# (fat LTO, one codegen unit). Prints the binary's path.
 #   scripts/build-static.sh            # host architecture
 #   OAMC_TARGET=aarch64-unknown-linux-gnu scripts/build-static.sh
 #   scripts/build-static.sh --no-default-features   # the plugin's: no `oamc gates`
+#   OAMC_WHEEL_OUT=DIR scripts/build-static.sh      # and the wheel that carries it
+# With OAMC_WHEEL_OUT, maturin (on PATH) packages this same build into a
+# wheel in DIR: it runs cargo with the same profile, flags and link
+# arguments, so cargo finds the binary fresh and nothing is built twice.
 # Beside it, oamc.symbols: the same build before ordering, with its symbols;
 # OAMC_SYMBOLS_ONLY=1 builds only that and prints its path (for
 # scripts/hot-functions.sh, which writes the order).
@@ -14,9 +19,9 @@ target="${OAMC_TARGET:-$(rustc -vV | sed -n 's/^host: //p')}"
 # Non-PIE as well: no relocations to apply at start, a third of a short run
 # (scripts/bench.sh measures it).
 export RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static ${RUSTFLAGS:-}"
-out="${CARGO_TARGET_DIR:-target}/$target/release"
+out="${CARGO_TARGET_DIR:-target}/$target/dist"
 bin="$out/oamc"
-build() { cargo rustc --quiet --release --locked --target "$target" --bin oamc "$@"; }
+build() { cargo rustc --quiet --profile dist --locked --target "$target" --bin oamc "$@"; }
 
 # The code a short run executes (scripts/hot-functions.txt) is linked first
 # and together, so a run faults in fewer pages of a 10 MB text: each page
@@ -58,6 +63,11 @@ else
   echo "note: $target is not linked with lld; its code is left in the linker's order" >&2
 fi
 build "$@" -- ${order_args[@]+"${order_args[@]}"}
+if [ -n "${OAMC_WHEEL_OUT:-}" ]; then
+  # tests/it/wheel.rs checks that the wheel's binary is this one, byte for byte.
+  maturin build --quiet --profile dist --locked --target "$target" --out "$OAMC_WHEEL_OUT" "$@" \
+    -- ${order_args[@]+"${order_args[@]}"} >&2
+fi
 
 # A dynamic binary names its loader (PT_INTERP) and its libraries (NEEDED).
 if readelf -lW "$bin" | grep -q 'INTERP' || readelf -dW "$bin" | grep -q 'NEEDED'; then

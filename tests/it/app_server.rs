@@ -30,11 +30,23 @@ pub struct App {
 
 /// Held while a load runs (ab, Artillery, `oamc gates`' performance gate):
 /// a load judged on latency measures the machine too, so two never share
-/// it. In one test binary, tests of other modules would otherwise run beside it.
-pub fn load_lock() -> std::sync::MutexGuard<'static, ()> {
-    static LOAD: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOAD.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// it. A file lock (flock), not a mutex: cargo-nextest runs each test in a
+/// process of its own, and two open files conflict within one process too.
+pub fn load_lock() -> LoadLock {
+    let path = std::env::temp_dir().join("oamc-tests-load.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    file.lock()
+        .unwrap_or_else(|e| panic!("lock {}: {e}", path.display()));
+    LoadLock(file)
 }
+
+/// The load lock, released when dropped (the file is closed).
+pub struct LoadLock(#[allow(dead_code)] std::fs::File);
 
 /// Starts `app` on a loopback port and returns the port.
 pub fn serve(app: App) -> u16 {

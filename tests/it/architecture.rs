@@ -197,7 +197,7 @@ fn linked_crates(features: &[&str]) -> Vec<String> {
 fn the_plugin_build_links_no_http_client_or_tls() {
     let dockerfile = std::fs::read_to_string(root().join("cmp/Dockerfile")).unwrap();
     assert!(
-        dockerfile.contains("cargo build --release --locked --no-default-features"),
+        dockerfile.contains("cargo build --profile dist --locked --no-default-features"),
         "the plugin image is built without the default features"
     );
     let network = ["ureq", "rustls", "ring", "webpki-roots", "http"];

@@ -400,3 +400,21 @@ pub fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("a temp dir");
     dir
 }
+
+/// `name` in the folder of release artefacts scripts/dist.sh built
+/// (`OAMC_DIST`). A test of an artefact is `#[ignore]`d in the test command
+/// and run by dist.sh, which builds each artefact once (.ci/run runs both).
+/// Run without it, the test fails and says how to run it: never a pass that
+/// tested nothing.
+pub fn dist(name: &str) -> PathBuf {
+    let dir = std::env::var_os("OAMC_DIST").unwrap_or_else(|| {
+        panic!("OAMC_DIST is not set: run scripts/dist.sh, which builds the release artefacts and runs this test against them")
+    });
+    let path = PathBuf::from(dir).join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: scripts/dist.sh builds it",
+        path.display()
+    );
+    path
+}

