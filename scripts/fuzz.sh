@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Run every fuzz target for a bounded time: scripts/fuzz.sh [SECONDS per target, default 60].
+# `scripts/fuzz.sh --build` only builds them (.ci/run builds them while the
+# release artefacts link on one core).
 # The targets (fuzz/, libFuzzer through libfuzzer-sys) are built once, with
 # the flags `cargo fuzz build --sanitizer none` passes (cargo-fuzz 0.13,
 # src/project.rs, `cargo`), so no fuzzing tool is compiled first; `cargo fuzz
@@ -20,9 +22,10 @@ flags+=" -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing"
 flags+=" -Cllvm-args=-simplifycfg-branch-fold-threshold=0"
 case "$host" in *-linux-*) flags+=" -Cllvm-args=-sanitizer-coverage-stack-depth" ;; esac
 flags+=" -Cdebug-assertions -Ccodegen-units=1"
-RUSTFLAGS="$flags ${RUSTFLAGS:-}" cargo build --quiet --locked --manifest-path fuzz/Cargo.toml \
+RUSTFLAGS="$flags ${RUSTFLAGS:-}" cargo build --quiet --manifest-path fuzz/Cargo.toml \
   --target "$host" --release --config 'profile.release.debug="line-tables-only"' --bins
 bins="fuzz/target/$host/release"
+if [ "$seconds" = --build ]; then exit 0; fi
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
