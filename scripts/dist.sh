@@ -15,10 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf 'dist.sh: %s\n' "$*" >&2; }
-phases=()
-phase_started=$SECONDS
-started=$SECONDS
-phase() { phases+=("$1 $((SECONDS - phase_started)) s"); phase_started=$SECONDS; }
+. scripts/phases.sh
 
 # The tools scripts/test.sh installs (maturin and pre-commit in its virtual
 # environment), and buildah for the image.
@@ -75,5 +72,5 @@ else
   cargo test --locked -- --ignored "$@" || status=$?
   phase tests
 fi
-say "phases: $(IFS=,; echo "${phases[*]}" | sed 's/,/, /g'); total $((SECONDS - started)) s"
+say "phases: $(phases)"
 exit "$status"

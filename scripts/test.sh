@@ -13,11 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf 'test.sh: %s\n' "$*" >&2; }
-phases=()
-phase_started=$SECONDS
-started=$SECONDS
-# phase NAME: the time since the last phase ended is NAME's.
-phase() { phases+=("$1 $((SECONDS - phase_started)) s"); phase_started=$SECONDS; }
+. scripts/phases.sh
 
 # Python tools in a virtual environment under target/ (pre-commit drives
 # tests/it/precommit.rs, check-jsonschema tests/it/schema_editors.rs, maturin
@@ -89,5 +85,5 @@ else
   phase tests
   say "per-test times need cargo-nextest (cargo install --locked cargo-nextest)"
 fi
-say "phases: $(IFS=,; echo "${phases[*]}" | sed 's/,/, /g'); total $((SECONDS - started)) s"
+say "phases: $(phases)"
 exit "$status"
