@@ -212,10 +212,16 @@ fn options(env: &CmpEnv, root: &Path) -> Result<Options, ParameterError> {
         parameters.push(("namespace", ns));
     }
     let settings = Settings::from_parameters(parameters)?;
+    let mut options = settings.options();
+    // The workload goes to the destination namespace; the pipeline
+    // (`promotion: only`) names its own namespaces.
+    if options.promotion != crate::render::PromotionOutput::Only {
+        options.check.destination_namespace = env.app_namespace.clone().filter(|ns| !ns.is_empty());
+    }
     Ok(Options {
         // The templates folder is read inside the source directory only.
         source_root: Some(root.to_path_buf()),
-        ..settings.options()
+        ..options
     })
 }
 

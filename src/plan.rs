@@ -77,6 +77,10 @@ pub struct IngressPlan {
     pub host: String,
     pub annotations: BTreeMap<String, String>,
     pub paths: Vec<IngressPathPlan>,
+    /// NGINX: `ImplementationSpecific` (its regex paths). ALB: `Prefix`; the
+    /// AWS Load Balancer Controller matches an `ImplementationSpecific` path
+    /// exactly (`/` only the root), unlike the NGINX trait's prefix.
+    pub path_type: &'static str,
     pub service: String,
     /// The ALB router drives this Ingress: every backend names its port
     /// `use-annotation`, so the AWS Load Balancer Controller follows the
@@ -507,6 +511,11 @@ pub struct MetricJudge {
     pub comparison: Comparison,
     pub threshold: serde_json::Number,
     pub outcome: Outcome,
+    /// The query keeps one series per pod or label set (a criterion without
+    /// `function`): every series is judged, not only the first. Argo Rollouts'
+    /// Prometheus provider passes a vector as one value per series
+    /// (`metricproviders/prometheus/prometheus.go`, `processResponse`, v1.9.1).
+    pub every_series: bool,
 }
 
 /// Only a result with a first value that is a number is compared: an empty
@@ -524,12 +533,17 @@ pub enum Verdict {
 }
 
 impl MetricJudge {
-    fn condition(&self, comparison: Comparison) -> String {
-        format!(
-            "{RESULT_GUARD} && result[0] {} {}",
-            comparison.as_str(),
-            self.threshold
-        )
+    /// One value: compared when it is a number. Every series: success when
+    /// each is a number that passes, failure when any number fails (expr-lang's
+    /// `all` and `any`); an empty result or a NaN among passing values meets
+    /// neither (Inconclusive).
+    fn condition(&self, comparison: Comparison, success: bool) -> String {
+        let (op, threshold) = (comparison.as_str(), &self.threshold);
+        if !self.every_series {
+            return format!("{RESULT_GUARD} && result[0] {op} {threshold}");
+        }
+        let each = if success { "all" } else { "any" };
+        format!("len(result) > 0 && {each}(result, {{!isNaN(#) && # {op} {threshold}}})")
     }
 
     /// The comparison that must hold for the measurement to succeed, and the one that fails it.
@@ -542,25 +556,30 @@ impl MetricJudge {
     }
 
     pub fn success_condition(&self) -> String {
-        self.condition(self.comparisons().0)
+        self.condition(self.comparisons().0, true)
     }
 
     pub fn failure_condition(&self) -> String {
-        self.condition(self.comparisons().1)
+        self.condition(self.comparisons().1, false)
     }
 
     /// What Argo Rollouts decides for a Prometheus vector result (its
     /// values, in order): both conditions evaluated, failure first.
     pub fn verdict(&self, result: &[f64]) -> Verdict {
         let threshold = self.threshold.as_f64().unwrap_or(f64::NAN);
-        let meets = |comparison: Comparison| {
-            let guard = result.first().is_some_and(|v| !v.is_nan());
-            guard && comparison.holds(result[0], threshold)
+        let value = |v: &f64| !v.is_nan();
+        let meets = |comparison: Comparison, success: bool| {
+            let each = |v: &f64| value(v) && comparison.holds(*v, threshold);
+            match (self.every_series, success) {
+                (false, _) => result.first().is_some_and(each),
+                (true, true) => !result.is_empty() && result.iter().all(each),
+                (true, false) => !result.is_empty() && result.iter().any(each),
+            }
         };
         let (success, failure) = self.comparisons();
-        if meets(failure) {
+        if meets(failure, false) {
             Verdict::Fail
-        } else if meets(success) {
+        } else if meets(success, true) {
             Verdict::Pass
         } else {
             Verdict::Inconclusive
@@ -578,17 +597,31 @@ pub struct PromotionPlan {
     pub image_repo: String,
     pub image_selection_strategy: String,
     pub constraint: Option<String>,
+    /// The tags the Warehouse may pick (`allowTagsRegexes`); empty: every tag.
+    pub allow_tags: Vec<String>,
     pub interval: String,
     pub task: String,
     /// Variables of the PromotionTask (values are the user's, never expressions).
     pub vars: Vec<VarPlan>,
-    /// The GitOps repository and branch (also the task's `repoURL` and `branch` vars).
+    /// The GitOps repository and the branch holding the stages' manifests as
+    /// written (also the task's `repoURL` and `branch` vars).
     pub repo_url: String,
     pub branch: String,
     pub repo_url_expr: String,
     pub branch_expr: String,
+    /// Where that branch is checked out (read only).
     pub checkout_path: String,
-    /// The stage's manifest, as a Kargo expression over `ctx.stage`.
+    /// The branch each stage's promotions push and its Argo CD Application
+    /// tracks: one per stage, so a stage's push never moves another stage's
+    /// revision (Kargo's health check compares it with the last promotion's).
+    pub stage_branch: StagePattern,
+    /// Where the stage's branch is checked out (created empty the first time).
+    pub stage_checkout_path: String,
+    /// The stage's folder in each checkout: replaced on the stage's branch by
+    /// the one on `branch` before the image is set.
+    pub source_folder: StagePattern,
+    pub stage_folder: StagePattern,
+    /// The stage's manifest on its branch, as a Kargo expression over `ctx.stage`.
     pub manifest_path: StagePattern,
     pub updates: Vec<YamlUpdatePlan>,
     pub commit_message: String,
@@ -612,7 +645,7 @@ impl PromotionPlan {
     /// The file a promotion into `stage` commits, as a path in the repository.
     pub fn repo_file(&self, stage: &str) -> String {
         let path = self.manifest_path.show(stage);
-        match path.strip_prefix(&self.checkout_path) {
+        match path.strip_prefix(&self.stage_checkout_path) {
             Some(rest) => rest.trim_start_matches('/').to_owned(),
             None => path,
         }
@@ -645,6 +678,8 @@ pub struct ArgoCdAppPlan {
     pub stage: String,
     /// The folder of the stage's manifest in the repository (`PromotionPlan::repo_folder`).
     pub path: String,
+    /// The stage's own branch (`PromotionPlan::stage_branch`).
+    pub target_revision: String,
     /// `<project>:<stage>`: lets that Kargo Stage update this Application.
     pub authorized_stage: String,
     /// Where the stage deploys: one of server and name, and the namespace

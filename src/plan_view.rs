@@ -275,8 +275,23 @@ fn traffic(s: &ServicePlan) -> String {
             } else {
                 "Gateway API"
             };
+            // The object the router drives: rendered by an ingress trait,
+            // else the user's own, which must exist before the rollout.
+            let rendered = s.ingress.as_ref().map(|i| i.name.as_str());
+            let theirs = match (&r.nginx_stable_ingress, &r.alb, &r.istio, &r.gateway_api) {
+                (Some(i), ..) if Some(i.as_str()) != rendered => Some(format!("Ingress {i}")),
+                (_, Some(a), ..) if Some(a.ingress.as_str()) != rendered => {
+                    Some(format!("Ingress {}", a.ingress))
+                }
+                (_, _, Some(v), _) => Some(format!("VirtualService {}", v.virtual_service)),
+                (_, _, _, Some(g)) => Some(format!("HTTPRoute {}", g.http_route)),
+                _ => None,
+            };
+            let needs = theirs.map_or(String::new(), |t| {
+                format!("; it drives the {t}, which oamc does not render: it must exist")
+            });
             format!(
-                "{router} splits traffic at the exact weight between {} (stable) and {canary_service} (new)",
+                "{router} splits traffic at the exact weight between {} (stable) and {canary_service} (new){needs}",
                 stable_service.as_deref().unwrap_or(&s.name)
             )
         }
@@ -366,8 +381,12 @@ fn text(app: &AppPlan) -> String {
         let _ = writeln!(out, "\npromotion (Kargo project {}):", p.project);
         let _ = writeln!(
             out,
-            "  Warehouse {} watches {} ({}, every {})",
-            p.warehouse, p.image_repo, p.image_selection_strategy, p.interval
+            "  Warehouse {} watches {} ({}, every {}): {}",
+            p.warehouse,
+            p.image_repo,
+            p.image_selection_strategy,
+            p.interval,
+            tag_filter(p)
         );
         promotion_flow(&mut out, app, p);
         if let Some(t) = &timeline.promotion {
@@ -474,12 +493,61 @@ fn promotion_timeline(out: &mut String, t: &timeline::PromotionTimeline) {
     }
 }
 
+/// Which tags the Warehouse can pick, as Kargo's selectors read the
+/// subscription (`pkg/image/*_selector.go`, v1.11.2).
+fn tag_filter(p: &PromotionPlan) -> String {
+    let constraint = p.constraint.as_deref();
+    let allowed = match p.allow_tags.as_slice() {
+        [] => None,
+        patterns => Some(
+            patterns
+                .iter()
+                .map(|r| format!("`{r}`"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        ),
+    };
+    match (p.image_selection_strategy.as_str(), allowed) {
+        ("Digest", _) => format!(
+            "the image tag {} points at, pinned by its digest",
+            constraint.unwrap_or("<constraint>")
+        ),
+        ("SemVer", allowed) => format!(
+            "the highest semantic version{}{}",
+            constraint.map_or(String::new(), |c| format!(" within {c}")),
+            allowed.map_or(String::new(), |a| format!(" among tags matching {a}"))
+        ),
+        (strategy, Some(a)) => format!(
+            "{} tag matching {a} (a moving tag such as latest is never picked)",
+            if strategy == "Lexical" {
+                "the lexically greatest"
+            } else {
+                "the newest-built"
+            }
+        ),
+        (strategy, None) => format!(
+            "{} of every tag (a moving tag such as latest, pushed with a build, wins the tie)",
+            if strategy == "Lexical" {
+                "the lexically greatest"
+            } else {
+                "the newest-built"
+            }
+        ),
+    }
+}
+
 /// Each stage as the spec draws it — where its Freight comes from, the file
 /// its promotion commits, the Argo CD Application that deploys it — then
 /// what must exist before the first promotion can succeed.
 fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
     let (repo, branch) = (&p.repo_url, &p.branch);
     let argocd_ns = &p.argocd_looks_in;
+    let pushed = p
+        .stages
+        .iter()
+        .map(|s| p.stage_branch.show(&s.name))
+        .collect::<Vec<_>>()
+        .join(", ");
     for stage in &p.stages {
         let from = stage.upstream.as_deref().unwrap_or("the Warehouse");
         let how = if stage.auto_promote {
@@ -490,8 +558,9 @@ fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
         let _ = writeln!(out, "  {}: takes Freight from {from}, {how}", stage.name);
         let _ = writeln!(
             out,
-            "    commits the image to {} on {branch} of {repo}",
-            p.repo_file(&stage.name)
+            "    commits the image to {} on branch {} of {repo} (the stage's folder as on {branch}, with the image set); only this stage pushes that branch",
+            p.repo_file(&stage.name),
+            p.stage_branch.show(&stage.name)
         );
         let name = p.argocd_app.show(&stage.name);
         match p
@@ -511,24 +580,25 @@ fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
                     .map_or(String::new(), |n| format!(" into namespace {n}{cluster}"));
                 let _ = writeln!(
                     out,
-                    "    then Argo CD Application {name} (namespace {argocd_ns}, emitted with the pipeline) syncs that commit: it renders {} with the oamc plugin (promotion: skip){into}",
-                    a.path
+                    "    then Argo CD Application {name} (namespace {argocd_ns}, emitted with the pipeline, tracking {}) syncs that commit: it renders {} with the oamc plugin (promotion: skip){into}",
+                    a.target_revision, a.path
                 );
             }
             None => {
                 let _ = writeln!(
                     out,
-                    "    then Argo CD Application {name} (namespace {argocd_ns}) syncs that commit"
+                    "    then Argo CD Application {name} (namespace {argocd_ns}, which must track {}) syncs that commit",
+                    p.stage_branch.show(&stage.name)
                 );
             }
         }
     }
     let _ = writeln!(out, "  before the first promotion:");
     let secret = if repo.starts_with("https://") || repo.starts_with("http://") {
-        format!("a username and password (or token) that may push to {branch}")
+        format!("a username and password (or token) that may read {branch} and push {pushed}")
     } else {
         format!(
-            "an sshPrivateKey that may push to {branch} (Kargo deprecated SSH URLs in v1.10 and removes them in v1.13: prefer an https:// repoURL)"
+            "an sshPrivateKey that may read {branch} and push {pushed} (Kargo deprecated SSH URLs in v1.10 and removes them in v1.13: prefer an https:// repoURL)"
         )
     };
     let _ = writeln!(
@@ -542,7 +612,7 @@ fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
     let keys: Vec<&str> = p.updates.iter().map(|u| u.key.as_str()).collect();
     let _ = writeln!(
         out,
-        "    - the stages' manifests: {} on {branch}, each an Application with the keys the promotion sets: {} (Kargo's yaml-update changes a key, never creates one)",
+        "    - the stages' manifests: {} on {branch}, each an Application with the keys the promotion sets: {} (Kargo's yaml-update changes a key, never creates one); a change there reaches a stage with its next promotion",
         files.join(", "),
         keys.join(", ")
     );
@@ -554,7 +624,7 @@ fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
         {
             let _ = writeln!(
                 out,
-                "    - {}: metadata.namespace unset (Argo CD's destination namespace then applies) or {ns}, not {own} as here",
+                "    - {}: metadata.namespace unset (Argo CD's destination namespace then applies) or {ns}, not {own} as here (the plugin refuses the copy otherwise)",
                 p.repo_file(&a.stage),
             );
         }
@@ -597,7 +667,7 @@ fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
             .collect();
         let _ = writeln!(
             out,
-            "    - Argo CD: each stage's Application, which oamc does not emit (add `argocd:` to the policy and it does): {} in namespace {argocd_ns}, each rendering its stage's folder with the oamc plugin (promotion: skip) and annotated kargo.akuity.io/authorized-stage: {}:<stage>",
+            "    - Argo CD: each stage's Application, which oamc does not emit (add `argocd:` to the policy and it does): {} in namespace {argocd_ns}, each tracking its stage's branch ({pushed}), rendering its stage's folder with the oamc plugin (promotion: skip) and annotated kargo.akuity.io/authorized-stage: {}:<stage>",
             names.join(", "),
             p.project
         );

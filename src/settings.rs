@@ -328,6 +328,8 @@ impl Settings {
                 strict: self.strict,
                 promotion_only: self.promotion == PromotionOutput::Only,
                 namespace_given: self.namespace.is_some(),
+                // Only the plugin knows a destination (`cmp::options`).
+                destination_namespace: None,
             },
             namespace: self.namespace.clone(),
             templates: self.templates.clone(),

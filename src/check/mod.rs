@@ -22,7 +22,7 @@ use crate::dom::{DocPath, Node, Pos, Seg};
 use std::sync::Arc;
 
 /// Options that change what counts as an error.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
     /// Unknown component types and traits are errors instead of warnings.
     pub strict: bool,
@@ -31,6 +31,10 @@ pub struct CheckOptions {
     pub promotion_only: bool,
     /// `--namespace` is set: every Application has a namespace.
     pub namespace_given: bool,
+    /// The Argo CD plugin renders the workload for an Application whose
+    /// destination is this namespace: an Application that names another
+    /// would deploy there instead.
+    pub destination_namespace: Option<String>,
 }
 
 /// Paths the JSON Schema rejected; rules skip them (and everything under them).

@@ -233,6 +233,15 @@ pub fn image_repository(s: &str) -> &str {
     }
 }
 
+/// The tag of an image reference, if it has one (`None` for `repo@digest`).
+pub fn image_tag(s: &str) -> Option<&str> {
+    let name_tag = s.split('@').next().unwrap_or(s);
+    let last_slash = name_tag.rfind('/').map_or(0, |i| i + 1);
+    name_tag[last_slash..]
+        .find(':')
+        .map(|i| &name_tag[last_slash + i + 1..])
+}
+
 /// A PromQL duration as used in a range selector (`30s`, `5m`, `1h30m`):
 /// units from the largest down (`y w d h m s ms`), each at most once, not
 /// zero in total, at most six digits per unit. The parser would also take a bare or negative number

@@ -289,6 +289,27 @@ fn check_metadata(ctx: &mut DocContext, metadata: &model::Metadata) {
             format!("namespace `{ns}` {why}"),
         );
     }
+    // gitops-engine gives the destination namespace only to an object
+    // without one (Argo CD v3.5.1 `gitops-engine/pkg/sync/sync_context.go`,
+    // `getSyncTasks`: `SetNamespace` when `GetNamespace() == ""`): a
+    // namespace written here wins, and a stage's copy deploys over another
+    // stage's workload.
+    if let (Some(ns), Some(destination)) = (
+        &metadata.namespace,
+        ctx.options.destination_namespace.as_deref(),
+    ) && ns != destination
+    {
+        ctx.error(
+            Code::DestinationNamespace,
+            &path!["metadata", "namespace"],
+            format!(
+                "the Application's namespace `{ns}` is not its Argo CD destination `{destination}`: every resource would go to `{ns}`"
+            ),
+        )
+        .help = Some(format!(
+            "remove metadata.namespace from this copy (the destination then applies) or set it to `{destination}`"
+        ));
+    }
 }
 
 /// Component names seen so far in one Application.

@@ -28,9 +28,14 @@ pub struct KargoPromotion {
     /// The GitOps repository holding the stages' Application manifests.
     #[serde(rename = "repoURL")]
     pub repo_url: String,
-    /// Branch the promotions commit to.
+    /// Branch holding the stages' manifests as you write them; each promotion starts from
+    /// the stage's folder there.
     #[serde(default = "defaults::branch")]
     pub branch: String,
+    /// Branch each stage's promotions push and its Argo CD Application tracks; `{stage}` is the
+    /// stage name. One per stage: a push never moves another stage's revision.
+    #[serde(default = "defaults::stage_branch")]
+    pub stage_branch: String,
     /// Where each stage's Application manifest lives; `{stage}` is the stage name.
     #[serde(default = "defaults::manifest_path")]
     pub manifest_path: String,
@@ -47,6 +52,12 @@ pub struct KargoPromotion {
     /// follow for `Digest`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub constraint: Option<String>,
+    /// The tags the Warehouse may pick (Go regular expressions, Kargo's `allowTagsRegexes`).
+    /// Default for `NewestBuild` and `Lexical`: `^v?[0-9]`, a tag that starts with a version
+    /// number, so a moving tag such as `latest`, pushed with the same build, never wins.
+    /// `[]` allows every tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_tags: Option<Vec<String>>,
     /// How often the Warehouse looks for new images (Kargo's pattern: `5m`, `1h30m`, `1.5h`).
     #[schemars(extend("x-oamc-format" = "kargo-interval"))]
     #[serde(default = "defaults::warehouse_interval")]
@@ -217,9 +228,16 @@ pub mod defaults {
     pub fn branch() -> String {
         "main".into()
     }
+    /// Kargo's own convention (its quickstart's `stage/<stage>` branches).
+    pub fn stage_branch() -> String {
+        "stage/{stage}".into()
+    }
     pub fn manifest_path() -> String {
         "deployment/{stage}/application.yaml".into()
     }
+    /// A tag that starts with a version number (`1.4.3`, `v2`, `20240101`),
+    /// not a moving name (`latest`, `main`, `stable`).
+    pub const ALLOW_TAGS: &str = "^v?[0-9]";
     pub fn warehouse_interval() -> String {
         "5m".into()
     }
@@ -294,6 +312,7 @@ pub(crate) fn check_promotion(
     let mut texts: Vec<(DocPath, &str)> = vec![
         (base.join(&path!["repoURL"]), &p.repo_url),
         (base.join(&path!["branch"]), &p.branch),
+        (base.join(&path!["stageBranch"]), &p.stage_branch),
         (base.join(&path!["manifestPath"]), &p.manifest_path),
         (base.join(&path!["argocdApp"]), &p.argocd_app),
         (base.join(&path!["gitAuthor", "name"]), &p.git_author.name),
@@ -307,6 +326,9 @@ pub(crate) fn check_promotion(
         if let Some(v) = value {
             texts.push((base.key(key), v));
         }
+    }
+    for (i, pattern) in p.allow_tags.iter().flatten().enumerate() {
+        texts.push((base.join(&path!["allowTags", i]), pattern));
     }
     for (path, text) in &texts {
         if text.contains("${{") {
@@ -329,6 +351,7 @@ pub(crate) fn check_promotion(
             format!("branch `{}` {why}", p.branch),
         );
     }
+    check_stage_branch(ctx, &base, p);
     if let Err(why) = manifest_path(&p.manifest_path) {
         ctx.error(
             Code::ManifestPath,
@@ -343,11 +366,31 @@ pub(crate) fn check_promotion(
         crate::check::duration::Kind::Kargo,
         &p.interval,
     );
-    if !p.git_author.email.contains('@') {
+    if let Err(why) = email_address(&p.git_author.email) {
         ctx.error(
             Code::GitRepo,
             &base.join(&path!["gitAuthor", "email"]),
-            format!("`{}` is not an email address", p.git_author.email),
+            format!(
+                "`{}` is not an email address Kargo accepts: {why}",
+                p.git_author.email
+            ),
+        )
+        .help = Some("e.g. kargo@example.com".into());
+    }
+    let https = p.repo_url.starts_with("https://") || p.repo_url.starts_with("http://");
+    if git_url(&p.repo_url).is_ok() && !https {
+        // Kargo v1.10 deprecated SSH URLs and v1.13 removes them
+        // (`git-clone-config.json`, `repoURL`, v1.11.2).
+        ctx.lenient(
+            Code::GitSsh,
+            &base.join(&path!["repoURL"]),
+            format!(
+                "`{}` is an SSH URL: Kargo deprecated them in v1.10 and removes them in v1.13",
+                p.repo_url
+            ),
+        )
+        .help = Some(
+            "use the repository's https:// URL with a token in the Git credentials Secret".into(),
         );
     }
     let placeholders_ok =
@@ -366,6 +409,7 @@ pub(crate) fn check_promotion(
         )
         .help = Some("add {stage}, e.g. {app}-{stage}".into());
     }
+    check_tag_filter(ctx, &base, p, services);
     if p.image_selection_strategy == ImageSelectionStrategy::Digest && p.constraint.is_none() {
         ctx.error(
             Code::PromotionConstraint,
@@ -433,6 +477,25 @@ pub(crate) fn check_promotion(
             &base.join(&path!["imageRepo"]),
             format!("imageRepo `{repo}` {why}"),
         );
+    }
+
+    // Kargo's webhook refuses a Warehouse whose repoURL its pattern does not
+    // match, though OCI allows it (`payments--worker`):
+    // `pkg/subscription/image.go`, `imageRepoURLRegex`, v1.11.2 (Go's `\w`
+    // is ASCII).
+    if let Some(repo) = &image_repo
+        && !kargo_image_repo_url(repo)
+    {
+        let at = match (&p.image_repo, &chosen) {
+            (Some(_), _) | (None, None) => base.join(&path!["imageRepo"]),
+            (None, Some(c)) => path!["spec", "components", c.index, "properties", "image"],
+        };
+        ctx.error(
+            Code::Image,
+            &at,
+            format!("Kargo refuses a Warehouse on `{repo}`: its repository URL pattern allows one `.` or `-` between letters and digits"),
+        )
+        .help = Some("rename the repository, or push the image to one whose name Kargo accepts".into());
     }
 
     let chosen = chosen?;
@@ -745,6 +808,166 @@ fn branch(name: &str) -> Result<(), String> {
     }
 }
 
+/// Each stage pushes a branch of its own. Kargo's health check compares the
+/// stage's Argo CD Application's `status.sync.revision` with the commit its
+/// last promotion pushed (`pkg/health/checker/builtin/argocd.go`,
+/// `stageHealthForAppSync`, v1.11.2), and Argo CD moves that revision to the
+/// tracked branch's head on every refresh (`controller/state.go`,
+/// `CompareAppState`): on one shared branch, each stage's push turns every
+/// other stage Unhealthy.
+fn check_stage_branch(ctx: &mut DocContext, base: &DocPath, p: &KargoPromotion) {
+    let at = base.key("stageBranch");
+    let placeholders_ok =
+        without_placeholders(&p.stage_branch).is_some_and(|rest| !rest.contains(['{', '}']));
+    if !placeholders_ok {
+        ctx.error(
+            Code::Placeholder,
+            &at,
+            "stageBranch may use only the placeholders {app} and {stage}",
+        );
+        return;
+    }
+    if !p.stage_branch.contains("{stage}") {
+        ctx.error(
+            Code::GitRepo,
+            &at,
+            format!(
+                "stageBranch `{}` is one branch for every stage: each promotion would move the revision the other stages' health checks expect",
+                p.stage_branch
+            ),
+        )
+        .help = Some("add {stage}, e.g. stage/{stage} (Kargo's convention)".into());
+        return;
+    }
+    for stage in &p.stages {
+        let name = p.stage_branch.replace("{stage}", &stage.name);
+        if let Err(why) = branch(&name) {
+            ctx.error(
+                Code::GitRepo,
+                &at,
+                format!("the branch `{name}` of stage `{}` {why}", stage.name),
+            );
+        } else if name == p.branch {
+            ctx.error(
+                Code::GitRepo,
+                &at,
+                format!(
+                    "stage `{}` would push `{name}`, the branch its manifest is read from",
+                    stage.name
+                ),
+            )
+            .help =
+                Some("keep the stages' branches apart from `branch`, e.g. stage/{stage}".into());
+        }
+    }
+}
+
+/// The tags the Warehouse may pick: `allowTags`, else the default for the
+/// strategy (`None`: every tag).
+pub fn allow_tags(p: &KargoPromotion) -> Option<Vec<String>> {
+    use ImageSelectionStrategy as S;
+    match (&p.allow_tags, p.image_selection_strategy) {
+        (Some(given), _) if given.is_empty() => None,
+        (Some(given), _) => Some(given.clone()),
+        // A tie on build time goes to the lexically greater tag
+        // (`pkg/image/newest_build_selector.go`, `sort`, v1.11.2): `latest`
+        // beats `1.4.3` of the same build. Lexical puts it first too.
+        (None, S::NewestBuild | S::Lexical) => Some(vec![defaults::ALLOW_TAGS.into()]),
+        // SemVer reads only semantic versions; Digest follows `constraint`.
+        (None, S::SemVer | S::Digest) => None,
+    }
+}
+
+/// Every tag filter is a regular expression Go compiles (`regexp.Compile`
+/// in `tag_based_selector.go`; RE2 syntax, which the regex crate shares),
+/// and the component's own tag passes the filter: otherwise the Warehouse
+/// never picks an image like the one the manifest deploys.
+fn check_tag_filter(
+    ctx: &mut DocContext,
+    base: &DocPath,
+    p: &KargoPromotion,
+    services: &[ServiceComponent],
+) {
+    let at = base.key("allowTags");
+    if p.allow_tags.is_some() && p.image_selection_strategy == ImageSelectionStrategy::Digest {
+        ctx.error(
+            Code::TagFilter,
+            &at,
+            "the Digest strategy follows the one tag in `constraint`: allowTags does not apply",
+        )
+        .help = Some("remove allowTags, or choose NewestBuild, SemVer or Lexical".into());
+        return;
+    }
+    let mut compiled = Vec::new();
+    for (i, pattern) in p.allow_tags.iter().flatten().enumerate() {
+        if pattern.contains("${{") {
+            // Reported with the other user strings.
+            return;
+        }
+        match regex::RegexBuilder::new(pattern)
+            .size_limit(1 << 20)
+            .build()
+        {
+            Ok(re) => compiled.push(re),
+            Err(e) => {
+                let why = e.to_string();
+                let first = why.lines().last().unwrap_or("invalid").trim();
+                let first = first.strip_prefix("error: ").unwrap_or(first).to_owned();
+                ctx.error(
+                    Code::TagFilter,
+                    &at.index(i),
+                    format!("`{pattern}` is not a regular expression Kargo compiles: {first}"),
+                );
+                return;
+            }
+        }
+    }
+    let Some(filter) = allow_tags(p) else { return };
+    // The default, `^v?[0-9]`, without compiling it.
+    let default = |tag: &str| {
+        tag.strip_prefix('v')
+            .unwrap_or(tag)
+            .starts_with(|c: char| c.is_ascii_digit())
+    };
+    let promoted = match (&p.component, services) {
+        (Some(name), _) => services.iter().find(|s| &s.name == name),
+        (None, [one]) => Some(one),
+        _ => None,
+    };
+    let Some((index, image)) = promoted.and_then(|s| Some((s.index, s.image.as_deref()?))) else {
+        return;
+    };
+    let Some(tag) = crate::check::syntax::image_tag(image) else {
+        return;
+    };
+    let picked = if p.allow_tags.is_none() {
+        default(tag)
+    } else {
+        compiled.iter().any(|re| re.is_match(tag))
+    };
+    if !picked {
+        // The default filter: the image is what to change.
+        let at = if p.allow_tags.is_none() {
+            path!["spec", "components", index, "properties", "image"]
+        } else {
+            at
+        };
+        let d = ctx.error(
+            Code::TagFilter,
+            &at,
+            format!(
+                "the Warehouse picks only tags matching {}: never a tag like `{tag}`, the one the component deploys",
+                filter.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(" or ")
+            ),
+        );
+        d.help = Some(if p.allow_tags.is_none() {
+            "deploy a versioned tag (e.g. 1.4.3), or set allowTags to the tags your CI pushes for each build".into()
+        } else {
+            "widen allowTags, or deploy a tag it matches".into()
+        });
+    }
+}
+
 fn manifest_path(path: &str) -> Result<(), String> {
     // A line break in a path would start a line of its own in `plan` and in
     // Kargo's step output.
@@ -760,10 +983,68 @@ fn manifest_path(path: &str) -> Result<(), String> {
     if !(path.ends_with(".yaml") || path.ends_with(".yml")) {
         return Err("must name a .yaml file".into());
     }
+    // The promotion replaces that folder on the stage's branch; the root
+    // would be the whole checkout.
+    if !path.contains('/') {
+        return Err(
+            "must be inside a folder: a promotion copies that folder to the stage's branch".into(),
+        );
+    }
     match without_placeholders(path) {
         Some(rest) if !rest.contains(['{', '}']) => Ok(()),
         _ => Err("may use only the placeholders {app} and {stage}".into()),
     }
+}
+
+/// An address Go's `mail.ParseAddress` reads as one bare addr-spec (RFC
+/// 5322): Kargo checks `gitAuthor.email` against `format: email`
+/// (`git-clone-config.json`), which gojsonschema's `EmailFormatChecker`
+/// tests with `mail.ParseAddress`. The display-name form it also reads
+/// (`Kargo <k@x>`) would become a commit's email as written: refused.
+fn email_address(email: &str) -> Result<(), &'static str> {
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    let dot_atom =
+        |s: &str| !s.is_empty() && s.split('.').all(|a| !a.is_empty() && a.chars().all(atext));
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Err("no `@`");
+    };
+    let quoted = local.len() >= 2
+        && local.starts_with('"')
+        && local.ends_with('"')
+        && local[1..local.len() - 1]
+            .chars()
+            .all(|c| c.is_ascii_graphic() || c == ' ');
+    if !(dot_atom(local) || quoted) {
+        return Err("the part before `@` is not a dot-separated word or a quoted string");
+    }
+    let literal = domain.starts_with('[') && domain.ends_with(']') && domain.len() > 2;
+    if !(dot_atom(domain) || literal) {
+        return Err("the domain is not dot-separated words");
+    }
+    Ok(())
+}
+
+/// Kargo's `imageRepoURLRegex`,
+/// `^(\w+([\.-]\w+)*(:[\d]+)?/)?(\w+([\.-]\w+)*)(/\w+([\.-]\w+)*)*$`:
+/// path parts of word characters joined by single `.` or `-`, the first
+/// one with a `:port` when more follow.
+fn kargo_image_repo_url(repo: &str) -> bool {
+    let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let words = |s: &str| s.split(['.', '-']).all(word);
+    let parts: Vec<&str> = repo.split('/').collect();
+    parts
+        .iter()
+        .enumerate()
+        .all(|(i, part)| match part.split_once(':') {
+            Some((host, port)) => {
+                i == 0
+                    && parts.len() > 1
+                    && words(host)
+                    && !port.is_empty()
+                    && port.bytes().all(|b| b.is_ascii_digit())
+            }
+            None => words(part),
+        })
 }
 
 /// An image repository as a Warehouse subscribes to it: no tag, no digest.
@@ -776,6 +1057,11 @@ fn image_repository(repo: &str) -> Result<(), String> {
 
 /// The cluster Argo CD runs in.
 const IN_CLUSTER: &str = "https://kubernetes.default.svc";
+
+/// Where the task checks out `branch` (read) and the stage's own branch
+/// (written).
+const SOURCE_CHECKOUT: &str = "./src";
+const STAGE_CHECKOUT: &str = "./out";
 
 /// The git-push step's alias in the PromotionTask.
 pub const PUSH_ALIAS: &str = "push";
@@ -846,6 +1132,8 @@ pub fn plan_promotion(
         .collect();
     let project = names::kargo_project(app);
     let argocd_app = StagePattern::parse(&props.argocd_app, app);
+    let folder = crate::names::folder_of(&props.manifest_path);
+    let stage_branch = StagePattern::parse(&props.stage_branch, app);
     let argocd = props.argocd.as_ref().map(|a| {
         let folder = StagePattern::parse(crate::names::folder_of(&props.manifest_path), app);
         // The stage renders its workload; the pipeline is rendered once, elsewhere.
@@ -883,6 +1171,7 @@ pub fn plan_promotion(
                         name: argocd_app.show(&s.name),
                         stage: s.name.clone(),
                         path: folder.show(&s.name),
+                        target_revision: stage_branch.show(&s.name),
                         authorized_stage: format!("{project}:{}", s.name),
                         destination_server,
                         destination_name,
@@ -898,6 +1187,7 @@ pub fn plan_promotion(
         image_repo: p.image_repo.clone(),
         image_selection_strategy: strategy.into(),
         constraint: props.constraint.clone(),
+        allow_tags: allow_tags(props).unwrap_or_default(),
         interval: props.interval.clone(),
         task: names::PROMOTION_TASK.into(),
         vars: vec![
@@ -918,8 +1208,15 @@ pub fn plan_promotion(
         branch: props.branch.clone(),
         repo_url_expr: kargo("vars.repoURL"),
         branch_expr: kargo("vars.branch"),
-        checkout_path: "./src".into(),
-        manifest_path: StagePattern::parse(&format!("./src/{}", props.manifest_path), app),
+        checkout_path: SOURCE_CHECKOUT.into(),
+        stage_branch,
+        stage_checkout_path: STAGE_CHECKOUT.into(),
+        source_folder: StagePattern::parse(&format!("{SOURCE_CHECKOUT}/{folder}"), app),
+        stage_folder: StagePattern::parse(&format!("{STAGE_CHECKOUT}/{folder}"), app),
+        manifest_path: StagePattern::parse(
+            &format!("{STAGE_CHECKOUT}/{}", props.manifest_path),
+            app,
+        ),
         updates: std::iter::once(YamlUpdatePlan {
             key: format!("spec.components.{}.properties.image", p.component_index),
             value: image_value,
@@ -948,5 +1245,62 @@ pub fn plan_promotion(
         desired_revision: kargo(&format!("task.outputs.{PUSH_ALIAS}.commit")),
         stages,
         argocd,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `imageRepoURLRegex` (`pkg/subscription/image.go`, v1.11.2) on the
+    /// repositories of `image_test.go` and the edges of its pattern.
+    #[test]
+    fn repository_urls_are_the_ones_kargo_accepts() {
+        for ok in [
+            "ghcr.io/akuity/kargo",
+            "123456789012.dkr.ecr.us-west-2.amazonaws.com/peeks/storefront",
+            "localhost:5000/shop/web",
+            "nginx",
+            "a__b/c_d",
+        ] {
+            assert!(kargo_image_repo_url(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "bogus invalid",
+            "payments--worker",
+            "ghcr.io/acme/web.",
+            "localhost:5000",
+            "host:/x",
+            "a/b:1/c",
+            "ghcr.io//x",
+        ] {
+            assert!(!kargo_image_repo_url(bad), "{bad}");
+        }
+    }
+
+    /// What Go's `mail.ParseAddress` reads as one bare address.
+    #[test]
+    fn author_emails_are_addresses() {
+        for ok in [
+            "kargo@akuity.io",
+            "first.last+tag@example.co.uk",
+            "\"quoted name\"@example.com",
+            "x@[192.0.2.1]",
+        ] {
+            assert!(email_address(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "nobody",
+            "a@",
+            "@b.io",
+            "a..b@c.io",
+            ".a@c.io",
+            "a b@c.io",
+            "a@b..io",
+            "Kargo <kargo@akuity.io>",
+        ] {
+            assert!(email_address(bad).is_err(), "{bad}");
+        }
     }
 }

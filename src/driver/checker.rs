@@ -83,7 +83,7 @@ impl Checker {
             let mut ctx = DocContext {
                 file,
                 doc,
-                options: self.options,
+                options: self.options.clone(),
                 diagnostics: Vec::new(),
             };
             let app = self.check_document(&mut ctx, json);

@@ -82,7 +82,7 @@ pub fn validate(files: &[Arc<SourceFile>], options: &Options) -> Validation {
 }
 
 fn validate_timed(files: &[Arc<SourceFile>], options: &Options, timings: &Timings) -> Validation {
-    let checker = Checker::new(options.check);
+    let checker = Checker::new(options.check.clone());
     let mut out = Validation {
         apps: Vec::new(),
         applications_seen: 0,

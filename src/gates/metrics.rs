@@ -176,6 +176,7 @@ mod unfilled {
             comparison: Comparison::Gt,
             threshold: serde_json::Number::from(1),
             outcome: Outcome::Success,
+            every_series: false,
         };
         let m = MetricPlan {
             initial_delay: None,

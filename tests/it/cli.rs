@@ -369,7 +369,7 @@ fn the_namespace_flag_is_a_dns_label() {
 fn whole_number_floats_render_as_integers() {
     let app = |replicas: &str, port: &str| {
         format!(
-            "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: shop\nspec:\n  components:\n    - name: web\n      type: appmod-service\n      properties:\n        image: nginx:1.27\n        image_name: web\n        replicas: {replicas}\n        port: {port}\n      traits:\n        - type: hpa\n          properties: {{max: {replicas}}}\n        - type: path-based-ingress\n          properties:\n            domain: a.example.com\n            http:\n              /: {port}\n"
+            "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: shop\nspec:\n  components:\n    - name: web\n      type: appmod-service\n      properties:\n        image: nginx:1.27\n        image_name: web\n        replicas: {replicas}\n        port: {port}\n        resources: {{requests: {{cpu: 100m}}}}\n      traits:\n        - type: hpa\n          properties: {{max: {replicas}}}\n        - type: path-based-ingress\n          properties:\n            domain: a.example.com\n            http:\n              /: {port}\n"
         )
     };
     let expected = oamc(&["render", "-"], Some(&app("3", "80")));

@@ -368,9 +368,14 @@ fn each_stage_commits_the_file_its_argocd_application_renders() {
             .find(|s| s["uses"] == uses)
             .unwrap_or_else(|| panic!("a {uses} step"))
     };
-    let clone_path = step("git-clone")["config"]["checkout"][0]["path"]
-        .as_str()
-        .unwrap();
+    // The checkout the promotion writes: the stage's own branch.
+    let written = step("git-clone")["config"]["checkout"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["create"] == true)
+        .expect("a checkout of the stage's branch");
+    let clone_path = written["path"].as_str().unwrap();
     let update = step("yaml-update")["config"]["path"].as_str().unwrap();
     let argocd_update = &step("argocd-update")["config"]["apps"][0];
     let app: Value =
@@ -423,7 +428,8 @@ fn each_stage_commits_the_file_its_argocd_application_renders() {
         );
         assert_eq!(
             source["targetRevision"],
-            eval("${{ vars.branch }}", name).as_str()
+            eval(written["branch"].as_str().unwrap(), name).as_str(),
+            "stage {name}: its Application tracks the branch its promotions push"
         );
         assert_eq!(source["plugin"]["name"], oamc::names::PLUGIN_NAME);
         // The stage's own namespace where the policy names one, else the Application's.
@@ -435,8 +441,28 @@ fn each_stage_commits_the_file_its_argocd_application_renders() {
         // What that Application's plugin renders there: the workload, no pipeline.
         let dir = repo.join(source["path"].as_str().unwrap());
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(root().join(fixture), dir.join("application.yaml")).unwrap();
+        let written = std::fs::read_to_string(root().join(fixture)).unwrap();
         let params = serde_json::to_string(&source["plugin"]["parameters"]).unwrap();
+        let own = app["metadata"]["namespace"].as_str().unwrap();
+        if namespace != own {
+            // A copy that keeps the other namespace would deploy there
+            // (gitops-engine sets the destination only on objects without
+            // one): the plugin refuses it.
+            std::fs::write(dir.join("application.yaml"), &written).unwrap();
+            let out = generate_with(&dir, Some(&params), &[("ARGOCD_APP_NAMESPACE", namespace)]);
+            assert_eq!(out.status.code(), Some(1), "stage {name}");
+            assert!(out.stdout.is_empty());
+            assert!(
+                text(&out.stderr).contains("oamc::plugin::destination-namespace"),
+                "{}",
+                text(&out.stderr)
+            );
+        }
+        let copy = written.replace(
+            &format!("\n  namespace: {own}\n"),
+            &format!("\n  namespace: {namespace}\n"),
+        );
+        std::fs::write(dir.join("application.yaml"), copy).unwrap();
         let out = generate_with(&dir, Some(&params), &[("ARGOCD_APP_NAMESPACE", namespace)]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         let kinds: Vec<String> = yaml_docs(&text(&out.stdout))

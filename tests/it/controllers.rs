@@ -4,9 +4,12 @@
 //! and held to upstream's own test vectors (`tests/it/controllers/data/`).
 
 mod argocd;
+mod git;
 mod kargo;
 mod kubectl_yaml;
 mod kubelet;
+mod ledger;
+mod pipeline;
 mod rollouts;
 
 /// A file of upstream test vectors under `tests/it/controllers/data/`.

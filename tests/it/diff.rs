@@ -132,7 +132,11 @@ fn scenario(name: &str) -> (PathBuf, String, String) {
     write(&dir, "apps/payments.yaml", &payments);
     // A claim that shrinks, and one whose class changes: both refused.
     let reports = edit(&reports, "size: 20Gi", "size: 10Gi");
-    let reports = edit(&reports, "storageClassName: gp3", "storageClassName: gp2");
+    let reports = edit(
+        &reports,
+        "storageClassName: efs-sc",
+        "storageClassName: efs-sc-2",
+    );
     write(&dir, "apps/reports.yaml", &reports);
     // The autoscaler removed: its HPA is pruned.
     let orders = &orders[..orders.find("        - type: hpa").unwrap()];

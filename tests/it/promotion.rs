@@ -225,6 +225,8 @@ fn warehouse_subscriptions_are_image_subscriptions_kargo_reads() {
                 "repoURL": { "type": "string", "pattern": "^(\\w+([\\.-]\\w+)*(:[\\d]+)?/)?(\\w+([\\.-]\\w+)*)(/\\w+([\\.-]\\w+)*)*$" },
                 "imageSelectionStrategy": { "enum": ["SemVer", "Digest", "Lexical", "NewestBuild"] },
                 "constraint": { "type": "string" },
+                "allowTagsRegexes": { "type": "array", "items": { "type": "string" } },
+                "ignoreTagsRegexes": { "type": "array", "items": { "type": "string" } },
                 "strictSemvers": { "type": "boolean" },
                 "discoveryLimit": { "type": "integer", "minimum": 1, "maximum": 100 }
             }
@@ -252,7 +254,9 @@ fn kargo_expressions_survive_templating_intact() {
     for expr in [
         "${{ vars.repoURL }}",
         "${{ vars.branch }}",
-        "./src/apps/payments/${{ ctx.stage }}/application.yaml",
+        "./src/apps/payments/${{ ctx.stage }}",
+        "stage/${{ ctx.stage }}",
+        "./out/apps/payments/${{ ctx.stage }}/application.yaml",
         "${{ vars.imageRepo }}:${{ imageFrom(vars.imageRepo).Tag }}",
         "${{ ctx.stage }}-payments",
         "${{ task.outputs.push.commit }}",

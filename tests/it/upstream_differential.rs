@@ -77,6 +77,14 @@ const DELIBERATE: &[(&[&str], &str)] = &[
         "a query with an empty or NaN result made upstream's condition (`result[0] > 3`) fail the analysis with an evaluation error; oamc guards both conditions with `len(result) > 0 && !isNaN(result[0])`, so the measurement is Inconclusive and the rollout pauses for a person",
     ),
     (
+        &["analysis/metrics-<c>/m*/judges"],
+        "a criterion without `function` queries one series per pod (or label set); upstream's condition read only `result[0]`, whichever series Prometheus lists first, so a failing canary pod could pass; oamc judges every series (`all`/`any`), and `plan` says so",
+    ),
+    (
+        &["ingress/<c>/matches"],
+        "the `appingress` (ALB) Ingress: upstream's `pathType: ImplementationSpecific` makes the AWS Load Balancer Controller match each path exactly (`/` only the root, `/api` not `/api/orders`); oamc writes `Prefix`, which matches the path and everything under it, as the `path-based-ingress` trait does",
+    ),
+    (
         &["analysis/performance-gate-<c>/fails-on"],
         "upstream judged only the mean latency, so a new version answering every request quickly with a 500 passed; oamc also fails on failed requests (connect, receive, exceptions) and on non-2xx answers",
     ),
@@ -808,6 +816,12 @@ fn s(v: &Value) -> String {
 
 /// `result[0] > 3` with oamc's guard (`len(result) > 0 && !isNaN(result[0]) && `) removed.
 fn unguarded(condition: &str) -> String {
+    // oamc's every-series form: `… && all(result, {!isNaN(#) && # > 3})`
+    // compares each value as upstream compares `result[0]`.
+    if let Some((_, predicate)) = condition.split_once("(result, {") {
+        let inner = predicate.trim_end_matches("})");
+        return unguarded(inner).replace('#', "result[0]");
+    }
     condition
         .rsplit(" && ")
         .next()
@@ -921,17 +935,41 @@ fn facts(name: &str, objects: &[Value]) -> BTreeMap<String, String> {
                         h if h.is_empty() => "-".to_owned(),
                         h => h,
                     };
+                    // How the controller matches a path, rather than the
+                    // pathType that asks for it: the AWS Load Balancer
+                    // Controller matches `ImplementationSpecific` as an ALB
+                    // path pattern (exact unless `*`), `Prefix` as the path
+                    // and everything under it; ingress-nginx with
+                    // `use-regex` as a regular expression.
+                    let alb = o["metadata"]["annotations"]
+                        .get("alb.ingress.kubernetes.io/scheme")
+                        .is_some();
+                    let regex = o["metadata"]["annotations"]
+                        .get("nginx.ingress.kubernetes.io/use-regex")
+                        .is_some_and(|v| v == "true");
+                    let mut matches = Vec::new();
                     for p in rule["http"]["paths"].as_array().unwrap() {
+                        let path = s(&p["path"]);
                         f.insert(
-                            format!("{k}/{host}{}", s(&p["path"])),
+                            format!("{k}/{host}{path}"),
                             format!(
-                                "{} -> {}:{}",
-                                s(&p["pathType"]),
+                                "{}:{}",
                                 s(&p["backend"]["service"]["name"]),
                                 s(&p["backend"]["service"]["port"]["number"])
                             ),
                         );
+                        matches.push(match (s(&p["pathType"]).as_str(), alb, regex) {
+                            ("Prefix", _, _) => "the path and below",
+                            ("Exact", _, _) => "the path only",
+                            (_, true, _) if path.contains('*') => "an ALB path pattern",
+                            (_, true, _) => "the path only",
+                            (_, false, true) => "a regular expression",
+                            _ => "as the controller decides",
+                        });
                     }
+                    matches.sort_unstable();
+                    matches.dedup();
+                    f.insert(format!("{k}/matches"), matches.join(", "));
                 }
             }
             _ => {}
@@ -1108,6 +1146,19 @@ fn analysis_facts(f: &mut BTreeMap<String, String>, k: &str, name: &str, spec: &
                 _ => "-".into(),
             };
             f.insert(format!("{k}/m{i}/passes-when"), same_number(&passes));
+            // Which values of a vector result are judged.
+            let every = [&m["successCondition"], &m["failureCondition"]]
+                .iter()
+                .any(|c| s(c).contains("(result, {"));
+            f.insert(
+                format!("{k}/m{i}/judges"),
+                if every {
+                    "every series"
+                } else {
+                    "the first series"
+                }
+                .into(),
+            );
             let guarded = [&m["successCondition"], &m["failureCondition"]]
                 .iter()
                 .any(|c| s(c).contains("len(result) > 0"));

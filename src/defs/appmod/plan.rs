@@ -547,13 +547,15 @@ fn metric_plan(index: usize, c: &Criterion, selector: &str) -> MetricPlan {
         comparison: c.comparison_type,
         threshold: c.threshold.clone(),
         outcome: c.success_or_fail_condition,
+        every_series: c.function.is_none(),
     };
     let mut shown = c.metric.clone();
     if let Some(ri) = &c.rate_interval {
         shown = format!("rate({shown}[{ri}])");
     }
-    if let Some(f) = c.function {
-        shown = format!("{}({shown})", f.as_str());
+    match c.function {
+        Some(f) => shown = format!("{}({shown})", f.as_str()),
+        None => shown = format!("every series of {shown}"),
     }
     let verdict = match c.success_or_fail_condition {
         Outcome::Success => "passes",

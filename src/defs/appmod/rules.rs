@@ -230,7 +230,11 @@ fn check_service(ctx: &mut DocContext, p: &Props) {
         );
     }
     if let Some(probe) = p.part::<serde_json::Map<String, Value>>(&path!["readinessProbe"]) {
-        check_probe(ctx, &p.at(&path!["readinessProbe"]), &probe);
+        // The container listens on targetPort (its default when absent).
+        let port = p
+            .part::<u32>(&path!["targetPort"])
+            .or_else(|| Some(super::props::defaults::target_port()));
+        check_probe(ctx, &p.at(&path!["readinessProbe"]), &probe, port);
     }
     for (field, at) in [
         ("resources", path!["resources"]),
@@ -542,7 +546,12 @@ fn check_routing(ctx: &mut DocContext, at: &DocPath, r: &TrafficRouting) {
 /// `pkg/apis/core/validation/validation.go`, `validateHandler`).
 const PROBE_HANDLERS: [&str; 4] = ["exec", "httpGet", "tcpSocket", "grpc"];
 
-fn check_probe(ctx: &mut DocContext, at: &DocPath, probe: &serde_json::Map<String, Value>) {
+fn check_probe(
+    ctx: &mut DocContext,
+    at: &DocPath,
+    probe: &serde_json::Map<String, Value>,
+    container_port: Option<u32>,
+) {
     let handlers: Vec<&str> = PROBE_HANDLERS
         .into_iter()
         .filter(|h| probe.contains_key(*h))
@@ -562,6 +571,29 @@ fn check_probe(ctx: &mut DocContext, at: &DocPath, probe: &serde_json::Map<Strin
             },
         )
         .help = Some("give one of httpGet, tcpSocket, exec or grpc, e.g. `httpGet: {path: /health, port: 8080}`".into());
+    }
+    // A port given by name is looked up among the container's ports, and
+    // the probe fails when none has it, so the pod never becomes Ready
+    // (Kubernetes `pkg/kubelet/prober/prober.go`, `runProbe` through
+    // `probe.ResolveContainerPort`/`findPortByName`: "couldn't find port").
+    // oamc's container declares one port, without a name.
+    for handler in ["httpGet", "tcpSocket"] {
+        let Some(port) = probe.get(handler).and_then(|h| h.get("port")) else {
+            continue;
+        };
+        if let Some(name) = port.as_str()
+            && !name.bytes().all(|b| b.is_ascii_digit())
+        {
+            ctx.error(
+                Code::ProbePort,
+                &at.key(handler).key("port"),
+                format!("the readiness probe names port `{}`, and the container has no port of that name: the probe fails and the pod never becomes Ready", crate::text::shown(name)),
+            )
+            .help = Some(match container_port {
+                Some(p) => format!("give the port number, e.g. `port: {p}`"),
+                None => "give the port number".into(),
+            });
+        }
     }
 }
 

@@ -315,6 +315,11 @@ fn plan_ingress(name: &str, ingress: &Ingress) -> IngressPlan {
                 port: *port,
             })
             .collect(),
+        path_type: if regex {
+            "ImplementationSpecific"
+        } else {
+            "Prefix"
+        },
         service: names::service(name),
         use_annotation: false,
     }

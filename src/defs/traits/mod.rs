@@ -135,6 +135,10 @@ pub struct Claims {
     /// Volumes a trait mounts by name, checked against `volumes` once every
     /// trait is read (a storage trait may come later).
     pub volume_uses: Vec<(DocPath, String)>,
+    /// Autoscaler targets that are a percentage of the pods' requests, and
+    /// the resource (`cpu`, `memory`): checked against every container once
+    /// every trait is read (a sidecar may come later).
+    pub utilization: Vec<(DocPath, &'static str)>,
 }
 
 impl Site<'_, '_> {
@@ -247,8 +251,63 @@ pub(crate) fn check_traits(
             .help = Some(help);
         }
     }
+    check_utilization(ctx, component, &claims);
     *routes = claims.routes;
     CheckedTraits(out)
+}
+
+/// A `Utilization` target is a share of the pods' requests, summed over
+/// every container: one container without a request for the resource and
+/// the replica calculator fails with "missing request for cpu" and the HPA
+/// never scales (Kubernetes `pkg/controller/podautoscaler/
+/// replica_calculator.go`, `GetResourceReplicas`, through
+/// `metricsclient.GetResourceUtilizationRatio` and `calculatePodRequests`).
+/// A request defaults to the limit when only a limit is set (core/v1
+/// `SetDefaults_ResourceRequirements`); the sidecar trait sets neither.
+fn check_utilization(ctx: &mut DocContext, component: &Component, claims: &Claims) {
+    let props = component.properties.as_ref();
+    for (at, resource) in &claims.utilization {
+        let requested = ["requests", "limits"].iter().any(|kind| {
+            props
+                .and_then(|p| p.pointer(&format!("/resources/{kind}/{resource}")))
+                .is_some_and(|v| !v.is_null())
+        });
+        let mut missing: Vec<String> = Vec::new();
+        if !requested {
+            missing.push(format!(
+                "the app's container (component `{}`)",
+                component.name
+            ));
+        }
+        missing.extend(
+            claims
+                .containers
+                .iter()
+                .filter(|(_, by)| by.is_some())
+                .map(|(name, _)| format!("sidecar `{name}`")),
+        );
+        if missing.is_empty() {
+            continue;
+        }
+        let help = if requested {
+            format!(
+                "the sidecar trait sets no resources: target an AverageValue of {resource} instead (hpa: `{}: {{type: AverageValue, value: …}}`)",
+                if *resource == "cpu" { "cpu" } else { "mem" }
+            )
+        } else {
+            format!("set resources.requests.{resource} on the component, or target an AverageValue")
+        };
+        ctx.error(
+            Code::HpaRequests,
+            at,
+            format!(
+                "a {resource} Utilization target is a percentage of every container's request, and {} {} no {resource}: the autoscaler never scales",
+                missing.join(" and "),
+                if missing.len() > 1 { "request" } else { "requests" }
+            ),
+        )
+        .help = Some(help);
+    }
 }
 
 /// The JSON Schema of `T`, for a trait whose properties are one Rust type.

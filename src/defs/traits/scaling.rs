@@ -66,6 +66,16 @@ impl TraitDefinition for HpaTrait {
     fn check(&self, site: &mut Site<'_, '_>, props: &Value) -> Option<Arc<dyn CheckedTrait>> {
         let hpa = site.typed::<Hpa>(props)?;
         let checked = check_hpa(site.ctx, &site.props_at, hpa)?;
+        for (key, resource, target) in [
+            ("cpu", "cpu", &checked.cpu),
+            ("mem", "memory", &checked.mem),
+        ] {
+            if let Some(HpaTarget::Utilization(_)) = target {
+                site.claims
+                    .utilization
+                    .push((site.props_at.key(key).key("type"), resource));
+            }
+        }
         Some(Arc::new(Autoscaler::Hpa(checked)))
     }
 }
@@ -92,6 +102,13 @@ impl TraitDefinition for CpuScalerTrait {
     fn check(&self, site: &mut Site<'_, '_>, props: &Value) -> Option<Arc<dyn CheckedTrait>> {
         let c = site.typed::<CpuScaler>(props)?;
         check_min_max(site.ctx, &site.props_at.key("max"), c.min, c.max);
+        // cpuUtil is a Utilization target, written or not.
+        let at = if props.get("cpuUtil").is_some() {
+            site.props_at.key("cpuUtil")
+        } else {
+            site.base.key("type")
+        };
+        site.claims.utilization.push((at, "cpu"));
         Some(Arc::new(Autoscaler::Cpu(c)))
     }
 }

@@ -20,7 +20,7 @@ impl TraitDefinition for StorageTrait {
         "storage"
     }
     fn properties(&self) -> &'static str {
-        "`pvc`, `configMap`, `secret`, `emptyDir` lists: `name`, `mountPath`, `subPath`, `readOnly`; pvc: `claimName`, `mountOnly`, `storageClassName`, `accessModes = [ReadWriteOnce]`, `size = 8Gi`; configMap/secret: `cmName`/`secretName`, `defaultMode`; emptyDir: `medium`"
+        "`pvc`, `configMap`, `secret`, `emptyDir` lists: `name`, `mountPath`, `subPath`, `readOnly`; pvc: `claimName`, `mountOnly`, `storageClassName`, `accessModes = [ReadWriteOnce]` (KubeVela's default; oamc renders a claim only with `ReadWriteMany` or `ReadOnlyMany`, which a rollout's pods on two nodes can mount), `size = 8Gi`; configMap/secret: `cmName`/`secretName`, `defaultMode`; emptyDir: `medium`"
     }
     fn renders(&self) -> &'static str {
         "volumes and mounts in the Rollout's pod template; a PersistentVolumeClaim per pvc entry without `mountOnly`"
@@ -215,6 +215,30 @@ fn check_storage(
                 format!("{field} `{}` {why}", crate::text::shown(name)),
             )
             .help = Some("Kubernetes object names are DNS-1123 subdomains".into());
+        }
+    }
+    // A Rollout runs the old and the new pods side by side, on any node.
+    // A ReadWriteOnce volume attaches to one node: a pod elsewhere waits in
+    // ContainerCreating (Kubernetes `pkg/controller/volume/attachdetach/
+    // reconciler`, Multi-Attach); ReadWriteOncePod admits one pod (scheduler
+    // plugin `volumerestrictions`). Until the progress deadline aborts.
+    for (i, v) in s.pvc.iter().enumerate() {
+        let shared = v
+            .access_modes
+            .iter()
+            .any(|m| matches!(m, AccessMode::ReadWriteMany | AccessMode::ReadOnlyMany));
+        if !v.mount_only && !shared {
+            let modes: Vec<&str> = v.access_modes.iter().map(|m| m.as_str()).collect();
+            ctx.error(
+                Code::StorageAccessMode,
+                &at.key("pvc").index(i).key("accessModes"),
+                format!(
+                    "claim `{}` is {}: a pod of the canary or another replica on a second node cannot mount it, and the rollout stalls until its progress deadline",
+                    v.name,
+                    if modes.is_empty() { "without an access mode".to_owned() } else { modes.join(", ") }
+                ),
+            )
+            .help = Some("set accessModes: [ReadWriteMany] with a storage class that provides it (EFS, NFS, CephFS), or use an emptyDir for a per-pod cache".into());
         }
     }
     for (kind, i, name, mount) in entries {

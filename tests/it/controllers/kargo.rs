@@ -16,6 +16,7 @@
 //!   `pkg/yaml/quote.go`: `QuoteIfNecessary`; the value written with `%v`.
 //! - step outputs: `git_commiter.go` and `git_pusher.go` (`commit`).
 
+use super::git::{Checkouts, Remote};
 use crate::common::*;
 use serde_json::{Map, Value, json};
 use std::path::Path;
@@ -90,6 +91,7 @@ fn lex(src: &str) -> Result<Vec<Tok>, String> {
 }
 
 /// What `imageFrom(repo)` finds: the Freight's image.
+#[derive(Debug, Clone)]
 pub struct Freight {
     pub repo_url: String,
     pub tag: String,
@@ -470,35 +472,72 @@ pub struct Promotion {
     /// The git-clone step's evaluated config.
     pub git_clone: Value,
     pub git_commit: Value,
+    /// git-push's outputs: the pushed commit and its branch.
+    pub pushed: (String, String),
 }
 
-/// Runs the inflated steps as Kargo would, on `repo` (files by path).
-pub fn promote(
-    stage: &Value,
-    task: &Value,
-    project: &str,
-    freight: &Freight,
-    repo: &std::collections::BTreeMap<String, String>,
-) -> Result<Promotion, String> {
-    let steps = inflate(stage, &[task]);
-    let stage_name = stage["metadata"]["name"].as_str().unwrap();
-    // Task vars: their defaults, each evaluated (`promotionTaskVarsToStepVars`, `Vars`).
-    let mut vars = Map::new();
-    let mut outputs = Map::new();
-    let mut checkout = String::new();
-    let mut files = repo.clone();
-    let (mut committed, mut file) = (None, String::new());
-    let (mut argocd_update, mut git_clone, mut git_commit) =
-        (Value::Null, Value::Null, Value::Null);
-    for (n, step) in steps.iter().enumerate() {
+/// A promotion in progress: its inflated steps, run one at a time against a
+/// Git remote, so that two promotions can interleave as Kargo runs them.
+pub struct Run<'a> {
+    steps: Vec<Step>,
+    next: usize,
+    task: &'a Value,
+    stage_name: String,
+    project: String,
+    freight: Freight,
+    vars: Map<String, Value>,
+    outputs: Map<String, Value>,
+    checkouts: Checkouts,
+    committed: Option<(String, String)>,
+    argocd_update: Value,
+    git_clone: Value,
+    git_commit: Value,
+    pushed: Option<(String, String)>,
+}
+
+impl<'a> Run<'a> {
+    pub fn new(stage: &Value, task: &'a Value, project: &str, freight: Freight) -> Run<'a> {
+        Run {
+            steps: inflate(stage, &[task]),
+            next: 0,
+            task,
+            stage_name: stage["metadata"]["name"].as_str().unwrap().to_owned(),
+            project: project.to_owned(),
+            freight,
+            vars: Map::new(),
+            outputs: Map::new(),
+            checkouts: Checkouts::default(),
+            committed: None,
+            argocd_update: Value::Null,
+            git_clone: Value::Null,
+            git_commit: Value::Null,
+            pushed: None,
+        }
+    }
+
+    /// Runs the steps before the first that `uses` (all of them: `None`).
+    pub fn run_until(&mut self, remote: &mut Remote, uses: Option<&str>) -> Result<(), String> {
+        while let Some(step) = self.steps.get(self.next) {
+            if Some(step.uses.as_str()) == uses {
+                return Ok(());
+            }
+            self.step(remote)?;
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, remote: &mut Remote) -> Result<(), String> {
+        let step = &self.steps[self.next];
+        self.next += 1;
         let namespace = step.alias.split_once("::").map(|(t, _)| t);
         let mut env = json!({
-            "ctx": { "stage": stage_name, "project": project, "promotion": "promo-1" },
-            "outputs": Value::Object(outputs.clone()),
+            "ctx": { "stage": self.stage_name, "project": self.project, "promotion": "promo-1" },
+            "outputs": Value::Object(self.outputs.clone()),
         });
         // `ExprEnvWithTaskOutputs`: the outputs of this task's steps, unprefixed.
         if let Some(ns) = namespace {
-            let own: Map<String, Value> = outputs
+            let own: Map<String, Value> = self
+                .outputs
                 .iter()
                 .filter_map(|(k, v)| {
                     k.strip_prefix(&format!("{ns}::"))
@@ -507,29 +546,39 @@ pub fn promote(
                 .collect();
             env["task"] = json!({ "outputs": own });
         }
-        if vars.is_empty() {
-            for v in task["spec"]["vars"].as_array().into_iter().flatten() {
-                env["vars"] = Value::Object(vars.clone());
-                let value = evaluate_template(v["value"].as_str().unwrap(), &env, freight)?;
-                vars.insert(v["name"].as_str().unwrap().to_owned(), value);
+        if self.vars.is_empty() {
+            for v in self.task["spec"]["vars"].as_array().into_iter().flatten() {
+                env["vars"] = Value::Object(self.vars.clone());
+                let value = evaluate_template(v["value"].as_str().unwrap(), &env, &self.freight)?;
+                self.vars
+                    .insert(v["name"].as_str().unwrap().to_owned(), value);
             }
         }
-        env["vars"] = Value::Object(vars.clone());
-        let config = evaluate_config(&step.config, &env, freight)
+        env["vars"] = Value::Object(self.vars.clone());
+        let config = evaluate_config(&step.config, &env, &self.freight)
             .map_err(|e| format!("step {} ({}): {e}", step.alias, step.uses))?;
+        let path = |key: &str| config[key].as_str().unwrap_or_default().to_owned();
         let output = match step.uses.as_str() {
             "git-clone" => {
-                checkout = config["checkout"][0]["path"].as_str().unwrap().to_owned();
-                git_clone = config.clone();
+                self.checkouts = Checkouts::clone_from(remote, &config["checkout"])?;
+                self.git_clone = config.clone();
+                json!({})
+            }
+            "delete" => {
+                self.checkouts.delete(&path("path"))?;
+                json!({})
+            }
+            "copy" => {
+                self.checkouts.copy(&path("inPath"), &path("outPath"))?;
                 json!({})
             }
             "yaml-update" => {
-                let path = config["path"].as_str().unwrap();
-                let rel = path
-                    .strip_prefix(&format!("{checkout}/"))
-                    .ok_or_else(|| format!("{path} is outside the checkout {checkout}"))?;
-                let text = files.get(rel).ok_or_else(|| {
-                    format!("yaml-update: {rel} does not exist in the repository")
+                let (tree, rel) = self.checkouts.locate(&path("path"))?;
+                let text = tree.files.get(&rel).ok_or_else(|| {
+                    format!(
+                        "yaml-update: {rel} does not exist on branch {}",
+                        tree.branch
+                    )
                 })?;
                 let updates: Vec<(String, Value)> = config["updates"]
                     .as_array()
@@ -539,34 +588,52 @@ pub fn promote(
                     .collect();
                 let new = set_values_in_bytes(text, &updates)
                     .map_err(|e| format!("yaml-update: values file update failed: {e}"))?;
-                files.insert(rel.to_owned(), new.clone());
-                committed = Some(new);
-                file = rel.to_owned();
+                tree.files.insert(rel.clone(), new.clone());
+                self.committed = Some((rel, new));
                 json!({ "commitMessage": "updated" })
             }
             "git-commit" => {
-                git_commit = config.clone();
-                json!({ "commit": "c0ffee0000000000000000000000000000000001" })
+                self.git_commit = config.clone();
+                json!({ "commit": self.checkouts.commit(remote, &path("path"))? })
             }
-            // git-push rebases onto the remote first: its commit is another.
             "git-push" => {
-                json!({ "commit": "beef000000000000000000000000000000000002", "branch": "main" })
+                let (commit, branch) = self.checkouts.push(remote, &path("path"))?;
+                self.pushed = Some((commit.clone(), branch.clone()));
+                json!({ "commit": commit, "branch": branch })
             }
             "argocd-update" => {
-                argocd_update = config.clone();
+                self.argocd_update = config.clone();
                 json!({})
             }
-            other => return Err(format!("step {n}: oamc's model has no step {other}")),
+            other => return Err(format!("oamc's model has no step {other}")),
         };
-        outputs.insert(step.alias.clone(), output);
+        self.outputs.insert(step.alias.clone(), output);
+        Ok(())
     }
-    Ok(Promotion {
-        committed: committed.ok_or("no yaml-update step ran")?,
-        file,
-        argocd_update,
-        git_clone,
-        git_commit,
-    })
+
+    pub fn finish(mut self, remote: &mut Remote) -> Result<Promotion, String> {
+        self.run_until(remote, None)?;
+        let (file, committed) = self.committed.ok_or("no yaml-update step ran")?;
+        Ok(Promotion {
+            committed,
+            file,
+            argocd_update: self.argocd_update,
+            git_clone: self.git_clone,
+            git_commit: self.git_commit,
+            pushed: self.pushed.ok_or("no git-push step ran")?,
+        })
+    }
+}
+
+/// Runs the inflated steps as Kargo would, against `remote`.
+pub fn promote(
+    stage: &Value,
+    task: &Value,
+    project: &str,
+    freight: &Freight,
+    remote: &mut Remote,
+) -> Result<Promotion, String> {
+    Run::new(stage, task, project, freight.clone()).finish(remote)
 }
 
 // ---------------------------------------------------------------------------
@@ -704,6 +771,22 @@ fn every_task_step_config_is_one_kargo_reads() {
             for key in names(&schema["required"]) {
                 assert!(config.contains_key(&key), "{case}: {uses} lacks `{key}`");
             }
+            for item in config
+                .get("checkout")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                for key in item.as_object().unwrap().keys() {
+                    assert!(
+                        names(&schema["checkout"]["properties"]).contains(key),
+                        "{case}: checkout.{key}"
+                    );
+                }
+                for key in names(&schema["checkout"]["required"]) {
+                    assert!(item.get(&key).is_some(), "{case}: checkout lacks {key}");
+                }
+            }
             if let Some(author) = config.get("author") {
                 for key in author.as_object().unwrap().keys() {
                     assert!(
@@ -798,7 +881,25 @@ fn every_stage_of_every_promotion_fixture_promotes_and_renders() {
                     == format!("{project}:{name}")
             });
             let destination_ns = app.and_then(|a| a["spec"]["destination"]["namespace"].as_str());
-            for tag in TAGS {
+            // The user's own Application deploys where the manifest says.
+            let source: Value = serde_saphyr::from_str(&stage_manifest(case, None)).unwrap();
+            let own_ns = source["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or("default")
+                .to_owned();
+            let own_ns = own_ns.as_str();
+            // Only tags the Warehouse can pick reach a promotion.
+            let allowed: Vec<regex::Regex> =
+                warehouse["spec"]["subscriptions"][0]["image"]["allowTagsRegexes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|r| regex::Regex::new(r.as_str().unwrap()).unwrap())
+                    .collect();
+            let tags = TAGS
+                .iter()
+                .filter(|t| allowed.is_empty() || allowed.iter().any(|r| r.is_match(t)));
+            for &tag in tags {
                 let freight = Freight {
                     repo_url: repo_url.clone(),
                     tag: tag.into(),
@@ -807,35 +908,31 @@ fn every_stage_of_every_promotion_fixture_promotes_and_renders() {
                             .into(),
                 };
                 let manifest = stage_manifest(case, destination_ns);
-                let mut repo = std::collections::BTreeMap::new();
-                // The file the task names for this stage, found by evaluating its path.
-                let steps = inflate(stage, &[task]);
-                let update = steps.iter().find(|s| s.uses == "yaml-update").unwrap();
-                let env = json!({"ctx": {"stage": name}});
-                let path =
-                    evaluate_template(update.config["path"].as_str().unwrap(), &env, &freight)
-                        .unwrap();
-                let rel = path
-                    .as_str()
-                    .unwrap()
-                    .trim_start_matches("./src/")
-                    .to_owned();
-                repo.insert(rel.clone(), manifest);
-                let p = promote(stage, task, project, &freight, &repo)
+                let rel = task_file(stage, task, &freight);
+                let mut remote = Remote::with(&source_branch(task), [(rel, manifest)].into());
+                let p = promote(stage, task, project, &freight, &mut remote)
                     .unwrap_or_else(|e| panic!("{case}, stage {name}, tag {tag}: {e}"));
 
                 // argocd-update syncs the pushed commit, of the Application that deploys the stage.
                 let sync = &p.argocd_update["apps"][0];
                 assert_eq!(
-                    sync["sources"][0]["desiredRevision"],
-                    "beef000000000000000000000000000000000002",
+                    sync["sources"][0]["desiredRevision"], p.pushed.0,
                     "{case}/{name}: desiredRevision must be git-push's commit"
+                );
+                assert_ne!(
+                    p.pushed.1,
+                    source_branch(task),
+                    "{case}/{name}: a stage pushes its own branch"
                 );
                 if let Some(app) = app {
                     assert_eq!(sync["name"], app["metadata"]["name"], "{case}/{name}");
                     assert_eq!(
                         sync["namespace"], app["metadata"]["namespace"],
                         "{case}/{name}"
+                    );
+                    assert_eq!(
+                        app["spec"]["source"]["targetRevision"], p.pushed.1,
+                        "{case}/{name}: the Application tracks the branch the stage pushes"
                     );
                     assert_eq!(
                         format!("{}/", app["spec"]["source"]["path"].as_str().unwrap()),
@@ -861,7 +958,7 @@ fn every_stage_of_every_promotion_fixture_promotes_and_renders() {
                         a["spec"]["source"]["plugin"]["parameters"].clone()
                     });
                 let env =
-                    super::argocd::plugin_env(&parameters, destination_ns.or(Some("default")));
+                    super::argocd::plugin_env(&parameters, Some(destination_ns.unwrap_or(own_ns)));
                 let out = cmp_generate(&folder, &env);
                 assert!(
                     out.status.success(),
@@ -893,6 +990,29 @@ fn every_stage_of_every_promotion_fixture_promotes_and_renders() {
             }
         }
     }
+}
+
+/// The branch the task reads the stages' manifests from (its `branch` var).
+pub fn source_branch(task: &Value) -> String {
+    task["spec"]["vars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "branch")
+        .and_then(|v| v["value"].as_str())
+        .expect("the task has a branch var")
+        .to_owned()
+}
+
+/// The stage's manifest as a path in the repository: yaml-update's path,
+/// evaluated for `stage`, without its checkout folder.
+pub fn task_file(stage: &Value, task: &Value, freight: &Freight) -> String {
+    let steps = inflate(stage, &[task]);
+    let update = steps.iter().find(|s| s.uses == "yaml-update").unwrap();
+    let env = json!({"ctx": {"stage": stage["metadata"]["name"]}});
+    let path = evaluate_template(update.config["path"].as_str().unwrap(), &env, freight).unwrap();
+    let path = path.as_str().unwrap().trim_start_matches("./");
+    path.split_once('/').unwrap().1.to_owned()
 }
 
 /// Run `oamc cmp generate` in `dir` with exactly `env` (as the repo-server does).

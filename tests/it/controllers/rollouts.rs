@@ -363,3 +363,371 @@ fn pauses_match_argo_rollouts_test_rollout_pause_duration() {
         assert!(check(kind, input).is_err(), "{kind:?} {input}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Metric conditions: `utils/evaluate/evaluate.go`, `EvaluateResult` (failure
+// first, then success, else Inconclusive) over `EvalCondition`'s expr
+// environment (`result`, `isNaN`), with the Prometheus provider's `result`
+// for a vector: one float per series (`metricproviders/prometheus/
+// prometheus.go`, `processResponse`). The subset of expr (antonmedv/expr
+// v1.15.5) the conditions use: `&&` and `||` short-circuit, `!`,
+// comparisons (false for NaN), `len`, `result[i]`, `all`/`any` with a
+// `{…#…}` predicate.
+
+#[derive(Debug, Clone)]
+enum Expr {
+    Num(f64),
+    Ident(String),
+    Hash,
+    Not(Box<Expr>),
+    Bin(String, Box<Expr>, Box<Expr>),
+    Call(String, Vec<Expr>),
+    Index(Box<Expr>, Box<Expr>),
+    Closure(Box<Expr>),
+}
+
+#[derive(Debug, Clone)]
+enum Val {
+    Num(f64),
+    Bool(bool),
+    List(Vec<f64>),
+}
+
+struct ExprParser {
+    toks: Vec<String>,
+    at: usize,
+}
+
+impl ExprParser {
+    fn parse(src: &str) -> Expr {
+        let mut toks = Vec::new();
+        let chars: Vec<char> = src.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c.is_whitespace() {
+                i += 1;
+            } else if c.is_ascii_digit()
+                || (c == '-'
+                    && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())
+                    && toks.last().is_none_or(|t: &String| {
+                        !t.chars()
+                            .all(|x| x.is_alphanumeric() || x == ')' || x == ']' || x == '#')
+                    }))
+            {
+                let start = i;
+                i += 1;
+                while i < chars.len()
+                    && (chars[i].is_ascii_digit()
+                        || ".eE".contains(chars[i])
+                        || (chars[i] == '-' && "eE".contains(chars[i - 1])))
+                {
+                    i += 1;
+                }
+                toks.push(chars[start..i].iter().collect());
+            } else if c.is_alphabetic() {
+                let start = i;
+                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                    i += 1;
+                }
+                toks.push(chars[start..i].iter().collect());
+            } else {
+                let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
+                if ["&&", "||", ">=", "<=", "==", "!="].contains(&two.as_str()) {
+                    toks.push(two);
+                    i += 2;
+                } else {
+                    toks.push(c.to_string());
+                    i += 1;
+                }
+            }
+        }
+        let mut p = ExprParser { toks, at: 0 };
+        let e = p.or();
+        assert_eq!(p.at, p.toks.len(), "unparsed rest of {src:?}");
+        e
+    }
+    fn peek(&self) -> Option<&str> {
+        self.toks.get(self.at).map(String::as_str)
+    }
+    fn eat(&mut self, t: &str) -> bool {
+        let hit = self.peek() == Some(t);
+        if hit {
+            self.at += 1;
+        }
+        hit
+    }
+    fn or(&mut self) -> Expr {
+        let mut e = self.and();
+        while self.eat("||") {
+            e = Expr::Bin("||".into(), Box::new(e), Box::new(self.and()));
+        }
+        e
+    }
+    fn and(&mut self) -> Expr {
+        let mut e = self.cmp();
+        while self.eat("&&") {
+            e = Expr::Bin("&&".into(), Box::new(e), Box::new(self.cmp()));
+        }
+        e
+    }
+    fn cmp(&mut self) -> Expr {
+        let left = self.unary();
+        for op in [">=", "<=", "==", "!=", ">", "<"] {
+            if self.eat(op) {
+                return Expr::Bin(op.into(), Box::new(left), Box::new(self.unary()));
+            }
+        }
+        left
+    }
+    fn unary(&mut self) -> Expr {
+        if self.eat("!") {
+            return Expr::Not(Box::new(self.unary()));
+        }
+        let mut e = self.primary();
+        while self.eat("[") {
+            let index = self.or();
+            assert!(self.eat("]"));
+            e = Expr::Index(Box::new(e), Box::new(index));
+        }
+        e
+    }
+    fn primary(&mut self) -> Expr {
+        let t = self.toks[self.at].clone();
+        self.at += 1;
+        match t.as_str() {
+            "(" => {
+                let e = self.or();
+                assert!(self.eat(")"));
+                e
+            }
+            "{" => {
+                let e = self.or();
+                assert!(self.eat("}"));
+                Expr::Closure(Box::new(e))
+            }
+            "#" => Expr::Hash,
+            _ if t.starts_with(|c: char| c.is_ascii_digit() || c == '-') => {
+                Expr::Num(t.parse().unwrap())
+            }
+            _ if self.eat("(") => {
+                let mut args = Vec::new();
+                if !self.eat(")") {
+                    loop {
+                        args.push(self.or());
+                        if self.eat(")") {
+                            break;
+                        }
+                        assert!(self.eat(","));
+                    }
+                }
+                Expr::Call(t, args)
+            }
+            _ => Expr::Ident(t),
+        }
+    }
+}
+
+/// `Err`: expr fails at run time (the measurement is an Error).
+fn eval(e: &Expr, result: &[f64], hash: Option<f64>) -> Result<Val, String> {
+    let num = |v: Val| match v {
+        Val::Num(n) => Ok(n),
+        other => Err(format!("not a number: {other:?}")),
+    };
+    let boolean = |v: Val| match v {
+        Val::Bool(b) => Ok(b),
+        other => Err(format!("not a bool: {other:?}")),
+    };
+    Ok(match e {
+        Expr::Num(n) => Val::Num(*n),
+        Expr::Hash => Val::Num(hash.ok_or("# outside a predicate")?),
+        Expr::Ident(name) if name == "result" => Val::List(result.to_vec()),
+        Expr::Ident(name) => return Err(format!("unknown name {name}")),
+        Expr::Not(inner) => Val::Bool(!boolean(eval(inner, result, hash)?)?),
+        Expr::Index(list, index) => {
+            let Val::List(items) = eval(list, result, hash)? else {
+                return Err("index of a non-list".into());
+            };
+            let i = num(eval(index, result, hash)?)? as usize;
+            Val::Num(*items.get(i).ok_or("index out of range")?)
+        }
+        Expr::Bin(op, l, r) if op == "&&" || op == "||" => {
+            let left = boolean(eval(l, result, hash)?)?;
+            if (op == "&&") != left {
+                Val::Bool(left)
+            } else {
+                Val::Bool(boolean(eval(r, result, hash)?)?)
+            }
+        }
+        Expr::Bin(op, l, r) => {
+            let (a, b) = (num(eval(l, result, hash)?)?, num(eval(r, result, hash)?)?);
+            Val::Bool(match op.as_str() {
+                ">" => a > b,
+                "<" => a < b,
+                ">=" => a >= b,
+                "<=" => a <= b,
+                "==" => a == b,
+                "!=" => a != b,
+                other => return Err(format!("operator {other}")),
+            })
+        }
+        Expr::Call(f, args) => match (f.as_str(), args.as_slice()) {
+            ("len", [x]) => match eval(x, result, hash)? {
+                Val::List(items) => Val::Num(items.len() as f64),
+                other => return Err(format!("len of {other:?}")),
+            },
+            ("isNaN", [x]) => Val::Bool(num(eval(x, result, hash)?)?.is_nan()),
+            ("all" | "any", [list, Expr::Closure(pred)]) => {
+                let Val::List(items) = eval(list, result, hash)? else {
+                    return Err(format!("{f} of a non-list"));
+                };
+                let mut verdicts = Vec::new();
+                for item in items {
+                    verdicts.push(boolean(eval(pred, result, Some(item))?)?);
+                }
+                Val::Bool(if f == "all" {
+                    verdicts.iter().all(|v| *v)
+                } else {
+                    verdicts.iter().any(|v| *v)
+                })
+            }
+            other => return Err(format!("unknown function {other:?}")),
+        },
+        Expr::Closure(_) => return Err("a predicate outside all/any".into()),
+    })
+}
+
+/// `EvaluateResult` for a metric with both conditions.
+fn phase(metric: &Value, result: &[f64]) -> &'static str {
+    let cond = |key: &str| {
+        let e = ExprParser::parse(metric[key].as_str().unwrap());
+        match eval(&e, result, None) {
+            Ok(Val::Bool(b)) => Ok(b),
+            Ok(other) => Err(format!("{other:?}")),
+            Err(e) => Err(e),
+        }
+    };
+    match (cond("successCondition"), cond("failureCondition")) {
+        (Err(_), _) | (_, Err(_)) => "Error",
+        (_, Ok(true)) => "Failed",
+        (Ok(false), Ok(false)) => "Inconclusive",
+        (Ok(true), Ok(false)) => "Successful",
+    }
+}
+
+#[test]
+fn the_condition_model_matches_argo_rollouts_evaluate_tests() {
+    // `TestEvaluateArray` and the guards' own behaviour.
+    let e = ExprParser::parse("all(result, {# > 1})");
+    assert!(matches!(eval(&e, &[2.0, 2.0], None), Ok(Val::Bool(true))));
+    assert!(matches!(eval(&e, &[2.0, 1.0], None), Ok(Val::Bool(false))));
+    let guarded = ExprParser::parse("len(result) > 0 && result[0] > 1");
+    assert!(matches!(eval(&guarded, &[], None), Ok(Val::Bool(false))));
+    assert!(eval(&ExprParser::parse("result[0] > 1"), &[], None).is_err());
+}
+
+/// Every Prometheus metric of every rendered fixture, judged as Argo
+/// Rollouts judges it: a query that keeps one series per pod (no
+/// aggregating `function`) fails when any series fails, whichever comes
+/// first in Prometheus' answer; the judge `oamc gates` applies (in `plan`'s
+/// JSON) decides the same for every result.
+#[test]
+fn every_series_of_a_metric_is_judged_as_plan_says() {
+    let mut judged = 0;
+    for dir in cases("render") {
+        let case = dir.file_name().unwrap().to_str().unwrap().to_owned();
+        let plan = oamc(
+            &[
+                "plan",
+                "--format",
+                "json",
+                &format!("fixtures/render/{case}/application.yaml"),
+            ],
+            None,
+        );
+        assert!(plan.status.success(), "{case}");
+        let plans: Value = serde_json::from_slice(&plan.stdout).unwrap();
+        let judges: Vec<Value> = plans
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|a| a["services"].as_array().unwrap().clone())
+            .flat_map(|s| s["analysis_templates"].as_array().unwrap().clone())
+            .flat_map(|t| {
+                t["prometheus"]["metrics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect();
+        let docs = render(&case);
+        let metrics: Vec<&Value> = docs
+            .iter()
+            .filter(|d| d["kind"] == "AnalysisTemplate")
+            .flat_map(|t| t["spec"]["metrics"].as_array().unwrap())
+            .filter(|m| m["provider"]["prometheus"].is_object())
+            .collect();
+        for m in metrics {
+            let query = m["provider"]["prometheus"]["query"].as_str().unwrap();
+            let plan_metric = judges
+                .iter()
+                .find(|j| j["query"] == query && j["success_condition"] == m["successCondition"])
+                .unwrap_or_else(|| panic!("{case}: no plan for {query}"));
+            let judge = &plan_metric["judge"];
+            let t = judge["threshold"].as_f64().unwrap();
+            let values = [t - 1.0, t, t + 1.0, f64::NAN];
+            let mut results: Vec<Vec<f64>> = vec![vec![]];
+            for a in values {
+                results.push(vec![a]);
+                for b in values {
+                    results.push(vec![a, b]);
+                }
+            }
+            // PromQL's aggregation operators return one series; any other
+            // query one per label set (pod, variant).
+            let aggregated = ["sum(", "avg(", "max(", "min(", "count("]
+                .iter()
+                .any(|f| query.starts_with(f));
+            assert_eq!(
+                judge["every_series"], !aggregated,
+                "{case}: {query}: plan's judge"
+            );
+            for result in &results {
+                let got = phase(m, result);
+                let want = expected(judge, aggregated, result);
+                assert_eq!(got, want, "{case}: {query} on {result:?}: {m}");
+            }
+            judged += 1;
+        }
+    }
+    assert!(judged >= 5, "only {judged} metrics judged");
+}
+
+/// The verdict the user expects: each series a measurement of the same
+/// criterion; one failing series fails, all passing pass; a single value
+/// (an aggregate) when the query aggregates.
+fn expected(judge: &Value, aggregated: bool, result: &[f64]) -> &'static str {
+    let t = judge["threshold"].as_f64().unwrap();
+    let holds = |v: f64| match judge["comparison"].as_str().unwrap() {
+        ">" => v > t,
+        "<" => v < t,
+        ">=" => v >= t,
+        "<=" => v <= t,
+        "==" => v == t,
+        "!=" => v != t,
+        other => panic!("comparison {other}"),
+    };
+    let passes = |v: f64| (judge["outcome"] == "success") == holds(v);
+    let series: &[f64] = if aggregated {
+        &result[..result.len().min(1)]
+    } else {
+        result
+    };
+    if series.iter().any(|v| !v.is_nan() && !passes(*v)) {
+        "Failed"
+    } else if !series.is_empty() && series.iter().all(|v| !v.is_nan() && passes(*v)) {
+        "Successful"
+    } else {
+        "Inconclusive"
+    }
+}
