@@ -558,7 +558,7 @@ fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
         let _ = writeln!(out, "  {}: takes Freight from {from}, {how}", stage.name);
         let _ = writeln!(
             out,
-            "    commits the image to {} on branch {} of {repo} (the stage's folder as on {branch}, with the image set); only this stage pushes that branch",
+            "    commits the image to {} on branch {} of {repo} (the stage's folder as on {branch}, with the image set); only this stage's promotions move that branch, so the stage stays Healthy while others are promoted",
             p.repo_file(&stage.name),
             p.stage_branch.show(&stage.name)
         );
