@@ -224,6 +224,9 @@ pub struct DiffArgs {
     /// markdown (one pull-request comment), json.
     #[arg(long, value_enum, default_value = "text")]
     pub format: crate::diff::show::DiffFormat,
+    /// No warnings on stderr; errors and the report are still printed.
+    #[arg(short, long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub links: LinkArgs,
     #[command(flatten)]
@@ -320,8 +323,15 @@ fn validate(args: &ValidateArgs) -> Result<i32, clap::Error> {
         return Ok(EXIT_INVALID);
     }
     if !args.input.quiet {
+        // Files without an Application pass (a pre-commit run sees every
+        // YAML file), but the summary says nothing was checked.
+        let nothing = if validation.applications_seen == 0 {
+            ": nothing was checked (no OAM Application in the input)"
+        } else {
+            ""
+        };
         eprintln!(
-            "{}, {}, {}",
+            "{}, {}, {}{nothing}",
             count(files.len(), "file", "files"),
             count(validation.applications_seen, "Application", "Applications"),
             count(diagnostics.len(), "problem", "problems")
@@ -519,7 +529,9 @@ fn diff(args: &DiffArgs) -> i32 {
             return EXIT_INVALID;
         }
     };
-    report(&warnings, Format::Human);
+    if !args.quiet {
+        report(&warnings, Format::Human);
+    }
     let color = args.format == crate::diff::show::DiffFormat::Text
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();

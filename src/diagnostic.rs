@@ -59,21 +59,24 @@ codes! {
     NumberAsText => "oamc::number::as-text", "a number where text is expected, written so that its text would change (`2.10` is read as 2.1)";
     LeadingZero => "oamc::number::leading-zero", "a number written with a leading zero, which YAML 1.1 reads as octal and YAML 1.2 as decimal";
     NoApplication => "oamc::input::no-application", "no OAM Application in the input";
+    NearMissDocument => "oamc::input::near-miss", "a document whose kind or apiVersion is one typo away from an OAM Application's: it would be skipped";
     SchemaRequired => "oamc::schema::required", "a required property is missing";
     SchemaUnknownProperty => "oamc::schema::unknown-property", "a property the definition does not have";
+    MisplacedKey => "oamc::schema::misplaced-key", "a key the Application's spec, a component, trait or policy does not have (KubeVela would drop it), e.g. a property written beside `properties`";
     SchemaType => "oamc::schema::type", "a value of the wrong type";
     SchemaEnum => "oamc::schema::enum", "a value outside the allowed set";
     SchemaRange => "oamc::schema::range", "a number or list length outside its range";
     SchemaOther => "oamc::schema::invalid", "another JSON Schema rule is broken";
     Internal => "oamc::internal", "the schema accepted a value the typed model cannot read (a bug in oamc: please report it)";
-    UnknownComponentType => "oamc::component::unknown-type", "a component type oamc does not compile (warning; error with --strict)";
-    UnknownTrait => "oamc::trait::unknown", "a trait type oamc does not compile (warning; error with --strict)";
-    UnknownPolicy => "oamc::policy::unknown", "a policy type oamc does not apply (warning; error with --strict)";
+    UnknownComponentType => "oamc::component::unknown-type", "a component type oamc does not compile and `--external-types` does not list";
+    UnknownTrait => "oamc::trait::unknown", "a trait type oamc does not compile and `--external-types` does not list";
+    UnknownPolicy => "oamc::policy::unknown", "a policy type oamc does not apply and `--external-types` does not list";
     MisspeltType => "oamc::type::misspelt", "a component, trait or policy type close to one oamc compiles: a typo";
     DuplicateComponent => "oamc::component::duplicate", "two components with the same name";
     Name => "oamc::name::invalid", "a value Kubernetes reads as a name, label or key is not one";
     ServiceName => "oamc::name::not-dns1035", "a component name that cannot name a Service (it must start with a letter)";
     DerivedName => "oamc::name::derived-too-long", "a name oamc derives from the component name (e.g. `<name>-preview`) is over 63 characters";
+    MovingTag => "oamc::image::moving-tag", "a component image on the tag `latest`, which floats like an untagged image (warning; error with --strict)";
     Image => "oamc::image::invalid", "an image reference without a tag or digest, or malformed";
     Duration => "oamc::duration::invalid", "not a duration the controller reads (`20s`, `1m30s`, `500ms`; a pause also `20`)";
     DurationTruncated => "oamc::duration::truncated", "a pause Argo Rollouts cuts to whole seconds (`1500ms` waits 1 s)";
@@ -275,7 +278,7 @@ pub enum Format {
     Github,
     /// One SARIF 2.1.0 log, for code-scanning UIs.
     Sarif,
-    /// One JUnit XML report: a test case per input file, a failure per error.
+    /// One JUnit XML report: a test case per input file, a failure listing its errors.
     Junit,
 }
 
@@ -401,7 +404,7 @@ fn each_part<E>(
 }
 
 /// JUnit XML as CI systems read it (Jenkins, GitLab, Azure): one test case per
-/// file, one `<failure>` per error; warnings go to the case's `<system-out>`.
+/// file, one `<failure>` listing its errors; warnings go to the case's `<system-out>`.
 fn junit(diagnostics: &[Diagnostic], files: &[String]) -> String {
     let mut names: Vec<&str> = files.iter().map(String::as_str).collect();
     for d in diagnostics {
@@ -437,12 +440,20 @@ fn junit(diagnostics: &[Diagnostic], files: &[String]) -> String {
             xml(&shown_name(name)),
             xml(&shown_name(name))
         ));
-        for d in mine.iter().filter(|d| d.is_error()) {
+        // One `<failure>` per case: most readers (Jenkins, GitLab) show only
+        // the first. It names the first error; its text lists them all.
+        let errors: Vec<&&Diagnostic> = mine.iter().filter(|d| d.is_error()).collect();
+        if let Some(first) = errors.first() {
+            let message = match errors.len() {
+                1 => shown_message(&first.message).into_owned(),
+                n => format!("{n} errors; the first: {}", shown_message(&first.message)),
+            };
+            let lines: Vec<String> = errors.iter().map(|d| plain_line(d)).collect();
             out.push_str(&format!(
                 "      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
-                d.code.as_str(),
-                xml(&shown_message(&d.message)),
-                xml(&plain_line(d))
+                first.code.as_str(),
+                xml(&message),
+                xml(&lines.join("\n"))
             ));
         }
         let warnings: Vec<String> = mine

@@ -159,6 +159,17 @@ pub fn parse_stream(text: &str) -> Result<Vec<Node>, YamlError> {
     })
 }
 
+/// The position of a 1-based line and column (in characters) of `text`, one
+/// character long.
+pub fn pos_at(text: &str, line: u32, col: u32) -> Pos {
+    Pos {
+        line,
+        col,
+        offset: offset_of(text, line, col),
+        len: 1,
+    }
+}
+
 /// Byte offset of a 1-based line and column (in characters), clamped to the text.
 fn offset_of(text: &str, line: u32, col: u32) -> usize {
     let start: usize = text

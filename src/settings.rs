@@ -15,9 +15,14 @@ use std::path::PathBuf;
 /// What shapes a compilation besides the input.
 #[derive(Args, Debug, Clone)]
 pub struct Settings {
-    /// Treat unknown component types, traits and policies as errors instead of warnings.
+    /// Make warnings about what oamc may misread errors (a moving image tag, an SSH repoURL,
+    /// a property a trait overrides, an empty render in validate).
     #[arg(long)]
     pub strict: bool,
+    /// Component, trait and policy types rendered by something else (KubeVela, Crossplane):
+    /// oamc passes over them instead of refusing them. Comma-separated.
+    #[arg(long, value_name = "TYPE,...", value_delimiter = ',', value_parser = external_type)]
+    pub external_types: Vec<String>,
     /// Namespace for Applications whose metadata sets none (a DNS-1123 label).
     #[arg(short = 'n', long, value_parser = namespace)]
     pub namespace: Option<String>,
@@ -57,6 +62,18 @@ fn namespace(value: &str) -> Result<String, String> {
     syntax::dns1123_label(value)
         .map(|()| value.to_owned())
         .map_err(|why| format!("namespace `{value}` {why}"))
+}
+
+/// A type rendered elsewhere: a definition name (a DNS-1123 subdomain, as
+/// KubeVela names its definitions), and not one oamc compiles itself.
+fn external_type(value: &str) -> Result<String, String> {
+    syntax::dns1123_subdomain(value).map_err(|why| format!("type `{value}` {why}"))?;
+    if crate::defs::is_known_type(value) {
+        return Err(format!(
+            "`{value}` is a type oamc compiles; it cannot be rendered elsewhere"
+        ));
+    }
+    Ok(value.to_owned())
 }
 
 fn label_name(value: &str) -> Result<String, String> {
@@ -290,6 +307,9 @@ impl Settings {
         switch("strict", self.strict);
         switch("no-pdb", self.no_pdb);
         switch("eks-pod-identity", self.eks_pod_identity);
+        if !self.external_types.is_empty() {
+            out.push(("external-types".to_owned(), self.external_types.join(",")));
+        }
         let mut value = |name: &str, v: Option<&String>, default: &str| {
             if let Some(v) = v
                 && v != default
@@ -326,6 +346,7 @@ impl Settings {
         Options {
             check: CheckOptions {
                 strict: self.strict,
+                external_types: self.external_types.clone(),
                 promotion_only: self.promotion == PromotionOutput::Only,
                 namespace_given: self.namespace.is_some(),
                 // Only the plugin knows a destination (`cmp::options`).
@@ -377,6 +398,7 @@ mod tests {
                 "--prometheus-sigv4-region=b",
                 "--prometheus-container-label=c",
                 "--prometheus-variant-label=d",
+                "--external-types=w",
             ]
             .map(String::from),
         )
@@ -416,6 +438,18 @@ mod tests {
         assert!(s.strict);
         let bad = Settings::from_parameters([("namespace", "Bad NS!")]).unwrap_err();
         assert!(bad.to_string().contains("Bad NS!"), "{bad}");
+        // A list is one comma-separated string, as Argo CD parameters are.
+        let s = Settings::from_parameters([("external-types", "worker,dynamodb-table")]).unwrap();
+        assert_eq!(s.external_types, ["worker", "dynamodb-table"]);
+        assert_eq!(s.options().check.external_types, s.external_types);
+        assert_eq!(
+            s.workload_parameters(),
+            [("external-types".into(), "worker,dynamodb-table".into())]
+        );
+        for refused in ["hpa", "Not_A_Type", "appmod-service", ""] {
+            let bad = Settings::from_parameters([("external-types", refused)]);
+            assert!(bad.is_err(), "{refused}");
+        }
         let bad = Settings::from_parameters([("promotion", "sometimes")]).unwrap_err();
         assert!(bad.to_string().contains("sometimes"), "{bad}");
         let bad = Settings::from_parameters([("strict", "yes")]).unwrap_err();

@@ -6,6 +6,7 @@
 
 pub(crate) mod control;
 pub mod duration;
+pub(crate) mod envelope;
 pub mod kubectl_yaml;
 pub mod numbers;
 pub(crate) mod schema_errors;
@@ -16,6 +17,7 @@ pub const DUPLICATE_KEY_HELP: &str =
     "Kubernetes would silently keep only one of the values; remove the other";
 pub mod suggest;
 pub mod syntax;
+pub mod yaml_mistakes;
 
 use crate::diagnostic::{Code, Diagnostic, SourceFile};
 use crate::dom::{DocPath, Node, Pos, Seg};
@@ -24,8 +26,10 @@ use std::sync::Arc;
 /// Options that change what counts as an error.
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
-    /// Unknown component types and traits are errors instead of warnings.
+    /// Lenient warnings ([`DocContext::lenient`]) are errors.
     pub strict: bool,
+    /// Component, trait and policy types rendered elsewhere (`--external-types`).
+    pub external_types: Vec<String>,
     /// Only the Kargo pipeline is rendered (`--promotion only`): an
     /// Application without a kargo-promotion policy would render nothing.
     pub promotion_only: bool,

@@ -51,8 +51,26 @@ fn describe_error(
                 )
                 .at(ctx.file, pos)
                 .label("not a known property");
+                let (deeper, shallower) = elsewhere(schema, error, name);
                 d = match super::did_you_mean(name, known.iter().map(String::as_str)) {
                     Some(help) => d.help(help),
+                    // Indented one level off: say where it belongs.
+                    None if !deeper.is_empty() => d.help(format!(
+                        "`{name}` is a property of {}: indent it under {}",
+                        deeper
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(" and "),
+                        if deeper.len() > 1 {
+                            "the one it belongs to"
+                        } else {
+                            "it"
+                        }
+                    )),
+                    None if let Some(parent) = shallower => d.help(format!(
+                        "`{name}` belongs one level up, beside `{parent}`: indent it less"
+                    )),
                     None if !known.is_empty() => {
                         d.help(format!("known properties: {}", known.join(", ")))
                     }
@@ -110,6 +128,11 @@ fn describe_error(
                 && found == "string"
             {
                 d.help = Some("write the number without quotes".into());
+            } else if expected == "object" && found == "null" {
+                let help = nothing_under(ctx, &path);
+                if let Some(d) = ctx.diagnostics.last_mut() {
+                    d.help = Some(help);
+                }
             } else if expected == "integer" && found == "number" {
                 // Whole numbers written as floats are integers already; this one has a fraction.
                 d.message = format!("{what} must be a whole number, found {}", error.instance());
@@ -191,6 +214,38 @@ fn describe_error(
     }
 }
 
+/// The help for a mapping written as `key:` with nothing under it: most
+/// often its lines are indented no deeper than the key, so YAML read them as
+/// its siblings. Says so with the lines when the source shows it.
+fn nothing_under(ctx: &DocContext, path: &[Seg]) -> String {
+    let generic =
+        "write its keys on the lines below it, indented two spaces more than it".to_owned();
+    let Some((Seg::Key(key), parent)) = path.split_last() else {
+        return generic;
+    };
+    let Some(at) = ctx.key_pos(parent, key) else {
+        return generic;
+    };
+    let lines: Vec<&str> = ctx.file.text.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let Some(here) = lines.get(at.line.saturating_sub(1) as usize) else {
+        return generic;
+    };
+    let next = lines
+        .iter()
+        .enumerate()
+        .skip(at.line as usize)
+        .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    match next {
+        Some((i, l)) if indent(l) <= indent(here) && !l.trim_start().starts_with("- ") => format!(
+            "`{key}:` (line {}) has nothing indented under it: line {} is at the same indentation or less, so YAML reads it as `{key}`'s sibling; indent the lines that belong to `{key}` two spaces more than it",
+            at.line,
+            i + 1,
+        ),
+        _ => generic,
+    }
+}
+
 fn not_one_of(ctx: &mut DocContext, path: &[Seg], what: &str, found: &Value, choices: &[String]) {
     let d = ctx.error(
         Code::SchemaEnum,
@@ -263,6 +318,79 @@ fn known_properties(schema: &Value, error: &jsonschema::ValidationError) -> Vec<
         .and_then(Value::as_object)
         .map(|props| props.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+/// Where an unknown property `name` would be known, one level off: the
+/// properties of this object whose own schema has `name` (it belongs under
+/// them), and the property of the parent object this one is, if the parent
+/// has `name` (it belongs beside it).
+fn elsewhere(
+    schema: &Value,
+    error: &jsonschema::ValidationError,
+    name: &str,
+) -> (Vec<String>, Option<String>) {
+    let mut segs = schema_segments(error);
+    segs.pop(); // "additionalProperties"
+    let has = |node: &Value| -> bool {
+        object_schemas(schema, node)
+            .iter()
+            .any(|o| o.get("properties").and_then(|p| p.get(name)).is_some())
+    };
+    let deeper = walk(schema, &segs)
+        .and_then(|node| node.get("properties"))
+        .and_then(Value::as_object)
+        .map(|props| {
+            props
+                .iter()
+                .filter(|(_, sub)| has(sub))
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    // The parent: the schema path is the keyword's own location (after
+    // `$ref`s), so the object this one is a property of is found by name:
+    // a definition with a property named as this object's key and `name`.
+    let this = match dom::pointer_to_path(error.instance_path().as_str()).last() {
+        Some(Seg::Key(k)) => Some(k.clone()),
+        _ => None,
+    };
+    let shallower = this.filter(|this| {
+        schema
+            .get("definitions")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|defs| defs.values())
+            .chain(std::iter::once(schema))
+            .any(|def| {
+                def.get("properties")
+                    .is_some_and(|p| p.get(this.as_str()).is_some() && p.get(name).is_some())
+            })
+    });
+    (deeper, shallower)
+}
+
+/// The object schemas a schema stands for: itself, what its `$ref` names,
+/// and the options of an `anyOf`/`oneOf` (an optional property's schema).
+fn object_schemas<'a>(root: &'a Value, node: &'a Value) -> Vec<&'a Value> {
+    let resolve = |n: &'a Value| -> &'a Value {
+        n.get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| resolve_local(root, r))
+            .unwrap_or(n)
+    };
+    let node = resolve(node);
+    let mut out = vec![node];
+    for key in ["anyOf", "oneOf", "allOf"] {
+        for option in node
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            out.push(resolve(option));
+        }
+    }
+    out
 }
 
 fn json_type(v: &Value) -> &'static str {

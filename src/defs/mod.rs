@@ -61,10 +61,22 @@ pub(crate) enum TypeOf<'a> {
     Policy(&'a str),
 }
 
-/// A type oamc does not compile: one near a type it does is an error with
-/// "did you mean" (a typo would drop the resource), any other a warning
-/// (KubeVela has many more), an error with `--strict`.
+/// Whether oamc compiles components, traits or policies of this type.
+pub fn is_known_type(name: &str) -> bool {
+    COMPONENT_TYPES.contains(&name)
+        || POLICY_TYPES.contains(&name)
+        || trait_names().any(|t| t == name)
+}
+
+/// A type oamc does not compile. One `--external-types` lists is rendered
+/// elsewhere and passed over; any other is an error, as KubeVela refuses an
+/// Application whose definition it cannot find: printing the rest would ship
+/// the application without it (and Argo CD would prune what it had made).
+/// One near a type oamc compiles is a typo, with "did you mean".
 pub(crate) fn unknown_type(ctx: &mut DocContext, at: &[crate::dom::Seg], of: TypeOf, found: &str) {
+    if ctx.options.external_types.iter().any(|t| t == found) {
+        return;
+    }
     let known: Vec<&str> = match of {
         TypeOf::Component(_) => COMPONENT_TYPES.to_vec(),
         TypeOf::Trait(_) => trait_names().collect(),
@@ -85,35 +97,33 @@ pub(crate) fn unknown_type(ctx: &mut DocContext, at: &[crate::dom::Seg], of: Typ
         ctx.error(Code::MisspeltType, at, message).help = Some(help);
         return;
     }
-    let strict = "use --strict to make this an error";
+    let elsewhere = format!(
+        "if another controller renders `{found}` (KubeVela, Crossplane), say so: `--external-types {found}` (the plugin parameter `external-types`)"
+    );
     let (code, message, help) = match of {
         TypeOf::Component(c) => (
             Code::UnknownComponentType,
+            format!("component `{c}` has type `{found}`, which oamc does not compile"),
             format!(
-                "component `{c}` has type `{found}`, which oamc does not compile; it is not rendered"
-            ),
-            format!(
-                "oamc compiles `{}` components; {strict}",
+                "oamc compiles `{}` components; {elsewhere}",
                 appmod::APPMOD_SERVICE
             ),
         ),
         TypeOf::Trait(c) => (
             Code::UnknownTrait,
-            format!(
-                "trait `{found}` on component `{c}` is not supported by oamc; it is not rendered"
-            ),
-            format!("oamc compiles {}; {strict}", known.join(", ")),
+            format!("trait `{found}` on component `{c}` is not a trait oamc compiles"),
+            format!("oamc compiles {}; {elsewhere}", known.join(", ")),
         ),
         TypeOf::Policy(p) => (
             Code::UnknownPolicy,
             format!("policy `{p}` has type `{found}`, which oamc does not apply"),
             format!(
-                "oamc applies `{}` policies; {strict}",
+                "oamc applies `{}` policies; {elsewhere}",
                 promotion::KARGO_PROMOTION
             ),
         ),
     };
-    ctx.lenient(code, at, message).help = Some(help);
+    ctx.error(code, at, message).help = Some(help);
 }
 
 /// An Application that passed every check, ready to plan.

@@ -190,9 +190,23 @@ pub fn run(req: &Request) -> Result<(Report, Vec<Diagnostic>), Failure> {
         compiled(&head_files, &req.options),
     );
     let mut diagnostics = problems;
-    for run in [&base_run, &head_run] {
-        diagnostics.extend(run.diagnostics.iter().cloned());
-    }
+    // A file both sides hold gives its warnings twice (at `<rev>:path` and at
+    // `path`, perhaps on other lines): the head's is shown; the base's only
+    // when the head does not say the same. The base's errors always are.
+    let said_by_head = |d: &Diagnostic| {
+        head_run
+            .diagnostics
+            .iter()
+            .any(|h| h.code == d.code && h.message == d.message)
+    };
+    diagnostics.extend(
+        base_run
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error() || !said_by_head(d))
+            .cloned(),
+    );
+    diagnostics.extend(head_run.diagnostics.iter().cloned());
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Failure::Invalid(diagnostics));
     }

@@ -160,7 +160,7 @@ pub fn gate_removed(component: &str, gate: &str, summary: &str, template: &str) 
             format!(
                 "the {gate} gate is removed: the rollout no longer checks that {summary} before it shifts traffic"
             ),
-            "progressive-delivery.md (quality gates); Argo Rollouts runs only the analyses the Rollout's steps name",
+            "docs/src/reference/strategies.md (how the canary works: the gates keep their places); Argo Rollouts runs only the analyses the Rollout's steps name",
         )
     }
 }
@@ -172,7 +172,7 @@ pub fn gate_loosened(component: &str, gate: &str, what: &str, before: &str, afte
         format!(
             "the {gate} gate's {what} is loosened from {before} to {after}: a version it failed before may now pass"
         ),
-        "progressive-delivery.md (quality gates); Argo Rollouts judges each measurement by the template's conditions",
+        "docs/src/reference/strategies.md (how the canary works); Argo Rollouts judges each measurement by the template's conditions",
     )
 }
 

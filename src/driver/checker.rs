@@ -6,7 +6,7 @@
 use crate::check::{Broken, CheckOptions, DocContext, numbers, schema_errors};
 use crate::defs::CheckedApp;
 use crate::diagnostic::{Code, Diagnostic, SourceFile};
-use crate::dom::{self, DocPath, Node};
+use crate::dom::{self, DocPath, Node, Seg};
 use crate::model;
 use std::sync::Arc;
 
@@ -75,6 +75,11 @@ impl Checker {
         let mut report = FileReport::default();
         for (mut json, doc) in docs {
             if !is_application(&json) {
+                // A near miss is refused: skipped, it would vanish from the
+                // stream, and Argo CD would prune what it had deployed.
+                if let Some(d) = near_miss(file, doc, &json) {
+                    report.diagnostics.push(d);
+                }
                 continue;
             }
             numbers::whole_floats_to_integers(&mut json);
@@ -112,6 +117,8 @@ impl Checker {
                 broken.extend(schema_errors::report(ctx, schema, &error));
             }
         }
+        let schema = self.schema.get_or_init(schema_errors::committed_schema);
+        crate::check::envelope::check_envelope_keys(ctx, json, schema);
         // Semantic rules still run on every part the schema accepted, so one
         // run shows all problems, not the schema's and then the rules'.
         crate::defs::check_application(ctx, json, &Broken(&broken))
@@ -124,6 +131,53 @@ pub fn is_application(doc: &serde_json::Value) -> bool {
     let text = |key| doc.get(key).and_then(serde_json::Value::as_str);
     text("apiVersion").is_some_and(|api| api.starts_with("core.oam.dev/"))
         && text("kind") == Some(model::KIND)
+}
+
+/// A document that reads like an OAM Application with a typo in `kind` or
+/// `apiVersion` (`Applicaton`, `application`, `core.oam.io/v1beta1`): an
+/// error at the field, with the spelling meant. Another API's `Application`
+/// (Argo CD's `argoproj.io`) and other kinds of `core.oam.dev` (a
+/// ComponentDefinition) are not near misses.
+fn near_miss(
+    file: &Arc<SourceFile>,
+    doc: Option<&Node>,
+    json: &serde_json::Value,
+) -> Option<Diagnostic> {
+    let text = |key| json.get(key).and_then(serde_json::Value::as_str);
+    let (api, kind) = (text("apiVersion")?, text("kind")?);
+    let group = api.split('/').next().unwrap_or(api);
+    let oam_group = group == "core.oam.dev";
+    // One typo away, or OAM's name in another domain (`core.oam.io`).
+    let group_close = !oam_group
+        && (crate::check::suggest(group, ["core.oam.dev"]).is_some()
+            || group
+                .split('.')
+                .any(|part| part.eq_ignore_ascii_case("oam")));
+    let kind_close = kind != model::KIND && crate::check::suggest(kind, [model::KIND]).is_some();
+    let (path, message, help) = if oam_group && kind_close {
+        (
+            "kind",
+            format!("kind `{kind}` is not an OAM kind: this document would be skipped"),
+            format!("did you mean `{}`?", model::KIND),
+        )
+    } else if group_close && (kind == model::KIND || kind_close) {
+        (
+            "apiVersion",
+            format!("apiVersion `{api}` is not OAM's: this document would be skipped"),
+            format!("did you mean `{}`?", model::API_VERSION),
+        )
+    } else {
+        return None;
+    };
+    let mut ctx = DocContext {
+        file,
+        doc,
+        options: CheckOptions::default(),
+        diagnostics: Vec::new(),
+    };
+    ctx.error(Code::NearMissDocument, &[Seg::Key(path.into())], message)
+        .help = Some(help);
+    ctx.diagnostics.pop()
 }
 
 /// A file that is not YAML oamc reads: one diagnostic, at the problem.
@@ -141,6 +195,27 @@ fn yaml_error_report(file: &Arc<SourceFile>, e: dom::YamlError) -> FileReport {
     // one is still reported; input over the limits always is.
     if code != Code::YamlLimit && !file.text.contains("core.oam.dev") {
         return FileReport::default();
+    }
+    let mistake = match (code, e.pos) {
+        (Code::YamlSyntax, Some(pos)) => {
+            crate::check::yaml_mistakes::explain(&file.text, pos.line).map(|m| (m, pos))
+        }
+        _ => None,
+    };
+    if let Some((m, parser)) = mistake {
+        // The mistake in the user's words, where it is; the parser's words
+        // and position stay as the label.
+        let d = Diagnostic::error(code, format!("invalid YAML: {}", m.message))
+            .at(file, Some(dom::pos_at(&file.text, m.line, m.col)))
+            .label(format!(
+                "the parser, at {}:{}: {}",
+                parser.line, parser.col, e.message
+            ))
+            .help(m.help);
+        return FileReport {
+            diagnostics: vec![d],
+            ..FileReport::default()
+        };
     }
     let mut d = Diagnostic::error(code, format!("invalid YAML: {}", e.message)).at(file, e.pos);
     if code == Code::DuplicateKey {

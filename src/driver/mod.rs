@@ -257,6 +257,61 @@ impl Compilation {
     }
 }
 
+/// What a file without an Application holds, and where to point: its first
+/// document's `kind`, or its start.
+fn contents(file: &SourceFile) -> (String, dom::Pos) {
+    let start = dom::Pos {
+        line: 1,
+        col: 1,
+        offset: 0,
+        len: 0,
+    };
+    let meaningful = file
+        .text
+        .lines()
+        .map(str::trim)
+        .any(|l| !l.is_empty() && !l.starts_with('#') && l != "---" && l != "...");
+    if file.text.trim().is_empty() {
+        return ("it is empty".into(), start);
+    }
+    if !meaningful {
+        return ("it holds only comments".into(), start);
+    }
+    // Parsed without error by the checker already; a document is a mapping
+    // or it would have been refused.
+    let Ok(docs) = dom::parse_stream(&file.text) else {
+        return ("it holds no YAML document".into(), start);
+    };
+    let mut kinds = Vec::new();
+    let mut first = None;
+    for doc in &docs {
+        let json = doc.to_json();
+        let kind = json.get("kind").and_then(|k| k.as_str());
+        let api = json.get("apiVersion").and_then(|k| k.as_str());
+        if first.is_none() && kind.is_some() {
+            first = Some(doc.locate(&path!["kind"]).pos);
+        }
+        let short = |t: &str| crate::text::shown_within(t, 60).into_owned();
+        kinds.push(match (api, kind) {
+            (Some(a), Some(k)) => format!("`{}` ({})", short(k), short(a)),
+            (None, Some(k)) => format!("`{}`", short(k)),
+            _ => "a document without `kind`".to_owned(),
+        });
+    }
+    kinds.sort();
+    kinds.dedup();
+    let shown = kinds.len().min(4);
+    let more = kinds.len() - shown;
+    let mut holds = format!("it holds {}", kinds[..shown].join(", "));
+    if more > 0 {
+        holds.push_str(&format!(" and {more} more kinds"));
+    }
+    if kinds.is_empty() {
+        holds = "it holds no YAML document".into();
+    }
+    (holds, first.unwrap_or(start))
+}
+
 /// Check and plan every Application in `files` (what `oamc plan` shows).
 pub fn plan_only(files: &[Arc<SourceFile>], options: &Options) -> (Vec<AppPlan>, Vec<Diagnostic>) {
     let validation = validate(files, options);
@@ -281,12 +336,14 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
         && validation.applications_seen == 0
         && !diagnostics.iter().any(Diagnostic::is_error)
     {
+        let (holds, pos) = contents(&files[0]);
         diagnostics.push(
             Diagnostic::error(
                 Code::NoApplication,
-                "no OAM Application (core.oam.dev/v1beta1, kind Application) in this file",
+                format!("no OAM Application in this file: {holds}"),
             )
-            .at(&files[0], None),
+            .at(&files[0], Some(pos))
+            .help("oamc renders documents with `apiVersion: core.oam.dev/v1beta1` and `kind: Application`"),
         );
     } else if validation.applications_seen == 0 && !diagnostics.iter().any(Diagnostic::is_error) {
         diagnostics.push(Diagnostic::error(

@@ -125,27 +125,93 @@ fn output_directory_gets_one_file_per_resource() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A type oamc does not compile is refused (KubeVela refuses an undefined
+/// one too): printing the rest would ship the app without it. Listed in
+/// `--external-types` (or the plugin parameter), it is passed over.
 #[test]
-fn other_component_types_and_traits_warn_and_strict_makes_them_errors() {
-    let input = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - name: a\n      type: appmod-service\n      properties: {image: 'nginx:1.27', image_name: web}\n      traits:\n        - type: service-binding\n";
+fn unknown_types_are_errors_unless_listed_as_external() {
+    let input = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - name: a\n      type: appmod-service\n      properties: {image: 'nginx:1.27', image_name: web}\n      traits:\n        - type: service-binding\n    - name: t\n      type: dynamodb-table\n      properties: {tableName: orders}\n  policies:\n    - name: o\n      type: override\n";
     let out = oamc(&["render", "-"], Some(input));
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
     let stderr = text(&out.stderr);
+    for (code, at, said) in [
+        (
+            "oamc::trait::unknown",
+            "<stdin>:10:17",
+            "trait `service-binding` on component `a`",
+        ),
+        (
+            "oamc::component::unknown-type",
+            "<stdin>:12:13",
+            "component `t` has type `dynamodb-table`",
+        ),
+        (
+            "oamc::policy::unknown",
+            "<stdin>:16:13",
+            "policy `o` has type `override`",
+        ),
+    ] {
+        assert!(
+            stderr.contains(code) && stderr.contains(at) && stderr.contains(said),
+            "{code}: {stderr}"
+        );
+    }
     assert!(
-        stderr.contains("trait `service-binding` on component `a`"),
+        stderr.contains("--external-types dynamodb-table"),
         "{stderr}"
     );
-    let strict = oamc(&["render", "--strict", "-"], Some(input));
-    assert_eq!(strict.status.code(), Some(1));
-    assert!(strict.stdout.is_empty());
 
-    let checkout = "fixtures/render/all-gates/application.yaml";
-    let out = oamc(&["render", checkout], None);
-    assert!(out.status.success());
-    assert!(text(&out.stderr).contains("component `orders-table` has type `dynamodb-table`"));
-    let strict = oamc(&["render", "--strict", checkout], None);
-    assert_eq!(strict.status.code(), Some(1));
-    assert!(strict.stdout.is_empty());
+    let listed = [
+        "render",
+        "--external-types",
+        "service-binding,dynamodb-table",
+        "--external-types=override",
+        "-",
+    ];
+    let out = oamc(&listed, Some(input));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("oamc::"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("kind: Rollout"));
+    // The stages' Argo CD Applications render through the plugin with the
+    // same list, or each stage's sync would refuse what this run passed.
+    let promoted = std::fs::read_to_string("fixtures/render/promotion-argocd/application.yaml")
+        .unwrap()
+        .replace(
+            "  components:\n",
+            "  components:\n    - name: t\n      type: dynamodb-table\n",
+        );
+    let out = oamc(
+        &["render", "--external-types", "dynamodb-table", "-"],
+        Some(&promoted),
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        stdout
+            .matches("      - name: external-types\n        string: dynamodb-table\n")
+            .count(),
+        2,
+        "{stdout}"
+    );
+    // One listed is not all listed.
+    let out = oamc(
+        &["render", "--external-types", "override", "-"],
+        Some(input),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // A type oamc compiles cannot be external: a usage error.
+    let out = oamc(&["render", "--external-types", "hpa", "-"], Some(input));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("`hpa` is a type oamc compiles"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// Every failure: exit 1, a message naming the file, and not one byte on stdout.
@@ -307,10 +373,14 @@ fn partial_or_empty_output_is_refused() {
     let other = write("other.yaml", &app("shop", "webservice"));
     let one = write("one.yaml", &app("shop", "appmod-service"));
     let two = write("two.yaml", &app("shop", "appmod-service"));
-    let cases: [(Vec<&str>, &str); 6] = [
+    let cases: [(Vec<&str>, &str); 7] = [
         (vec!["render", &typo], "did you mean `appmod-service`?"),
         (vec!["render", "--strict", &typo], "oamc::type::misspelt"),
-        (vec!["render", &other], "oamc::output::empty"),
+        (vec!["render", &other], "oamc::component::unknown-type"),
+        (
+            vec!["render", "--external-types", "webservice", &other],
+            "oamc::output::empty",
+        ),
         (
             vec!["render", &one, &two],
             "oamc::output::duplicate-resource",
@@ -330,10 +400,18 @@ fn partial_or_empty_output_is_refused() {
     }
     // validate warns of an empty render (other KubeVela Applications may
     // share the repository); --strict makes it an error.
-    let out = oamc(&["validate", &other], None);
+    let out = oamc(&["validate", "--external-types=webservice", &other], None);
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("oamc::output::empty"));
-    let out = oamc(&["validate", "--strict", &other], None);
+    let out = oamc(
+        &[
+            "validate",
+            "--strict",
+            "--external-types=webservice",
+            &other,
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     // Distinct component names: both render.
     let three = write(
@@ -439,7 +517,7 @@ fn success_ends_with_one_summary_line_unless_quiet() {
     }
 }
 
-/// JUnit for CI systems that read it: a case per file, a failure per error.
+/// JUnit for CI systems that read it: a case per file, one failure listing its errors.
 #[test]
 fn validate_writes_junit_with_a_case_per_file() {
     let bad = "fixtures/invalid/ports.yaml";
@@ -455,11 +533,14 @@ fn validate_writes_junit_with_a_case_per_file() {
         "{xml}"
     );
     assert_eq!(xml.matches("<testcase ").count(), 2);
-    assert_eq!(xml.matches("<failure ").count(), 2, "{xml}");
+    // One failure per case (readers show only the first), listing both errors.
+    assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
+    assert!(xml.contains(r#"message="2 errors; the first: "#), "{xml}");
     assert!(
         xml.contains("fixtures/invalid/ports.yaml:13:15: error[oamc::schema::range]"),
         "{xml}"
     );
+    assert_eq!(xml.matches(": error[oamc::").count(), 2, "{xml}");
     // Well-formed: every element closed, no raw `<` or `&` in text.
     assert_eq!(
         xml.matches("<testcase").count(),
@@ -585,4 +666,52 @@ fn gates_takes_only_its_own_flags() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// A file without an Application: `render` refuses it at its first line,
+/// saying what it holds; `validate` passes it (a pre-commit run sees every
+/// YAML file) but says nothing was checked.
+#[test]
+fn a_file_without_an_application_is_named_with_what_it_holds() {
+    let dir = tempdir("no-application");
+    let cases = [
+        ("empty.yaml", "", "empty.yaml:1:1", "it is empty"),
+        (
+            "comments.yaml",
+            "# todo\n---\n",
+            "comments.yaml:1:1",
+            "it holds only comments",
+        ),
+        (
+            "config.yaml",
+            "# a config\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+            "config.yaml:3:7",
+            "it holds `ConfigMap` (v1)",
+        ),
+    ];
+    for (name, body, at, holds) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, body).unwrap();
+        let path = path.to_str().unwrap();
+        let out = oamc(&["render", path], None);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert!(out.stdout.is_empty(), "{name}");
+        assert!(
+            stderr.contains("oamc::input::no-application"),
+            "{name}: {stderr}"
+        );
+        assert!(
+            stderr.contains(at) && stderr.contains(holds),
+            "{name}: {stderr}"
+        );
+        let out = oamc(&["validate", path], None);
+        assert_eq!(out.status.code(), Some(0), "{name}");
+        assert!(
+            text(&out.stderr).contains("nothing was checked (no OAM Application in the input)"),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

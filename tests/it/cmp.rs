@@ -121,7 +121,7 @@ fn a_broken_manifest_fails_with_nothing_on_stdout() {
         "Argo CD would apply a partial stream"
     );
     assert!(
-        text(&out.stderr).contains("deployment/dev/application.yaml:21:18"),
+        text(&out.stderr).contains("deployment/dev/application.yaml:17:18"),
         "{}",
         text(&out.stderr)
     );

@@ -223,7 +223,7 @@ fn all_problems_of_all_files_in_one_run() {
     let files: std::collections::BTreeSet<&str> =
         diags.iter().map(|d| d["file"].as_str().unwrap()).collect();
     assert_eq!(files.len(), 2);
-    assert_eq!(diags.iter().filter(|d| d["severity"] == "error").count(), 8);
+    assert_eq!(diags.iter().filter(|d| d["severity"] == "error").count(), 9);
 }
 
 #[test]
@@ -359,7 +359,10 @@ fn files_without_applications_pass_validation_silently() {
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stderr.is_empty() && out.stdout.is_empty());
     let out = oamc(&["validate", file.to_str().unwrap()], None);
-    assert_eq!(text(&out.stderr), "1 file, 0 Applications, 0 problems\n");
+    assert_eq!(
+        text(&out.stderr),
+        "1 file, 0 Applications, 0 problems: nothing was checked (no OAM Application in the input)\n"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -370,7 +373,10 @@ fn text_that_is_not_yaml_and_not_oam_passes() {
     let helm = "{{- if .Values.enabled }}\napiVersion: apps/v1\nkind: Deployment\n{{- end }}\n";
     let out = oamc(&["validate", "-"], Some(helm));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stderr), "1 file, 0 Applications, 0 problems\n");
+    assert_eq!(
+        text(&out.stderr),
+        "1 file, 0 Applications, 0 problems: nothing was checked (no OAM Application in the input)\n"
+    );
     let broken = format!("apiVersion: core.oam.dev/v1beta1\nkind: Application\n{helm}");
     let out = oamc(&["validate", "-"], Some(&broken));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -404,4 +410,28 @@ fn hostile_inputs_are_refused_by_their_limits() {
             .contains("larger than 4194304 bytes")
     );
     let _ = std::fs::remove_file(&big);
+}
+
+/// The common YAML mistakes, each named in the user's words with its fix and
+/// the parser's own text kept as the label: one snapshot of every full
+/// message (`fixtures/invalid/yaml-mistake-*.yaml`).
+#[test]
+fn yaml_mistakes_are_named_in_the_users_words() {
+    let mut shown = String::new();
+    let mut count = 0;
+    for file in invalid_fixtures() {
+        let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+        if !name.starts_with("yaml-mistake-") {
+            continue;
+        }
+        count += 1;
+        let path = format!("fixtures/invalid/{name}");
+        let out = oamc(&["validate", &path], None);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("help:"), "{name}: no help\n{stderr}");
+        shown.push_str(&format!("==> {path}\n{stderr}\n"));
+    }
+    assert_eq!(count, 6, "every mistake has its fixture");
+    assert_golden(&root().join("tests/it/snapshots/yaml-mistakes.txt"), &shown);
 }

@@ -1048,3 +1048,32 @@ fn the_guides_workflows_pass_actionlint() {
     assert!(linted.contains(&"oamc-diff.yaml".to_owned()), "{linted:?}");
     assert!(linted.contains(&"manifests.yaml".to_owned()), "{linted:?}");
 }
+
+/// A warning of a file both sides hold is shown once, and `--quiet` keeps
+/// warnings off stderr (the report and the exit status stay).
+#[test]
+fn a_warning_both_sides_share_is_shown_once_and_quiet_hides_it() {
+    let dir = tempdir("diff-warn-once");
+    init(&dir);
+    let app = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: shop}\nspec:\n  components:\n    - name: web\n      type: appmod-service\n      properties:\n        image: nginx:latest\n        image_name: web\n        replicas: 2\n";
+    write(&dir, "apps/shop.yaml", app);
+    let base = commit(&dir, "base");
+    write(
+        &dir,
+        "apps/shop.yaml",
+        &edit(app, "replicas: 2", "replicas: 3"),
+    );
+    let out = diff_in(&dir, &[&base, "--", "apps"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.matches("oamc::image::moving-tag").count(),
+        1,
+        "{stderr}"
+    );
+    let quiet = diff_in(&dir, &["--quiet", &base, "--", "apps"]);
+    assert_eq!(quiet.status.code(), Some(2));
+    assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
+    assert_eq!(quiet.stdout, out.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -18,8 +18,8 @@ const NOT_IN_THE_SCHEMA: &[(&str, &str)] = &[
         "any string anywhere: a pattern on every string would hide each property's own error",
     ),
     (
-        "empty-output.yaml",
-        "a property of the whole output stream, not of one document",
+        "unknown-type-only.yaml",
+        "which types something else renders is a setting (`--external-types`), not the file's",
     ),
     (
         "env-duplicate.yaml",

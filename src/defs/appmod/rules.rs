@@ -186,14 +186,25 @@ fn check_name(ctx: &mut DocContext, name_path: &[Seg], name: &str, ab_test: bool
 }
 
 fn check_service(ctx: &mut DocContext, p: &Props) {
-    if let Some(image) = p.part::<String>(&path!["image"])
-        && let Err(why) = syntax::image_reference(&image)
-    {
-        ctx.error(
-            Code::Image,
-            &p.at(&path!["image"]),
-            format!("image `{image}` {why}"),
-        );
+    if let Some(image) = p.part::<String>(&path!["image"]) {
+        if let Err(why) = syntax::image_reference(&image) {
+            ctx.error(
+                Code::Image,
+                &p.at(&path!["image"]),
+                format!("image `{image}` {why}"),
+            );
+        } else if !image.contains('@')
+            && syntax::image_tag(&image).is_some_and(|t| t.eq_ignore_ascii_case("latest"))
+        {
+            // Floats like an untagged image: each pod pulls whatever `latest`
+            // is when it starts, and a new push changes nothing in Git.
+            ctx.lenient(
+                Code::MovingTag,
+                &p.at(&path!["image"]),
+                format!("image `{image}` follows the moving tag `latest`: pods started at different times run different builds, and no rollout (or its gates) sees a new push"),
+            )
+            .help = Some("pin the version (`:1.2.3` or `@sha256:…`)".into());
+        }
     }
     if let Some(container) = p.part::<String>(&path!["image_name"])
         && let Err(why) = syntax::dns1123_label(&container)
