@@ -179,24 +179,122 @@ fn plan_line(c: &super::compare::PlanChange, arrow: &str) -> String {
         })
     };
     match (&c.before, &c.after) {
-        (Some(_), Some(_)) => format!(
-            "{}: {} {arrow} {}",
-            shown(&c.text),
-            v(&c.before),
-            v(&c.after)
-        ),
+        (Some(before), Some(after)) => {
+            let (before, after) = narrowed(before, after);
+            format!(
+                "{}: {} {arrow} {}",
+                shown(&c.text),
+                crate::text::shown_message(&before),
+                crate::text::shown_message(&after)
+            )
+        }
         (None, Some(_)) => format!("{}: {}", shown(&c.text), v(&c.after)),
         (Some(_), None) => format!("{}: {}", shown(&c.text), v(&c.before)),
         (None, None) => shown(&c.text),
     }
 }
 
-/// Text as Markdown reads it literally: every ASCII punctuation character
-/// backslash-escaped (CommonMark allows it for each), after `shown`.
+/// The parts of two descriptions that differ, with the parts they share
+/// cut to `…`: "step changed" rows repeated whole sentences, hiding the one
+/// number that moved. Clauses (`; `) both share at either end go first,
+/// then words, keeping two words of context on each side. The JSON report
+/// keeps both whole.
+pub fn narrowed(before: &str, after: &str) -> (String, String) {
+    const SHORT: usize = 60;
+    fn trim<'a>(a: &[&'a str], b: &[&'a str], keep: usize) -> (usize, usize) {
+        let lead = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let max_tail = a.len().min(b.len()) - lead;
+        let tail = a
+            .iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take(max_tail)
+            .take_while(|(x, y)| x == y)
+            .count();
+        (lead.saturating_sub(keep), tail.saturating_sub(keep))
+    }
+    fn join(parts: &[&str], lead: usize, tail: usize, sep: &str) -> String {
+        let mut out = String::new();
+        if lead > 0 {
+            out.push('…');
+            out.push_str(if sep == " " { " " } else { sep });
+        }
+        out.push_str(&parts[lead..parts.len() - tail].join(sep));
+        if tail > 0 {
+            out.push_str(sep);
+            out.push('…');
+        }
+        out
+    }
+    // Short values read best whole.
+    if before.chars().count() <= SHORT && after.chars().count() <= SHORT {
+        return (before.to_owned(), after.to_owned());
+    }
+    // A step's label (`gate: performance gate: `) stays, so the row says
+    // which step the shown part is of.
+    let label_end = |t: &str| {
+        let first = t.split("; ").next().unwrap_or(t);
+        first.match_indices(": ").nth(1).map(|(i, _)| i + 2)
+    };
+    if let (Some(i), Some(j)) = (label_end(before), label_end(after))
+        && before[..i] == after[..j]
+    {
+        let (b, a) = narrowed(&before[i..], &after[j..]);
+        if b != before[i..] || a != after[j..] {
+            return (
+                format!("{}{b}", &before[..i]),
+                format!("{}{a}", &after[..j]),
+            );
+        }
+    }
+    let (a, b): (Vec<&str>, Vec<&str>) =
+        (before.split("; ").collect(), after.split("; ").collect());
+    let (lead, tail) = trim(&a, &b, 0);
+    let (a_mid, b_mid) = (&a[lead..a.len() - tail], &b[lead..b.len() - tail]);
+    if a_mid.is_empty() && b_mid.is_empty() {
+        return (before.to_owned(), after.to_owned());
+    }
+    let (a_text, b_text) = if let ([x], [y]) = (a_mid, b_mid) {
+        // One clause each: narrow it to the words that differ.
+        let (xw, yw): (Vec<&str>, Vec<&str>) = (x.split(' ').collect(), y.split(' ').collect());
+        let (wl, wt) = trim(&xw, &yw, 2);
+        (join(&xw, wl, wt, " "), join(&yw, wl, wt, " "))
+    } else {
+        (a_mid.join("; "), b_mid.join("; "))
+    };
+    let wrap = |mid: String| {
+        if mid.is_empty() {
+            // A clause only the other side has: this side is the shared rest.
+            return "…".to_owned();
+        }
+        let mut out = String::new();
+        if lead > 0 {
+            out.push_str("…; ");
+        }
+        out.push_str(&mid);
+        if tail > 0 {
+            out.push_str("; …");
+        }
+        out
+    };
+    (wrap(a_text), wrap(b_text))
+}
+
+/// Text as Markdown reads it literally, after `shown`: a backslash before
+/// each character CommonMark or GitHub's Markdown gives a meaning inline
+/// (emphasis, code, links, HTML, entities, tables, strikethrough, math),
+/// and before a `#`, `+`, `-` or `=` that starts the text (a heading, list
+/// or underline). Other punctuation stays as written, so the comment's
+/// source reads as its text (`ghcr.io/acme/rocket:1.4.2`).
 pub fn md(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_ascii_punctuation() {
+    for (i, c) in text.chars().enumerate() {
+        let inline = matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '!' | '$'
+        );
+        let at_start = i == 0 && matches!(c, '#' | '+' | '-' | '=');
+        if inline || at_start {
             out.push('\\');
         }
         out.push(c);
@@ -301,6 +399,13 @@ fn app_markdown(a: &AppDiff) -> String {
             "**Plan**\n\n| Where | Change | Before | After |\n|---|---|---|---|"
         );
         for c in &a.plan {
+            let (before, after) = match (&c.before, &c.after) {
+                (Some(b), Some(a)) => {
+                    let (b, a) = narrowed(b, a);
+                    (Some(b), Some(a))
+                }
+                (b, a) => (b.clone(), a.clone()),
+            };
             let v = |s: &Option<String>| {
                 s.as_deref()
                     .map_or("—".to_owned(), |s| md(&crate::text::shown_message(s)))
@@ -310,8 +415,8 @@ fn app_markdown(a: &AppDiff) -> String {
                 "| {} | {} | {} | {} |",
                 md(&shown(&c.scope)),
                 md(&shown(&c.text)),
-                v(&c.before),
-                v(&c.after)
+                v(&before),
+                v(&after)
             );
         }
         out.push('\n');
@@ -362,5 +467,57 @@ fn resource_rows(out: &mut String, r: &ResourceDiff) {
             "| | | | … and {} more fields | | |",
             r.fields.len() - MAX_FIELDS
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrowed_keeps_what_differs_and_two_words_around_it() {
+        let before = "gate: performance gate: ab: 1000 requests, 10 at a time; no failed request; mean latency below 250 ms";
+        let after = "gate: performance gate: ab: 1000 requests, 10 at a time; no failed request; mean latency below 500 ms";
+        assert_eq!(
+            narrowed(before, after),
+            (
+                "gate: performance gate: …; … latency below 250 ms".into(),
+                "gate: performance gate: …; … latency below 500 ms".into()
+            )
+        );
+        let (b, a) = narrowed(
+            "gate: metrics gate: x >= 0.5 passes (4 x every 30s); y fails the rollout (1 x every 1s)",
+            "gate: metrics gate: x >= 0.2 passes (4 x every 30s); y fails the rollout (1 x every 1s)",
+        );
+        assert_eq!(b, "gate: metrics gate: x >= 0.5 passes (4 …; …");
+        assert_eq!(a, "gate: metrics gate: x >= 0.2 passes (4 …; …");
+        assert_eq!(
+            narrowed("mean latency below 160 ms", "mean latency below 900 ms"),
+            (
+                "mean latency below 160 ms".into(),
+                "mean latency below 900 ms".into()
+            )
+        );
+        // Nothing shared, or short: whole.
+        assert_eq!(
+            narrowed("busybox:1.36", "httpd:2"),
+            ("busybox:1.36".into(), "httpd:2".into())
+        );
+        let long = "word ".repeat(15);
+        let (b, a) = narrowed(&format!("{long}; b"), &format!("{long}; b; c"));
+        // A clause added: the shared ones are cut, the new one shown.
+        assert_eq!((b.as_str(), a.as_str()), ("…", "…; c"));
+    }
+
+    #[test]
+    fn md_escapes_what_markdown_reads_and_nothing_else() {
+        assert_eq!(md("ghcr.io/acme/rocket:1.4.2"), "ghcr.io/acme/rocket:1.4.2");
+        assert_eq!(
+            md("a_b *c* `d` [e](f) <g> | ~h~ &amp; $x$"),
+            "a\\_b \\*c\\* \\`d\\` \\[e\\](f) \\<g\\> \\| \\~h\\~ \\&amp; \\$x\\$"
+        );
+        assert_eq!(md("# not a heading"), "\\# not a heading");
+        assert_eq!(md("- not a list"), "\\- not a list");
+        assert_eq!(md("a-b"), "a-b");
     }
 }

@@ -1,20 +1,35 @@
 //! The timeline as a standalone SVG, for docs and dashboards: per component,
 //! the share of requests on the new version over time (best case), each
-//! gate's time shaded, each point where a gate can abort (traffic back to
-//! 0%) marked, and a person's wait. Plain SVG 1.1 with no script, no
-//! external reference and no font file: any renderer draws it, no browser
-//! runs at build time.
+//! gate in its own lane under it, each point where a gate can abort (traffic
+//! back to 0%) marked, and a person's wait; then, with a kargo-promotion
+//! policy, each stage from a new image's push. Plain SVG 1.1 with no script,
+//! no external reference and no font file: any renderer draws it, no
+//! browser runs at build time.
+//!
+//! Time is to scale. A step that takes no time in the best case (a weight
+//! change, a switch) would be a vertical line, so it gets a narrow hatched
+//! slot of its own, outside the scale, and the legend says so. The picture
+//! is as wide and as tall as what it shows.
 
-use super::{RolloutTimeline, SpanKind, seconds_text};
+use super::{PromotionTimeline, RolloutTimeline, SpanKind, seconds_text};
 use crate::plan::AppPlan;
 use std::fmt::Write;
 
-const WIDTH: u64 = 960;
-const LEFT: u64 = 64;
-const RIGHT: u64 = 24;
-const PANEL: u64 = 250;
-const PLOT_TOP: u64 = 60;
-const PLOT_HEIGHT: u64 = 130;
+const LEFT: f64 = 72.0;
+const RIGHT: f64 = 32.0;
+/// The width the timed part of a rollout takes, whatever its length.
+const TIMED: f64 = 640.0;
+/// A step that takes no time: its slot.
+const NARROW: f64 = 16.0;
+const PLOT_TOP: f64 = 40.0;
+const PLOT_HEIGHT: f64 = 140.0;
+const LANE: f64 = 22.0;
+const FONT: f64 = 13.0;
+/// About this many px a character at 13 px sans-serif (wide enough for
+/// DejaVu Sans, the widest of the usual defaults).
+const CHAR: f64 = 7.6;
+/// Characters of a user's name shown in the picture.
+const MAX_NAME: usize = 60;
 
 const LINE: &str = "#1f6feb";
 const GATE: &str = "#f2cc60";
@@ -22,47 +37,73 @@ const ABORT: &str = "#cf222e";
 const PERSON: &str = "#8250df";
 const GRID: &str = "#d0d7de";
 const INK: &str = "#24292f";
+const SOFT: &str = "#57606a";
 
 /// XML character data and attribute values, after the one escape.
 fn xml(t: &str) -> String {
     crate::text::xml(&crate::text::shown_message(t))
 }
 
+/// A user's name as the picture shows it: escaped and short.
+fn name(t: &str) -> String {
+    crate::text::xml(&crate::text::shown_within(t, MAX_NAME))
+}
+
+fn width_of(text: &str) -> f64 {
+    text.chars().count().min(MAX_NAME * 3) as f64 * CHAR
+}
+
+/// One part of the picture, drawn at the origin, and its size.
+struct Part {
+    body: String,
+    width: f64,
+    height: f64,
+}
+
 pub fn render(apps: &[AppPlan]) -> String {
-    let panels: Vec<(String, RolloutTimeline)> = apps
-        .iter()
-        .flat_map(|app| {
-            super::of_app(app)
-                .rollouts
-                .into_iter()
-                .map(move |r| (app.name.clone(), r))
-        })
-        .collect();
-    let height = PANEL * panels.len().max(1) as u64;
+    let mut parts = Vec::new();
+    for app in apps {
+        let timeline = super::of_app(app);
+        for r in &timeline.rollouts {
+            parts.push(rollout(&app.name, r));
+        }
+        if let Some(p) = &timeline.promotion {
+            parts.push(promotion(&app.name, p));
+        }
+    }
+    let width = parts.iter().map(|p| p.width).fold(480.0, f64::max).ceil();
+    let height = parts.iter().map(|p| p.height).sum::<f64>().max(40.0).ceil();
     let mut out = String::new();
     let _ = writeln!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="{FONT}">"#
     );
     let _ = writeln!(
         out,
         "<title>Rollout timeline: requests on the new version over time (oamc plan)</title>"
     );
+    // The hatch that marks a step drawn outside the time scale.
     let _ = writeln!(
         out,
-        r##"<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/>"##
+        r##"<defs><pattern id="no-time" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" stroke="{GRID}" stroke-width="3"/></pattern></defs>"##
     );
-    for (i, (app, r)) in panels.iter().enumerate() {
-        panel(&mut out, PANEL * i as u64, app, r);
+    let _ = writeln!(
+        out,
+        r##"<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>"##
+    );
+    let mut top = 0.0;
+    for (i, part) in parts.iter().enumerate() {
+        let _ = writeln!(out, r#"<g id="panel-{i}" transform="translate(0 {top})">"#);
+        out.push_str(&part.body);
+        out.push_str("</g>\n");
+        top += part.height;
     }
     out.push_str("</svg>\n");
     out
 }
 
-/// Where each span is drawn: its box from `x1` to `x2`, and where its time
-/// runs (`x1` to `x1 + min × scale`). Time is to scale, and each span also
-/// gets a fixed narrow slot after its time, so a step that takes no time in
-/// the best case still shows its traffic.
+/// Where each span is drawn: its slot from `x1` to `x2`. A span with time
+/// takes `seconds × scale`; one without takes [`NARROW`].
 struct Layout {
     boxes: Vec<(f64, f64)>,
     scale: f64,
@@ -70,32 +111,21 @@ struct Layout {
 }
 
 fn layout(r: &RolloutTimeline) -> Layout {
-    let plot_width = (WIDTH - LEFT - RIGHT) as f64;
     let kept = r.old_version_kept_seconds;
     let seconds = (r.best_seconds + kept) as f64;
-    let slots = (r.spans.len() + usize::from(kept > 0)) as f64;
-    // A quarter of the width for the slots, the rest for time (all of it
-    // when nothing takes time).
-    let slot = if seconds > 0.0 {
-        plot_width * 0.25 / slots.max(1.0)
-    } else {
-        plot_width / slots.max(1.0)
-    };
-    let scale = if seconds > 0.0 {
-        plot_width * 0.75 / seconds
-    } else {
-        0.0
-    };
-    let mut x = LEFT as f64;
+    let scale = if seconds > 0.0 { TIMED / seconds } else { 0.0 };
+    let mut x = LEFT;
     let mut boxes = Vec::new();
     for span in &r.spans {
-        let x2 = x + span.min_seconds as f64 * scale + slot;
-        boxes.push((x, x2));
-        x = x2;
+        let w = if span.min_seconds == 0 {
+            NARROW
+        } else {
+            span.min_seconds as f64 * scale
+        };
+        boxes.push((x, x + w));
+        x += w;
     }
-    if kept > 0 {
-        x += kept as f64 * scale + slot;
-    }
+    x += kept as f64 * scale;
     Layout {
         boxes,
         scale,
@@ -103,29 +133,62 @@ fn layout(r: &RolloutTimeline) -> Layout {
     }
 }
 
-fn panel(out: &mut String, top: u64, app: &str, r: &RolloutTimeline) {
+/// Lanes for bars with labels: each bar (and its label after it) goes in
+/// the first lane where it overlaps nothing. Returns each bar's lane.
+fn lanes(bars: &[(f64, f64)]) -> Vec<usize> {
+    let mut ends: Vec<f64> = Vec::new();
+    bars.iter()
+        .map(|&(x1, x2)| {
+            let lane = ends
+                .iter()
+                .position(|&e| e + 8.0 <= x1)
+                .unwrap_or(ends.len());
+            if lane == ends.len() {
+                ends.push(x2);
+            } else {
+                ends[lane] = x2;
+            }
+            lane
+        })
+        .collect()
+}
+
+fn rollout(app: &str, r: &RolloutTimeline) -> Part {
     let Layout { boxes, scale, end } = layout(r);
-    let y0 = top + PLOT_TOP;
-    let y = |percent: f64| y0 as f64 + PLOT_HEIGHT as f64 * (1.0 - percent / 100.0);
-    let _ = writeln!(out, r#"<g id="panel-{}">"#, top / PANEL);
-    let _ = writeln!(
-        out,
-        r#"<text x="{LEFT}" y="{}" font-size="14" font-weight="bold" fill="{INK}">{} / {} ({}): requests on the new version over time, best case</text>"#,
-        top + 22,
-        xml(app),
-        xml(&r.component),
+    let mut out = String::new();
+    let y0 = PLOT_TOP;
+    let y = |percent: f64| y0 + PLOT_HEIGHT * (1.0 - percent / 100.0);
+    let title = format!(
+        "{} / {} ({}): requests on the new version over time, best case",
+        name(app),
+        name(&r.component),
         r.strategy
     );
+    let mut width = LEFT + width_of(&title);
+    let _ = writeln!(
+        out,
+        r#"<text x="{LEFT}" y="22" font-size="15" font-weight="bold" fill="{INK}">{title}</text>"#
+    );
+    // Steps outside the time scale: hatched.
+    for (span, (x1, x2)) in r.spans.iter().zip(&boxes) {
+        if span.min_seconds == 0 {
+            let _ = writeln!(
+                out,
+                r#"<rect class="no-time" x="{x1:.1}" y="{y0}" width="{:.1}" height="{PLOT_HEIGHT}" fill="url(#no-time)"/>"#,
+                x2 - x1
+            );
+        }
+    }
     for percent in [0.0, 50.0, 100.0] {
         let _ = writeln!(
             out,
             r#"<line x1="{LEFT}" y1="{yy:.1}" x2="{end:.1}" y2="{yy:.1}" stroke="{GRID}"/><text x="{}" y="{:.1}" text-anchor="end" fill="{INK}">{percent}%</text>"#,
-            LEFT - 6,
+            LEFT - 8.0,
             y(percent) + 4.0,
             yy = y(percent),
         );
     }
-    // The time at each step's start, where it differs from the last label
+    // The time at each step's start where it differs from the last label
     // and leaves room for it; then the end.
     let mut ticks: Vec<(f64, u64)> = r
         .spans
@@ -134,48 +197,25 @@ fn panel(out: &mut String, top: u64, app: &str, r: &RolloutTimeline) {
         .map(|(s, (x1, _))| (*x1, s.start_seconds))
         .collect();
     ticks.push((end, r.best_seconds + r.old_version_kept_seconds));
-    let mut last: Option<(f64, u64)> = None;
-    let count = ticks.len();
-    for (i, (xx, t)) in ticks.into_iter().enumerate() {
-        let at_end = i + 1 == count;
-        if last.is_some_and(|(lx, lt)| lt == t || xx - lx < if at_end { 70.0 } else { 48.0 }) {
+    let mut last: Option<(f64, u64, f64)> = None;
+    let axis = y0 + PLOT_HEIGHT;
+    for (xx, t) in ticks {
+        let label = seconds_text(t);
+        let half = width_of(&label) / 2.0;
+        if last.is_some_and(|(lx, lt, lhalf)| lt == t || xx - half < lx + lhalf + 6.0) {
             continue;
         }
-        let anchor = if at_end && i > 0 { "end" } else { "middle" };
         let _ = writeln!(
             out,
-            r#"<line x1="{xx:.1}" y1="{y0}" x2="{xx:.1}" y2="{}" stroke="{GRID}"/><text x="{xx:.1}" y="{}" text-anchor="{anchor}" fill="{INK}">{}</text>"#,
-            y0 + PLOT_HEIGHT + 4,
-            y0 + PLOT_HEIGHT + 18,
-            seconds_text(t),
+            r#"<line x1="{xx:.1}" y1="{y0}" x2="{xx:.1}" y2="{:.1}" stroke="{GRID}"/><text x="{xx:.1}" y="{:.1}" text-anchor="middle" fill="{INK}">{label}</text>"#,
+            axis + 4.0,
+            axis + 18.0,
         );
-        last = Some((xx, t));
-    }
-    // Gates under the line, their names in two rows above the plot.
-    let mut row = 0;
-    for (span, (x1, x2)) in r.spans.iter().zip(&boxes) {
-        if span.kind != SpanKind::Gate && span.gates.is_empty() {
-            continue;
-        }
-        // About 6.6 px a character at 12 px: a name that would run past
-        // the right edge ends at its box instead.
-        let wide = span.label.chars().count() as f64 * 6.6;
-        let (tx, anchor) = if x1 + 2.0 + wide > (WIDTH - 4) as f64 {
-            (x2 - 2.0, "end")
-        } else {
-            (x1 + 2.0, "start")
-        };
-        let _ = writeln!(
-            out,
-            r#"<rect class="gate" x="{x1:.1}" y="{y0}" width="{:.1}" height="{PLOT_HEIGHT}" fill="{GATE}" fill-opacity="0.45"/><text x="{tx:.1}" y="{}" text-anchor="{anchor}" fill="{INK}">{}</text>"#,
-            x2 - x1,
-            y0 - 5 - 13 * (row % 2),
-            xml(&span.label),
-        );
-        row += 1;
+        last = Some((xx, t, half));
+        width = width.max(xx + half);
     }
     // The share of requests: a step line through every span, its value
-    // written where it changes.
+    // written where it changes, inside the plot.
     let mut points = Vec::new();
     let mut before: Option<f64> = None;
     let mut labelled = f64::MIN;
@@ -183,20 +223,26 @@ fn panel(out: &mut String, top: u64, app: &str, r: &RolloutTimeline) {
         let level = y(span.traffic.new_percent);
         points.push(format!("{x1:.1},{level:.1}"));
         points.push(format!("{x2:.1},{level:.1}"));
-        // A value is written where it changes, if the last one left room.
-        if before != Some(span.traffic.new_percent) && x1 - labelled >= 40.0 {
+        let text = format!("{}%", span.traffic.new_percent);
+        if before != Some(span.traffic.new_percent) && x1 - labelled >= 44.0 {
             labelled = *x1;
-            let (dy, anchor) = if span.traffic.new_percent > 90.0 {
-                (14.0, "start")
+            // Above the line, below it near the top, and clear of the
+            // abort labels at the bottom.
+            let dy = match span.traffic.new_percent {
+                p if p > 85.0 => 16.0,
+                p if p < 10.0 => -22.0,
+                _ => -6.0,
+            };
+            // A value that would run past the plot ends at its step instead.
+            let (tx, anchor) = if x1 + 3.0 + width_of(&text) > end {
+                (x2 - 3.0, "end")
             } else {
-                (-5.0, "start")
+                (x1 + 3.0, "start")
             };
             let _ = writeln!(
                 out,
-                r#"<text class="share" x="{:.1}" y="{:.1}" text-anchor="{anchor}" fill="{LINE}">{}%</text>"#,
-                x1 + 3.0,
+                r#"<text class="share" x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" fill="{LINE}">{text}</text>"#,
                 level + dy,
-                span.traffic.new_percent
             );
         }
         before = Some(span.traffic.new_percent);
@@ -210,48 +256,234 @@ fn panel(out: &mut String, top: u64, app: &str, r: &RolloutTimeline) {
     if r.old_version_kept_seconds > 0
         && let Some((_, x2)) = boxes.last()
     {
-        let _ = writeln!(
-            out,
-            r#"<text x="{:.1}" y="{:.1}" fill="{INK}">old version kept {}</text>"#,
-            x2 + 3.0,
-            y(0.0) - 4.0,
+        // In the time it is kept, under the 100% line.
+        let text = format!(
+            "old version kept {}",
             seconds_text(r.old_version_kept_seconds)
         );
+        let (tx, anchor) = if end - x2 >= width_of(&text) + 6.0 {
+            ((x2 + end) / 2.0, "middle")
+        } else {
+            (x2 + 3.0, "start")
+        };
+        let _ = writeln!(
+            out,
+            r#"<text x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" fill="{INK}">{text}</text>"#,
+            y(100.0) + 18.0,
+        );
+        width = width.max(x2 + 3.0 + width_of(&text));
     }
-    // Where a gate can abort: traffic back to the old version.
+    // Where a gate can abort (its word once where marks crowd), and where a
+    // person acts.
+    let mut abort_said = f64::MIN;
     for (span, (x1, _)) in r.spans.iter().zip(&boxes) {
         if let Some(after) = span.fails_after_seconds {
             let xx = x1 + after.min(span.min_seconds) as f64 * scale;
             let _ = writeln!(
                 out,
-                r#"<line class="abort" x1="{xx:.1}" y1="{:.1}" x2="{xx:.1}" y2="{:.1}" stroke="{ABORT}" stroke-width="2" stroke-dasharray="4 3"/><text x="{:.1}" y="{:.1}" fill="{ABORT}">abort</text>"#,
+                r#"<line class="abort" x1="{xx:.1}" y1="{:.1}" x2="{xx:.1}" y2="{:.1}" stroke="{ABORT}" stroke-width="2" stroke-dasharray="4 3"/>"#,
                 y(span.traffic.new_percent),
                 y(0.0),
-                xx + 3.0,
-                y(0.0) - 4.0,
             );
+            if xx - abort_said >= width_of("abort") + 8.0 {
+                abort_said = xx;
+                let _ = writeln!(
+                    out,
+                    r#"<text x="{:.1}" y="{:.1}" fill="{ABORT}">abort</text>"#,
+                    xx + 3.0,
+                    y(0.0) - 5.0,
+                );
+            }
         }
         if span.kind == SpanKind::Person {
             let _ = writeln!(
                 out,
-                r#"<line class="person" x1="{x1:.1}" y1="{y0}" x2="{x1:.1}" y2="{}" stroke="{PERSON}" stroke-width="2" stroke-dasharray="2 2"/><text x="{:.1}" y="{}" fill="{PERSON}">a person promotes</text>"#,
+                r#"<line class="person" x1="{x1:.1}" y1="{y0}" x2="{x1:.1}" y2="{:.1}" stroke="{PERSON}" stroke-width="2" stroke-dasharray="2 2"/><text x="{:.1}" y="{:.1}" fill="{PERSON}">a person promotes</text>"#,
                 y0 + PLOT_HEIGHT,
                 x1 + 3.0,
-                y0 + 28,
+                y0 + 30.0,
             );
+            width = width.max(x1 + 3.0 + width_of("a person promotes"));
         }
     }
+    // Each gate in a lane of its own under the axis: gates that run at one
+    // moment (an A/B test's) side by side in separate lanes, each labelled.
+    let mut bars = Vec::new();
+    for (span, &(x1, x2)) in r.spans.iter().zip(&boxes) {
+        for gate in &span.gates {
+            let label = format!("{} gate", gate.name());
+            let fits = width_of(&label) + 6.0 <= x2 - x1;
+            let reach = if fits {
+                x2
+            } else {
+                x2 + 4.0 + width_of(&label)
+            };
+            bars.push((x1, x2, label, fits, reach));
+        }
+    }
+    let lane_of = lanes(&bars.iter().map(|b| (b.0, b.4)).collect::<Vec<_>>());
+    let lanes_top = axis + 30.0;
+    for ((x1, x2, label, fits, reach), lane) in bars.iter().zip(&lane_of) {
+        let top = lanes_top + *lane as f64 * LANE;
+        let tx = if *fits { x1 + 4.0 } else { x2 + 4.0 };
+        let _ = writeln!(
+            out,
+            r#"<rect class="gate" x="{x1:.1}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="{GATE}" stroke="{INK}" stroke-width="0.5"/><text x="{tx:.1}" y="{:.1}" fill="{INK}">{label}</text>"#,
+            (x2 - x1).max(2.0),
+            LANE - 6.0,
+            top + LANE - 10.0,
+        );
+        width = width.max(*reach);
+    }
+    let lanes_used = lane_of.iter().max().map_or(0, |l| l + 1) as f64;
+    let mut foot = lanes_top + lanes_used * LANE + 8.0;
     let person = if r.waits_for_person {
         " + a person's time"
     } else {
         ""
     };
+    for line in [
+        format!(
+            "{} at best · {} at most before it completes or aborts{person}",
+            seconds_text(r.best_seconds),
+            seconds_text(r.worst_seconds),
+        ),
+        "time to scale; hatched: a step that takes no time (drawn narrow, outside the scale) · image pulls and pod starts not counted".to_owned(),
+    ] {
+        foot += 16.0;
+        let _ = writeln!(
+            out,
+            r#"<text x="{LEFT}" y="{foot:.1}" fill="{SOFT}">{line}</text>"#
+        );
+        width = width.max(LEFT + width_of(&line));
+    }
+    Part {
+        body: out,
+        width: (width.max(end) + RIGHT).ceil(),
+        height: (foot + 18.0).ceil(),
+    }
+}
+
+/// The promotion: each stage a row, from a new image's push, in order. The
+/// solid bar runs from when the stage's rollout can start at best to when
+/// it is done at best; the light one on to the latest it is done, the
+/// Warehouse's interval and every slowest rollout included.
+fn promotion(app: &str, p: &PromotionTimeline) -> Part {
+    let mut out = String::new();
+    let title = format!("{}: promotion of a new image through its stages", name(app));
+    let mut width = LEFT + width_of(&title);
     let _ = writeln!(
         out,
-        r#"<text x="{LEFT}" y="{}" fill="{INK}">{} at best · {} at most before it completes or aborts{person} · steps that take no time drawn narrow · image pulls and pod starts not counted</text>"#,
-        y0 + PLOT_HEIGHT + 38,
-        seconds_text(r.best_seconds),
-        seconds_text(r.worst_seconds),
+        r#"<text x="{LEFT}" y="22" font-size="15" font-weight="bold" fill="{INK}">{title}</text>"#
     );
-    out.push_str("</g>\n");
+    let names: Vec<String> = p.stages.iter().map(|s| name(&s.name)).collect();
+    let label_width = names.iter().map(|n| width_of(n)).fold(0.0, f64::max);
+    let x0 = (LEFT + label_width + 12.0).max(LEFT + 40.0);
+    let last = p
+        .stages
+        .iter()
+        .map(|s| s.done_worst_seconds)
+        .max()
+        .unwrap_or(0)
+        .max(p.discovery_max_seconds)
+        .max(1);
+    let scale = TIMED / last as f64;
+    let x = |t: u64| x0 + t as f64 * scale;
+    let top = 40.0;
+    let row = 26.0;
+    for (i, (stage, shown)) in p.stages.iter().zip(&names).enumerate() {
+        let yy = top + i as f64 * row;
+        let _ = writeln!(
+            out,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="{INK}">{shown}</text>"#,
+            x0 - 8.0,
+            yy + 14.0
+        );
+        let (b1, b2) = (x(stage.starts_best_seconds), x(stage.done_best_seconds));
+        let w2 = x(stage.done_worst_seconds);
+        let _ = writeln!(
+            out,
+            r#"<rect class="stage-worst" x="{b1:.1}" y="{:.1}" width="{:.1}" height="16" fill="{LINE}" fill-opacity="0.2"/><rect class="stage" x="{b1:.1}" y="{:.1}" width="{:.1}" height="16" fill="{LINE}"/>"#,
+            yy + 2.0,
+            (w2 - b1).max(2.0),
+            yy + 2.0,
+            (b2 - b1).max(2.0),
+        );
+        let mut note = format!(
+            "{} – {}",
+            seconds_text(stage.done_best_seconds),
+            seconds_text(stage.done_worst_seconds)
+        );
+        if stage.manual {
+            note.push_str(" + a person promotes");
+            let _ = writeln!(
+                out,
+                r#"<line class="person" x1="{b1:.1}" y1="{:.1}" x2="{b1:.1}" y2="{:.1}" stroke="{PERSON}" stroke-width="2" stroke-dasharray="2 2"/>"#,
+                yy,
+                yy + 20.0
+            );
+        }
+        let nx = w2.max(b2) + 6.0;
+        let colour = if stage.manual { PERSON } else { SOFT };
+        let _ = writeln!(
+            out,
+            r#"<text x="{nx:.1}" y="{:.1}" fill="{colour}">{note}</text>"#,
+            yy + 14.0
+        );
+        width = width.max(nx + width_of(&note));
+    }
+    let axis = top + p.stages.len() as f64 * row + 4.0;
+    let mut ticks = vec![0, p.discovery_max_seconds, last];
+    ticks.sort_unstable();
+    ticks.dedup();
+    let mut shown_at = f64::MIN;
+    for t in ticks {
+        let label = seconds_text(t);
+        let xx = x(t);
+        if xx - shown_at < width_of(&label) + 8.0 {
+            continue;
+        }
+        shown_at = xx;
+        let _ = writeln!(
+            out,
+            r#"<line x1="{xx:.1}" y1="{top}" x2="{xx:.1}" y2="{:.1}" stroke="{GRID}"/><text x="{xx:.1}" y="{:.1}" text-anchor="middle" fill="{INK}">{label}</text>"#,
+            axis,
+            axis + 14.0
+        );
+    }
+    let mut foot = axis + 18.0;
+    for line in [
+        format!(
+            "from the image's push: solid at best, light at the latest (the Warehouse looks every {}, every slowest rollout)",
+            seconds_text(p.discovery_max_seconds)
+        ),
+        "not counted: Kargo's commit and push, Argo CD's sync, a person's time".to_owned(),
+    ] {
+        foot += 16.0;
+        let _ = writeln!(
+            out,
+            r#"<text x="{LEFT}" y="{foot:.1}" fill="{SOFT}">{}</text>"#,
+            xml(&line)
+        );
+        width = width.max(LEFT + width_of(&line));
+    }
+    Part {
+        body: out,
+        width: (width.max(x(last)) + RIGHT).ceil(),
+        height: (foot + 18.0).ceil(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_that_overlap_go_to_separate_lanes() {
+        assert_eq!(lanes(&[(0.0, 10.0), (0.0, 10.0), (30.0, 40.0)]), [0, 1, 0]);
+        assert_eq!(
+            lanes(&[(0.0, 100.0), (50.0, 60.0), (104.0, 110.0)]),
+            [0, 1, 1]
+        );
+    }
 }

@@ -729,3 +729,91 @@ fn the_docs_pictures_are_todays_output() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     assert!(readme.contains("docs/src/images/timeline-spec-gates.svg"));
 }
+
+/// The picture shows what the plan says, to scale: a gate bar per gate (two
+/// gates at one moment in separate lanes), a hatched slot per step that
+/// takes no time and none for one that does, time proportional between the
+/// timed steps, a bar per promotion stage, and the canvas as large as what
+/// it holds (no text starts past its right edge).
+#[test]
+fn every_svg_draws_each_gate_apart_to_scale_with_its_promotion() {
+    for case in cases("render") {
+        let name = case.file_name().unwrap().to_str().unwrap().to_owned();
+        let plan = plan_json(&case.join("application.yaml"));
+        let svg = std::fs::read_to_string(case.join("plan.svg")).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let root = doc.root_element();
+        let width: f64 = root.attribute("width").unwrap().parse().unwrap();
+        let of_class = |class: &str| -> Vec<roxmltree::Node> {
+            doc.descendants()
+                .filter(|n| n.attribute("class") == Some(class))
+                .collect()
+        };
+        let f = |n: &roxmltree::Node, a: &str| -> f64 { n.attribute(a).unwrap().parse().unwrap() };
+        let spans: Vec<&Value> = rollouts(&plan)
+            .iter()
+            .flat_map(|r| r["spans"].as_array().unwrap())
+            .collect();
+        let gates: usize = spans
+            .iter()
+            .map(|s| s["gates"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(of_class("gate").len(), gates, "{name}");
+        let untimed = spans.iter().filter(|s| s["min_seconds"] == 0).count();
+        assert_eq!(of_class("no-time").len(), untimed, "{name}");
+        // Gate bars that overlap in time never share a lane.
+        let bars = of_class("gate");
+        for (i, a) in bars.iter().enumerate() {
+            for b in &bars[i + 1..] {
+                let same_panel = a.parent() == b.parent();
+                let overlap =
+                    f(a, "x") < f(b, "x") + f(b, "width") && f(b, "x") < f(a, "x") + f(a, "width");
+                if same_panel && overlap {
+                    assert_ne!(f(a, "y"), f(b, "y"), "{name}: two gates in one lane");
+                }
+            }
+        }
+        // To scale: in each rollout's panel the traffic line runs through
+        // each span (two points each); a timed span is as wide as its
+        // seconds at one scale, a step without time 16 px.
+        let lines = of_class("traffic");
+        let all = rollouts(&plan);
+        assert_eq!(lines.len(), all.len(), "{name}");
+        for (line, r) in lines.iter().zip(all) {
+            let xs: Vec<f64> = line
+                .attribute("points")
+                .unwrap()
+                .split(' ')
+                .map(|p| p.split(',').next().unwrap().parse().unwrap())
+                .collect();
+            let mut per_second = Vec::new();
+            for (i, span) in r["spans"].as_array().unwrap().iter().enumerate() {
+                let w = xs[2 * i + 1] - xs[2 * i];
+                match span["min_seconds"].as_u64().unwrap() {
+                    0 => assert!((w - 16.0).abs() < 0.11, "{name}: {w}"),
+                    t => per_second.push(w / t as f64),
+                }
+            }
+            for k in &per_second {
+                assert!(
+                    (k - per_second[0]).abs() * 100.0 < per_second[0].max(0.5),
+                    "{name}: the time scale changes: {per_second:?}"
+                );
+            }
+        }
+        let promoted = plan
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|app| app["timeline"]["promotion"]["stages"].as_array())
+            .map(Vec::len)
+            .sum::<usize>();
+        assert_eq!(of_class("stage").len(), promoted, "{name}");
+        for t in doc.descendants().filter(|n| n.tag_name().name() == "text") {
+            if let Some(x) = t.attribute("x") {
+                let x: f64 = x.parse().unwrap();
+                assert!(x < width, "{name}: text at {x} past the width {width}");
+            }
+        }
+    }
+}
