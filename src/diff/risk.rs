@@ -99,7 +99,7 @@ pub const IMMUTABLE: &[Immutable] = &[
         path: "spec",
         except: &["spec.resources.requests"],
         reason: "Kubernetes refuses a change of a bound claim's spec other than a larger storage request",
-        reference: "kubernetes pkg/apis/core/validation/validation.go, ValidatePersistentVolumeClaimUpdate",
+        reference: "kubernetes v1.33 pkg/apis/core/validation/validation.go, ValidatePersistentVolumeClaimUpdate",
     },
 ];
 
@@ -136,7 +136,7 @@ pub fn immutable(kind: &str, name: &str, field: &FieldChange) -> Option<Risk> {
             RiskKind::ImmutableField,
             format!("{kind} {name}"),
             "the storage request shrinks: Kubernetes refuses a smaller request for a bound claim".to_owned(),
-            "kubernetes pkg/apis/core/validation/validation.go, ValidatePersistentVolumeClaimUpdate (\"field can not be less than previous value\")",
+            "kubernetes v1.33 pkg/apis/core/validation/validation.go, ValidatePersistentVolumeClaimUpdate (\"field can not be less than previous value\")",
         )
     })
 }

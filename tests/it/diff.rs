@@ -208,6 +208,19 @@ fn each_change_and_each_risk_is_reported_in_json() {
     let report = json(&diff_in(&dir, &[&base, "--format", "json"]));
     assert_eq!(report["base"], base.as_str());
     assert_eq!(report["head"], "working tree");
+    // Every citation a reviewer sees resolves: a file of this repository,
+    // or upstream's code at the version oamc targets.
+    let versioned =
+        regex_lite::Regex::new(r"^(argo-cd|argo-rollouts|kargo|kubernetes) v[0-9]+\.[0-9]+")
+            .unwrap();
+    for r in report["risks"].as_array().unwrap() {
+        let reference = r["reference"].as_str().unwrap();
+        let path = reference.split(' ').next().unwrap();
+        assert!(
+            versioned.is_match(reference) || root().join(path).is_file(),
+            "{reference}"
+        );
+    }
     let risks = codes(&report, "risks");
     let expected: BTreeSet<String> = [
         "gate-removed",
