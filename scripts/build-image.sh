@@ -11,6 +11,8 @@ out="${1:-target/oamc-cmp.oci.tar}"
 # vfs: no overlay filesystem needed (CI machines, containers).
 export STORAGE_DRIVER="${STORAGE_DRIVER:-vfs}"
 fail() { echo "error: $*" >&2; exit 1; }
+command -v buildah >/dev/null 2>&1 ||
+  fail "buildah is not installed: apt-get install buildah (Debian, Ubuntu) or dnf install buildah (Fedora); scripts/dist.sh installs it when missing"
 
 # The plugin's static binary: OAMC_PLUGIN_BIN names one already built
 # (scripts/dist.sh builds it once); otherwise it is built here. Without the

@@ -76,7 +76,7 @@ codes! {
     Name => "oamc::name::invalid", "a value Kubernetes reads as a name, label or key is not one";
     ServiceName => "oamc::name::not-dns1035", "a component name that cannot name a Service (it must start with a letter)";
     DerivedName => "oamc::name::derived-too-long", "a name oamc derives from the component name (e.g. `<name>-preview`) is over 63 characters";
-    MovingTag => "oamc::image::moving-tag", "a component image on the tag `latest`, which floats like an untagged image (warning; error with --strict)";
+    MovingTag => "oamc::image::moving-tag", "a component image on a tag that moves with each build (`latest`, `stable`, `main`, `nightly`, …), which floats like an untagged image (warning; error with --strict)";
     Image => "oamc::image::invalid", "an image reference without a tag or digest, or malformed";
     Duration => "oamc::duration::invalid", "not a duration the controller reads (`20s`, `1m30s`, `500ms`; a pause also `20`)";
     DurationTruncated => "oamc::duration::truncated", "a pause Argo Rollouts cuts to whole seconds (`1500ms` waits 1 s)";

@@ -244,6 +244,22 @@ pub(crate) fn check_application(
             );
         }
     }
+    // The Digest strategy follows a moving tag on purpose: each promotion
+    // writes the digest Kargo found (`repo@sha256:…`), so the stages never
+    // float. The tag in the component is where the Warehouse starts.
+    if let Some(p) = &promotion
+        && p.props.image_selection_strategy == promotion::ImageSelectionStrategy::Digest
+    {
+        let at = ctx.pos(&path![
+            "spec",
+            "components",
+            p.component_index,
+            "properties",
+            "image"
+        ]);
+        ctx.diagnostics
+            .retain(|d| !(d.code == Code::MovingTag && d.pos == at));
+    }
     if ctx.options.promotion_only && promotion_seen.is_none() {
         let at = if policies.is_some() {
             path!["spec", "policies"]

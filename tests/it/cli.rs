@@ -715,3 +715,50 @@ fn a_file_without_an_application_is_named_with_what_it_holds() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A tag that moves with each build floats like an untagged image: a
+/// warning (an error with --strict) — unless a Digest promotion follows
+/// that tag on purpose and pins each stage to the digest it found.
+#[test]
+fn moving_tags_warn_unless_a_digest_promotion_pins_them() {
+    let app = |image: &str| {
+        format!(
+            "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {{name: a}}\nspec:\n  components:\n    - name: a\n      type: appmod-service\n      properties: {{image: \"{image}\", image_name: web}}\n"
+        )
+    };
+    for tag in ["latest", "stable", "main", "nightly", "LATEST"] {
+        let out = oamc(&["validate", "-"], Some(&app(&format!("nginx:{tag}"))));
+        assert_eq!(out.status.code(), Some(0));
+        assert!(
+            text(&out.stderr).contains("oamc::image::moving-tag"),
+            "{tag}"
+        );
+        let out = oamc(
+            &["validate", "--strict", "-"],
+            Some(&app(&format!("nginx:{tag}"))),
+        );
+        assert_eq!(out.status.code(), Some(1), "{tag}");
+    }
+    for pinned in [
+        "nginx:1.27",
+        "nginx:stable@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "nginx:stable-alpine",
+    ] {
+        let out = oamc(&["validate", "--strict", "-"], Some(&app(pinned)));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{pinned}: {}",
+            text(&out.stderr)
+        );
+    }
+    let out = oamc(
+        &[
+            "validate",
+            "--strict",
+            "fixtures/render/promotion-custom-from/application.yaml",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

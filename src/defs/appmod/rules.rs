@@ -185,6 +185,11 @@ fn check_name(ctx: &mut DocContext, name_path: &[Seg], name: &str, ab_test: bool
     }
 }
 
+/// Tags registries and projects move to each new build by convention.
+const MOVING_TAGS: &[&str] = &[
+    "latest", "stable", "edge", "nightly", "main", "master", "develop", "dev", "head",
+];
+
 fn check_service(ctx: &mut DocContext, p: &Props) {
     if let Some(image) = p.part::<String>(&path!["image"]) {
         if let Err(why) = syntax::image_reference(&image) {
@@ -193,15 +198,15 @@ fn check_service(ctx: &mut DocContext, p: &Props) {
                 &p.at(&path!["image"]),
                 format!("image `{image}` {why}"),
             );
-        } else if !image.contains('@')
-            && syntax::image_tag(&image).is_some_and(|t| t.eq_ignore_ascii_case("latest"))
-        {
-            // Floats like an untagged image: each pod pulls whatever `latest`
-            // is when it starts, and a new push changes nothing in Git.
+        } else if let Some(tag) = syntax::image_tag(&image).filter(|t| {
+            !image.contains('@') && MOVING_TAGS.iter().any(|m| t.eq_ignore_ascii_case(m))
+        }) {
+            // Floats like an untagged image: each pod pulls whatever the tag
+            // names when it starts, and a new push changes nothing in Git.
             ctx.lenient(
                 Code::MovingTag,
                 &p.at(&path!["image"]),
-                format!("image `{image}` follows the moving tag `latest`: pods started at different times run different builds, and no rollout (or its gates) sees a new push"),
+                format!("image `{image}` follows the moving tag `{tag}`: pods started at different times run different builds, and no rollout (or its gates) sees a new push"),
             )
             .help = Some("pin the version (`:1.2.3` or `@sha256:…`)".into());
         }
