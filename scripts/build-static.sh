@@ -65,8 +65,19 @@ fi
 build "$@" -- ${order_args[@]+"${order_args[@]}"}
 if [ -n "${OAMC_WHEEL_OUT:-}" ]; then
   # tests/it/wheel.rs checks that the wheel's binary is this one, byte for byte.
+  before="$(ls "$OAMC_WHEEL_OUT")"
   maturin build --quiet --profile dist --locked --target "$target" --out "$OAMC_WHEEL_OUT" "$@" \
     -- ${order_args[@]+"${order_args[@]}"} >&2
+  # The binary is static (checked below): it runs on any Linux of its
+  # architecture, musl's included. maturin tags it manylinux only (it will
+  # not mix in musllinux for a gnu target), so pypa's `wheel tags` adds
+  # musllinux_1_1, and pip on Alpine takes the same wheel.
+  arch="${target%%-*}"
+  for whl in "$OAMC_WHEEL_OUT"/oamc_cli-*.whl; do
+    if ! grep -qxF "$(basename "$whl")" <<<"$before" && [[ "$whl" != *musllinux* ]]; then
+      python3 -m wheel tags --remove --platform-tag "+musllinux_1_1_$arch" "$whl" >&2
+    fi
+  done
 fi
 
 # A dynamic binary names its loader (PT_INTERP) and its libraries (NEEDED).

@@ -20,10 +20,10 @@ say() { printf 'dist.sh: %s\n' "$*" >&2; }
 # The tools scripts/test.sh installs (maturin and pre-commit in its virtual
 # environment), and buildah for the image.
 venv=target/test-venv
-if [ ! -x "$venv/bin/maturin" ] || [ ! -x "$venv/bin/pre-commit" ]; then
-  say "installing pre-commit and maturin into $venv"
+if [ ! -x "$venv/bin/maturin" ] || [ ! -x "$venv/bin/pre-commit" ] || [ ! -x "$venv/bin/wheel" ]; then
+  say "installing pre-commit, maturin and wheel into $venv"
   python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check pre-commit maturin
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check pre-commit maturin wheel
 fi
 export PATH="$PWD/$venv/bin:$PATH"
 if ! command -v buildah >/dev/null; then

@@ -19,10 +19,10 @@ say() { printf 'test.sh: %s\n' "$*" >&2; }
 # tests/it/precommit.rs, check-jsonschema tests/it/schema_editors.rs, maturin
 # builds the wheel of tests/it/wheel.rs).
 venv=target/test-venv
-if [ ! -x "$venv/bin/maturin" ] || [ ! -x "$venv/bin/pre-commit" ] || [ ! -x "$venv/bin/check-jsonschema" ]; then
-  say "installing pre-commit, check-jsonschema and maturin into $venv"
+if [ ! -x "$venv/bin/maturin" ] || [ ! -x "$venv/bin/pre-commit" ] || [ ! -x "$venv/bin/check-jsonschema" ] || [ ! -x "$venv/bin/wheel" ]; then
+  say "installing pre-commit, check-jsonschema, maturin and wheel into $venv"
   python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check pre-commit check-jsonschema maturin
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check pre-commit check-jsonschema maturin wheel
 fi
 export PATH="$PWD/$venv/bin:$PATH"
 phase "python tools"

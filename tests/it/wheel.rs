@@ -91,9 +91,57 @@ fn the_wheel_installs_the_binary_and_the_python_hook_uses_it() {
         "the wheel's {script} is not scripts/build-static.sh's binary"
     );
 
+    // Tagged for glibc and musl alike: the binary is static.
+    let arch = std::env::consts::ARCH;
+    assert!(
+        name.contains(&format!("manylinux_2_5_{arch}"))
+            && name.contains(&format!("musllinux_1_1_{arch}")),
+        "{name}"
+    );
+
     // pip install into a fresh virtual environment, from the wheel alone.
     let venv = work.join("venv");
     run(Command::new("python3").args(["-m", "venv"]).arg(&venv));
+    // pip on a musl Linux (Alpine) takes it: its tags are the ones pip
+    // asks for there.
+    run(Command::new(venv.join("bin/pip"))
+        .args([
+            "install",
+            "--quiet",
+            "--dry-run",
+            "--no-index",
+            "--only-binary=:all:",
+        ])
+        .args(["--platform", &format!("musllinux_1_1_{arch}"), "--target"])
+        .arg(work.join("musl-target"))
+        .arg("--find-links")
+        .arg(&wheels)
+        .arg("oamc-cli"));
+    // And it runs there: in a root holding nothing but the binary and an
+    // Application (no libc, no loader, no /etc), it renders.
+    let bare = work.join("bare-root");
+    std::fs::create_dir_all(&bare).unwrap();
+    std::fs::write(bare.join("oamc"), &carried.stdout).unwrap();
+    std::fs::set_permissions(
+        bare.join("oamc"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("fixtures/render/spec-gates/application.yaml"),
+        bare.join("app.yaml"),
+    )
+    .unwrap();
+    let as_root = text(&run(Command::new("id").arg("-u")).stdout).trim() == "0";
+    let mut chroot = if as_root {
+        Command::new("chroot")
+    } else {
+        let mut c = Command::new("unshare");
+        c.args(["--map-root-user", "chroot"]);
+        c
+    };
+    let out = run(chroot.arg(&bare).args(["/oamc", "render", "/app.yaml"]));
+    assert!(text(&out.stdout).contains("kind: Rollout"));
     run(Command::new(venv.join("bin/pip"))
         .args(["install", "--quiet", "--no-index", "--find-links"])
         .arg(&wheels)
