@@ -232,14 +232,14 @@ fn readme_is_a_front_door_and_no_table_row_lives_twice() {
     }
 }
 
-/// README's first command and its tour, as written, in a fresh clone of
-/// this repository (`cargo run --` stands for `oamc`, as README says): each
-/// exits as its comment says, and afterwards `git status` is clean (what
-/// they write is ignored). The `gates` line needs the app and Prometheus of
+/// README's first command and its tour, and the guides' `sh` blocks, as
+/// written, in a fresh clone of this repository (`cargo run --` stands for
+/// `oamc`, as README says): each exits as its comment says, and afterwards
+/// `git status` is clean (what they write is ignored). The `gates` line needs the app and Prometheus of
 /// `examples/gates/` on fixed ports; the gates guide's own walkthrough runs
 /// it (`tests/it/gates.rs`).
 #[test]
-fn the_readme_commands_run_as_written_in_a_fresh_clone() {
+fn readme_and_guide_commands_run_as_written_in_a_fresh_clone() {
     let readme = read("README.md");
     let block = |heading: &str| -> Vec<String> {
         let at = readme.find(heading).unwrap_or_else(|| panic!("{heading}"));
@@ -254,6 +254,25 @@ fn the_readme_commands_run_as_written_in_a_fresh_clone() {
         .collect();
     commands.extend(block("## A five-minute tour"));
     assert!(commands.len() >= 9, "{commands:?}");
+    let readme_commands = commands.len();
+    // The guides' command blocks (the gates guide's walkthrough, with its
+    // `$` prompts and servers, runs in tests/it/gates.rs).
+    for guide in markdown_files()
+        .into_iter()
+        .filter(|f| f.starts_with(root().join("docs")))
+    {
+        let text = std::fs::read_to_string(&guide).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("```sh\n") {
+            let body = &rest[at + 6..];
+            let end = body.find("```").unwrap();
+            for line in body[..end].lines().filter(|l| l.starts_with("oamc ")) {
+                commands.push(line.to_owned());
+            }
+            rest = &body[end + 3..];
+        }
+    }
+    assert!(commands.len() >= readme_commands + 4, "{commands:?}");
 
     let dir = tempdir("readme-clone");
     let clone = dir.join("oamc");
