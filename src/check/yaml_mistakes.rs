@@ -18,7 +18,10 @@ pub struct Mistake {
 /// common ones. `text` is the whole file.
 pub fn explain(text: &str, line: u32) -> Option<Mistake> {
     let lines: Vec<&str> = text.lines().collect();
-    let at = (line as usize).clamp(1, lines.len().max(1)) - 1;
+    if lines.is_empty() {
+        return None;
+    }
+    let at = (line as usize).clamp(1, lines.len()) - 1;
     tab(&lines, at)
         .or_else(|| open_quote(&lines, at))
         .or_else(|| no_space_after_colon(&lines, at))

@@ -277,7 +277,12 @@ pub fn narrowed(before: &str, after: &str) -> (String, String) {
         }
         out
     };
-    (wrap(a_text), wrap(b_text))
+    let (a_out, b_out) = (wrap(a_text), wrap(b_text));
+    // What differs only in separators can narrow to the same text: whole.
+    if a_out == b_out {
+        return (before.to_owned(), after.to_owned());
+    }
+    (a_out, b_out)
 }
 
 /// Text as Markdown reads it literally, after `shown`: a backslash before
@@ -503,7 +508,10 @@ mod tests {
             narrowed("busybox:1.36", "httpd:2"),
             ("busybox:1.36".into(), "httpd:2".into())
         );
+        // Differing only in a separator: both whole, never equal.
         let long = "word ".repeat(15);
+        let (b, a) = narrowed(&format!("{long}; y"), &format!("{long}; y; "));
+        assert_ne!(b, a);
         let (b, a) = narrowed(&format!("{long}; b"), &format!("{long}; b; c"));
         // A clause added: the shared ones are cut, the new one shown.
         assert_eq!((b.as_str(), a.as_str()), ("…", "…; c"));

@@ -178,3 +178,41 @@ fn every_limit_is_named_in_its_error() {
         "{err}"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+    /// The YAML-mistake finder reads whatever a repository holds: any text
+    /// (tabs, quotes, colons, multi-byte characters, any line breaks) at any
+    /// line it is told, without a panic, and points inside the text.
+    #[test]
+    fn yaml_mistakes_never_panic_and_point_inside(
+        text in "([ \t:'\"#\\-a-zé|>{}\\[\\]\\\\]{0,12}(\n|\r\n|\r)?){0,8}",
+        line in 0u32..12,
+    ) {
+        if let Some(m) = oamc::check::yaml_mistakes::explain(&text, line) {
+            let lines = text.lines().count() as u32;
+            prop_assert!(m.line >= 1 && m.line <= lines.max(1), "{:?}", m);
+            prop_assert!(m.col >= 1);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+    /// `diff`'s narrowing of two descriptions holds any text: no panic, and
+    /// two different descriptions stay different once narrowed.
+    #[test]
+    fn narrowed_descriptions_never_panic_and_stay_different(
+        head in "([a-zé:; ]{0,6}(; |: | )){0,12}",
+        x in "[a-z0-9;: ]{0,8}",
+        y in "[a-z0-9;: ]{0,8}",
+        tail in "((; |: | )[a-zé:; ]{0,6}){0,12}",
+    ) {
+        // A shared start and end around what changed, as a step's text has.
+        let (before, after) = (format!("{head}{x}{tail}"), format!("{head}{y}{tail}"));
+        let (b, a) = oamc::diff::show::narrowed(&before, &after);
+        if before != after {
+            prop_assert_ne!(b, a);
+        }
+    }
+}
