@@ -64,14 +64,35 @@ fn namespace(value: &str) -> Result<String, String> {
         .map_err(|why| format!("namespace `{value}` {why}"))
 }
 
-/// A type rendered elsewhere: a definition name (a DNS-1123 subdomain, as
-/// KubeVela names its definitions), and not one oamc compiles itself.
-fn external_type(value: &str) -> Result<String, String> {
-    syntax::dns1123_subdomain(value).map_err(|why| format!("type `{value}` {why}"))?;
+/// Why `--external-types` refuses a value (clap shows it as the flag's error).
+#[derive(Debug)]
+pub enum ExternalTypeError {
+    /// Not a definition name: KubeVela names definitions as DNS-1123 subdomains.
+    Name(String, syntax::Invalid),
+    /// A type oamc compiles itself.
+    Compiled(String),
+}
+
+impl std::fmt::Display for ExternalTypeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExternalTypeError::Name(value, why) => write!(f, "type `{value}` {why}"),
+            ExternalTypeError::Compiled(value) => write!(
+                f,
+                "`{value}` is a type oamc compiles; it cannot be rendered elsewhere"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ExternalTypeError {}
+
+/// A type rendered elsewhere: a definition name, and not one oamc compiles.
+fn external_type(value: &str) -> Result<String, ExternalTypeError> {
+    syntax::dns1123_subdomain(value)
+        .map_err(|why| ExternalTypeError::Name(value.to_owned(), why))?;
     if crate::defs::is_known_type(value) {
-        return Err(format!(
-            "`{value}` is a type oamc compiles; it cannot be rendered elsewhere"
-        ));
+        return Err(ExternalTypeError::Compiled(value.to_owned()));
     }
     Ok(value.to_owned())
 }

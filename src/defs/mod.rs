@@ -244,21 +244,19 @@ pub(crate) fn check_application(
             );
         }
     }
-    // The Digest strategy follows a moving tag on purpose: each promotion
-    // writes the digest Kargo found (`repo@sha256:…`), so the stages never
-    // float. The tag in the component is where the Warehouse starts.
-    if let Some(p) = &promotion
-        && p.props.image_selection_strategy == promotion::ImageSelectionStrategy::Digest
-    {
-        let at = ctx.pos(&path![
-            "spec",
-            "components",
-            p.component_index,
-            "properties",
-            "image"
-        ]);
-        ctx.diagnostics
-            .retain(|d| !(d.code == Code::MovingTag && d.pos == at));
+    // A Digest promotion follows its component's tag on purpose.
+    let pinned = promotion.as_ref().and_then(|p| {
+        (p.props.image_selection_strategy == promotion::ImageSelectionStrategy::Digest)
+            .then_some(p.component_index)
+    });
+    for c in &service_components {
+        let at = path!["spec", "components", c.index, "properties", "image"];
+        if let Some(image) = &c.image
+            && pinned != Some(c.index)
+            && broken.intact(&at)
+        {
+            appmod::moving_tag(ctx, c.index, image);
+        }
     }
     if ctx.options.promotion_only && promotion_seen.is_none() {
         let at = if policies.is_some() {

@@ -169,15 +169,12 @@ fn near_miss(
     } else {
         return None;
     };
-    let mut ctx = DocContext {
-        file,
-        doc,
-        options: CheckOptions::default(),
-        diagnostics: Vec::new(),
-    };
-    ctx.error(Code::NearMissDocument, &[Seg::Key(path.into())], message)
-        .help = Some(help);
-    ctx.diagnostics.pop()
+    let pos = doc.map(|d| d.locate(&[Seg::Key(path.into())]).pos);
+    Some(
+        Diagnostic::error(Code::NearMissDocument, message)
+            .at(file, pos)
+            .help(help),
+    )
 }
 
 /// A file that is not YAML oamc reads: one diagnostic, at the problem.

@@ -260,54 +260,42 @@ impl Compilation {
 /// What a file without an Application holds, and where to point: its first
 /// document's `kind`, or its start.
 fn contents(file: &SourceFile) -> (String, dom::Pos) {
-    let start = dom::Pos {
-        line: 1,
-        col: 1,
-        offset: 0,
-        len: 0,
-    };
-    let meaningful = file
-        .text
-        .lines()
-        .map(str::trim)
-        .any(|l| !l.is_empty() && !l.starts_with('#') && l != "---" && l != "...");
+    let start = dom::pos_at(&file.text, 1, 1);
     if file.text.trim().is_empty() {
         return ("it is empty".into(), start);
     }
-    if !meaningful {
+    // Read again only on this error path, within the same limits. Text that
+    // is not YAML reaches here only when it never names `core.oam.dev` (a
+    // Helm template): the checker passes it over.
+    let Ok(docs) = dom::parse_stream(&file.text) else {
+        return ("it is not YAML, and names no `core.oam.dev`".into(), start);
+    };
+    // Comments and `---` alone make no document.
+    if docs.is_empty() {
         return ("it holds only comments".into(), start);
     }
-    // Parsed without error by the checker already; a document is a mapping
-    // or it would have been refused.
-    let Ok(docs) = dom::parse_stream(&file.text) else {
-        return ("it holds no YAML document".into(), start);
-    };
+    let short = |t: &str| crate::text::shown_within(t, 60).into_owned();
     let mut kinds = Vec::new();
     let mut first = None;
     for doc in &docs {
         let json = doc.to_json();
-        let kind = json.get("kind").and_then(|k| k.as_str());
-        let api = json.get("apiVersion").and_then(|k| k.as_str());
-        if first.is_none() && kind.is_some() {
-            first = Some(doc.locate(&path!["kind"]).pos);
-        }
-        let short = |t: &str| crate::text::shown_within(t, 60).into_owned();
-        kinds.push(match (api, kind) {
+        let text = |key| json.get(key).and_then(|v| v.as_str());
+        kinds.push(match (text("apiVersion"), text("kind")) {
             (Some(a), Some(k)) => format!("`{}` ({})", short(k), short(a)),
             (None, Some(k)) => format!("`{}`", short(k)),
             _ => "a document without `kind`".to_owned(),
         });
+        if first.is_none() && text("kind").is_some() {
+            first = Some(doc.locate(&path!["kind"]).pos);
+        }
     }
     kinds.sort();
     kinds.dedup();
-    let shown = kinds.len().min(4);
-    let more = kinds.len() - shown;
-    let mut holds = format!("it holds {}", kinds[..shown].join(", "));
+    let more = kinds.len().saturating_sub(4);
+    kinds.truncate(4);
+    let mut holds = format!("it holds {}", kinds.join(", "));
     if more > 0 {
         holds.push_str(&format!(" and {more} more kinds"));
-    }
-    if kinds.is_empty() {
-        holds = "it holds no YAML document".into();
     }
     (holds, first.unwrap_or(start))
 }

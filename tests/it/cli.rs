@@ -683,6 +683,12 @@ fn a_file_without_an_application_is_named_with_what_it_holds() {
             "it holds only comments",
         ),
         (
+            "chart.yaml",
+            "{{- if .Values.on }}\nkind: Deployment\n{{- end }}\n",
+            "chart.yaml:1:1",
+            "it is not YAML, and names no `core.oam.dev`",
+        ),
+        (
             "config.yaml",
             "# a config\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
             "config.yaml:3:7",

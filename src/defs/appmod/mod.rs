@@ -5,6 +5,7 @@
 mod plan;
 pub mod props;
 mod rules;
+pub(crate) use rules::moving_tag;
 
 pub(crate) use plan::plan_service;
 pub use plan::{AB_CANARY, AB_VARIANT_LABEL, NAMESPACE_ARG};

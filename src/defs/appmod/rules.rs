@@ -190,26 +190,37 @@ const MOVING_TAGS: &[&str] = &[
     "latest", "stable", "edge", "nightly", "main", "master", "develop", "dev", "head",
 ];
 
+/// A component image on a tag that moves with each build floats like an
+/// untagged one: each pod pulls whatever the tag names when it starts, and a
+/// new push changes nothing in Git. Checked with the Application's
+/// promotion known (`defs::check_application`): a Digest promotion follows
+/// such a tag on purpose and writes the digest it found into each stage.
+pub(crate) fn moving_tag(ctx: &mut DocContext, index: usize, image: &str) {
+    if image.contains('@') || syntax::image_reference(image).is_err() {
+        return;
+    }
+    let Some(tag) =
+        syntax::image_tag(image).filter(|t| MOVING_TAGS.iter().any(|m| t.eq_ignore_ascii_case(m)))
+    else {
+        return;
+    };
+    ctx.lenient(
+        Code::MovingTag,
+        &path!["spec", "components", index, "properties", "image"],
+        format!("image `{image}` follows the moving tag `{tag}`: pods started at different times run different builds, and no rollout (or its gates) sees a new push"),
+    )
+    .help = Some("pin the version (`:1.2.3` or `@sha256:…`)".into());
+}
+
 fn check_service(ctx: &mut DocContext, p: &Props) {
-    if let Some(image) = p.part::<String>(&path!["image"]) {
-        if let Err(why) = syntax::image_reference(&image) {
-            ctx.error(
-                Code::Image,
-                &p.at(&path!["image"]),
-                format!("image `{image}` {why}"),
-            );
-        } else if let Some(tag) = syntax::image_tag(&image).filter(|t| {
-            !image.contains('@') && MOVING_TAGS.iter().any(|m| t.eq_ignore_ascii_case(m))
-        }) {
-            // Floats like an untagged image: each pod pulls whatever the tag
-            // names when it starts, and a new push changes nothing in Git.
-            ctx.lenient(
-                Code::MovingTag,
-                &p.at(&path!["image"]),
-                format!("image `{image}` follows the moving tag `{tag}`: pods started at different times run different builds, and no rollout (or its gates) sees a new push"),
-            )
-            .help = Some("pin the version (`:1.2.3` or `@sha256:…`)".into());
-        }
+    if let Some(image) = p.part::<String>(&path!["image"])
+        && let Err(why) = syntax::image_reference(&image)
+    {
+        ctx.error(
+            Code::Image,
+            &p.at(&path!["image"]),
+            format!("image `{image}` {why}"),
+        );
     }
     if let Some(container) = p.part::<String>(&path!["image_name"])
         && let Err(why) = syntax::dns1123_label(&container)
