@@ -394,6 +394,14 @@ fn output_failed(d: Diagnostic) -> i32 {
 
 fn render(args: &RenderArgs) -> Result<i32, clap::Error> {
     let started = std::time::Instant::now();
+    if args.output.is_some() && args.settings.pass_through {
+        // The tree has a folder per Application and stage; a passed-through
+        // document belongs to none of them.
+        return Err(Cli::command().error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--pass-through prints other documents into the stream; the -o tree holds only what oamc renders (keep other manifests in a folder of their own)",
+        ));
+    }
     let options = crate::Options {
         output_tree: args.output.is_some(),
         ..args.settings.options()
@@ -450,8 +458,12 @@ fn render(args: &RenderArgs) -> Result<i32, clap::Error> {
         Ok(()) => {
             if !args.input.quiet {
                 let resources: usize = compilation.apps.iter().map(|a| a.manifests.len()).sum();
+                let passed = match compilation.passed.len() {
+                    0 => String::new(),
+                    n => format!(", {} passed through", count(n, "document", "documents")),
+                };
                 eprintln!(
-                    "{}, {}, {}",
+                    "{}, {}, {}{passed}",
                     count(files.len(), "file", "files"),
                     count(compilation.apps.len(), "Application", "Applications"),
                     count(resources, "resource", "resources")
@@ -509,7 +521,12 @@ fn diff(args: &DiffArgs) -> i32 {
     let request = Request {
         args: args.args.clone(),
         inputs: args.inputs.clone(),
-        options: args.settings.options(),
+        // diff compares Applications; what else a folder holds is render's
+        // to refuse or pass through (diff's default input is the repository).
+        options: crate::Options {
+            ignore_other_documents: true,
+            ..args.settings.options()
+        },
         allow_links: args.links.allow_linked_folders,
     };
     let (diff, warnings) = match crate::diff::run(&request) {

@@ -60,6 +60,8 @@ codes! {
     LeadingZero => "oamc::number::leading-zero", "a number written with a leading zero, which YAML 1.1 reads as octal and YAML 1.2 as decimal";
     NoApplication => "oamc::input::no-application", "no OAM Application in the input";
     NearMissDocument => "oamc::input::near-miss", "a document whose kind or apiVersion is one typo away from an OAM Application's: it would be skipped";
+    NotAnApplication => "oamc::input::not-an-application", "`render` was given a resource (a document with a `kind`) that is not an OAM Application, and not told to pass it through: it would be left out of what Argo CD applies";
+    PassThrough => "oamc::input::pass-through", "a document to pass through is not an object Argo CD can apply (`apiVersion`, `kind`, `metadata.name`)";
     SchemaRequired => "oamc::schema::required", "a required property is missing";
     SchemaUnknownProperty => "oamc::schema::unknown-property", "a property the definition does not have";
     MisplacedKey => "oamc::schema::misplaced-key", "a key the Application's spec, a component, trait or policy does not have (KubeVela would drop it), e.g. a property written beside `properties`";

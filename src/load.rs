@@ -72,7 +72,8 @@ impl ReadBudget {
 pub const BUDGET_HELP: &str = "split the run or remove repeated aliases; the budget is the operator's to raise (--max-input-mib, or OAMC_MAX_INPUT_MIB in the plugin sidecar's environment)";
 
 /// Read every input. Directories are walked recursively for `*.yaml` and
-/// `*.yml`, sorted by path; hidden directories (`.git`) are skipped.
+/// `*.yml`, sorted by path; hidden directories (`.git`) and oamc's own
+/// rendered-manifests trees below them are skipped.
 pub fn load_inputs(
     inputs: &[String],
     budget: &mut ReadBudget,
@@ -170,6 +171,16 @@ pub fn linked_folder(path: &Path) -> Option<PathBuf> {
         }
     }
     None
+}
+
+/// The index a rendered-manifests tree (`render -o`, `output::INDEX`) holds:
+/// a folder with it is oamc's output, not input.
+pub const RENDERED_TREE_INDEX: &str = ".oamc-rendered";
+
+/// Whether `path` names a rendered-manifests tree's index (`render -o`).
+pub(crate) fn is_rendered_tree_index(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|name| name == RENDERED_TREE_INDEX)
 }
 
 pub(crate) fn is_yaml(path: &Path) -> bool {
@@ -294,7 +305,8 @@ impl Tree {
         }
     }
 
-    /// Every `*.yaml`/`*.yml` below the tree (hidden folders skipped), sorted.
+    /// Every `*.yaml`/`*.yml` below the tree, sorted; hidden folders, and
+    /// rendered-manifests trees (`render -o`) below it, skipped.
     pub fn yaml_files(&self) -> std::io::Result<Vec<PathBuf>> {
         let mut found = Vec::new();
         self.walk(Path::new(""), &mut found)?;
@@ -306,6 +318,12 @@ impl Tree {
         let entries = if rel.as_os_str().is_empty() {
             self.dir.entries()?
         } else {
+            // oamc's own output (`render -o`) below an input folder is not
+            // input: read again, its resources would be refused as documents
+            // that are not Applications. Only a folder oamc wrote holds its index.
+            if self.dir.exists(rel.join(RENDERED_TREE_INDEX)) {
+                return Ok(());
+            }
             self.dir.read_dir(rel)?
         };
         for entry in entries {

@@ -25,7 +25,7 @@ use std::path::{Component, Path, PathBuf};
 /// The list of files oamc wrote under an output directory: a line per file,
 /// its SHA-256 and its relative path, as `sha256sum` writes them (so
 /// `sha256sum -c .oamc-rendered` checks the tree).
-pub const INDEX: &str = ".oamc-rendered";
+pub const INDEX: &str = crate::load::RENDERED_TREE_INDEX;
 /// The lock file earlier versions left in OUT (and `git add -A` committed):
 /// removed when found. The lock is now on the folder itself.
 pub const LEGACY_LOCK: &str = ".oamc-rendered.lock";

@@ -23,6 +23,10 @@ pub struct Settings {
     /// oamc passes over them instead of refusing them. Comma-separated.
     #[arg(long, value_name = "TYPE,...", value_delimiter = ',', value_parser = external_type)]
     pub external_types: Vec<String>,
+    /// Print resources that are not OAM Applications (a ConfigMap beside the Application)
+    /// after the rendered ones, re-emitted, instead of refusing them; not with `-o`.
+    #[arg(long)]
+    pub pass_through: bool,
     /// Namespace for Applications whose metadata sets none (a DNS-1123 label).
     #[arg(short = 'n', long, value_parser = namespace)]
     pub namespace: Option<String>,
@@ -328,6 +332,7 @@ impl Settings {
         switch("strict", self.strict);
         switch("no-pdb", self.no_pdb);
         switch("eks-pod-identity", self.eks_pod_identity);
+        switch("pass-through", self.pass_through);
         if !self.external_types.is_empty() {
             out.push(("external-types".to_owned(), self.external_types.join(",")));
         }
@@ -372,6 +377,7 @@ impl Settings {
                 namespace_given: self.namespace.is_some(),
                 // Only the plugin knows a destination (`cmp::options`).
                 destination_namespace: None,
+                pass_through: self.pass_through,
             },
             namespace: self.namespace.clone(),
             templates: self.templates.clone(),
@@ -380,6 +386,7 @@ impl Settings {
             promotion: self.promotion,
             output_tree: false,
             input_budget: InputBudget((self.max_input_mib as usize) << 20),
+            ignore_other_documents: false,
         }
     }
 }

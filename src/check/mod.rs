@@ -39,6 +39,9 @@ pub struct CheckOptions {
     /// destination is this namespace: an Application that names another
     /// would deploy there instead.
     pub destination_namespace: Option<String>,
+    /// Documents that are not Applications are printed with the rendered
+    /// ones (`--pass-through`), so they are held to the reader check too.
+    pub pass_through: bool,
 }
 
 /// Paths the JSON Schema rejected; rules skip them (and everything under them).

@@ -350,7 +350,7 @@ impl Revision<'_> {
     }
 
     /// Every YAML file below the folder `id` at `at`, in path order; hidden
-    /// folders skipped, links to files followed within the tree (a link to
+    /// folders and rendered-manifests trees below it skipped, links to files followed within the tree (a link to
     /// a folder is not walked, as in a working tree).
     fn walk(
         &self,
@@ -372,6 +372,13 @@ impl Revision<'_> {
             ));
         }
         let entries = self.entries(id, at)?;
+        if depth > 0
+            && entries
+                .iter()
+                .any(|(path, ..)| load::is_rendered_tree_index(path))
+        {
+            return Ok(());
+        }
         for (path, kind, oid) in entries {
             let hidden = path
                 .file_name()

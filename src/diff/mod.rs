@@ -230,6 +230,7 @@ fn compiled(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
     if files.is_empty() {
         return Compilation {
             apps: Vec::new(),
+            passed: Vec::new(),
             diagnostics: Vec::new(),
             timings: Default::default(),
         };

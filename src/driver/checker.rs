@@ -34,6 +34,22 @@ pub struct FileReport {
     /// Applications found, valid or not.
     pub applications_seen: usize,
     pub diagnostics: Vec<Diagnostic>,
+    /// The file's documents that are not Applications (nor near misses):
+    /// `validate` passes over them; `render` refuses or passes them through.
+    pub others: Vec<OtherDocument>,
+}
+
+/// A resource that is not an OAM Application: a ConfigMap beside the
+/// Application, a golden file of rendered manifests.
+#[derive(Debug, Clone)]
+pub struct OtherDocument {
+    /// Its place among the file's non-empty documents (to point at it again,
+    /// on the error path only).
+    pub ordinal: usize,
+    /// What it is, for a message: `` `ConfigMap` (v1) `settings` ``.
+    pub summary: String,
+    /// The document, kept only when the run passes such documents through.
+    pub value: Option<serde_json::Value>,
 }
 
 impl Checker {
@@ -73,12 +89,16 @@ impl Checker {
         docs: impl Iterator<Item = (serde_json::Value, Option<&'a Node>)>,
     ) -> FileReport {
         let mut report = FileReport::default();
-        for (mut json, doc) in docs {
+        // Empty documents (`---` alone, comments) hold nothing to lose.
+        let docs = docs.filter(|(json, _)| !json.is_null());
+        for (ordinal, (mut json, doc)) in docs.enumerate() {
             if !is_application(&json) {
                 // A near miss is refused: skipped, it would vanish from the
                 // stream, and Argo CD would prune what it had deployed.
                 if let Some(d) = near_miss(file, doc, &json) {
                     report.diagnostics.push(d);
+                } else {
+                    self.other_document(file, doc, json, ordinal, &mut report);
                 }
                 continue;
             }
@@ -102,6 +122,42 @@ impl Checker {
             .diagnostics
             .sort_by_key(|d| d.pos.map(|p| (p.line, p.col)));
         report
+    }
+
+    /// Note a document that is not an Application. Passed through, it is
+    /// held to the same reader check as an Application: kubectl must read
+    /// every plain scalar of it as oamc does, or the re-emitted document
+    /// would mean something else than the file did.
+    fn other_document(
+        &self,
+        file: &Arc<SourceFile>,
+        doc: Option<&Node>,
+        json: serde_json::Value,
+        ordinal: usize,
+        report: &mut FileReport,
+    ) {
+        if !is_resource(&json) {
+            return;
+        }
+        let summary = summary(&json);
+        let value = if self.options.pass_through {
+            let mut ctx = DocContext {
+                file,
+                doc,
+                options: self.options.clone(),
+                diagnostics: Vec::new(),
+            };
+            crate::check::kubectl_yaml::report_reader_disagreements(&mut ctx);
+            report.diagnostics.append(&mut ctx.diagnostics);
+            Some(json)
+        } else {
+            None
+        };
+        report.others.push(OtherDocument {
+            ordinal,
+            summary,
+            value,
+        });
     }
 
     fn check_document(&self, ctx: &mut DocContext, json: &serde_json::Value) -> Option<CheckedApp> {
@@ -131,6 +187,33 @@ pub fn is_application(doc: &serde_json::Value) -> bool {
     let text = |key| doc.get(key).and_then(serde_json::Value::as_str);
     text("apiVersion").is_some_and(|api| api.starts_with("core.oam.dev/"))
         && text("kind") == Some(model::KIND)
+}
+
+/// Whether a document that is not an Application is a resource Argo CD
+/// would apply: a mapping with a `kind`. A values file or a tool's
+/// configuration (no `kind`) is not, nor is kustomize's own configuration
+/// (`kustomize.config.k8s.io`: kustomize reads a Kustomization, nothing
+/// applies it); Argo CD would not apply those from a folder either.
+fn is_resource(json: &serde_json::Value) -> bool {
+    let text = |key| json.get(key).and_then(serde_json::Value::as_str);
+    text("kind").is_some()
+        && !text("apiVersion").is_some_and(|api| api.starts_with("kustomize.config.k8s.io/"))
+}
+
+/// A document in a few words: `` `ConfigMap` (v1) `settings` ``.
+pub fn summary(json: &serde_json::Value) -> String {
+    let text = |pointer| json.pointer(pointer).and_then(serde_json::Value::as_str);
+    let short = |t: &str| crate::text::shown_within(t, 60).into_owned();
+    let mut out = match (text("/kind"), text("/apiVersion")) {
+        (Some(kind), Some(api)) => format!("`{}` ({})", short(kind), short(api)),
+        (Some(kind), None) => format!("`{}`", short(kind)),
+        _ if json.is_object() => "a document without `kind`".to_owned(),
+        _ => "a document that is not a mapping".to_owned(),
+    };
+    if let Some(name) = text("/metadata/name") {
+        out.push_str(&format!(" `{}`", short(name)));
+    }
+    out
 }
 
 /// A document that reads like an OAM Application with a typo in `kind` or

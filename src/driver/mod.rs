@@ -4,9 +4,10 @@
 //! it imports it.
 
 mod checker;
+mod others;
 mod timings;
 pub use checker::is_application;
-pub use checker::{Checker, FileReport};
+pub use checker::{Checker, FileReport, OtherDocument};
 pub use timings::{Phase, Timings};
 
 use crate::check::CheckOptions;
@@ -35,6 +36,9 @@ pub struct Options {
     pub output_tree: bool,
     /// Bytes all inputs of the run may hold once their aliases are expanded.
     pub input_budget: InputBudget,
+    /// Documents that are not Applications are neither refused nor passed
+    /// through (`diff`, which compares Applications, not what Argo CD applies).
+    pub ignore_other_documents: bool,
 }
 
 /// Bytes all documents of a run may render to (input is at most 64 MiB by
@@ -68,6 +72,8 @@ pub struct Validation {
     pub apps: Vec<defs::CheckedApp>,
     pub applications_seen: usize,
     pub diagnostics: Vec<Diagnostic>,
+    /// Per file, its documents that are not Applications.
+    pub others: Vec<(Arc<SourceFile>, Vec<OtherDocument>)>,
 }
 
 impl Validation {
@@ -87,6 +93,7 @@ fn validate_timed(files: &[Arc<SourceFile>], options: &Options, timings: &Timing
         apps: Vec::new(),
         applications_seen: 0,
         diagnostics: Vec::new(),
+        others: Vec::new(),
     };
     // What each file will cost once read, in input order: the files past the
     // run's budget are refused, not read (reading is where the memory goes).
@@ -128,10 +135,13 @@ fn validate_timed(files: &[Arc<SourceFile>], options: &Options, timings: &Timing
     let reports = parallel_map(&files[..within], |file| {
         timings.time(Phase::Check, || checker.check_file(file))
     });
-    for mut report in reports {
+    for (file, mut report) in files.iter().zip(reports) {
         out.apps.append(&mut report.apps);
         out.applications_seen += report.applications_seen;
         out.diagnostics.append(&mut report.diagnostics);
+        if !report.others.is_empty() {
+            out.others.push((file.clone(), report.others));
+        }
     }
     // Valid Applications that would render nothing at all (only types oamc
     // does not compile): `render` refuses them (below); `validate` says so
@@ -235,6 +245,9 @@ pub struct CompiledApp {
 
 pub struct Compilation {
     pub apps: Vec<CompiledApp>,
+    /// Documents that are not Applications, passed through (`--pass-through`),
+    /// printed after the rendered ones in input order.
+    pub passed: Vec<others::Passed>,
     /// Warnings (and, when compilation failed, errors), in input order.
     pub diagnostics: Vec<Diagnostic>,
     /// Where the run's time went (`--timings`).
@@ -253,7 +266,10 @@ impl Compilation {
 
     /// Every document, in output order.
     pub fn manifests(&self) -> impl Iterator<Item = &emit::Manifest> {
-        self.apps.iter().flat_map(|a| &a.manifests)
+        self.apps
+            .iter()
+            .flat_map(|a| &a.manifests)
+            .chain(self.passed.iter().map(|p| &p.manifest))
     }
 }
 
@@ -339,9 +355,21 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
             format!("no OAM Application in the {} input file(s)", files.len()),
         ));
     }
+    // A document that is not an Application is refused, or passed through.
+    let mut passed = Vec::new();
+    if validation.applications_seen > 0 && !options.ignore_other_documents {
+        if options.check.pass_through {
+            let (docs, mut problems) = others::pass(&validation.others);
+            passed = docs;
+            diagnostics.append(&mut problems);
+        } else {
+            diagnostics.append(&mut others::refuse(&validation.others));
+        }
+    }
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Compilation {
             apps: Vec::new(),
+            passed: Vec::new(),
             diagnostics,
             timings,
         };
@@ -354,6 +382,7 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
                 diagnostics.append(&mut errors);
                 return Compilation {
                     apps: Vec::new(),
+                    passed: Vec::new(),
                     diagnostics,
                     timings,
                 };
@@ -424,6 +453,7 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
     }
     let mut compilation = Compilation {
         apps,
+        passed,
         diagnostics,
         timings,
     };
@@ -433,6 +463,7 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
     }
     if compilation.has_errors() {
         compilation.apps.clear();
+        compilation.passed.clear();
     }
     compilation
 }
@@ -502,6 +533,49 @@ impl Compilation {
                 }
             }
         }
+        // A passed-through document is one more resource of the stream
+        // (never with the tree: `-o` refuses `--pass-through`).
+        let mut passed_clashes = Vec::new();
+        let mut passed_seen: HashMap<Key, &others::Passed> = HashMap::new();
+        for p in &self.passed {
+            let m = &p.manifest;
+            let key = (
+                None,
+                m.api_version.as_str(),
+                m.kind.as_str(),
+                m.namespace.as_deref(),
+                m.name.as_str(),
+            );
+            let also = match (seen.get(&key), passed_seen.get(&key)) {
+                (Some(&app), _) => Some(format!(
+                    "Application `{}` ({}) renders it",
+                    self.apps[app].plan.name, self.apps[app].source
+                )),
+                (None, Some(first)) => Some(format!(
+                    "{} passes it through too",
+                    crate::text::shown(&first.file.name)
+                )),
+                (None, None) => None,
+            };
+            match also {
+                Some(also) => passed_clashes.push(
+                    Diagnostic::error(
+                        Code::DuplicateResource,
+                        format!(
+                            "{} {} `{}` is passed through here, and {also}",
+                            m.api_version,
+                            m.kind,
+                            crate::text::shown(&m.name)
+                        ),
+                    )
+                    .help("Argo CD would apply one over the other; keep one of them")
+                    .at(&p.file, others::position(&p.file, p.ordinal)),
+                ),
+                None => {
+                    passed_seen.insert(key, p);
+                }
+            }
+        }
         clashes
             .into_iter()
             .map(|((first_index, second_index), resources)| {
@@ -528,6 +602,7 @@ impl Compilation {
                     None => d,
                 }
             })
+            .chain(passed_clashes)
             .collect()
     }
 }

@@ -68,14 +68,195 @@ fn stdin_and_directories_are_inputs() {
     assert!(from_stdin.status.success(), "{}", text(&from_stdin.stderr));
     assert_eq!(from_stdin.stdout, from_file.stdout);
 
-    // A directory: every Application under it, in path order; golden files are skipped.
-    let out = oamc(&["render", "fixtures/render"], None);
+    // A directory: every Application under it, in path order.
+    let dir = tempdir("oamc-directory-input");
+    for case in cases("render") {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        std::fs::create_dir_all(dir.join(&name)).unwrap();
+        std::fs::copy(
+            case.join("application.yaml"),
+            dir.join(&name).join("application.yaml"),
+        )
+        .unwrap();
+    }
+    let out = oamc(&["render", dir.to_str().unwrap()], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let one_by_one: Vec<String> = cases("render")
         .iter()
         .map(|case| std::fs::read_to_string(case.join("expected.yaml")).unwrap())
         .collect();
     assert_eq!(text(&out.stdout), one_by_one.join("---\n"));
+    // The fixtures' folder also holds the golden files, which are not
+    // Applications: a render of it is refused, at each golden file.
+    let out = oamc(&["render", "fixtures/render"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("oamc::input::not-an-application")
+            && stderr.contains("fixtures/render/spec-gates/expected.yaml:2:7"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A resource that is not an Application is part of what Argo CD would
+/// apply from the folder: `render` refuses it (it would vanish from the
+/// stream, and pruning would delete it), or with `--pass-through` prints it
+/// after the rendered documents, re-emitted and held to kubectl's reading.
+/// `validate` and `diff` pass over it, and every command passes over what is
+/// not a resource; oamc's own output below an input folder is not input.
+#[test]
+fn documents_that_are_not_applications_are_refused_or_passed_through() {
+    let dir = tempdir("oamc-other-documents");
+    let app =
+        std::fs::read_to_string(root().join("fixtures/render/no-gates/application.yaml")).unwrap();
+    std::fs::write(dir.join("application.yaml"), &app).unwrap();
+    let config = "# settings\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: web\ndata:\n  enabled: \"yes\"\n  count: \"3\"\n---\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: token}\nstringData: {token: abc}\n";
+    std::fs::write(dir.join("config.yaml"), config).unwrap();
+    let d = dir.to_str().unwrap();
+
+    let refused = oamc(&["render", d], None);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(refused.stdout.is_empty());
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("oamc::input::not-an-application"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("config.yaml:3:7"),
+        "at the first one's kind: {stderr}"
+    );
+    assert!(
+        stderr.contains("2 resources in this file are not OAM Applications: `ConfigMap` (v1) `settings`, `Secret` (v1) `token`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--pass-through"),
+        "the fix in the help: {stderr}"
+    );
+    // validate checks Applications and passes over the rest.
+    assert!(oamc(&["validate", d], None).status.success());
+
+    let passed = oamc(&["render", "--pass-through", d], None);
+    assert!(passed.status.success(), "{}", text(&passed.stderr));
+    let alone = oamc(
+        &["render", dir.join("application.yaml").to_str().unwrap()],
+        None,
+    );
+    let stdout = text(&passed.stdout);
+    let rendered = text(&alone.stdout);
+    assert!(
+        stdout.starts_with(&rendered),
+        "the rendered documents come first"
+    );
+    let docs = yaml_docs(&stdout[rendered.len()..]);
+    let inputs: Vec<_> = yaml_docs(config)
+        .into_iter()
+        .filter(|d| !d.is_null())
+        .collect();
+    assert_eq!(docs, inputs, "passed through as they were read");
+    assert!(text(&passed.stderr).contains("2 documents passed through"));
+
+    // Not with the tree: a usage error.
+    let out_dir = dir.join("rendered");
+    let tree = oamc(
+        &[
+            "render",
+            "--pass-through",
+            d,
+            "-o",
+            out_dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(tree.status.code(), Some(2));
+    assert!(!out_dir.exists());
+
+    // Held to kubectl's reading, like an Application: `2024-01-01` is a
+    // timestamp to oamc's model of kubectl, text to oamc's reader.
+    std::fs::write(
+        dir.join("config.yaml"),
+        config.replace("\"3\"", "2024-01-01"),
+    )
+    .unwrap();
+    let readers = oamc(&["render", "--pass-through", d], None);
+    assert_eq!(readers.status.code(), Some(1));
+    assert!(text(&readers.stderr).contains("oamc::yaml::readers-disagree"));
+    assert!(readers.stdout.is_empty());
+
+    // A resource passed through twice, or also rendered, is a duplicate.
+    std::fs::write(dir.join("config.yaml"), config).unwrap();
+    std::fs::write(dir.join("config-again.yaml"), config).unwrap();
+    let twice = oamc(&["render", "--pass-through", d], None);
+    assert_eq!(twice.status.code(), Some(1));
+    let stderr = text(&twice.stderr);
+    assert!(
+        stderr.contains("oamc::output::duplicate-resource"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("config.yaml:3:7"), "{stderr}");
+    std::fs::remove_file(dir.join("config-again.yaml")).unwrap();
+    let service = yaml_docs(&rendered)
+        .into_iter()
+        .find(|d| d["kind"] == "Service")
+        .unwrap();
+    std::fs::write(
+        dir.join("service.yaml"),
+        serde_json::to_string(&service).unwrap(),
+    )
+    .unwrap();
+    let clash = oamc(&["render", "--pass-through", d], None);
+    assert_eq!(clash.status.code(), Some(1));
+    assert!(
+        text(&clash.stderr).contains("Application `hello`"),
+        "{}",
+        text(&clash.stderr)
+    );
+    std::fs::remove_file(dir.join("service.yaml")).unwrap();
+
+    // What Argo CD cannot apply cannot pass: a resource without a name.
+    std::fs::write(
+        dir.join("nameless.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: x-}\n",
+    )
+    .unwrap();
+    let nameless = oamc(&["render", "--pass-through", d], None);
+    assert_eq!(nameless.status.code(), Some(1));
+    let stderr = text(&nameless.stderr);
+    assert!(
+        stderr.contains("oamc::input::pass-through") && stderr.contains("nameless.yaml:2:7"),
+        "{stderr}"
+    );
+    std::fs::remove_file(dir.join("nameless.yaml")).unwrap();
+
+    // What is not a resource is passed over by every command: a values file,
+    // kustomize's configuration, a template that is not YAML.
+    std::fs::remove_file(dir.join("config.yaml")).unwrap();
+    std::fs::write(dir.join("values.yaml"), "replicas: 3\nimage: {tag: v1}\n").unwrap();
+    std::fs::write(
+        dir.join("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("chart.yaml"), "{{ .Values.name }}\nfoo: [\n").unwrap();
+    for extra in [&[][..], &["--pass-through"][..]] {
+        let out = oamc(&[&["render"][..], extra, &[d][..]].concat(), None);
+        assert!(out.status.success(), "{extra:?}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), rendered, "{extra:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // oamc's own tree below the input folder is not read as input.
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("application.yaml"), &app).unwrap();
+    for _ in 0..2 {
+        let out = oamc(&["render", d, "-o", out_dir.to_str().unwrap()], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    assert!(out_dir.join(".oamc-rendered").is_file());
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

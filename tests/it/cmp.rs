@@ -485,3 +485,32 @@ fn each_stage_commits_the_file_its_argocd_application_renders() {
     }
     let _ = std::fs::remove_dir_all(&repo);
 }
+
+/// A ConfigMap beside the Application fails the sync, with nothing on
+/// stdout: left out of the stream, Argo CD with pruning would delete it.
+/// With the parameter `pass-through` it is applied after the rendered ones.
+#[test]
+fn other_documents_fail_the_sync_unless_passed_through() {
+    let dir = repo("other-documents");
+    let config =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  level: debug\n";
+    std::fs::write(dir.join("config.yaml"), config).unwrap();
+    let out = generate_with(&dir, None, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("oamc::input::not-an-application") && stderr.contains("config.yaml:2:7"),
+        "{stderr}"
+    );
+    for (params, env) in [
+        (Some(r#"[{"name":"pass-through","string":"true"}]"#), vec![]),
+        (None, vec![("PARAM_PASS_THROUGH", "true")]),
+    ] {
+        let out = generate_with(&dir, params, &env);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let docs = yaml_docs(&text(&out.stdout));
+        assert_eq!(docs.last(), yaml_docs(config).first(), "{params:?} {env:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
