@@ -676,6 +676,12 @@ fn write_dir(
             crate::text::shown(&dir.join(kept).display().to_string())
         );
     }
+    for leftover in &written.leftovers {
+        eprintln!(
+            "removed {}: a temporary file of a run that was killed mid-write",
+            crate::text::shown(&dir.join(leftover).display().to_string())
+        );
+    }
     for removed in &written.removed {
         eprintln!(
             "removed {}",

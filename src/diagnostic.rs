@@ -558,7 +558,7 @@ fn sarif(diagnostics: &[Diagnostic]) -> String {
             "results": results,
         }],
     });
-    format!("{log:#}\n")
+    crate::text::json_without_commands(format!("{log:#}\n"))
 }
 
 /// Where a diagnostic's span ends, as SARIF counts it (the line and the
@@ -608,22 +608,37 @@ fn sarif_uri(name: &str) -> String {
 }
 
 /// Whether miette may show the diagnostic's snippet as the source has it: no
-/// line of it (with its context) is over [`MAX_SNIPPET_LINE`] bytes, and
-/// none holds a character [`crate::text::is_escaped`] keeps out of output.
+/// line of it (with its context) is over [`MAX_SNIPPET_LINE`] bytes, none
+/// holds a character [`crate::text::is_escaped`] keeps out of output (a CR
+/// other than CRLF's included), and none holds `##[`, which GitHub's runner
+/// reads as a command anywhere in a line (a `::` cannot start one: miette
+/// puts the line number first). The window is taken by bytes around the
+/// place, as miette counts lines (at LF), not by the place's line number:
+/// YAML counts a lone CR as a line break too, so the two numbers differ
+/// after one.
 fn snippet_is_safe(diag: &Diagnostic) -> bool {
     let (Some(file), Some(pos)) = (&diag.file, diag.pos) else {
         return true;
     };
-    let line = pos.line as usize;
-    file.text
-        .split('\n')
-        .skip(line.saturating_sub(3))
-        .take(5)
-        .all(|l| {
-            let l = l.strip_suffix('\r').unwrap_or(l);
-            l.len() <= MAX_SNIPPET_LINE
-                && !l.contains(|c: char| c != '\t' && crate::text::is_escaped(c))
-        })
+    let text = &file.text;
+    let (Some(before), Some(after)) = (
+        text.get(..pos.offset),
+        text.get((pos.offset + pos.len).min(text.len())..),
+    ) else {
+        return false;
+    };
+    // Two lines of context either side, and one more for good measure.
+    let start = before.rmatch_indices('\n').nth(3).map_or(0, |(i, _)| i + 1);
+    let end = after
+        .match_indices('\n')
+        .nth(3)
+        .map_or(text.len(), |(i, _)| text.len() - after.len() + i);
+    text[start..end].split('\n').all(|l| {
+        let l = l.strip_suffix('\r').unwrap_or(l);
+        l.len() <= MAX_SNIPPET_LINE
+            && !l.contains("##[")
+            && !l.contains(|c: char| c != '\t' && crate::text::is_escaped(c))
+    })
 }
 
 /// How much of a long line the plain snippet shows either side of the place.
@@ -710,7 +725,7 @@ pub fn render(diag: &Diagnostic, format: Format, color: bool) -> String {
                 "column": pos.map(|p| p.col),
                 "help": diag.help.as_deref().map(shown_message),
             });
-            format!("{value}\n")
+            crate::text::json_without_commands(format!("{value}\n"))
         }
         Format::Github => {
             let kind = level(diag.severity);

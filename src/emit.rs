@@ -59,7 +59,7 @@ pub fn write_yaml_stream<'a>(
 
 /// The serializer's error is its own type: the value is oamc's (verified
 /// JSON), so a refusal is reported as `oamc::verify`, never dropped.
-pub fn to_yaml(value: &impl serde::Serialize) -> Result<String, serde_saphyr::SerializeError> {
+pub fn to_yaml(value: &crate::readback::Node<'_>) -> Result<String, serde_saphyr::SerializeError> {
     let options = serde_saphyr::ser_options! {
         indent_step: 2,
         // Multi-line strings (scripts) as literal blocks; long single lines stay on one line.
@@ -74,6 +74,13 @@ pub fn to_yaml(value: &impl serde::Serialize) -> Result<String, serde_saphyr::Se
         serde_saphyr::to_fmt_writer_with_options(buffer, value, options)?;
         if !buffer.ends_with('\n') {
             buffer.push('\n');
+        }
+        // Every string holding `##[` was written double-quoted (the
+        // serializer of `readback::Node`), where YAML's `\x5B` is `[`: the
+        // same value to every reader, and no line GitHub's runner reads as a
+        // legacy command. Nothing else of the output holds `#` before `[`.
+        if buffer.contains("##[") {
+            return Ok(buffer.replace("##[", "##\\x5B"));
         }
         Ok(buffer.as_str().to_owned())
     })

@@ -146,7 +146,8 @@ pub fn load_inputs(
 
 /// The first symbolic link on the way to the folder `path`, if any: every
 /// part of a relative path, and of an absolute one the parts below the
-/// current directory (or only its last part when it lies elsewhere). A link
+/// current directory, or when it lies elsewhere the parts below the
+/// outermost checkout holding it (every part when none does). A link
 /// committed to a repository, given as an input or output folder, could
 /// lead anywhere on the machine.
 pub fn linked_folder(path: &Path) -> Option<PathBuf> {
@@ -155,7 +156,22 @@ pub fn linked_folder(path: &Path) -> Option<PathBuf> {
         match std::env::current_dir() {
             Ok(cwd) => match path.strip_prefix(&cwd) {
                 Ok(below) => (cwd.clone(), below.to_path_buf()),
-                Err(_) => return is_link(path).then(|| path.to_path_buf()),
+                // Outside the current folder (a sibling checkout, given
+                // absolute): from the outermost checkout that holds it, the
+                // folder with `.git` a repository cannot commit, or every
+                // part when none does.
+                Err(_) => match path
+                    .ancestors()
+                    .skip(1)
+                    .filter(|a| !a.as_os_str().is_empty() && a.join(".git").exists())
+                    .last()
+                {
+                    Some(root) => (
+                        root.to_path_buf(),
+                        path.strip_prefix(root).unwrap_or(path).to_path_buf(),
+                    ),
+                    None => (PathBuf::new(), path.to_path_buf()),
+                },
             },
             // Where the checkout ends is unknown: every part is checked.
             Err(_) => (PathBuf::new(), path.to_path_buf()),

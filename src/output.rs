@@ -330,6 +330,53 @@ impl Out {
             .collect())
     }
 
+    /// Temporary files a killed run left (`.<name>.<pid>.tmp`, see
+    /// [`Out::write`]) beside the files of `paths`: only the names oamc
+    /// writes, in the folders it writes them to, so a file oamc did not
+    /// write is never one. Links and folders of such a name are not files
+    /// oamc wrote either (removing a link would remove only the link, but
+    /// oamc leaves what is not its own).
+    fn leftovers<'p>(
+        &self,
+        paths: impl Iterator<Item = &'p PathBuf>,
+    ) -> Result<Vec<PathBuf>, String> {
+        let mut by_folder: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
+        for rel in paths.map(PathBuf::as_path).chain([Path::new(INDEX)]) {
+            let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
+                continue;
+            };
+            by_folder
+                .entry(parent.to_path_buf())
+                .or_default()
+                .insert(name.to_string_lossy().into_owned());
+        }
+        let mut found = Vec::new();
+        for (folder, names) in by_folder {
+            self.no_links(&folder)?;
+            let entries = if folder.as_os_str().is_empty() {
+                self.dir.entries()
+            } else {
+                self.dir.read_dir(&folder)
+            };
+            let entries = match entries {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(format!("cannot list {}: {e}", self.show(&folder))),
+            };
+            for entry in entries {
+                let entry =
+                    entry.map_err(|e| format!("cannot list {}: {e}", self.show(&folder)))?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let ours = temporary_of(&name).is_some_and(|of| names.contains(of));
+                let file = entry.file_type().is_ok_and(|t| t.is_file());
+                if ours && file {
+                    found.push(folder.join(name));
+                }
+            }
+        }
+        Ok(found)
+    }
+
     fn write_index(&self, index: &Index) -> Result<(), String> {
         self.write(Path::new(INDEX), &index_text(index))
     }
@@ -361,6 +408,16 @@ impl Out {
         }
         Ok(file)
     }
+}
+
+/// The file a temporary name of [`Out::write`] stands for:
+/// `.rollout-web.yaml.4242.tmp` → `rollout-web.yaml`.
+fn temporary_of(name: &str) -> Option<&str> {
+    let (rest, pid) = name
+        .strip_prefix('.')?
+        .strip_suffix(".tmp")?
+        .rsplit_once('.')?;
+    (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty()).then_some(rest)
 }
 
 /// Each file oamc wrote and the SHA-256 of what it wrote.
@@ -405,6 +462,8 @@ pub struct Written {
     /// content is not what oamc recorded (changed since, or an index without
     /// hashes), so they are not oamc's to delete.
     pub kept: Vec<PathBuf>,
+    /// Temporary files a killed run left, removed.
+    pub leftovers: Vec<PathBuf>,
 }
 
 /// Write every file, remove the ones oamc wrote before that are no longer produced.
@@ -413,12 +472,21 @@ pub(crate) fn write(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Wri
     let _lock = out.lock()?;
     let old = out.index()?;
     let new = index_of(files);
+    let mut report = Written::default();
+    // A run killed mid-write left its temporary files; under the lock no
+    // other run is writing, so each is a leftover, and oamc's to remove.
+    for leftover in out.leftovers(old.keys().chain(new.keys()))? {
+        match out.dir.remove_file(&leftover) {
+            Ok(()) => report.leftovers.push(leftover),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot remove {}: {e}", out.show(&leftover))),
+        }
+    }
     // Before the first file is written, the index names every file this run
     // may leave behind: after a kill, the next run still knows them.
     let mut pending = old.clone();
     pending.extend(new.clone());
     out.write_index(&pending)?;
-    let mut report = Written::default();
     for (rel, text) in files {
         if out.read(rel)?.as_deref() != Some(text.as_str()) {
             out.write(rel, text)?;
@@ -458,6 +526,14 @@ pub(crate) fn check(
     let index = out.index()?;
     paths.extend(index.keys());
     let mut text = String::new();
+    // A killed run's temporary files are not a clean tree: `git add -A`
+    // would commit them.
+    for leftover in out.leftovers(paths.iter().copied())? {
+        let name = crate::text::shown(&leftover.display().to_string()).into_owned();
+        text.push_str(&format!(
+            "--- a/{name}\n+++ /dev/null\n@@ a temporary file of a run that was killed mid-write; `oamc render -o` removes it @@\n"
+        ));
+    }
     for rel in paths {
         let on_disk = out.read(rel)?;
         let wanted = files.get(rel);

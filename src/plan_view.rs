@@ -40,7 +40,7 @@ pub fn render(apps: &[AppPlan], format: PlanFormat) -> Result<String, serde_json
                     timeline: timeline::of_app(plan),
                 })
                 .collect();
-            serde_json::to_string_pretty(&apps)? + "\n"
+            crate::text::json_without_commands(serde_json::to_string_pretty(&apps)? + "\n")
         }
         PlanFormat::Gantt => timeline::gantt::render(apps),
         PlanFormat::Svg => timeline::svg::render(apps),

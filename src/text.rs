@@ -39,18 +39,59 @@ fn is_noncharacter(c: char) -> bool {
 /// rest is counted, so output stays bounded whatever the input.
 pub const MAX_SHOWN_CHARS: usize = 240;
 
+/// Whether GitHub's runner reads `line` as a workflow command: after leading
+/// white space (.NET's `TrimStart`, every Unicode White_Space character) it
+/// starts with `::` (`ActionCommand.TryParseV2`), or it holds `##[` anywhere
+/// (the legacy `ActionCommand.TryParse`, still tried after the first):
+/// actions/runner `src/Runner.Common/ActionCommand.cs`, called on every line
+/// of a step's output by `ActionCommandManager.TryProcessCommand`.
+pub fn is_command_line(line: &str) -> bool {
+    line.trim_start_matches(char::is_whitespace)
+        .starts_with("::")
+        || line.contains("##[")
+}
+
+/// Every line break YAML knows (LF, CR, NEL, LS, PS; CRLF is CR then LF):
+/// the runner splits at CR and LF, a YAML 1.1 reader at all of them.
+pub fn is_line_break(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// Whether any line of `text`, split at every line break, is a command line.
+pub fn holds_command_line(text: &str) -> bool {
+    text.split(is_line_break).any(is_command_line)
+}
+
+/// JSON text with `##[` written `##\u005b`: the same JSON to any reader, and
+/// no line the runner reads as a legacy command. A line of JSON can hold
+/// `#` only inside a string, and no JSON line starts with `::`.
+pub fn json_without_commands(json: String) -> String {
+    if json.contains("##[") {
+        json.replace("##[", "##\\u005b")
+    } else {
+        json
+    }
+}
+
 /// `text` as any human-facing output may show it: each escaped character
-/// (see [`is_escaped`]) written `\u{…}`, a leading `::` written `\u{3a}:`
-/// (a file name starts some lines, and a CI runner reads a line that starts
-/// with `::` as a command), and at most [`MAX_SHOWN_CHARS`] characters.
+/// (see [`is_escaped`]) written `\u{…}`, the first `:` of a leading `::`
+/// (after white space) written `\u{3a}` and the `[` of `##[` written
+/// `\u{5b}` (a file name starts some lines, and a CI runner reads such a line
+/// as a command, see [`is_command_line`]), and at most [`MAX_SHOWN_CHARS`]
+/// characters.
 pub fn shown(text: &str) -> Cow<'_, str> {
     shown_within(text, MAX_SHOWN_CHARS)
 }
 
 /// [`shown`] with another bound (a whole message quotes several strings).
 pub fn shown_within(text: &str, max_chars: usize) -> Cow<'_, str> {
-    let command = text.starts_with("::");
-    let clean = !command && !text.chars().any(is_escaped);
+    let trimmed = text.trim_start_matches(char::is_whitespace);
+    // The byte of the `:` that would start a command.
+    let command = trimmed
+        .starts_with("::")
+        .then(|| text.len() - trimmed.len());
+    let legacy = text.contains("##[");
+    let clean = command.is_none() && !legacy && !text.chars().any(is_escaped);
     if clean && text.len() <= max_chars {
         return Cow::Borrowed(text);
     }
@@ -60,7 +101,7 @@ pub fn shown_within(text: &str, max_chars: usize) -> Cow<'_, str> {
             out.push_str(&format!("… ({} more bytes)", text.len() - i));
             break;
         }
-        if is_escaped(c) || (command && i == 0) {
+        if is_escaped(c) || command == Some(i) || (c == '[' && text[..i].ends_with("##")) {
             out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
         } else {
             out.push(c);
@@ -165,6 +206,10 @@ mod tests {
             ("\u{85}\u{9b}\u{7f}", "\\u{85}\\u{9b}\\u{7f}"),
             ("\u{fffe}\u{ffff}\u{2028}", "\\u{fffe}\\u{ffff}\\u{2028}"),
             ("::error x", "\\u{3a}:error x"),
+            ("  \t::error x", "  \\u{9}\\u{3a}:error x"),
+            ("\u{a0}::error x", "\u{a0}\\u{3a}:error x"),
+            ("a ##[add-mask]b", "a ##\\u{5b}add-mask]b"),
+            ("a :: b # [c]", "a :: b # [c]"),
         ] {
             assert_eq!(shown(raw), seen, "{raw:?}");
         }

@@ -1,5 +1,6 @@
 //! The whole compiler on arbitrary input: either diagnostics or a YAML stream
-//! that parses back, never a panic.
+//! that parses back and holds no line GitHub's runner reads as a command,
+//! never a panic.
 #![no_main]
 use std::sync::Arc;
 
@@ -10,5 +11,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if !compilation.has_errors() {
         let out = compilation.to_yaml();
         oamc::dom::parse_values(&out).expect("emitted YAML parses back");
+        for line in out.split(['\r', '\n']) {
+            assert!(!oamc::text::is_command_line(line), "a command line: {line:?}");
+        }
     }
 });

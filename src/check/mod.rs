@@ -4,6 +4,7 @@
 //! JSON Schema's findings; `syntax` holds the formats Kubernetes, Argo and
 //! Prometheus define. What is checked lives with each definition (`defs`).
 
+pub mod backtracking;
 pub(crate) mod control;
 pub mod duration;
 pub(crate) mod envelope;

@@ -42,6 +42,8 @@ pub enum Invalid {
     NginxCharacter(char),
     /// What the regular-expression compiler says (its last line).
     Regex(String),
+    /// A regex a backtracking engine can take exponential time on (why).
+    Backtracking(String),
     Quantity,
 }
 
@@ -97,6 +99,9 @@ impl fmt::Display for Invalid {
             }
             Invalid::Regex(why) => {
                 write!(f, "is not a regular expression nginx can read: {why}")
+            }
+            Invalid::Backtracking(why) => {
+                write!(f, "would stall the shared ingress controller: it {why}")
             }
             Invalid::Quantity => f.write_str("is not a Kubernetes quantity (e.g. 500m, 256Mi, 2)"),
         }
@@ -337,7 +342,8 @@ pub fn app_path(s: &str) -> Result<(), Invalid> {
 /// `nginx.ingress.kubernetes.io/use-regex`: ingress-nginx reads it as a
 /// regular expression (`/api/v[0-9]+`). Absolute (the Ingress API's rule for
 /// `ImplementationSpecific`), without blanks or control characters (they end
-/// an nginx `location`), and a regular expression that compiles.
+/// an nginx `location`), a regular expression that compiles, and none a
+/// backtracking engine can take exponential time on ([`super::backtracking`]).
 pub fn nginx_path(s: &str) -> Result<(), Invalid> {
     if !s.starts_with('/') {
         return Err(Invalid::NotAbsolute);
@@ -351,8 +357,13 @@ pub fn nginx_path(s: &str) -> Result<(), Invalid> {
     regex::RegexBuilder::new(s)
         .size_limit(1 << 20)
         .build()
-        .map(|_| ())
-        .map_err(|e| Invalid::Regex(e.to_string().lines().last().unwrap_or("invalid").to_owned()))
+        .map_err(|e| {
+            Invalid::Regex(e.to_string().lines().last().unwrap_or("invalid").to_owned())
+        })?;
+    match super::backtracking::catastrophic(s) {
+        Some(why) => Err(Invalid::Backtracking(why)),
+        None => Ok(()),
+    }
 }
 
 /// A Kubernetes quantity: a decimal number with an optional binary (`Ki` …

@@ -34,7 +34,9 @@ pub fn render(
     Ok(match format {
         DiffFormat::Text => text(report, color),
         DiffFormat::Markdown => markdown(report),
-        DiffFormat::Json => serde_json::to_string_pretty(report)? + "\n",
+        DiffFormat::Json => {
+            crate::text::json_without_commands(serde_json::to_string_pretty(report)? + "\n")
+        }
     })
 }
 
@@ -315,6 +317,39 @@ fn html(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// User text in a Markdown code span, as the comment shows every string a
+/// repository controls: GitHub turns no mention (`@octocat`,
+/// `@acme/security-team`), reference (`#1`, `acme/other#3`), URL or e-mail
+/// inside code into a link or a notification (its mention and reference
+/// filters skip `code` elements, and GFM's autolink extension does not
+/// apply in code spans). The fence is one backtick longer than the longest
+/// run in the text, with a space either side, which CommonMark strips. In a
+/// table cell a `|` is written `\|`: GFM ends a cell at a bare pipe even
+/// inside code.
+fn code(text: &str, in_table: bool) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let text = if in_table {
+        text.replace('|', "\\|")
+    } else {
+        text.to_owned()
+    };
+    format!("{fence} {text} {fence}")
+}
+
+/// [`code`] in a table cell.
+fn cell(text: &str) -> String {
+    code(text, true)
+}
+
 /// The marker a bot finds its earlier comment by, to update it.
 pub const MARKER: &str = "<!-- oamc-diff -->";
 
@@ -324,8 +359,8 @@ fn markdown(report: &Report) -> String {
     let _ = writeln!(
         out,
         "### oamc diff: {} → {}\n",
-        md(&shown(&report.base)),
-        md(&shown(&report.head))
+        code(&shown(&report.base), false),
+        code(&shown(&report.head), false)
     );
     if report.is_empty() {
         let _ = writeln!(out, "No change to any Application.");
@@ -339,22 +374,28 @@ fn markdown(report: &Report) -> String {
             "| Risk | Application | Subject | What happens | Upstream |"
         );
         let _ = writeln!(out, "|---|---|---|---|---|");
+        // The risks come first, within half the comment.
+        let mut shown_risks = 0;
         for r in report.risks.iter().take(MAX_RISKS) {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} |",
+            let row = format!(
+                "| {} | {} | {} | {} | {} |\n",
                 md(r.kind.code()),
-                md(&shown(&r.application)),
-                md(&shown(&r.subject)),
-                md(&crate::text::shown_message(&r.reason)),
+                cell(&shown(&r.application)),
+                cell(&shown(&r.subject)),
+                cell(&crate::text::shown_message(&r.reason)),
                 md(r.reference)
             );
+            if out.len() + row.len() > MAX_MARKDOWN / 2 {
+                break;
+            }
+            out.push_str(&row);
+            shown_risks += 1;
         }
-        if report.risks.len() > MAX_RISKS {
+        if report.risks.len() > shown_risks {
             let _ = writeln!(
                 out,
-                "\n… and {} more risks (`oamc diff --format json` lists all).",
-                report.risks.len() - MAX_RISKS
+                "\n… and {} more risks (`oamc diff` locally, or `--format json`, lists all).",
+                report.risks.len() - shown_risks
             );
         }
         out.push('\n');
@@ -369,19 +410,49 @@ fn markdown(report: &Report) -> String {
         out.push_str(&section);
     }
     if !left_out.is_empty() {
-        let names: Vec<String> = left_out
-            .iter()
-            .take(50)
-            .map(|a| md(&shown(&a.name)))
-            .collect();
+        // Named while the comment has room (a name is at most 240 characters).
+        let mut names = Vec::new();
+        let mut room = MAX_COMMENT - 1_000 - out.len().min(MAX_COMMENT - 1_000);
+        for a in left_out.iter().take(50) {
+            let name = code(&shown(&a.name), false);
+            if name.len() + 2 > room {
+                break;
+            }
+            room -= name.len() + 2;
+            names.push(name);
+        }
         let _ = writeln!(
             out,
-            "{} more Applications differ, left out to keep this comment under GitHub's 65,536 characters: {}{}. Run `oamc diff` for all of them.",
+            "{} more Applications differ, left out to keep this comment under GitHub's 65,536 characters: {}{}. Run `oamc diff` locally, or read its `--format json` report, for all of them.",
             left_out.len(),
             names.join(", "),
-            if left_out.len() > 50 { ", …" } else { "" }
+            if left_out.len() > names.len() {
+                ", …"
+            } else {
+                ""
+            }
         );
     }
+    within_comment_limit(out)
+}
+
+/// What GitHub takes as one comment, in bytes (it counts 65,536 characters;
+/// a character is at least a byte), with room for the closing line.
+const MAX_COMMENT: usize = 65_000;
+
+/// The comment cut at a line under [`MAX_COMMENT`], saying how much was
+/// left out and where to read it, should the budgets above not hold it.
+fn within_comment_limit(mut out: String) -> String {
+    if out.len() <= MAX_COMMENT {
+        return out;
+    }
+    let cut = out[..MAX_COMMENT - 400].rfind('\n').map_or(0, |i| i + 1);
+    let left = out.len() - cut;
+    out.truncate(cut);
+    let _ = writeln!(
+        out,
+        "\n… {left} more bytes of this report are left out to keep the comment under GitHub's 65,536 characters: run `oamc diff` locally, or read its `--format json` report."
+    );
     out
 }
 
@@ -390,7 +461,7 @@ fn app_markdown(a: &AppDiff) -> String {
     let resources = a.resources.len();
     let _ = writeln!(
         out,
-        "<details>\n<summary>{} <b>{}</b>: {} plan change{}, {} resource{}</summary>\n",
+        "<details>\n<summary>{} <b><code>{}</code></b>: {} plan change{}, {} resource{}</summary>\n",
         a.status.sign(),
         html(&app_title(a)),
         a.plan.len(),
@@ -413,13 +484,13 @@ fn app_markdown(a: &AppDiff) -> String {
             };
             let v = |s: &Option<String>| {
                 s.as_deref()
-                    .map_or("—".to_owned(), |s| md(&crate::text::shown_message(s)))
+                    .map_or("—".to_owned(), |s| cell(&crate::text::shown_message(s)))
             };
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
-                md(&shown(&c.scope)),
-                md(&shown(&c.text)),
+                cell(&shown(&c.scope)),
+                cell(&shown(&c.text)),
                 v(&before),
                 v(&after)
             );
@@ -444,8 +515,8 @@ fn resource_rows(out: &mut String, r: &ResourceDiff) {
     let head = format!(
         "| {} | {} | {} ",
         md(&r.status.sign().to_string()),
-        md(&shown(&r.title())),
-        md(&shown(&r.group))
+        cell(&shown(&r.title())),
+        cell(&shown(&r.group))
     );
     if r.fields.is_empty() {
         let _ = writeln!(out, "{head}| | | |");
@@ -454,9 +525,9 @@ fn resource_rows(out: &mut String, r: &ResourceDiff) {
     let cell = |f: &FieldChange| {
         format!(
             "| {} | {} | {} |",
-            md(&shown(&f.path)),
-            md(&value(f.before.as_ref())),
-            md(&value(f.after.as_ref()))
+            cell(&shown(&f.path)),
+            cell(&value(f.before.as_ref())),
+            cell(&value(f.after.as_ref()))
         )
     };
     for (i, f) in r.fields.iter().take(MAX_FIELDS).enumerate() {

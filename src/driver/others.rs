@@ -88,7 +88,7 @@ pub fn pass(others: &[(Arc<SourceFile>, Vec<OtherDocument>)]) -> (Vec<Passed>, V
                 .help("give it `apiVersion` and `metadata.name`, or keep it out of the files oamc renders")));
                 continue;
             };
-            match emit::to_yaml(value) {
+            match emit::to_yaml(&crate::readback::Node::from_json(value.clone())) {
                 Ok(yaml) => passed.push(Passed {
                     file: file.clone(),
                     ordinal: doc.ordinal,

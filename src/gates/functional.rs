@@ -32,7 +32,7 @@ pub fn run(job: &JobPlan, expected: &str, target: &Target) -> GateResult {
             return result(Verdict::Inconclusive, format!("the expected text {why}"));
         }
     };
-    let answer = match http::get_following(&target.agent, &url) {
+    let answer = match http::get_following(target, &url) {
         Ok(a) => a,
         Err(why) => return result(Verdict::Fail, why),
     };

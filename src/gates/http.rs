@@ -53,15 +53,27 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
-/// GET `url`, following redirects as wget does, but only within its origin.
-pub(crate) fn get_following(agent: &Agent, url: &str) -> Result<Answer, String> {
+/// GET `url`, following redirects as wget does, but only within its origin
+/// and within the run's deadline: each hop is a request of its own, with
+/// what is left of the run as its longest wait (21 slow redirects cost 21
+/// `--timeout`s before).
+pub(crate) fn get_following(target: &super::Target, url: &str) -> Result<Answer, String> {
     let start = origin(url)?;
     let mut current = url.to_owned();
     for _ in 0..=MAX_REDIRECTS {
-        let mut response = agent
+        let Some(timeout) = target.request_timeout() else {
+            return Err(format!(
+                "GET {current}: not sent: the run's deadline passed (--deadline)"
+            ));
+        };
+        let mut response = target
+            .agent
             .get(&current)
+            .config()
+            .timeout_global(Some(timeout))
+            .build()
             .call()
-            .map_err(|e| format!("GET {current}: {e}"))?;
+            .map_err(|e| target.request_error(&format!("GET {current}"), &e))?;
         let status = response.status().as_u16();
         if response.status().is_redirection()
             && let Some(location) = response.headers().get("location")

@@ -51,6 +51,26 @@ impl Target {
     pub fn past_deadline(&self) -> bool {
         std::time::Instant::now() >= self.ends
     }
+
+    /// How long the next request may take: `--timeout`, or what is left of
+    /// the run when that is less; `None` once the deadline has passed. Asked
+    /// before every request, each redirect and each query included, so the
+    /// run ends at its deadline however many requests it has left.
+    pub fn request_timeout(&self) -> Option<Duration> {
+        let left = self
+            .ends
+            .saturating_duration_since(std::time::Instant::now());
+        (!left.is_zero()).then(|| left.min(self.timeout))
+    }
+
+    /// A failed request in words: a wait the deadline cut short says so.
+    pub fn request_error(&self, what: &str, error: &dyn std::fmt::Display) -> String {
+        if self.past_deadline() {
+            format!("{what}: the run's deadline passed (--deadline) while waiting for the answer")
+        } else {
+            format!("{what}: {error}")
+        }
+    }
 }
 
 /// What to run, and against what.
@@ -403,5 +423,5 @@ pub fn json(selected: &Selected, results: &[GateResult]) -> String {
         "verdict": verdict,
         "results": results,
     });
-    format!("{doc:#}\n")
+    crate::text::json_without_commands(format!("{doc:#}\n"))
 }

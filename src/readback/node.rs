@@ -99,18 +99,34 @@ impl<'a> Node<'a> {
     }
 }
 
+/// A string of the output. One that would put a workflow command on a line
+/// of the YAML (a block scalar's line starting with `::`, a key starting
+/// with it, `##[` anywhere) is written double-quoted, on its key's line with
+/// its line breaks escaped; `emit` then writes each `##[` as `##\x5B`.
+struct Text<'s>(&'s str);
+
+impl Serialize for Text<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if crate::text::holds_command_line(self.0) {
+            serde_saphyr::DoubleQuoted(self.0).serialize(serializer)
+        } else {
+            serializer.serialize_str(self.0)
+        }
+    }
+}
+
 impl Serialize for Node<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Node::Null => serializer.serialize_unit(),
             Node::Bool(b) => serializer.serialize_bool(*b),
             Node::Number(n) => n.serialize(serializer),
-            Node::String(s) => serializer.serialize_str(s),
+            Node::String(s) => Text(s).serialize(serializer),
             Node::Array(items) => serializer.collect_seq(items),
             Node::Object(entries) => {
                 let mut map = serializer.serialize_map(Some(entries.len()))?;
                 for (k, v) in entries {
-                    map.serialize_entry(k.as_ref(), v)?;
+                    map.serialize_entry(&Text(k), v)?;
                 }
                 map.end()
             }

@@ -624,7 +624,8 @@ fn markdown_reads_back_as_risks_first_then_one_section_per_application() {
         .filter(|n| n.is_element())
         .map(|n| n.tag_name().name())
         .collect();
-    for tag in ["script", "a", "code", "em"] {
+    // Repository values are in code spans (`code`), where nothing of them is read as Markdown.
+    for tag in ["script", "a", "em"] {
         assert!(!tags.contains(tag), "<{tag}> in\n{html}");
     }
     for strong in body
@@ -1088,5 +1089,144 @@ fn a_warning_both_sides_share_is_shown_once_and_quiet_hides_it() {
     assert_eq!(quiet.status.code(), Some(2));
     assert!(quiet.stderr.is_empty(), "{}", text(&quiet.stderr));
     assert_eq!(quiet.stdout, out.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 45: a revision's links are resolved through one decoded listing per
+/// folder, so 40,000 links to YAML files in one folder (a 1.6 MB tree, well
+/// within the listing limit) cost about what they cost in a working tree;
+/// before, each link decoded the folder again (8,000 links took 18.9 s,
+/// 40,000 ran past a minute). The bound is a budget a quadratic walk cannot
+/// meet, not a timing: the run is killed after it.
+#[test]
+fn a_revision_of_many_links_is_read_in_linear_time() {
+    use std::time::{Duration, Instant};
+    let dir = tempdir("oamc-diff-links");
+    init(&dir);
+    write(&dir, "apps/shop.yaml", &fixture("spec-gates"));
+    write(&dir, "links/x.yaml", "a: 1\n");
+    for i in 0..40_000 {
+        std::os::unix::fs::symlink("x.yaml", dir.join(format!("links/l{i:05}.yaml"))).unwrap();
+    }
+    commit(&dir, "links");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oamc"))
+        .args(["diff", "-q", "HEAD", "--", "apps", "links"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let status = status.expect("oamc diff over 40,000 links ran past 60 s");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "no change between HEAD and the tree: {stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What a repository's values can make GitHub do with the comment: a
+/// mention pings people, `#1` and `acme/other#3` link issues, a URL or an
+/// e-mail becomes a link. GitHub's filters skip `code` elements, and GFM's
+/// autolinks do not apply in code spans.
+const PINGS: &str = "@octocat @acme/security-team #1 acme/other#3 me@example.com www.example.com https://evil.example/x GH-12 `x` | y";
+
+/// Issue 45: every text of the rendered comment that holds a repository's
+/// value is inside a `code` element, and the cell still reads as the value.
+#[test]
+fn markdown_user_text_pings_and_links_nothing() {
+    let dir = tempdir("oamc-diff-pings");
+    init(&dir);
+    write(&dir, "apps/shop.yaml", &fixture("spec-gates"));
+    commit(&dir, "base");
+    let head = edit(
+        &fixture("spec-gates"),
+        "image_name: rocket\n",
+        &format!(
+            "image_name: rocket\n        env:\n          - name: NOTE\n            value: {PINGS:?}\n"
+        ),
+    );
+    write(&dir, "apps/shop.yaml", &head);
+    let out = diff_in(&dir, &["HEAD", "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let markdown = text(&out.stdout);
+    let html = format!("<body>{}</body>", rendered(&markdown));
+    let doc = roxmltree::Document::parse(&html).unwrap_or_else(|e| panic!("{e}:\n{html}"));
+    let mut seen = false;
+    for node in doc.descendants().filter(|n| n.is_text()) {
+        let t = node.text().unwrap();
+        if [
+            "octocat",
+            "security-team",
+            "other#3",
+            "example.com",
+            "evil.example",
+            "GH-12",
+        ]
+        .iter()
+        .any(|m| t.contains(m))
+        {
+            assert!(
+                node.ancestors().any(|a| a.tag_name().name() == "code"),
+                "outside code: {t:?}\n{markdown}"
+            );
+            seen |= t.contains("@octocat @acme/security-team #1 acme/other#3 me@example.com");
+        }
+    }
+    assert!(seen, "the value reads whole in one code span:\n{markdown}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 45: many long-named removals wrote a 105,167-character comment,
+/// which GitHub refuses (65,536), so no risk table was posted at all. The
+/// comment stays under the limit, risks first, and says what it left out.
+#[test]
+fn markdown_stays_under_githubs_comment_limit() {
+    let dir = tempdir("oamc-diff-long");
+    init(&dir);
+    // 200 removed Applications of 63-character names: a risk row each.
+    for i in 0..200 {
+        let app = fixture("no-gates")
+            .replacen(
+                "  name: hello\n",
+                &format!("  name: h{i:03}-{}\n", "x".repeat(58)),
+                1,
+            )
+            .replace("hello", &format!("h{i:03}"));
+        write(&dir, &format!("apps/app{i:03}.yaml"), &app);
+    }
+    commit(&dir, "base");
+    std::fs::remove_dir_all(dir.join("apps")).unwrap();
+    write(&dir, "apps/keep.yaml", &fixture("spec-gates"));
+    let out = diff_in(&dir, &["HEAD", "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let markdown = text(&out.stdout);
+    assert!(
+        markdown.chars().count() <= 65_536,
+        "{} characters",
+        markdown.chars().count()
+    );
+    assert!(markdown.contains("#### ⚠️ Risks"), "risks first");
+    assert!(
+        markdown.contains("`oamc diff` locally"),
+        "says how to see the rest:\n{}",
+        &markdown[markdown.len().saturating_sub(2000)..]
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -849,51 +849,16 @@ fn stalling_app(silent: bool) -> u16 {
 #[test]
 fn a_gates_run_is_bounded_in_memory_and_time() {
     let _alone = crate::app_server::load_lock();
-    let bin = env!("CARGO_BIN_EXE_oamc");
     let run = |app: &str, port: u16, args: &str| {
         let url = format!("http://127.0.0.1:{port}");
-        let mut child = Command::new(bin)
-            .args(["gates", "-", "--format", "json", "--url", &url])
-            .args(args.split_whitespace())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(app.as_bytes())
-            .unwrap();
-        let status_file = format!("/proc/{}/status", child.id());
-        let sampler = std::thread::spawn(move || {
-            let mut peak_kib = 0u64;
-            while let Ok(status) = std::fs::read_to_string(&status_file) {
-                if let Some(kib) = status
-                    .lines()
-                    .find_map(|l| l.strip_prefix("VmRSS:"))
-                    .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
-                {
-                    peak_kib = peak_kib.max(kib);
-                } else {
-                    break; // a zombie: it has exited
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            peak_kib
-        });
-        let out = child.wait_with_output().unwrap();
-        let peak_kib = sampler.join().unwrap();
+        let mut all = vec!["--url", url.as_str()];
+        all.extend(args.split_whitespace());
+        let (code, report, peak_kib) = gates_measured(app, &all);
         assert!(
             peak_kib > 0 && peak_kib < 256 << 10,
             "peak RSS {peak_kib} KiB"
         );
-        let stderr = text(&out.stderr);
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        let report: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|_| panic!("exit {:?}, no report: {stderr}", out.status.code()));
-        (out.status.code(), report)
+        (code, report)
     };
     let artillery = performance("/app", json!({"tool": "artillery", "extraArgs": "1000"}));
     let (code, report) = run(
@@ -928,4 +893,201 @@ fn a_gates_run_is_bounded_in_memory_and_time() {
             .contains("not run: the run's deadline of 1 s passed"),
         "{report:#}"
     );
+}
+
+/// An app whose every answer is a redirect to the next page of its own
+/// origin, each after 0.9 s: under `--timeout 1`, a chain wget would follow.
+fn slowly_redirecting_app() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 1024];
+                let _ = stream.read(&mut buf);
+                std::thread::sleep(Duration::from_millis(900));
+                let _ = stream.write_all(
+                    format!("HTTP/1.1 302 Found\r\nLocation: /hop{n}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                        .as_bytes(),
+                );
+            });
+        }
+    });
+    port
+}
+
+/// A Prometheus that answers every query with a 15 MiB instant vector of
+/// small samples, the first of value 1.
+fn prometheus_of_15_mib() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let sample = r#"{"metric":{"pod":"p"},"value":[1700000000.5,"1"]},"#;
+    let mut body = String::from(r#"{"status":"success","data":{"resultType":"vector","result":["#);
+    while body.len() < 15 << 20 {
+        body.push_str(sample);
+    }
+    body.pop();
+    body.push_str("]}}");
+    let body = std::sync::Arc::new(body);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let body = body.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )
+                    .as_bytes(),
+                );
+                let _ = stream.write_all(body.as_bytes());
+            });
+        }
+    });
+    port
+}
+
+/// `oamc gates` on `app` with `args`: its exit status, report and peak RSS
+/// (sampled from /proc while it runs).
+fn gates_measured(app: &str, args: &[&str]) -> (Option<i32>, Value, u64) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oamc"))
+        .args(["gates", "-", "--format", "json"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(app.as_bytes())
+        .unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let sampler = std::thread::spawn(move || {
+        let mut peak_kib = 0u64;
+        while let Ok(status) = std::fs::read_to_string(&status_file) {
+            match status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
+            {
+                Some(kib) => peak_kib = peak_kib.max(kib),
+                None => break,
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        peak_kib
+    });
+    let out = child.wait_with_output().unwrap();
+    let peak_kib = sampler.join().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("exit {:?}, no report: {stderr}", out.status.code()));
+    (out.status.code(), report, peak_kib)
+}
+
+/// Issue 45's attacks on `oamc gates`, each past a bound before: 200
+/// criteria against a Prometheus that hangs (the deadline is asked before
+/// each query, and at most 64 are sent), 21 slow same-origin redirects (the
+/// deadline is asked before each hop, and bounds each wait), and a 15 MiB
+/// Prometheus answer (read in place: it peaked at 588 MiB, over the 256 MiB
+/// the security reference states).
+#[test]
+fn gates_keep_the_deadline_and_the_memory_bound_under_hostile_servers() {
+    let _alone = crate::app_server::load_lock();
+    let metrics = |n: usize| {
+        let criteria: Vec<Value> = (0..n)
+            .map(|i| {
+                json!({"interval": "1s", "count": 1, "function": "avg",
+                       "successOrFailCondition": "fail", "comparisonType": ">", "threshold": 3,
+                       "metric": format!("rocket_m{i}")})
+            })
+            .collect();
+        application(
+            "many",
+            json!({"metrics": {"pause": "1s", "evaluationCriteria": criteria}}),
+        )
+    };
+    let hung = format!("http://127.0.0.1:{}", stalling_app(true));
+    let (code, report, _) = gates_measured(
+        &metrics(200),
+        &[
+            "--only",
+            "metrics",
+            "--prometheus",
+            &hung,
+            "--timeout",
+            "1",
+            "--deadline",
+            "3",
+        ],
+    );
+    assert_ne!(code, Some(0), "{report:#}");
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 200, "every criterion is reported");
+    let measured: Vec<&str> = results
+        .iter()
+        .map(|r| r["measured"].as_str().unwrap())
+        .collect();
+    let not_run = measured.iter().filter(|m| m.starts_with("not run")).count();
+    // One timeout a second: at most four queries fit in the 3 s.
+    assert!(not_run >= 196, "{not_run} not run: {measured:?}");
+    assert!(
+        measured.iter().any(|m| m.contains("deadline passed")),
+        "{measured:?}"
+    );
+
+    let redirects = format!("http://127.0.0.1:{}", slowly_redirecting_app());
+    let functional = application(
+        "hops",
+        json!({"functionalGate": {"pause": "1s", "image": "httpd:alpine", "extraArgs": "ok"}}),
+    );
+    let (code, report, _) = gates_measured(
+        &functional,
+        &[
+            "--only",
+            "functional",
+            "--url",
+            &redirects,
+            "--timeout",
+            "1",
+            "--deadline",
+            "4",
+        ],
+    );
+    assert_ne!(code, Some(0), "{report:#}");
+    let measured = report["results"][0]["measured"].as_str().unwrap();
+    assert!(
+        measured.contains("deadline passed") && !measured.contains("more than 20 redirects"),
+        "cut by the deadline, not by the redirect cap: {measured}"
+    );
+
+    let big = format!("http://127.0.0.1:{}", prometheus_of_15_mib());
+    let (code, report, peak_kib) = gates_measured(
+        &metrics(2),
+        &[
+            "--only",
+            "metrics",
+            "--prometheus",
+            &big,
+            "--timeout",
+            "20",
+            "--deadline",
+            "60",
+        ],
+    );
+    assert!(
+        peak_kib > 0 && peak_kib < 256 << 10,
+        "peak RSS {peak_kib} KiB"
+    );
+    eprintln!("a 15 MiB Prometheus answer: peak RSS {peak_kib} KiB");
+    assert_eq!(code, Some(0), "avg 1 is not > 3: {report:#}");
+    assert_eq!(report["results"][0]["value"], 1.0, "{report:#}");
 }

@@ -997,3 +997,44 @@ fn check_reads_no_hard_linked_file() {
     assert!(!stdout.contains("PRIVATE") && !stderr.contains("PRIVATE"));
     assert!(stderr.contains("has 2 hard links"), "{stderr}");
 }
+
+/// Issue 45: an absolute `-o` under a link committed to a checkout, given
+/// from a sibling folder (outside the current directory), is refused as it
+/// is from inside: nothing is written where the link leads.
+#[test]
+fn an_absolute_output_under_a_committed_link_is_refused_from_a_sibling() {
+    let dir = setup("abs-out-link");
+    std::fs::create_dir_all(dir.join("repo/.git")).unwrap();
+    std::fs::create_dir_all(dir.join("sibling")).unwrap();
+    symlink(dir.join("outside"), dir.join("repo/deploy")).unwrap();
+    let out_dir = dir.join("repo/deploy/rendered");
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_oamc"))
+            .arg("render")
+            .arg(dir.join("repo/app.yaml"))
+            .arg("-o")
+            .arg(&out_dir)
+            .args(extra)
+            .current_dir(dir.join("sibling"))
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("under the symbolic link"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        std::fs::read_dir(dir.join("outside"))
+            .unwrap()
+            .next()
+            .is_none()
+    );
+    // The link is meant: the flag says so.
+    let out = run(&["--allow-linked-folders"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(dir.join("outside/rendered/.oamc-rendered").is_file());
+    let _ = std::fs::remove_dir_all(&dir);
+}

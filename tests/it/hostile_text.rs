@@ -35,6 +35,11 @@ fn hostile() -> impl Strategy<Value = String> {
             "\u{2028}",
             "::error ",
             "::",
+            "  ::",
+            "\u{a0}::",
+            "##[add-mask]",
+            "##",
+            "[",
             "%%{init: {}}%%",
             "\"",
             "'",
@@ -109,13 +114,22 @@ fn app_with(field: usize, text: &str) -> Value {
     app
 }
 
+/// Whether GitHub's runner reads `line` as a workflow command, written from
+/// actions/runner `src/Runner.Common/ActionCommand.cs` (`TryParseV2`: after
+/// `TrimStart()`, `::`; `TryParse`: `##[` anywhere), lines split at CR and
+/// LF as its reader does; independent of `oamc::text::is_command_line`.
+fn runner_reads_a_command(line: &str) -> bool {
+    line.split(['\r', '\n'])
+        .any(|l| l.trim_start_matches(char::is_whitespace).starts_with("::") || l.contains("##["))
+}
+
 /// A human-facing line: no escaped character (a tab is text), and no
 /// workflow command.
 fn assert_human(what: &str, out: &str) {
     for line in out.lines() {
         assert!(
-            !line.starts_with("::"),
-            "{what}: a line begins with `::`: {line:?}"
+            !runner_reads_a_command(line),
+            "{what}: a line GitHub's runner reads as a command: {line:?}"
         );
         if let Some(c) = line
             .chars()
@@ -143,6 +157,7 @@ fn check_reports(file: &Arc<SourceFile>) {
             Format::Json => {
                 for line in out.lines() {
                     serde_json::from_str::<Value>(line).expect("a JSON line");
+                    assert!(!runner_reads_a_command(line), "json: {line:?}");
                 }
             }
             Format::Github => {
@@ -151,10 +166,13 @@ fn check_reports(file: &Arc<SourceFile>) {
                         line.starts_with("::error file=") || line.starts_with("::warning file="),
                         "a line oamc did not write as a command: {line:?}"
                     );
+                    // The runner parses such a line as this one command
+                    // (`TryParseV2` first): a `##[` in the file name is data.
                 }
                 assert!(!out.contains('\r'));
             }
             Format::Sarif => {
+                assert!(!out.lines().any(runner_reads_a_command), "sarif");
                 let log: Value = serde_json::from_str(&out).expect("one SARIF document");
                 for result in log["runs"][0]["results"].as_array().unwrap() {
                     let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
@@ -182,7 +200,7 @@ fn check_reports(file: &Arc<SourceFile>) {
     if !compiled.has_errors() {
         let yaml = compiled.to_yaml();
         for line in yaml.lines() {
-            assert!(!line.starts_with("::"), "render: {line:?}");
+            assert!(!runner_reads_a_command(line), "render: {line:?}");
         }
         yaml_docs(&yaml);
     }
@@ -200,6 +218,7 @@ fn check_reports(file: &Arc<SourceFile>) {
     }
     let json = oamc::plan_view::render(&plans, PlanFormat::Json).unwrap();
     serde_json::from_str::<Value>(&json).expect("the plan as JSON");
+    assert!(!json.lines().any(runner_reads_a_command), "plan json");
 }
 
 proptest! {
@@ -260,11 +279,64 @@ fn the_reported_forgeries_are_escaped() {
         (0, "rocket\u{202e}-shop"),
         (6, "%%{init: {\"theme\": \"dark\"}}%%"),
         (6, "red\u{fffe}\u{ffff}"),
+        // Issue 45: the runner trims leading white space before `::`, and
+        // reads `##[` anywhere in a line.
+        (5, "a\n::add-mask::Rollout\n::stop-commands::x"),
+        (5, "a\n    ::add-mask::Rollout\n\t ::stop-commands::x"),
+        (5, "x ##[add-mask]Service"),
+        (11, "  ::error file=README.md::forged"),
+        (0, "x\u{a0}::stop-commands::y"),
     ] {
         let file = Arc::new(SourceFile {
             name: format!("{text}.yaml"),
             text: app_with(field, text).to_string(),
         });
         check_reports(&file);
+    }
+    // Issue 45: a raw CR inside a quoted scalar (a line break to YAML), with
+    // an error on the next line, and `##[` in the source near an error:
+    // the snippet shows neither raw.
+    for source in [
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: web}\nspec:\n  components:\n    - name: web\n      type: appmod-service\n      properties:\n        image_name: \"web\r::stop-commands::x\"\n        image: 7\n",
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: web}\nspec:\n  components:\n    - name: web\n      type: appmod-service\n      properties:\n        image_name: \"x ##[add-mask]Service\"\n        image: 7\n",
+    ] {
+        let file = Arc::new(SourceFile {
+            name: "app.yaml".into(),
+            text: source.to_owned(),
+        });
+        let validation = oamc::validate(std::slice::from_ref(&file), &oamc::Options::default());
+        assert!(validation.has_errors());
+        check_reports(&file);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    /// `oamc diff` between two folders, the head holding hostile text in
+    /// one field: in every format (text, Markdown, JSON) and on stderr, no
+    /// line GitHub's runner reads as a command (issue 45).
+    #[test]
+    fn diff_prints_no_runner_command_for_any_text(field in 0usize..12, text in hostile()) {
+        let dir = tempdir("oamc-hostile-diff");
+        std::fs::create_dir_all(dir.join("old")).unwrap();
+        std::fs::create_dir_all(dir.join("new")).unwrap();
+        std::fs::write(dir.join("old/app.yaml"), app_with(field, "x").to_string()).unwrap();
+        std::fs::write(dir.join("new/app.yaml"), app_with(field, &text).to_string()).unwrap();
+        for format in ["text", "markdown", "json"] {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_oamc"))
+                .args(["diff", "old", "new", "--format", format])
+                .current_dir(&dir)
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap();
+            for line in String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .chain(String::from_utf8_lossy(&out.stderr).lines())
+            {
+                prop_assert!(!runner_reads_a_command(line), "{format}: {line:?}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

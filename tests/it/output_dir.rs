@@ -229,3 +229,99 @@ fn the_pipeline_in_two_stage_folders_is_refused() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 45: the committed tree is the repository's, and `--check` prints a
+/// diff of it in CI. Lines planted in a committed file (indented `::`, a
+/// `##[` anywhere) and an env value with such lines reach the diff escaped:
+/// no line of it is one GitHub's runner reads as a command.
+#[test]
+fn check_prints_no_line_the_runner_reads_as_a_command() {
+    let dir = tree("check-commands");
+    assert!(render(&dir, &[]).status.success());
+    let rollout = dir.join("out/rocket-shop/dev/rollout-rocket.yaml");
+    let planted = std::fs::read_to_string(&rollout).unwrap().replacen(
+        "spec:\n",
+        "spec:\n    ::add-mask::Rollout\n  x: a ##[add-mask]Service\n\t::stop-commands::x\n",
+        1,
+    );
+    std::fs::write(&rollout, planted).unwrap();
+    let app = dir.join("repo/deployment/prod/application.yaml");
+    let changed = std::fs::read_to_string(&app).unwrap().replacen(
+        "image_name: rocket",
+        "image_name: rocket\n        env:\n          - name: A\n            value: \"a\\n  ::add-mask::Service\\n##[add-mask]Job\"",
+        1,
+    );
+    std::fs::write(&app, changed).unwrap();
+    let out = render(&dir, &["--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let diff = text(&out.stdout);
+    assert!(diff.contains("add-mask"), "{diff}");
+    for line in diff.lines().chain(text(&out.stderr).lines()) {
+        assert!(
+            !oamc::text::is_command_line(line),
+            "a line the runner reads as a command: {line:?}"
+        );
+    }
+    // The render itself writes the value double-quoted, `[` as YAML's `\x5B`.
+    assert!(render(&dir, &[]).status.success());
+    let prod =
+        std::fs::read_to_string(dir.join("out/rocket-shop/prod/rollout-rocket.yaml")).unwrap();
+    assert!(
+        prod.contains(r#"value: "a\n  ::add-mask::Service\n##\x5Badd-mask]Job""#),
+        "{prod}"
+    );
+    let docs = yaml_docs(&prod);
+    let env = &docs[0]["spec"]["template"]["spec"]["containers"][0]["env"];
+    assert!(
+        env.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["value"] == "a\n  ::add-mask::Service\n##[add-mask]Job"),
+        "{env}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 45: a run killed mid-write leaves `.<name>.<pid>.tmp` beside the
+/// file it was writing. `--check` does not call such a tree current (`git
+/// add -A` would commit them), and the next render removes them; a file of
+/// a name oamc does not write is left alone.
+#[test]
+fn a_killed_runs_temporary_files_are_not_clean_and_are_removed() {
+    let dir = tree("leftovers");
+    assert!(render(&dir, &[]).status.success());
+    let out = dir.join("out");
+    let ours = [
+        "rocket-shop/dev/.rollout-rocket.yaml.4242.tmp",
+        "..oamc-rendered.17.tmp",
+    ];
+    let not_ours = [
+        "rocket-shop/dev/.notes.txt.1.tmp",
+        "rocket-shop/dev/.rollout-rocket.yaml.x1.tmp",
+        "rocket-shop/.rollout-rocket.yaml.5.tmp",
+    ];
+    for rel in ours.iter().chain(&not_ours) {
+        std::fs::write(out.join(rel), "half a file").unwrap();
+    }
+    let check = render(&dir, &["--check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stderr));
+    let diff = text(&check.stdout);
+    for rel in ours {
+        assert!(diff.contains(&format!("--- a/{rel}")), "{diff}");
+    }
+    for rel in not_ours {
+        assert!(!diff.contains(rel), "{diff}");
+    }
+    let written = render(&dir, &[]);
+    assert!(written.status.success(), "{}", text(&written.stderr));
+    assert!(text(&written.stderr).contains("a temporary file of a run that was killed"));
+    for rel in ours {
+        assert!(!out.join(rel).exists(), "{rel}");
+    }
+    for rel in not_ours {
+        assert!(out.join(rel).exists(), "{rel}");
+    }
+    let check = render(&dir, &["--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+    let _ = std::fs::remove_dir_all(&dir);
+}

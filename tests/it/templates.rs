@@ -138,12 +138,13 @@ fn built_in_templates_are_read_back_by_the_fast_reader() {
         for app in checker.check_file(&file).apps {
             let plan = oamc::defs::plan_app(&app, None, &Default::default());
             for doc in templates.render_app(&plan, Default::default()).unwrap() {
-                // The borrowed document emits exactly as its JSON value does.
+                // The borrowed document emits exactly as its owned JSON value does.
                 let nodes = oamc::readback::read_rendered(&doc.text).unwrap();
                 for node in &nodes {
                     assert_eq!(
                         oamc::emit::to_yaml(node).unwrap(),
-                        oamc::emit::to_yaml(&node.to_json()).unwrap(),
+                        oamc::emit::to_yaml(&oamc::readback::Node::from_json(node.to_json()))
+                            .unwrap(),
                         "{}",
                         doc.text
                     );
