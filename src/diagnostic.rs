@@ -55,7 +55,7 @@ codes! {
     DuplicateKey => "oamc::yaml::duplicate-key", "a mapping key is written twice, or two keys that read as one (`on:` and `true:`)";
     ControlCharacter => "oamc::text::control-character", "a control character (other than tab and line break) in a user string";
     FormatCharacter => "oamc::text::format-character", "an invisible Unicode format character (Cf: a bidi control, a zero-width character) in a user string";
-    YamlReaders => "oamc::yaml::readers-disagree", "a plain scalar or key kubectl (go-yaml, YAML 1.1) reads as another value than oamc's reader (`1_000`, `2026-12-02`, `yEs`): quote it or spell it as both read it";
+    YamlReaders => "oamc::yaml::readers-disagree", "a plain scalar or key kubectl (go-yaml, YAML 1.1) reads as another value than oamc's reader (`1_000`, `yEs`): quote it or spell it as both read it";
     NumberAsText => "oamc::number::as-text", "a number where text is expected, written so that its text would change (`2.10` is read as 2.1)";
     LeadingZero => "oamc::number::leading-zero", "a number written with a leading zero, which YAML 1.1 reads as octal and YAML 1.2 as decimal";
     NoApplication => "oamc::input::no-application", "no OAM Application in the input";
@@ -72,6 +72,7 @@ codes! {
     Internal => "oamc::internal", "the schema accepted a value the typed model cannot read (a bug in oamc: please report it)";
     UnknownComponentType => "oamc::component::unknown-type", "a component type oamc does not compile and `--external-types` does not list";
     UnknownTrait => "oamc::trait::unknown", "a trait type oamc does not compile and `--external-types` does not list";
+    Workflow => "oamc::workflow::unsupported", "a KubeVela workflow with steps (`spec.workflow`), which oamc does not run: Argo CD applies the rendered objects at once, so a step (a `suspend` approval) would not happen";
     UnknownPolicy => "oamc::policy::unknown", "a policy type oamc does not apply and `--external-types` does not list";
     MisspeltType => "oamc::type::misspelt", "a component, trait or policy type close to one oamc compiles: a typo";
     DuplicateComponent => "oamc::component::duplicate", "two components with the same name";
@@ -85,8 +86,9 @@ codes! {
     PromqlDuration => "oamc::metrics::rate-interval", "rateInterval is not a PromQL duration";
     MetricName => "oamc::metrics::metric-name", "not a Prometheus metric name";
     DuplicateEnv => "oamc::env::duplicate", "an environment variable set twice";
-    ProbePort => "oamc::probe::port", "a readiness probe port given by a name the container's ports do not have, so the pod never becomes Ready";
-    Probe => "oamc::probe::handler", "a readiness probe without exactly one handler (httpGet, tcpSocket, exec or grpc), which Kubernetes refuses";
+    ProbePort => "oamc::probe::port", "a readiness probe port given as text: a name the container's ports do not have (the pod never becomes Ready), or digits, which Kubernetes refuses as a port name";
+    Quantity => "oamc::resources::quantity", "a resource request or limit that is not a Kubernetes quantity (`512mi`, `1.5GB`, `0.5 cores`), which the API server refuses";
+    Probe => "oamc::probe::handler", "a readiness probe without exactly one handler (httpGet, tcpSocket, exec or grpc), or an exec handler without a command, which Kubernetes refuses";
     EmptyProperty => "oamc::property::empty", "an empty mapping that sets nothing (`resources: {}`), written nowhere in the output (warning)";
     AppPath => "oamc::app-path::invalid", "appPath or an ingress path is not an absolute URL path";
     PerformanceThreshold => "oamc::gate::performance-threshold", "the performance gate's limit is not a positive number of milliseconds";

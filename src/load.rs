@@ -193,12 +193,6 @@ pub fn linked_folder(path: &Path) -> Option<PathBuf> {
 /// a folder with it is oamc's output, not input.
 pub const RENDERED_TREE_INDEX: &str = ".oamc-rendered";
 
-/// Whether `path` names a rendered-manifests tree's index (`render -o`).
-pub(crate) fn is_rendered_tree_index(path: &Path) -> bool {
-    path.file_name()
-        .is_some_and(|name| name == RENDERED_TREE_INDEX)
-}
-
 pub(crate) fn is_yaml(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),

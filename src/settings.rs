@@ -75,6 +75,9 @@ pub enum ExternalTypeError {
     Name(String, syntax::Invalid),
     /// A type oamc compiles itself.
     Compiled(String),
+    /// A KubeVela policy on the Application's own resources: nothing else
+    /// renders it.
+    Builtin(String),
 }
 
 impl std::fmt::Display for ExternalTypeError {
@@ -84,6 +87,10 @@ impl std::fmt::Display for ExternalTypeError {
             ExternalTypeError::Compiled(value) => write!(
                 f,
                 "`{value}` is a type oamc compiles; it cannot be rendered elsewhere"
+            ),
+            ExternalTypeError::Builtin(value) => write!(
+                f,
+                "`{value}` is a KubeVela policy on the Application's own resources; nothing else would apply it"
             ),
         }
     }
@@ -97,6 +104,9 @@ fn external_type(value: &str) -> Result<String, ExternalTypeError> {
         .map_err(|why| ExternalTypeError::Name(value.to_owned(), why))?;
     if crate::defs::is_known_type(value) {
         return Err(ExternalTypeError::Compiled(value.to_owned()));
+    }
+    if crate::defs::kubevela::builtin_policy(value).is_some() {
+        return Err(ExternalTypeError::Builtin(value.to_owned()));
     }
     Ok(value.to_owned())
 }

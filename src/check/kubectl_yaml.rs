@@ -3,8 +3,13 @@
 //! kubectl, Argo CD and KubeVela read YAML with sigs.k8s.io/yaml, which is
 //! go-yaml v2 (`resolve.go`, `resolve`): YAML 1.1's booleans (`y`, `On`),
 //! integers in any Go base with `_` anywhere (`685_230`, `0b1010`, `0o17`,
-//! `0x_0A`), floats, and timestamps (`2026-12-02`, which becomes the string
-//! `2026-12-02T00:00:00Z` on its way to JSON). oamc's reader (serde-saphyr)
+//! `0x_0A`) and floats. A timestamp (`2026-12-02`) stays its text:
+//! sigs.k8s.io/yaml decodes into `interface{}` (`yaml.go`,
+//! `yamlToJSONTarget`), where go-yaml v2 keeps an implicit timestamp as the
+//! string it was written as (`decode.go`, `scalar`: "for backward
+//! compatibility reasons we set it as a string"; its `decode_test.go` row
+//! "implicit timestamp tag into interface" reads `a: 2015-01-01` as the text
+//! `2015-01-01`), as oamc's reader does. oamc's reader (serde-saphyr)
 //! reads YAML 1.2 with YAML 1.1's booleans. Where the two read a plain
 //! scalar differently, the meaning would depend on the tool, so the checker
 //! refuses it at its line; the model is held to go-yaml's own decode tests
@@ -20,8 +25,7 @@ pub enum Read {
     Bool(bool),
     Int(i128),
     Float(f64),
-    /// A timestamp, which reaches JSON as this RFC 3339 text.
-    Time(String),
+    /// Text, a timestamp included (see the module's comment).
     Str,
 }
 
@@ -49,9 +53,6 @@ pub fn resolve(text: &str) -> Read {
     }
     if !(first.is_ascii_digit() || first == b'+' || first == b'-') {
         return Read::Str;
-    }
-    if let Some(time) = timestamp(text) {
-        return Read::Time(time);
     }
     let plain: String = text.chars().filter(|c| *c != '_').collect();
     if let Some(n) = go_int(&plain) {
@@ -134,38 +135,6 @@ fn go_float(s: &str) -> Option<f64> {
     s.parse::<f64>().ok()
 }
 
-/// go-yaml v2's `parseTimestamp`: four digits and `-`, then one of the
-/// layouts `2006-1-2T15:4:5.999999999Z07:00`, `2006-1-2t15:4:5.999999999Z07:00`,
-/// `2006-1-2 15:4:5.999999999` or `2006-1-2`. Only the date-only form is
-/// rendered exactly here (its RFC 3339 text at midnight UTC); other forms
-/// are reported as a time all the same.
-fn timestamp(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
-        return None;
-    }
-    let (date, time) = match s.find(['T', 't', ' ']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let parts: Vec<&str> = date.split('-').collect();
-    let number = |p: &str, max: u32| {
-        (!p.is_empty() && p.len() <= 2 && p.bytes().all(|c| c.is_ascii_digit()))
-            .then(|| p.parse::<u32>().ok())
-            .flatten()
-            .filter(|n| (1..=max).contains(n))
-    };
-    let [year, month, day] = parts[..] else {
-        return None;
-    };
-    let (m, d) = (number(month, 12)?, number(day, 31)?);
-    match time {
-        None => Some(format!("{year}-{m:02}-{d:02}T00:00:00Z")),
-        Some(t) if t.contains(':') => Some(format!("{year}-{m:02}-{d:02}T{t}")),
-        Some(_) => None,
-    }
-}
-
 /// Whether oamc's reading of a plain scalar is kubectl's.
 fn agrees(read: &Read, value: &Yaml, text: &str) -> bool {
     match (read, value) {
@@ -190,7 +159,6 @@ fn said(read: &Read, text: &str) -> String {
         Read::Bool(b) => format!("the boolean {b}"),
         Read::Int(n) => format!("the number {n}"),
         Read::Float(f) => format!("the number {f}"),
-        Read::Time(t) => format!("a timestamp, the text `{t}`"),
         Read::Str => format!("the text `{text}`"),
     }
 }

@@ -116,6 +116,22 @@ pub(crate) fn report_leading_zeros(ctx: &mut super::DocContext) {
             let digits = spelling
                 .trim_start_matches(['-', '+'])
                 .trim_start_matches('0');
+            let plain = if digits.is_empty() || digits.starts_with('.') {
+                format!("0{digits}")
+            } else {
+                digits.to_owned()
+            };
+            let unsigned = spelling.trim_start_matches(['-', '+']);
+            // go-yaml v2 reads `010` as octal 8, but `08` (not octal) as
+            // the float 8, through Go's ParseInt and then ParseFloat.
+            let reading = match i64::from_str_radix(unsigned, 8) {
+                Ok(octal) => format!(
+                    "YAML 1.1 readers such as kubectl read it as octal ({octal}), YAML 1.2 readers as decimal"
+                ),
+                Err(_) => format!(
+                    "kubectl reads it as the number {plain} (it is not octal: an 8, a 9 or a fraction), but a leading zero is octal to YAML 1.1 readers"
+                ),
+            };
             ctx.push_at(
                 Code::LeadingZero,
                 Some(pos),
@@ -124,12 +140,7 @@ pub(crate) fn report_leading_zeros(ctx: &mut super::DocContext) {
                 ),
             )
             .help = Some(format!(
-                "YAML 1.1 readers such as kubectl read it as octal, YAML 1.2 readers as decimal; write `{}` (or quote it if it is text)",
-                if digits.is_empty() || digits.starts_with('.') {
-                    format!("0{digits}")
-                } else {
-                    digits.to_owned()
-                }
+                "{reading}; write `{plain}` (or quote it if it is text)"
             ));
         }
     }

@@ -30,6 +30,8 @@ pub enum Invalid {
     DurationNumber,
     DurationDigits(String),
     DurationOrder(String),
+    /// A fraction (`1.5m`): whole numbers per unit only.
+    DurationFraction,
     DurationNoUnit,
     DurationUnit(String),
     DurationZero,
@@ -82,6 +84,10 @@ impl fmt::Display for Invalid {
                 "`{unit}` comes after a smaller unit; write units from the largest down"
             ),
             Invalid::DurationNoUnit => write!(f, "is missing a unit ({UNITS})"),
+            Invalid::DurationFraction => write!(
+                f,
+                "has a fraction: PromQL takes a whole number per unit (write `90s` for 1.5m)"
+            ),
             Invalid::DurationUnit(unit) => write!(f, "`{unit}` is not a unit; use {UNITS}"),
             Invalid::DurationZero => f.write_str("must be longer than zero"),
             Invalid::Promql(why) => f.write_str(why),
@@ -92,10 +98,7 @@ impl fmt::Display for Invalid {
                 "contains {c:?}, which is not allowed in a URL path; percent-encode it"
             ),
             Invalid::NginxCharacter(c) => {
-                write!(
-                    f,
-                    "contains {c:?}, which nginx cannot take in a location path"
-                )
+                write!(f, "contains {c:?}, which a request's path never holds")
             }
             Invalid::Regex(why) => {
                 write!(f, "is not a regular expression nginx can read: {why}")
@@ -277,6 +280,10 @@ pub fn promql_duration(s: &str) -> Result<(), Invalid> {
             None if UNITS.contains(&unit) => {
                 return Err(Invalid::DurationOrder(unit.to_owned()));
             }
+            // `1.5m`: PromQL takes whole numbers per unit.
+            None if unit.is_empty() && rest[digits..].starts_with('.') => {
+                return Err(Invalid::DurationFraction);
+            }
             None if unit.is_empty() => {
                 return Err(Invalid::DurationNoUnit);
             }
@@ -341,17 +348,19 @@ pub fn app_path(s: &str) -> Result<(), Invalid> {
 /// A path of the nginx ingress trait, which turns on
 /// `nginx.ingress.kubernetes.io/use-regex`: ingress-nginx reads it as a
 /// regular expression (`/api/v[0-9]+`). Absolute (the Ingress API's rule for
-/// `ImplementationSpecific`), without blanks or control characters (they end
-/// an nginx `location`), a regular expression that compiles, and none a
+/// `ImplementationSpecific`), without blanks or control characters (not in
+/// a URI path), a regular expression that compiles, and none a
 /// backtracking engine can take exponential time on ([`super::backtracking`]).
 pub fn nginx_path(s: &str) -> Result<(), Invalid> {
     if !s.starts_with('/') {
         return Err(Invalid::NotAbsolute);
     }
-    if let Some(c) = s
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || *c == '{' || *c == '}' || *c == ';')
-    {
+    // ingress-nginx writes the path quoted (`~* "^<path>"`, with `\` and
+    // `"` escaped: `template.go`, `buildLocation` and `sanitizeQuotedRegex`),
+    // where nginx takes `{`, `}` and `;` as part of the expression (its
+    // `location` docs: such a regex must be quoted, and is); blanks and
+    // control characters are not in a URI path.
+    if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
         return Err(Invalid::NginxCharacter(c));
     }
     regex::RegexBuilder::new(s)
@@ -482,6 +491,15 @@ mod tests {
     fn durations() {
         assert!(promql_duration("5m").is_ok());
         assert!(promql_duration("5 minutes").is_err());
+        // A fraction is said to be one, not a missing unit (issue 46).
+        assert!(matches!(
+            promql_duration("1.5m"),
+            Err(Invalid::DurationFraction)
+        ));
+        assert!(matches!(
+            promql_duration("90"),
+            Err(Invalid::DurationNoUnit)
+        ));
     }
 
     /// A repository's ingress path compiles within a bounded size: a regex
@@ -491,8 +509,10 @@ mod tests {
         assert!(nginx_path("/api/v[0-9]+").is_ok());
         assert!(nginx_path("/api/v[0-9+").is_err());
         assert!(nginx_path("/a b").is_err());
-        // Braces never reach the compiler (nginx refuses them); 20,000 Unicode
-        // classes are 40 KB of text past the compiler's 1 MiB.
+        // A counted repetition is a regex nginx reads quoted (issue 46)...
+        assert!(nginx_path("/api/v[0-9]{1,3}").is_ok());
+        // ...within the compiler's size bound: a million states are not,
+        // and 20,000 Unicode classes are 40 KB of text past its 1 MiB.
         assert!(nginx_path("/(a{1000}){1000}").is_err());
         let huge = nginx_path(&format!("/{}", "\\w".repeat(20_000))).unwrap_err();
         assert!(

@@ -8,6 +8,7 @@
 //! list, so a type cannot be known in one place and missing in another.
 
 pub mod appmod;
+pub mod kubevela;
 pub mod promotion;
 pub mod traits;
 
@@ -114,14 +115,25 @@ pub(crate) fn unknown_type(ctx: &mut DocContext, at: &[crate::dom::Seg], of: Typ
             format!("trait `{found}` on component `{c}` is not a trait oamc compiles"),
             format!("oamc compiles {}; {elsewhere}", known.join(", ")),
         ),
-        TypeOf::Policy(p) => (
-            Code::UnknownPolicy,
-            format!("policy `{p}` has type `{found}`, which oamc does not apply"),
-            format!(
-                "oamc applies `{}` policies; {elsewhere}",
-                promotion::KARGO_PROMOTION
+        TypeOf::Policy(p) => match kubevela::builtin_policy(found) {
+            // KubeVela's own policy, acting on this Application: nothing
+            // else renders it, so say what does the same here.
+            Some(instead) => (
+                Code::UnknownPolicy,
+                format!(
+                    "policy `{p}` has type `{found}`, a KubeVela policy on this Application's own resources, which oamc does not apply"
+                ),
+                instead.to_owned(),
             ),
-        ),
+            None => (
+                Code::UnknownPolicy,
+                format!("policy `{p}` has type `{found}`, which oamc does not apply"),
+                format!(
+                    "oamc applies `{}` policies; {elsewhere}",
+                    promotion::KARGO_PROMOTION
+                ),
+            ),
+        },
     };
     ctx.error(code, at, message).help = Some(help);
 }
@@ -145,6 +157,7 @@ pub(crate) fn check_application(
     {
         check_metadata(ctx, &metadata);
     }
+    kubevela::check_workflow(ctx, json);
     let components = json.pointer("/spec/components").and_then(|c| c.as_array());
     if components.is_some_and(|c| c.len() > crate::dom::limits::MAX_COMPONENTS) {
         ctx.error(
@@ -296,6 +309,10 @@ pub(crate) fn check_application(
     })
 }
 
+/// The longest label value Kubernetes takes (apimachinery
+/// `pkg/util/validation/validation.go`, `IsValidLabelValue`).
+const MAX_LABEL_VALUE: usize = 63;
+
 fn check_metadata(ctx: &mut DocContext, metadata: &model::Metadata) {
     if let Err(why) = syntax::dns1123_subdomain(&metadata.name) {
         ctx.error(
@@ -303,6 +320,20 @@ fn check_metadata(ctx: &mut DocContext, metadata: &model::Metadata) {
             &path!["metadata", "name"],
             format!("Application name `{}` {why}", metadata.name),
         );
+    } else if metadata.name.len() > MAX_LABEL_VALUE {
+        // A subdomain may be 253 characters; the name is also the value of
+        // `app.kubernetes.io/part-of` on every object (as KubeVela writes it
+        // as `app.oam.dev/name`), which the API server would refuse.
+        ctx.error(
+            Code::Name,
+            &path!["metadata", "name"],
+            format!(
+                "Application name `{}` is {} characters long: it is the value of the label `app.kubernetes.io/part-of` on every object, and Kubernetes takes at most {MAX_LABEL_VALUE}",
+                crate::text::shown(&metadata.name),
+                metadata.name.len()
+            ),
+        )
+        .help = Some(format!("keep the name within {MAX_LABEL_VALUE} characters"));
     }
     if let Some(ns) = &metadata.namespace
         && let Err(why) = syntax::dns1123_label(ns)

@@ -400,7 +400,7 @@ impl Revision<'_> {
         if depth > 0
             && entries
                 .iter()
-                .any(|(name, ..)| load::is_rendered_tree_index(name))
+                .any(|(name, ..)| name.as_os_str() == load::RENDERED_TREE_INDEX)
         {
             return Ok(());
         }

@@ -174,13 +174,9 @@ fn documents_that_are_not_applications_are_refused_or_passed_through() {
     assert_eq!(tree.status.code(), Some(2));
     assert!(!out_dir.exists());
 
-    // Held to kubectl's reading, like an Application: `2024-01-01` is a
-    // timestamp to oamc's model of kubectl, text to oamc's reader.
-    std::fs::write(
-        dir.join("config.yaml"),
-        config.replace("\"3\"", "2024-01-01"),
-    )
-    .unwrap();
+    // Held to kubectl's reading, like an Application: `yEs` is text to
+    // kubectl (go-yaml v2), a boolean to oamc's reader.
+    std::fs::write(dir.join("config.yaml"), config.replace("\"3\"", "yEs")).unwrap();
     let readers = oamc(&["render", "--pass-through", d], None);
     assert_eq!(readers.status.code(), Some(1));
     assert!(text(&readers.stderr).contains("oamc::yaml::readers-disagree"));
@@ -311,7 +307,7 @@ fn output_directory_gets_one_file_per_resource() {
 /// `--external-types` (or the plugin parameter), it is passed over.
 #[test]
 fn unknown_types_are_errors_unless_listed_as_external() {
-    let input = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - name: a\n      type: appmod-service\n      properties: {image: 'nginx:1.27', image_name: web}\n      traits:\n        - type: service-binding\n    - name: t\n      type: dynamodb-table\n      properties: {tableName: orders}\n  policies:\n    - name: o\n      type: override\n";
+    let input = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec:\n  components:\n    - name: a\n      type: appmod-service\n      properties: {image: 'nginx:1.27', image_name: web}\n      traits:\n        - type: service-binding\n    - name: t\n      type: dynamodb-table\n      properties: {tableName: orders}\n  policies:\n    - name: o\n      type: notify-slack\n";
     let out = oamc(&["render", "-"], Some(input));
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
@@ -330,7 +326,7 @@ fn unknown_types_are_errors_unless_listed_as_external() {
         (
             "oamc::policy::unknown",
             "<stdin>:16:13",
-            "policy `o` has type `override`",
+            "policy `o` has type `notify-slack`",
         ),
     ] {
         assert!(
@@ -347,7 +343,7 @@ fn unknown_types_are_errors_unless_listed_as_external() {
         "render",
         "--external-types",
         "service-binding,dynamodb-table",
-        "--external-types=override",
+        "--external-types=notify-slack",
         "-",
     ];
     let out = oamc(&listed, Some(input));
@@ -381,10 +377,23 @@ fn unknown_types_are_errors_unless_listed_as_external() {
     );
     // One listed is not all listed.
     let out = oamc(
-        &["render", "--external-types", "override", "-"],
+        &["render", "--external-types", "notify-slack", "-"],
         Some(input),
     );
     assert_eq!(out.status.code(), Some(1));
+    // KubeVela's own policies act on this Application: nothing else would
+    // apply them, so they cannot be external (issue 46).
+    let out = oamc(
+        &["render", "--external-types", "override", "-"],
+        Some(input),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("`override` is a KubeVela policy on the Application's own resources"),
+        "{}",
+        text(&out.stderr)
+    );
     // A type oamc compiles cannot be external: a usage error.
     let out = oamc(&["render", "--external-types", "hpa", "-"], Some(input));
     assert_eq!(out.status.code(), Some(2));

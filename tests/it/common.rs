@@ -34,12 +34,16 @@ pub fn oamc(args: &[&str], stdin: Option<&str>) -> Output {
         .expect("oamc runs");
     if let Some(input) = stdin {
         use std::io::Write;
-        child
+        // A run refused before it reads stdin (a usage error) closes it.
+        match child
             .stdin
             .take()
             .expect("stdin")
             .write_all(input.as_bytes())
-            .expect("write stdin");
+        {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("write stdin: {e}"),
+            _ => {}
+        }
     } else {
         drop(child.stdin.take());
     }

@@ -42,6 +42,14 @@ const NOT_IN_THE_SCHEMA: &[(&str, &str)] = &[
         "a probe passed through as Kubernetes' own object, and a path that must compile as a regular expression",
     ),
     (
+        "api-server-refuses.yaml",
+        "quantities, a probe's port and an exec command are Kubernetes' own objects passed through, and the name's 63-character bound is that of the label value it becomes",
+    ),
+    (
+        "kubevela-workflow.yaml",
+        "a workflow and KubeVela's own policies are valid KubeVela: what refuses them is where oamc's output goes (Argo CD applies it at once), not their shape",
+    ),
+    (
         "nginx-backtracking.yaml",
         "whether a regular expression can backtrack catastrophically is a property of its parse tree, not of a pattern on its text",
     ),

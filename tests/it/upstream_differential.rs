@@ -101,8 +101,8 @@ const DELIBERATE: &[(&[&str], &str)] = &[
         "a number as a resource quantity (`cpu: 2`): upstream's CUE declares text and refuses it; Kubernetes reads a JSON number as a quantity (`resource.Quantity.UnmarshalJSON`), so oamc accepts it and writes the number kubectl sends (`0x1F` is 31)",
     ),
     (
-        &["*=date:outcome"],
-        "a plain date (`2026-12-02`) where text is expected: kubectl reads a timestamp and sends `2026-12-02T00:00:00Z`, which upstream then uses; oamc's YAML reader reads `2026-12-02`, and rather than pick one it refuses the spelling at its line (`oamc::yaml::readers-disagree`), asking for quotes",
+        &["resources.*={empty,blank,unicode,long,date}:outcome"],
+        "a resource request or limit that is not a Kubernetes quantity (`512mi`, `0.5 cores`, empty): upstream writes it into the container, and the API server refuses the pod template (`resource.ParseQuantity`); oamc refuses it at its line (`oamc::resources::quantity`)",
     ),
     (
         &[
@@ -113,19 +113,21 @@ const DELIBERATE: &[(&[&str], &str)] = &[
         "a name Kubernetes refuses — a container, ServiceAccount or environment-variable name, or a host — blank, non-ASCII, too long, or empty where one is required: upstream renders it and the API server refuses the object when Argo CD applies it; oamc refuses it at its line",
     ),
     (
-        &["appPath={blank,unicode,long}:outcome"],
+        &["appPath={blank,unicode,long,date}:outcome"],
         "an appPath that does not start with `/`: upstream appends it to `http://<c>:80`, where it becomes part of the port (`:80xxx`), so its gates never reach the app; oamc refuses it at its line",
     ),
     (
-        &["{image,functionalGate.image,performanceGate.image}={empty,blank,unicode,long}:outcome"],
-        "an image that is not an image reference (empty, blank, upper-case or non-ASCII, a path component too long): Kubernetes refuses an empty image and the kubelet one it cannot parse (`InvalidImageName`), so the rollout or the gate never runs; oamc refuses it at its line",
+        &[
+            "{image,functionalGate.image,performanceGate.image}={empty,blank,unicode,long,date}:outcome",
+        ],
+        "an image that is not an image reference (empty, blank, upper-case or non-ASCII, a path component too long), or one without a tag (`2026-12-02`, which oamc refuses as a floating image): Kubernetes refuses an empty image and the kubelet one it cannot parse (`InvalidImageName`), so the rollout or the gate never runs; oamc refuses it at its line",
     ),
     (
         &[
             "{port,targetPort}={zero,negative,huge}:outcome",
             "replicas={negative,huge}:outcome",
         ],
-        "a port outside 1–65535, a negative replica count: the API server refuses them when they are applied; oamc's schema refuses them at their line, and bounds `replicas` at 1,000 (a mistyped count should not schedule 2,147,483,648 pods, which int32 cannot hold anyway)",
+        "a port outside 1–65535, a negative replica count: the API server refuses them when they are applied; oamc's schema refuses them at their line, and bounds `replicas` at 10,000 (a mistyped count should not schedule 2,147,483,648 pods, which int32 cannot hold anyway)",
     ),
     (
         &["metrics.evaluationCriteria.0.count={zero,negative,huge}:outcome"],
@@ -133,15 +135,15 @@ const DELIBERATE: &[(&[&str], &str)] = &[
     ),
     (
         &[
-            "{functionalGate,performanceGate,metrics}.pause={empty,blank,unicode,long}:outcome",
-            "metrics.evaluationCriteria.0.interval={empty,blank,unicode,long}:outcome",
+            "{functionalGate,performanceGate,metrics}.pause={empty,blank,unicode,long,date}:outcome",
+            "metrics.evaluationCriteria.0.interval={empty,blank,unicode,long,date}:outcome",
         ],
         "a pause or interval that is not a duration: Argo Rollouts reads such a pause as -1 (`RolloutPause.DurationSeconds`) and refuses the Rollout, and fails the analysis on such an interval (`time.ParseDuration`); upstream renders them, oamc refuses them at their line",
     ),
     (
         &[
-            "metrics.evaluationCriteria.0.metric={empty,blank,unicode}:outcome",
-            "metrics.evaluationCriteria.0.rateInterval={empty,blank,unicode,long}:outcome",
+            "metrics.evaluationCriteria.0.metric={empty,blank,unicode,date}:outcome",
+            "metrics.evaluationCriteria.0.rateInterval={empty,blank,unicode,long,date}:outcome",
         ],
         "a metric name or rate interval PromQL cannot read: upstream writes it into the query, which Prometheus refuses, so every measurement errors and the analysis fails; oamc refuses it at its line",
     ),
@@ -169,7 +171,7 @@ const DELIBERATE: &[(&[&str], &str)] = &[
         "a latency limit such as `1e3`: upstream's shell test `[ $RESULT -lt 1e3 ]` fails on a number that is not an integer, so its gate always fails; oamc reads it as 1000 ms",
     ),
     (
-        &["performanceGate.extraArgs={unicode,long}:outcome"],
+        &["performanceGate.extraArgs={unicode,long,date}:outcome"],
         "a latency limit that is not a number: upstream's shell test fails, so its gate always fails; oamc refuses it at its line",
     ),
     (

@@ -280,6 +280,7 @@ fn check_service(ctx: &mut DocContext, p: &Props) {
             d.help = Some(format!("remove `{field}`, or give it a value"));
         }
     }
+    check_quantities(ctx, p);
     if let Some(gate) = p.part::<QualityGate>(&path!["functionalGate"]) {
         check_job_gate(
             ctx,
@@ -568,6 +569,33 @@ fn check_routing(ctx: &mut DocContext, at: &DocPath, r: &TrafficRouting) {
     }
 }
 
+/// Each resource request and limit written as text must be a quantity: the
+/// API server parses it (apimachinery `pkg/api/resource/quantity.go`,
+/// `ParseQuantity`) and refuses the pod template otherwise, after oamc
+/// exited 0 (`512mi`, `1.5GB`, `0.5 cores`).
+fn check_quantities(ctx: &mut DocContext, p: &Props) {
+    for kind in ["requests", "limits"] {
+        let at = path!["resources", kind];
+        let Some(values) = p.part::<std::collections::BTreeMap<String, Value>>(&at) else {
+            continue;
+        };
+        for (name, value) in values {
+            let Some(text) = value.as_str() else {
+                continue;
+            };
+            if let Err(why) = syntax::quantity(text) {
+                ctx.error(
+                    Code::Quantity,
+                    &p.at(&at).key(&name),
+                    format!("{kind}.{name} `{}` {why}", crate::text::shown(text)),
+                )
+                .help =
+                    Some("e.g. `512Mi` (binary), `1G` (decimal), `500m` (thousandths), `2`".into());
+            }
+        }
+    }
+}
+
 /// The handlers of a core/v1 Probe: Kubernetes refuses a probe with none
 /// ("must specify a handler type") or with more than one (k8s
 /// `pkg/apis/core/validation/validation.go`, `validateHandler`).
@@ -608,18 +636,44 @@ fn check_probe(
         let Some(port) = probe.get(handler).and_then(|h| h.get("port")) else {
             continue;
         };
-        if let Some(name) = port.as_str()
-            && !name.bytes().all(|b| b.is_ascii_digit())
-        {
-            ctx.error(
-                Code::ProbePort,
-                &at.key(handler).key("port"),
-                format!("the readiness probe names port `{}`, and the container has no port of that name: the probe fails and the pod never becomes Ready", crate::text::shown(name)),
+        let Some(name) = port.as_str() else {
+            continue;
+        };
+        // Text is a port name to Kubernetes, even digits: a name needs a
+        // letter, so the API server refuses `"8080"` (k8s
+        // `pkg/apis/core/validation/validation.go`, `ValidatePortNumOrName`
+        // through apimachinery `IsValidPortName`: "must contain at least one
+        // letter (a-z)").
+        let message = if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+            format!(
+                "the readiness probe's port is the text `\"{name}\"`: Kubernetes reads text as a port name, which needs a letter, and refuses the pod template"
             )
+        } else {
+            format!(
+                "the readiness probe names port `{}`, and the container has no port of that name: the probe fails and the pod never becomes Ready",
+                crate::text::shown(name)
+            )
+        };
+        ctx.error(Code::ProbePort, &at.key(handler).key("port"), message)
             .help = Some(match container_port {
-                Some(p) => format!("give the port number, e.g. `port: {p}`"),
-                None => "give the port number".into(),
-            });
+            Some(p) => format!("give the port number, e.g. `port: {p}`"),
+            None => "give the port number".into(),
+        });
+    }
+    // An exec handler runs its `command`; Kubernetes refuses one without
+    // (k8s `pkg/apis/core/validation/validation.go`, `validateExecAction`:
+    // `command` is required, and an empty list is none).
+    if let Some(exec) = probe.get("exec") {
+        let empty = exec
+            .get("command")
+            .is_none_or(|c| c.as_array().is_some_and(Vec::is_empty));
+        if empty {
+            ctx.error(
+                Code::Probe,
+                &at.key("exec"),
+                "the readiness probe's exec handler has no command; Kubernetes refuses it",
+            )
+            .help = Some("give the command to run, e.g. `command: [cat, /tmp/ready]`".into());
         }
     }
 }

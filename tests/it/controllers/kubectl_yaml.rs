@@ -19,8 +19,6 @@ fn plain_scalars_resolve_as_go_yaml_v2_decode_tests() {
             got == Read::Bool(b)
         } else if let Some(n) = row["int"].as_str() {
             got == Read::Int(n.parse().unwrap())
-        } else if let Some(t) = row["time"].as_str() {
-            got == Read::Time(t.to_owned())
         } else if row["null"] == true {
             got == Read::Null
         } else if row["str"] == true {
@@ -67,7 +65,27 @@ fn a_scalar_kubectl_reads_otherwise_is_refused_at_its_line() {
             .iter()
             .filter(|c| c.starts_with("oamc::yaml::readers-disagree"))
             .count()
-            >= 3,
+            >= 2,
         "{codes:?}"
+    );
+    // A plain date is text to both: go-yaml v2 keeps an implicit timestamp
+    // decoded into interface{} as its text (decode_test.go, "implicit
+    // timestamp tag into interface"), and so does oamc's reader.
+    let dated = std::fs::read_to_string(root().join("fixtures/render/no-gates/application.yaml"))
+        .unwrap()
+        .replacen(
+            "image_name: web\n",
+            "image_name: web\n        env:\n          - name: RELEASED\n            value: 2026-12-02\n",
+            1,
+        );
+    assert!(dated.contains("2026-12-02"));
+    let out = oamc(&["render", "-"], Some(&dated));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Written quoted: a YAML 1.1 reader decoding into a typed field would
+    // otherwise be free to take it for a time.
+    assert!(
+        text(&out.stdout).contains("value: \"2026-12-02\""),
+        "{}",
+        text(&out.stdout)
     );
 }

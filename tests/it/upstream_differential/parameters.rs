@@ -471,7 +471,6 @@ pub fn kubectl_reads(value: &Value) -> Result<Value, String> {
                 Read::Int(n) => serde_json::from_str(&n.to_string()).unwrap(),
                 Read::Float(f) if f.is_finite() => json!(f),
                 Read::Float(f) => return Err(format!("kubectl: json: unsupported value: {f}")),
-                Read::Time(t) => json!(t),
                 Read::Str => json!(text),
             },
         },
