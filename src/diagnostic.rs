@@ -667,16 +667,17 @@ fn plain_snippet(diag: &Diagnostic) -> Option<String> {
         .char_indices()
         .nth(WINDOW)
         .map_or(line.len(), |(i, _)| at + i);
-    let shown_before = crate::text::shown_within(&line[from..at], usize::MAX);
-    let shown_after = crate::text::shown_within(&line[at..to], usize::MAX);
+    // The window escaped in one piece (`##` before the place and `[` after
+    // it make a command together), the caret counted within it.
+    let (window, before) = crate::text::shown_marked(&line[from..to], usize::MAX, at - from);
     let (open, close) = (
         if from > 0 { "…" } else { "" },
         if to < line.len() { "…" } else { "" },
     );
     let prefix = format!("{:>5} │ {open}", pos.line);
-    let caret_at = prefix.chars().count() + shown_before.chars().count();
+    let caret_at = prefix.chars().count() + before;
     Some(format!(
-        "{prefix}{shown_before}{shown_after}{close}\n{}^ {}\n",
+        "{prefix}{window}{close}\n{}^ {}\n",
         " ".repeat(caret_at),
         diag.label
             .as_deref()

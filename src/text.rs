@@ -85,6 +85,19 @@ pub fn shown(text: &str) -> Cow<'_, str> {
 
 /// [`shown`] with another bound (a whole message quotes several strings).
 pub fn shown_within(text: &str, max_chars: usize) -> Cow<'_, str> {
+    escaped(text, max_chars, None).0
+}
+
+/// [`shown_within`] of the whole `text`, and how many characters of the
+/// result come before its byte `mark` (where a caret points). Escaped in
+/// one piece: two pieces escaped apart can make `##` + `[` together.
+pub fn shown_marked(text: &str, max_chars: usize, mark: usize) -> (Cow<'_, str>, usize) {
+    let (out, at) = escaped(text, max_chars, Some(mark));
+    let at = at.unwrap_or_else(|| out.chars().count());
+    (out, at)
+}
+
+fn escaped(text: &str, max_chars: usize, mark: Option<usize>) -> (Cow<'_, str>, Option<usize>) {
     let trimmed = text.trim_start_matches(char::is_whitespace);
     // The byte of the `:` that would start a command.
     let command = trimmed
@@ -93,21 +106,30 @@ pub fn shown_within(text: &str, max_chars: usize) -> Cow<'_, str> {
     let legacy = text.contains("##[");
     let clean = command.is_none() && !legacy && !text.chars().any(is_escaped);
     if clean && text.len() <= max_chars {
-        return Cow::Borrowed(text);
+        let at = mark.map(|m| text.get(..m).map_or(0, |t| t.chars().count()));
+        return (Cow::Borrowed(text), at);
     }
     let mut out = String::with_capacity(text.len().min(max_chars.saturating_mul(2)) + 16);
+    let mut at = None;
+    let mut written = 0;
     for (count, (i, c)) in text.char_indices().enumerate() {
+        if mark == Some(i) {
+            at = Some(written);
+        }
         if count >= max_chars {
             out.push_str(&format!("… ({} more bytes)", text.len() - i));
             break;
         }
         if is_escaped(c) || command == Some(i) || (c == '[' && text[..i].ends_with("##")) {
-            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            let e = format!("\\u{{{:x}}}", u32::from(c));
+            written += e.chars().count();
+            out.push_str(&e);
         } else {
+            written += 1;
             out.push(c);
         }
     }
-    Cow::Owned(out)
+    (Cow::Owned(out), at)
 }
 
 /// The most characters of a whole message (several quoted strings and oamc's
@@ -216,6 +238,20 @@ mod tests {
         for plain in ["rocket-shop", "é ü 日本", "a\u{a0}b", "🚀"] {
             assert!(matches!(shown(plain), Cow::Borrowed(_)), "{plain:?}");
         }
+    }
+
+    #[test]
+    fn a_marked_string_is_escaped_in_one_piece() {
+        // `##` before the mark and `[` after it: one command if joined.
+        let (out, at) = shown_marked("na##[me", usize::MAX, 4);
+        assert_eq!(out, "na##\\u{5b}me");
+        assert_eq!(at, 4);
+        let (out, at) = shown_marked("a\u{1b}b", usize::MAX, 2);
+        assert_eq!((out.as_ref(), at), ("a\\u{1b}b", 7));
+        assert_eq!(
+            shown_marked("plain", usize::MAX, 3),
+            (Cow::Borrowed("plain"), 3)
+        );
     }
 
     #[test]

@@ -293,6 +293,16 @@ fn the_reported_forgeries_are_escaped() {
         });
         check_reports(&file);
     }
+    // Found by the validate fuzz target: the plain snippet escaped the text
+    // before and after the caret apart, and `##` + `[` met again.
+    let found = std::fs::read_to_string(
+        root().join("fuzz/regressions/validate/legacy-command-split-by-caret.yaml"),
+    )
+    .unwrap();
+    check_reports(&Arc::new(SourceFile {
+        name: "app.yaml".into(),
+        text: found,
+    }));
     // Issue 45: a raw CR inside a quoted scalar (a line break to YAML), with
     // an error on the next line, and `##[` in the source near an error:
     // the snippet shows neither raw.
