@@ -219,6 +219,12 @@ fn check_reports(file: &Arc<SourceFile>) {
     let json = oamc::plan_view::render(&plans, PlanFormat::Json).unwrap();
     serde_json::from_str::<Value>(&json).expect("the plan as JSON");
     assert!(!json.lines().any(runner_reads_a_command), "plan json");
+    for format in [PlanFormat::Gantt, PlanFormat::Svg] {
+        let out = oamc::plan_view::render(&plans, format).unwrap();
+        for line in out.lines() {
+            assert!(!runner_reads_a_command(line), "plan {format:?}: {line:?}");
+        }
+    }
 }
 
 proptest! {
