@@ -26,17 +26,25 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 /// many ways to split per level.
 const SMALL_BOUND: u32 = 16;
 
-/// Why `pattern` can backtrack catastrophically, or `None`. A pattern
-/// `regex-syntax` cannot read is left to the caller's compile check.
+/// Why `pattern` can backtrack catastrophically, or `None`. The caller has
+/// compiled it already, so a parse that fails here is one past this
+/// check's own nesting bound: refused, never passed unchecked.
 pub fn catastrophic(pattern: &str) -> Option<String> {
-    let hir = regex_syntax::ParserBuilder::new()
+    match regex_syntax::ParserBuilder::new()
         .case_insensitive(true)
-        .nest_limit(64)
+        .nest_limit(NEST_LIMIT)
         .build()
         .parse(pattern)
-        .ok()?;
-    find(&hir)
+    {
+        Ok(hir) => find(&hir),
+        Err(_) => Some(format!(
+            "nests groups and repetitions more than {NEST_LIMIT} deep, past what oamc checks for backtracking"
+        )),
+    }
 }
+
+/// How deep a path's groups and repetitions may nest (the check recurses).
+const NEST_LIMIT: u32 = 64;
 
 fn unbounded(hir: &Hir) -> Option<&Hir> {
     match hir.kind() {
@@ -201,6 +209,13 @@ mod tests {
         ] {
             assert!(catastrophic(bad).is_some(), "{bad}");
         }
+        // Past the check's nesting bound: refused, not passed unchecked.
+        let deep = format!("/{}a+{}", "(".repeat(70), ")+".repeat(70));
+        assert!(
+            regex::Regex::new(&deep).is_ok(),
+            "the compile check takes it"
+        );
+        assert!(catastrophic(&deep).is_some());
     }
 
     #[test]
