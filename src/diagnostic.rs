@@ -88,6 +88,9 @@ codes! {
     DuplicateEnv => "oamc::env::duplicate", "an environment variable set twice";
     ProbePort => "oamc::probe::port", "a readiness probe port given as text: a name the container's ports do not have (the pod never becomes Ready), or digits, which Kubernetes refuses as a port name";
     Quantity => "oamc::resources::quantity", "a resource request or limit that is not a Kubernetes quantity (`512mi`, `1.5GB`, `0.5 cores`), which the API server refuses";
+    ResourceName => "oamc::resources::name", "a resource name Kubernetes refuses in a container (`gpu`: not cpu, memory, ephemeral-storage, hugepages-<size> or a domain-prefixed extended resource)";
+    ResourceValue => "oamc::resources::value", "a quantity Kubernetes refuses for that resource: negative, a fraction of an extended resource, huge pages not in whole pages or without cpu or memory beside them";
+    ResourceLimit => "oamc::resources::limit", "a request above its limit, or a huge-page or extended-resource request without an equal limit, which Kubernetes refuses";
     Probe => "oamc::probe::handler", "a readiness probe without exactly one handler (httpGet, tcpSocket, exec or grpc), or an exec handler without a command, which Kubernetes refuses";
     EmptyProperty => "oamc::property::empty", "an empty mapping that sets nothing (`resources: {}`), written nowhere in the output (warning)";
     AppPath => "oamc::app-path::invalid", "appPath or an ingress path is not an absolute URL path";
@@ -108,7 +111,8 @@ codes! {
     HpaTarget => "oamc::trait::hpa-target", "an hpa without a cpu or mem target, or a target value of the wrong kind";
     HpaRequests => "oamc::trait::hpa-requests", "an autoscaler Utilization target on a pod with a container that requests none of that resource, so it never scales";
     ReservedLabel => "oamc::trait::reserved-label", "the label `app`, which is the Rollout's selector";
-    MountPath => "oamc::storage::mount-path", "a volume mountPath that is not absolute";
+    MountPath => "oamc::storage::mount-path", "a volume's mountPath that is not absolute, or a subPath that leaves the volume (absolute, or with `..`)";
+    StorageSize => "oamc::storage::size", "a volume claim's size that is not a positive Kubernetes quantity, which the API server refuses";
     StorageAccessMode => "oamc::storage::access-mode", "a claim oamc renders that only one node (ReadWriteOnce) or one pod (ReadWriteOncePod) can mount, which a rollout's second pod cannot";
     GitRepo => "oamc::promotion::git", "the promotion's Git repository URL or branch";
     GitSsh => "oamc::promotion::ssh-url", "an SSH repoURL, which Kargo deprecated in v1.10 and removes in v1.13 (warning; error with --strict)";

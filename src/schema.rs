@@ -22,6 +22,7 @@ const GO_PARTS: &str = "(?:(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:ns|us|\u{b5}s|\u
 
 /// A DNS-1123 label: lowercase letters, digits and `-`, at most 63.
 const LABEL: &str = "[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?";
+const ANY_LABEL: &str = "[a-z0-9](?:[-a-z0-9]*[a-z0-9])?";
 
 /// The string formats oamc checks (`x-oamc-format` in the schema), as JSON
 /// Schema keywords, so editors and other validators refuse what oamc
@@ -53,7 +54,8 @@ pub fn format_keywords(format: &str) -> Option<(String, Option<u32>)> {
         "url-path" => ("^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$".to_owned(), None),
         "app-path" => ("^(?:/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$".to_owned(), None),
         "dns1123-label" => (format!("^{LABEL}$"), None),
-        "dns1123-subdomain" => (format!("^{LABEL}(?:\\.{LABEL})*$"), Some(253)),
+        // Kubernetes counts the whole name only, not each label.
+        "dns1123-subdomain" => (format!("^{ANY_LABEL}(?:\\.{ANY_LABEL})*$"), Some(253)),
         "image" => (
             format!(
                 "^(?:{host}/{path}(?:/{path})*|{first}(?:/{path})+|{path})(?:{tag}(?:{digest})?|{digest})$"

@@ -10,6 +10,7 @@ pub mod duration;
 pub(crate) mod envelope;
 pub mod kubectl_yaml;
 pub mod numbers;
+pub mod quantity;
 pub(crate) mod schema_errors;
 pub use suggest::{did_you_mean, suggest};
 
@@ -145,9 +146,8 @@ impl DocContext<'_> {
 }
 
 /// The names of a container's environment at `at` (a list of `{name, value}`):
-/// Kubernetes takes any name but an empty one or one with `=` (kubernetes
-/// v1.33 `validateEnvVarName`, relaxed validation), and keeps only the last
-/// of two equal names.
+/// Kubernetes takes printable ASCII but `=` ([`syntax::env_var_name`]), and
+/// keeps only the last of two equal names.
 pub(crate) fn env_names<'n>(
     ctx: &mut DocContext,
     at: &DocPath,
@@ -156,12 +156,17 @@ pub(crate) fn env_names<'n>(
     let mut seen: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for (i, name) in names.enumerate() {
         let name_at = at.index(i).key("name");
-        if name.is_empty() || name.contains('=') {
+        if let Err(why) = syntax::env_var_name(name) {
             ctx.error(
                 Code::Name,
                 &name_at,
-                "environment variable names must be non-empty and must not contain '='",
-            );
+                format!(
+                    "environment variable name `{}` {why}",
+                    crate::text::shown(name)
+                ),
+            )
+            .help =
+                Some("Kubernetes v1.33 takes printable ASCII but '=' (e.g. `LOG_LEVEL`)".into());
         }
         if let Some(first) = seen.insert(name, i) {
             ctx.error(

@@ -47,6 +47,12 @@ pub enum Invalid {
     /// A regex a backtracking engine can take exponential time on (why).
     Backtracking(String),
     Quantity,
+    /// A sequence Kubernetes refuses in a prefix path (`//`, `/..`).
+    PathSequence(&'static str),
+    /// A host's label longer than DNS takes (its length).
+    HostLabel(usize),
+    /// A label, annotation or environment name's rule, worded.
+    Label(&'static str),
 }
 
 impl fmt::Display for Invalid {
@@ -97,9 +103,11 @@ impl fmt::Display for Invalid {
                 f,
                 "contains {c:?}, which is not allowed in a URL path; percent-encode it"
             ),
-            Invalid::NginxCharacter(c) => {
-                write!(f, "contains {c:?}, which a request's path never holds")
-            }
+            Invalid::NginxCharacter(c) => write!(
+                f,
+                "contains {c:?}; write it as `\\x{:02X}` in the regular expression (nginx matches the decoded path, and oamc keeps blanks and control characters out of nginx.conf)",
+                u32::from(*c)
+            ),
             Invalid::Regex(why) => {
                 write!(f, "is not a regular expression nginx can read: {why}")
             }
@@ -107,20 +115,34 @@ impl fmt::Display for Invalid {
                 write!(f, "would stall the shared ingress controller: it {why}")
             }
             Invalid::Quantity => f.write_str("is not a Kubernetes quantity (e.g. 500m, 256Mi, 2)"),
+            Invalid::Label(rule) => f.write_str(rule),
+            Invalid::PathSequence(seq) => write!(
+                f,
+                "holds `{seq}`, which Kubernetes refuses in a Prefix path (a path that would leave or double its folder)"
+            ),
+            Invalid::HostLabel(len) => {
+                write!(f, "has a label of {len} characters; DNS takes at most 63")
+            }
         }
     }
 }
 
 /// RFC 1123 label: what Kubernetes requires of most object names (and containers).
 pub fn dns1123_label(s: &str) -> Result<(), Invalid> {
-    if s.is_empty() {
-        return Err(Invalid::Empty);
-    }
     if s.len() > 63 {
         return Err(Invalid::TooLong {
             len: s.len(),
             limit: 63,
         });
+    }
+    label_characters(s)
+}
+
+/// A label's characters, at any length: lowercase letters, digits and `-`,
+/// alphanumeric at both ends.
+fn label_characters(s: &str) -> Result<(), Invalid> {
+    if s.is_empty() {
+        return Err(Invalid::Empty);
     }
     let bytes = s.as_bytes();
     let ok_char = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-';
@@ -142,7 +164,9 @@ pub fn dns1035_label(s: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// RFC 1123 subdomain: dot-separated labels, at most 253 characters.
+/// RFC 1123 subdomain as Kubernetes checks it (apimachinery
+/// `IsDNS1123Subdomain`): dot-separated labels, at most 253 characters in
+/// all, with no limit per label (a 64-character name is one).
 pub fn dns1123_subdomain(s: &str) -> Result<(), Invalid> {
     if s.len() > 253 {
         return Err(Invalid::TooLong {
@@ -150,7 +174,17 @@ pub fn dns1123_subdomain(s: &str) -> Result<(), Invalid> {
             limit: 253,
         });
     }
-    s.split('.').try_for_each(dns1123_label)
+    s.split('.').try_for_each(label_characters)
+}
+
+/// A host name a client can resolve: a subdomain whose labels are each at
+/// most 63 characters (RFC 1035 §2.3.4; the API server does not count them).
+pub fn host_name(s: &str) -> Result<(), Invalid> {
+    dns1123_subdomain(s)?;
+    match s.split('.').map(str::len).find(|len| *len > 63) {
+        Some(len) => Err(Invalid::HostLabel(len)),
+        None => Ok(()),
+    }
 }
 
 /// An OCI image reference: `[registry[:port]/]path[:tag][@algo:digest]`.
@@ -339,6 +373,24 @@ pub fn url_path(s: &str) -> Result<(), Invalid> {
     }
 }
 
+/// An Ingress path of `pathType: Prefix` (or `Exact`): a URL path without
+/// the sequences the API server refuses there (kubernetes v1.33
+/// `pkg/apis/networking/validation/validation.go`, `validateHTTPIngressPath`:
+/// `invalidPathSequences`, `invalidPathSuffixes`).
+pub fn ingress_prefix_path(s: &str) -> Result<(), Invalid> {
+    url_path(s)?;
+    if let Some(seq) = ["//", "/./", "/../", "%2f", "%2F"]
+        .into_iter()
+        .find(|seq| s.contains(seq))
+    {
+        return Err(Invalid::PathSequence(seq));
+    }
+    match ["/..", "/."].into_iter().find(|end| s.ends_with(end)) {
+        Some(end) => Err(Invalid::PathSequence(end)),
+        None => Ok(()),
+    }
+}
+
 /// A component's `appPath`: a URL path, or empty, which upstream reads as the
 /// root (`http://<svc>:<port>` then `/`: the same URL as `/`).
 pub fn app_path(s: &str) -> Result<(), Invalid> {
@@ -358,8 +410,9 @@ pub fn nginx_path(s: &str) -> Result<(), Invalid> {
     // ingress-nginx writes the path quoted (`~* "^<path>"`, with `\` and
     // `"` escaped: `template.go`, `buildLocation` and `sanitizeQuotedRegex`),
     // where nginx takes `{`, `}` and `;` as part of the expression (its
-    // `location` docs: such a regex must be quoted, and is); blanks and
-    // control characters are not in a URI path.
+    // `location` docs: such a regex must be quoted, and is). nginx matches
+    // the decoded path, so a blank can match (`%20`); it is asked for as
+    // `\x20`, which keeps the line in nginx.conf free of blanks.
     if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
         return Err(Invalid::NginxCharacter(c));
     }
@@ -375,57 +428,79 @@ pub fn nginx_path(s: &str) -> Result<(), Invalid> {
     }
 }
 
-/// A Kubernetes quantity: a decimal number with an optional binary (`Ki` …
-/// `Ei`), decimal (`m`, `k`, `M` … `E`) or exponent (`e3`) suffix.
+/// A Kubernetes quantity, as the API server reads it ([`super::quantity`]).
 pub fn quantity(s: &str) -> Result<(), Invalid> {
-    quantity_value(s).map(|_| ())
+    super::quantity::parse(s).map(|_| ())
 }
 
-/// The value of a quantity ([`quantity`]'s grammar): what `oamc diff`
-/// compares two storage requests by.
+/// The value of a quantity in units: what `oamc diff` compares two storage
+/// requests by.
 pub fn quantity_value(s: &str) -> Result<f64, Invalid> {
-    let (sign, body) = match s.strip_prefix('-') {
-        Some(rest) => (-1.0, rest),
-        None => (1.0, s.strip_prefix('+').unwrap_or(s)),
+    super::quantity::parse(s).map(super::quantity::Quantity::as_f64)
+}
+
+/// A label or annotation key: `[prefix/]name`, the prefix a DNS subdomain
+/// (apimachinery `pkg/util/validation/validation.go`, `IsQualifiedName`).
+pub fn qualified_name(key: &str) -> Result<(), Invalid> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
     };
-    let number_end = body
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(body.len());
-    let (number, suffix) = body.split_at(number_end);
-    let digits_ok = !number.is_empty() && number != "." && number.matches('.').count() <= 1;
-    let binary = |power: i32| Some(1024f64.powi(power));
-    let factor = match suffix {
-        "" => Some(1.0),
-        "Ki" => binary(1),
-        "Mi" => binary(2),
-        "Gi" => binary(3),
-        "Ti" => binary(4),
-        "Pi" => binary(5),
-        "Ei" => binary(6),
-        "m" => Some(1e-3),
-        "k" => Some(1e3),
-        "M" => Some(1e6),
-        "G" => Some(1e9),
-        "T" => Some(1e12),
-        "P" => Some(1e15),
-        "E" => Some(1e18),
-        _ => None,
-    };
-    // An exponent (`1e3`): the number and it read as one float (a huge one
-    // is infinite, not refused).
-    let exponent = factor.is_none()
-        && suffix.strip_prefix(['e', 'E']).is_some_and(|e| {
-            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
-            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-        });
-    let value = if exponent {
-        body.parse::<f64>().ok()
+    if let Some(p) = prefix {
+        if name.contains('/') {
+            return Err(Invalid::Label("a key has at most one '/'"));
+        }
+        dns1123_subdomain(p).map_err(|why| match why {
+            Invalid::Empty => Invalid::Label("the prefix before '/' must not be empty"),
+            _ => Invalid::Label("the prefix before '/' must be a lowercase DNS subdomain"),
+        })?;
+    }
+    if label_syntax(name) {
+        Ok(())
     } else {
-        factor.and_then(|f| number.parse::<f64>().ok().map(|n| n * f))
-    };
-    match (digits_ok, value) {
-        (true, Some(v)) => Ok(sign * v),
-        _ => Err(Invalid::Quantity),
+        Err(Invalid::Label(
+            "names are 1-63 letters, digits, '-', '_' or '.', starting and ending alphanumeric",
+        ))
+    }
+}
+
+/// A label value: empty, or a label name (`IsValidLabelValue`).
+pub fn label_value(v: &str) -> Result<(), Invalid> {
+    if v.is_empty() || label_syntax(v) {
+        Ok(())
+    } else {
+        Err(Invalid::Label(
+            "must be at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric",
+        ))
+    }
+}
+
+/// Kubernetes' label grammar (names and values): at most 63 of letters,
+/// digits, `-`, `_`, `.`, starting and ending alphanumeric; non-empty.
+fn label_syntax(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+        && bytes
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
+}
+
+/// An environment variable's name under Kubernetes v1.33's relaxed rule
+/// (`RelaxedEnvironmentVariableValidation`, on by default since v1.32):
+/// printable ASCII but `=`, not empty (apimachinery `IsRelaxedEnvVarName`).
+pub fn env_var_name(s: &str) -> Result<(), Invalid> {
+    if s.is_empty() {
+        return Err(Invalid::Empty);
+    }
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'=') {
+        Ok(())
+    } else {
+        Err(Invalid::Label(
+            "may contain only printable ASCII characters other than '='",
+        ))
     }
 }
 
@@ -435,10 +510,12 @@ mod tests {
 
     #[test]
     fn quantities() {
-        for ok in ["500m", "256Mi", "2", "1.5", "1e3", "0.5Gi", "+1k"] {
+        for ok in [
+            "500m", "256Mi", "2", "1.5", "1e3", "0.5Gi", "+1k", "5n", "4u", ".5", "1.", "m", " 1",
+        ] {
             assert!(quantity(ok).is_ok(), "{ok}");
         }
-        for bad in ["fifty", "", "m", "1.2.3", "5 m", "1e", "1Kb", "."] {
+        for bad in ["fifty", "", "1.2.3", "5 m", "1e", "1Kb", "e-12"] {
             assert!(quantity(bad).is_err(), "{bad}");
         }
         for (text, value) in [
@@ -521,6 +598,33 @@ mod tests {
         );
     }
 
+    /// apimachinery's own tables for the names oamc copies into objects.
+    #[test]
+    fn apimachinerys_own_name_tables() {
+        let all: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/vectors/apimachinery.json")).unwrap();
+        type Rule = fn(&str) -> Result<(), Invalid>;
+        let rules: [(&str, Rule); 6] = [
+            ("IsDNS1123Label", dns1123_label),
+            ("IsDNS1123Subdomain", dns1123_subdomain),
+            ("IsDNS1035Label", dns1035_label),
+            ("IsQualifiedName", qualified_name),
+            ("IsValidLabelValue", label_value),
+            ("IsRelaxedEnvVarName", env_var_name),
+        ];
+        for (name, rule) in rules {
+            let table = &all["vectors"][name];
+            for (key, ok) in [("valid", true), ("invalid", false)] {
+                let values = table[key].as_array().unwrap();
+                assert!(!values.is_empty(), "{name}.{key}");
+                for v in values {
+                    let s = v.as_str().unwrap();
+                    assert_eq!(rule(s).is_ok(), ok, "{name}({s:?}) upstream: {key}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn names() {
         assert!(dns1123_label("shop-1").is_ok());
@@ -534,5 +638,13 @@ mod tests {
         assert!(url_path("java").is_err());
         assert!(url_path("/a b").is_err());
         assert!(url_path("/{{x}}").is_err());
+        for refused in [
+            "/a//b", "/a/./b", "/a/../b", "/a%2Fb", "/a%2fb", "/a/..", "/a/.",
+        ] {
+            assert!(ingress_prefix_path(refused).is_err(), "{refused}");
+        }
+        for kept in ["/", "/a/", "/a.b", "/a/.well-known", "/a..b"] {
+            assert!(ingress_prefix_path(kept).is_ok(), "{kept}");
+        }
     }
 }

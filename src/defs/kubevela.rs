@@ -60,19 +60,74 @@ pub fn builtin_policy(name: &str) -> Option<&'static str> {
         .map(|(_, instead)| *instead)
 }
 
-/// A workflow with steps (or a mode) is refused at `spec.workflow`: oamc
-/// prints what Argo CD applies at once, so a step would not run. An empty
-/// workflow (`{}`, `steps: []`) changes nothing and passes.
+/// KubeVela's built-in workflow steps (`vela-templates/definitions/internal/
+/// workflowstep/`) that users write around a deploy, and what does the same
+/// here. Any other step type gets [`OTHER_STEP`].
+pub const WORKFLOW_STEPS: &[(&str, &str)] = &[
+    (
+        "suspend",
+        "for an approval before a stage, give that stage of the kargo-promotion policy `autoPromote: false`: Kargo then promotes only when a person does",
+    ),
+    (
+        "deploy",
+        "Argo CD applies every rendered object: remove the step (for clusters, use the kargo-promotion policy's stages and their `destination`s)",
+    ),
+    (
+        "apply-component",
+        "Argo CD applies every rendered object: remove the step",
+    ),
+    (
+        "apply-application",
+        "Argo CD applies every rendered object: remove the step",
+    ),
+    (
+        "step-group",
+        "each of its steps is refused on its own line with what to use instead; remove the group with them",
+    ),
+    (
+        "apply-object",
+        "write the object beside the Application and render with `--pass-through`, which prints it after the rendered objects",
+    ),
+    (
+        "depends-on-app",
+        "order Applications with Argo CD sync waves (`argocd.argoproj.io/sync-wave`), or promote them through Kargo stages",
+    ),
+    (
+        "notification",
+        "use Argo CD notifications (a trigger on sync) or Kargo's promotion events",
+    ),
+    (
+        "webhook",
+        "use Argo CD notifications (a webhook service), or an `http` step in the Kargo promotion",
+    ),
+    (
+        "request",
+        "use an `http` step in the Kargo promotion, or a gate (`functionalGate`) that calls the endpoint",
+    ),
+];
+
+/// What to use instead of a step type [`WORKFLOW_STEPS`] does not list.
+pub const OTHER_STEP: &str = "run it outside the GitOps flow (a CI job, or an `http` step in the Kargo promotion), and remove it from `spec.workflow`";
+
+/// At most this many steps are named one by one; the rest are counted.
+const MAX_STEP_DIAGNOSTICS: usize = 20;
+
+/// A workflow with steps is refused at each step's `type` (a step group's
+/// own steps too), with what does the same here: oamc prints what Argo CD
+/// applies at once, so no step would run. A workflow with only a `mode`
+/// is refused at `spec.workflow`. An empty workflow (`{}`, `steps: []`)
+/// changes nothing and passes.
 pub(crate) fn check_workflow(ctx: &mut DocContext, json: &serde_json::Value) {
+    use serde_json::Value;
     let Some(workflow) = json.pointer("/spec/workflow") else {
         return;
     };
     let empty = match workflow {
-        serde_json::Value::Null => true,
-        serde_json::Value::Object(map) => map.iter().all(|(_, v)| match v {
-            serde_json::Value::Array(items) => items.is_empty(),
-            serde_json::Value::Object(fields) => fields.is_empty(),
-            serde_json::Value::Null => true,
+        Value::Null => true,
+        Value::Object(map) => map.iter().all(|(_, v)| match v {
+            Value::Array(items) => items.is_empty(),
+            Value::Object(fields) => fields.is_empty(),
+            Value::Null => true,
             _ => false,
         }),
         _ => false,
@@ -80,30 +135,56 @@ pub(crate) fn check_workflow(ctx: &mut DocContext, json: &serde_json::Value) {
     if empty {
         return;
     }
-    let steps: Vec<String> = workflow
-        .get("steps")
-        .and_then(serde_json::Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|step| step.get("type").and_then(serde_json::Value::as_str))
-        .map(|t| format!("`{}`", crate::text::shown_within(t, 40)))
-        .take(5)
+    // Each step and sub-step, with its path, in order.
+    let mut steps = Vec::new();
+    let top = workflow.get("steps").and_then(Value::as_array);
+    for (i, step) in top.into_iter().flatten().enumerate() {
+        let at = path!["spec", "workflow", "steps", i];
+        steps.push((at.clone(), step));
+        let subs = step.get("subSteps").and_then(Value::as_array);
+        for (j, sub) in subs.into_iter().flatten().enumerate() {
+            steps.push((at.key("subSteps").index(j), sub));
+        }
+    }
+    let typed: Vec<_> = steps
+        .iter()
+        .filter_map(|(at, step)| Some((at, step.get("type")?.as_str()?)))
         .collect();
-    let which = if steps.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", steps.join(", "))
-    };
-    // At the key, where the workflow is written.
-    let pos = ctx.key_pos(&path!["spec"], "workflow");
-    ctx.push_at(
-        Code::Workflow,
-        pos,
-        format!(
-            "oamc does not run KubeVela workflows: Argo CD applies the rendered objects at once, so these steps{which} would not happen"
-        ),
-    )
-    .help = Some(
-        "for an approval before a stage, give that stage of the kargo-promotion policy `autoPromote: false` (promoting is then a person's decision in Kargo); steps that only deploy (`deploy`, `apply-component`) need nothing: remove `spec.workflow`".into(),
-    );
+    if typed.is_empty() {
+        // At the key, where the workflow is written.
+        let pos = ctx.key_pos(&path!["spec"], "workflow");
+        ctx.push_at(
+            Code::Workflow,
+            pos,
+            "oamc does not run KubeVela workflows: Argo CD applies the rendered objects at once",
+        )
+        .help = Some("remove `spec.workflow`; for an approval before a stage, give that stage of the kargo-promotion policy `autoPromote: false`".into());
+        return;
+    }
+    for (at, kind) in typed.iter().take(MAX_STEP_DIAGNOSTICS) {
+        let instead = WORKFLOW_STEPS
+            .iter()
+            .find(|(step, _)| step == kind)
+            .map_or(OTHER_STEP, |(_, instead)| *instead);
+        ctx.error(
+            Code::Workflow,
+            &at.key("type"),
+            format!(
+                "KubeVela would run the workflow step `{}` in the cluster; oamc prints what Argo CD applies at once, so it would not happen",
+                crate::text::shown_within(kind, 40)
+            ),
+        )
+        .help = Some(instead.into());
+    }
+    if typed.len() > MAX_STEP_DIAGNOSTICS {
+        let pos = ctx.key_pos(&path!["spec"], "workflow");
+        ctx.push_at(
+            Code::Workflow,
+            pos,
+            format!(
+                "and {} more workflow steps, refused alike",
+                typed.len() - MAX_STEP_DIAGNOSTICS
+            ),
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! The one integration-test binary: every module links the crate once (as
 //! ripgrep and just do), and runs the real `oamc` binary where users would.
 
+mod api_server;
 mod app_server;
 mod architecture;
 mod cli;

@@ -42,6 +42,10 @@ const NOT_IN_THE_SCHEMA: &[(&str, &str)] = &[
         "a probe passed through as Kubernetes' own object, and a path that must compile as a regular expression",
     ),
     (
+        "api-server-refuses-more.yaml",
+        "a resource's name against the others, a request against its limit, a quantity's sign and size, a path's segments: Kubernetes' rules between and within values, which a JSON Schema pattern does not hold",
+    ),
+    (
         "api-server-refuses.yaml",
         "quantities, a probe's port and an exec command are Kubernetes' own objects passed through, and the name's 63-character bound is that of the label value it becomes",
     ),

@@ -101,16 +101,20 @@ const DELIBERATE: &[(&[&str], &str)] = &[
         "a number as a resource quantity (`cpu: 2`): upstream's CUE declares text and refuses it; Kubernetes reads a JSON number as a quantity (`resource.Quantity.UnmarshalJSON`), so oamc accepts it and writes the number kubectl sends (`0x1F` is 31)",
     ),
     (
-        &["resources.*={empty,blank,unicode,long,date}:outcome"],
+        &[
+            "resources.*={empty,blank,unicode,long,date}:outcome",
+            "quantity-{lower-mi,gb,cores,two-points,dangling-exponent}:outcome",
+        ],
         "a resource request or limit that is not a Kubernetes quantity (`512mi`, `0.5 cores`, empty): upstream writes it into the container, and the API server refuses the pod template (`resource.ParseQuantity`); oamc refuses it at its line (`oamc::resources::quantity`)",
     ),
     (
         &[
             "{image_name,serviceAccount}={empty,blank,unicode,long}:outcome",
-            "env.0.name=empty:outcome",
+            "env.0.name={empty,unicode}:outcome",
             "*.domain={blank,unicode,long}:outcome",
+            "*.class={empty,blank,unicode,long}:outcome",
         ],
-        "a name Kubernetes refuses — a container, ServiceAccount or environment-variable name, or a host — blank, non-ASCII, too long, or empty where one is required: upstream renders it and the API server refuses the object when Argo CD applies it; oamc refuses it at its line",
+        "a name Kubernetes refuses — a container, ServiceAccount or environment-variable name, an IngressClass, or a host — blank, non-ASCII, too long, or empty where one is required: upstream renders it and the API server refuses the object when Argo CD applies it; oamc refuses it at its line",
     ),
     (
         &["appPath={blank,unicode,long,date}:outcome"],
@@ -159,7 +163,10 @@ const DELIBERATE: &[(&[&str], &str)] = &[
         "an ingress trait without paths, or with a port outside the Service's: upstream renders an Ingress the API server refuses (no paths, `validateHTTPIngressRuleValue`) or one whose backend port the Service does not have; oamc refuses it at its line",
     ),
     (
-        &["appingress.http=unicode-key:outcome"],
+        &[
+            "appingress.http=unicode-key:outcome",
+            "path-appingress-{query,fragment,space,braces,sharp-s}:outcome",
+        ],
         "a non-ASCII character in an ALB path (`Prefix`): oamc refuses a character a URL path cannot hold unencoded (RFC 3986 `pchar`) and asks for its percent-encoded form; upstream writes it as is (a regular-expression path of `path-based-ingress` is not a URL path, and is accepted)",
     ),
     (
@@ -179,6 +186,34 @@ const DELIBERATE: &[(&[&str], &str)] = &[
         "an empty, blank or missing latency limit: upstream's test `[ $RESULT -lt ]` fails, so its gate always fails; oamc reads it as no limit, with a warning, and judges the failed requests alone",
     ),
     (
+        &["quantity-{negative,unknown-resource,extended-fraction,over-limit}:outcome"],
+        "a resource request or limit that is a quantity but one Kubernetes refuses in a pod template: negative, a name that is no container resource (`gpu`), a fraction of an extended resource (`nvidia.com/gpu: 0.5`), a request above its limit (`validateResourceRequirements`): upstream writes it, and the ReplicaSet Argo Rollouts makes of the Rollout is refused; oamc refuses it at its line (`oamc::resources::name`, `value`, `limit`)",
+    ),
+    (
+        &["name-{62,63,64}:outcome"],
+        "a component name over 55 characters: its preview Service `<name>-preview`, which upstream renders too, is over the 63 characters the API server takes for a Service name, and a name over 63 is also every object's `app` label value; oamc refuses it at its line",
+    ),
+    (
+        &["app-name-64:outcome"],
+        "an Application name over 63 characters: KubeVela labels every object `app.oam.dev/name: <name>` (oamc writes `app.kubernetes.io/part-of`), a label value the API server refuses; upstream's definition never sees the name, and oamc refuses it at its line",
+    ),
+    (
+        &["workflow-*:outcome"],
+        "a KubeVela workflow step (`spec.workflow`): KubeVela runs the steps in the cluster, in order (a `suspend` holds the deploy until someone resumes it), and upstream's definition renders the component alike with or without them; Argo CD applies oamc's output at once, so oamc refuses each step at its `type` with what does the same here (`oamc::workflow::unsupported`)",
+    ),
+    (
+        &["policy-*:outcome"],
+        "a KubeVela built-in policy on the Application's own resources (`override`, `topology`, …): KubeVela applies it in the cluster (an `override` changes the component's properties), and upstream's definition renders the component alike with or without it; oamc refuses each at its `type` with what does the same here (`oamc::policy::unknown`)",
+    ),
+    (
+        &["path-appingress-{double-slash,dot-segment,dot-dot-end,encoded-slash}:outcome"],
+        "an ALB path holding `//`, `/./`, `/../` or `%2F`, or ending in `/..` or `/.`: oamc writes it as `pathType: Prefix` (see the `ingress/<c>/matches` row), where the API server refuses those (`validateHTTPIngressPath`); upstream's `ImplementationSpecific` takes them; oamc refuses them at their line",
+    ),
+    (
+        &["path-path-based-ingress-space:outcome"],
+        "a blank in an nginx-trait path: ingress-nginx matches the decoded path, so a blank can match a request for `%20`, and upstream writes it as is; oamc asks for it as `\\x20` in the regular expression, which matches the same and keeps blanks out of nginx.conf",
+    ),
+    (
         &["objects/argocd-annotations"],
         "upstream's ingress traits patched `argocd.argoproj.io/sync-options: Prune=false` and `compare-options: IgnoreExtraneous` onto the Rollout, the Services and the Ingress: a resource oamc stops printing would never be deleted; oamc leaves pruning to Argo CD",
     ),
@@ -192,6 +227,10 @@ struct Variant {
     props: Value,
     traits: Vec<Value>,
     tag: Option<String>,
+    /// Merged into oamc's Application (its name, `spec.workflow`,
+    /// `spec.policies`): what KubeVela reads beside the component, which
+    /// upstream's CUE never sees.
+    app: Value,
 }
 
 fn variant(name: &str, props: Value) -> Variant {
@@ -200,6 +239,7 @@ fn variant(name: &str, props: Value) -> Variant {
         props,
         traits: vec![],
         tag: None,
+        app: json!({}),
     }
 }
 
@@ -286,15 +326,138 @@ fn edge_variants() -> Vec<Variant> {
             vec![],
         ),
     ];
-    cases
+    let mut out: Vec<Variant> = cases
         .into_iter()
         .map(|(tag, props, traits)| Variant {
             name: format!("java-edge-{tag}"),
             props,
             traits,
             tag: Some(tag.to_owned()),
+            app: json!({}),
         })
-        .collect()
+        .collect();
+    out.extend(family_variants());
+    out
+}
+
+/// The families of issue 46, each value tagged `<family>-<label>`:
+/// quantities (apimachinery's own spellings, and what it refuses), names at
+/// the label limit, each KubeVela workflow step and built-in policy, and
+/// the characters of a path per router.
+fn family_variants() -> Vec<Variant> {
+    let mut out = Vec::new();
+    let mut add = |tag: String, name: String, props: Value, traits: Vec<Value>, app: Value| {
+        out.push(Variant {
+            name,
+            props,
+            traits,
+            tag: Some(tag),
+            app,
+        });
+    };
+    let quantities = [
+        ("nano", json!({"cpu": "5n"})),
+        ("leading-point", json!({"cpu": ".5"})),
+        ("trailing-point", json!({"cpu": "1."})),
+        ("point-suffix", json!({"memory": "1.G"})),
+        ("plus", json!({"memory": "+1k"})),
+        ("exponent", json!({"memory": "1E-3"})),
+        ("spaces", json!({"cpu": " 1 "})),
+        ("lower-mi", json!({"memory": "512mi"})),
+        ("gb", json!({"memory": "1.5GB"})),
+        ("cores", json!({"cpu": "0.5 cores"})),
+        ("two-points", json!({"memory": "1.1.M"})),
+        ("dangling-exponent", json!({"memory": "-3.01e-"})),
+        ("negative", json!({"cpu": "-1"})),
+        ("unknown-resource", json!({"gpu": "1"})),
+        ("extended-fraction", json!({"nvidia.com/gpu": "0.5"})),
+    ];
+    for (label, requests) in quantities {
+        let mut limits = json!({"cpu": "4", "memory": "4Gi"});
+        if let Some(gpu) = requests.get("nvidia.com/gpu") {
+            limits["nvidia.com/gpu"] = gpu.clone();
+        }
+        let props = base(json!({"resources": {"requests": requests, "limits": limits}}));
+        add(
+            format!("quantity-{label}"),
+            format!("java-q-{label}"),
+            props,
+            vec![],
+            json!({}),
+        );
+    }
+    add(
+        "quantity-over-limit".into(),
+        "java-q-over-limit".into(),
+        base(json!({"resources": {"requests": {"cpu": "2"}, "limits": {"cpu": "1"}}})),
+        vec![],
+        json!({}),
+    );
+    // Names: a component's is every object's `app` label; an Application's
+    // is KubeVela's `app.oam.dev/name` label.
+    for len in [62, 63, 64] {
+        let name = format!("java-{}", "n".repeat(len - 5));
+        add(
+            format!("name-{len}"),
+            name,
+            base(json!({})),
+            vec![],
+            json!({}),
+        );
+    }
+    add(
+        "app-name-64".into(),
+        "java-app-name".into(),
+        base(json!({})),
+        vec![],
+        json!({"metadata": {"name": "a".repeat(64)}}),
+    );
+    let steps = oamc::defs::kubevela::WORKFLOW_STEPS.iter().map(|(s, _)| *s);
+    for step in steps.chain(["apply-terraform-config", "export2config"]) {
+        let workflow = json!({"steps": [{"name": "s", "type": step, "properties": {}}]});
+        add(
+            format!("workflow-{step}"),
+            format!("java-w-{step}"),
+            base(json!({})),
+            vec![],
+            json!({"spec": {"workflow": workflow}}),
+        );
+    }
+    for (policy, _) in oamc::defs::kubevela::BUILTIN_POLICIES {
+        let policies = json!([{"name": "p", "type": policy, "properties": {}}]);
+        add(
+            format!("policy-{policy}"),
+            format!("java-p-{policy}"),
+            base(json!({})),
+            vec![],
+            json!({"spec": {"policies": policies}}),
+        );
+    }
+    let paths = [
+        ("query", "/api?x"),
+        ("fragment", "/api#x"),
+        ("space", "/a b"),
+        ("braces", "/v[0-9]{1,3}"),
+        ("semicolon", "/a;b"),
+        ("sharp-s", "/straße"),
+        ("double-slash", "/a//b"),
+        ("dot-segment", "/a/./b"),
+        ("dot-dot-end", "/a/.."),
+        ("encoded-slash", "/a%2Fb"),
+    ];
+    for router in ["path-based-ingress", "appingress"] {
+        for (label, path) in paths {
+            let t = json!({"type": router, "properties": {"domain": "shop.example.com", "http": {path: 80}}});
+            add(
+                format!("path-{router}-{label}"),
+                format!("java-path-{router}-{label}"),
+                base(json!({})),
+                vec![t],
+                json!({}),
+            );
+        }
+    }
+    out
 }
 
 /// Samples that carry a nested property's edges: each container of
@@ -336,6 +499,7 @@ fn generated_from(component: &str, traits: &[(&str, String)]) -> Vec<Variant> {
             props,
             traits,
             tag: Some(tag),
+            app: json!({}),
         });
     };
     // Each edge of `p`, and its absence unless it is a list's element.
@@ -742,12 +906,13 @@ fn oamc_objects(variants: &[Variant], dir: &Path) -> Vec<Result<Vec<Value>, Stri
         if !v.traits.is_empty() {
             component["traits"] = json!(v.traits);
         }
-        let app = json!({
+        let mut app = json!({
             "apiVersion": "core.oam.dev/v1beta1",
             "kind": "Application",
             "metadata": {"name": format!("v{i}"), "namespace": NAMESPACE},
             "spec": {"components": [component]},
         });
+        merge(&mut app, &v.app);
         let file = dir.join(format!("v{i}.yaml"));
         // JSON is YAML; `@raw:` values are spelt as written.
         std::fs::write(&file, raw_text(&app)).unwrap();
@@ -1331,11 +1496,20 @@ fn oamc_agrees_with_upstreams_cue_definition_but_for_the_listed_differences() {
             .find(|(_, g)| g.is_match(k) || scoped.as_deref().is_some_and(|s| g.is_match(s)));
         hit.map(|(f, _)| seen.insert(*f)).is_some()
     };
+    let mut refused_later = Vec::new();
     for ((v, up), mine) in variants.iter().zip(&upstream).zip(&ours) {
         let who = match &v.tag {
             Some(tag) => format!("{} [{tag}]", v.name),
             None => v.name.clone(),
         };
+        // What oamc accepts, the API server accepts too.
+        for doc in mine.iter().flatten() {
+            refused_later.extend(
+                crate::api_server::refusals(doc)
+                    .into_iter()
+                    .map(|r| format!("{who}: {r}")),
+            );
+        }
         // One side refuses: the outcome is the one fact to compare.
         let (up, mine) = match (up, mine) {
             (Ok(up), Ok(mine)) => (up, mine),
@@ -1389,6 +1563,11 @@ fn oamc_agrees_with_upstreams_cue_definition_but_for_the_listed_differences() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        refused_later.is_empty(),
+        "oamc accepted variants whose objects the API server refuses:\n{}",
+        refused_later.join("\n")
+    );
     assert!(
         unexplained.is_empty(),
         "{} facts differ from upstream without a reason in DELIBERATE:\n{}",

@@ -4,6 +4,7 @@
 
 mod plan;
 pub mod props;
+mod resources;
 mod rules;
 pub(crate) use rules::moving_tag;
 

@@ -569,30 +569,14 @@ fn check_routing(ctx: &mut DocContext, at: &DocPath, r: &TrafficRouting) {
     }
 }
 
-/// Each resource request and limit written as text must be a quantity: the
-/// API server parses it (apimachinery `pkg/api/resource/quantity.go`,
-/// `ParseQuantity`) and refuses the pod template otherwise, after oamc
-/// exited 0 (`512mi`, `1.5GB`, `0.5 cores`).
+/// The container's requests and limits, as the API server checks them
+/// ([`super::resources`]).
 fn check_quantities(ctx: &mut DocContext, p: &Props) {
-    for kind in ["requests", "limits"] {
-        let at = path!["resources", kind];
-        let Some(values) = p.part::<std::collections::BTreeMap<String, Value>>(&at) else {
-            continue;
-        };
-        for (name, value) in values {
-            let Some(text) = value.as_str() else {
-                continue;
-            };
-            if let Err(why) = syntax::quantity(text) {
-                ctx.error(
-                    Code::Quantity,
-                    &p.at(&at).key(&name),
-                    format!("{kind}.{name} `{}` {why}", crate::text::shown(text)),
-                )
-                .help =
-                    Some("e.g. `512Mi` (binary), `1G` (decimal), `500m` (thousandths), `2`".into());
-            }
-        }
+    let at = path!["resources"];
+    // A side that is absent, or that the schema refused (and said so), is none.
+    let side = |kind: &str| p.part::<super::resources::Amounts>(&path!["resources", kind]);
+    if p.broken.intact(&p.at(&at)) {
+        super::resources::check(ctx, &p.at(&at), side("requests"), side("limits"));
     }
 }
 

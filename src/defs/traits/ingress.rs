@@ -211,13 +211,29 @@ fn check_ingress(
     let bare = host.strip_prefix("*.").unwrap_or(host);
     // An empty domain is a rule without a host: every host (upstream's too).
     if !host.is_empty()
-        && let Err(why) = syntax::dns1123_subdomain(bare)
+        && let Err(why) = syntax::host_name(bare)
     {
         ctx.error(
             Code::Name,
             &at.join(&path!["domain"]),
             format!("domain `{host}` {why}"),
         );
+    }
+    // `ingressClassName` names an IngressClass: the API server refuses one
+    // that is not a DNS subdomain (kubernetes `pkg/apis/networking/validation`,
+    // `ValidateIngressClassName`), an empty one included.
+    let class = match ingress {
+        Ingress::Nginx(i) => &i.class,
+        Ingress::Alb(i) => &i.class,
+    };
+    if let Err(why) = syntax::dns1123_subdomain(class) {
+        ctx.error(
+            Code::Name,
+            &at.join(&path!["class"]),
+            format!("class `{}` {why}", crate::text::shown(class)),
+        )
+        .help =
+            Some("the name of an IngressClass (`kubectl get ingressclass`), e.g. `nginx`".into());
     }
     if paths.is_empty() {
         ctx.error(
@@ -230,7 +246,7 @@ fn check_ingress(
         let entry = at.key("http").key(path.as_str());
         let checked = match ingress {
             Ingress::Nginx(_) => syntax::nginx_path(path),
-            Ingress::Alb(_) => syntax::url_path(path),
+            Ingress::Alb(_) => syntax::ingress_prefix_path(path),
         };
         if let Err(why) = checked {
             // At the key, where the path is written.

@@ -33,7 +33,7 @@ impl TraitDefinition for LabelsTrait {
     }
     fn check(&self, site: &mut Site<'_, '_>, props: &Value) -> Option<Arc<dyn CheckedTrait>> {
         let map = site.typed::<BTreeMap<String, String>>(props)?;
-        check_map(site.ctx, &site.props_at, self.name(), true, &map);
+        check_map(site.ctx, &site.props_at, true, &map);
         Some(Arc::new(Labels(map)))
     }
 }
@@ -69,7 +69,7 @@ impl TraitDefinition for AnnotationsTrait {
     }
     fn check(&self, site: &mut Site<'_, '_>, props: &Value) -> Option<Arc<dyn CheckedTrait>> {
         let map = site.typed::<BTreeMap<String, String>>(props)?;
-        check_map(site.ctx, &site.props_at, self.name(), false, &map);
+        check_map(site.ctx, &site.props_at, false, &map);
         Some(Arc::new(Annotations(map)))
     }
 }
@@ -86,20 +86,31 @@ fn string_map() -> Value {
 
 /// The keys (and, for labels, the values) of a `labels` or `annotations`
 /// trait whose properties are at `at`; the label `app` is the selector's.
-fn check_map(
-    ctx: &mut DocContext,
-    at: &DocPath,
-    name: &str,
-    labels: bool,
-    map: &BTreeMap<String, String>,
-) {
+const ANNOTATIONS_LIMIT: usize = 256 * 1024;
+
+fn check_map(ctx: &mut DocContext, at: &DocPath, labels: bool, map: &BTreeMap<String, String>) {
+    // The API server refuses an object whose annotations, keys and values,
+    // total more than 256 KiB (apimachinery `pkg/api/validation/objectmeta.go`,
+    // `ValidateAnnotationsSize`, `TotalAnnotationSizeLimitB`).
+    let total: usize = map.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if !labels && total > ANNOTATIONS_LIMIT {
+        ctx.error(
+            Code::Name,
+            at,
+            format!("the annotations total {total} bytes; Kubernetes takes at most {ANNOTATIONS_LIMIT} on an object"),
+        )
+        .help = Some("keep large data in a ConfigMap and name it in an annotation".into());
+    }
     for (key, value) in map {
         let key_at = at.key(key.as_str());
-        if let Err(why) = qualified_name(key) {
+        if let Err(why) = syntax::qualified_name(key) {
             ctx.error(
                 Code::Name,
                 &key_at,
-                format!("`{key}` is not a {} key: {why}", name.trim_end_matches('s')),
+                format!(
+                    "`{key}` is not {} key: {why}",
+                    if labels { "a label" } else { "an annotation" }
+                ),
             );
         }
         if labels {
@@ -110,55 +121,9 @@ fn check_map(
                     "the label `app` is the Rollout's selector; oamc sets it to the component name",
                 )
                 .help = Some("choose another key".into());
-            } else if let Err(why) = label_value(value) {
+            } else if let Err(why) = syntax::label_value(value) {
                 ctx.error(Code::Name, &key_at, format!("label value `{value}` {why}"));
             }
         }
     }
-}
-
-/// A Kubernetes label or annotation key: `[prefix/]name`.
-fn qualified_name(key: &str) -> Result<(), String> {
-    let (prefix, name) = match key.rsplit_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, key),
-    };
-    if let Some(p) = prefix {
-        syntax::dns1123_subdomain(p).map_err(|why| format!("prefix {why}"))?;
-    }
-    if label_syntax(name) {
-        Ok(())
-    } else {
-        Err(
-            "names are 1-63 letters, digits, '-', '_' or '.', starting and ending alphanumeric"
-                .into(),
-        )
-    }
-}
-
-fn label_value(v: &str) -> Result<(), String> {
-    if v.is_empty() {
-        return Ok(());
-    }
-    if label_syntax(v) {
-        Ok(())
-    } else {
-        Err(
-            "must be at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric"
-                .into(),
-        )
-    }
-}
-
-/// Kubernetes' label grammar (names and values): at most 63 of letters,
-/// digits, `-`, `_`, `.`, starting and ending alphanumeric; non-empty.
-fn label_syntax(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    !bytes.is_empty()
-        && bytes.len() <= 63
-        && bytes[0].is_ascii_alphanumeric()
-        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
-        && bytes
-            .iter()
-            .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
 }

@@ -3,7 +3,7 @@
 //! to them).
 
 use super::{CheckedTrait, Site, Slot, TraitDefinition, schema_of};
-use crate::check::{DocContext, syntax};
+use crate::check::DocContext;
 use crate::diagnostic::Code;
 use crate::dom::{DocPath, Seg};
 use crate::model::TextOrNumber;
@@ -239,8 +239,10 @@ fn check_hpa(ctx: &mut DocContext, at: &DocPath, h: Hpa) -> Option<CheckedHpa> {
             (TargetType::Utilization, TextOrNumber::Text(_)) => None,
             (TargetType::AverageValue, v) => {
                 let text = v.text();
-                syntax::quantity(&text)
-                    .is_ok()
+                // Positive, as the HPA's validation requires (kubernetes
+                // `pkg/apis/autoscaling/validation`, `validateMetricTarget`).
+                crate::check::quantity::parse(&text)
+                    .is_ok_and(|q| q > crate::check::quantity::Quantity::ZERO)
                     .then_some(HpaTarget::AverageValue(text))
             }
         };
@@ -251,7 +253,7 @@ fn check_hpa(ctx: &mut DocContext, at: &DocPath, h: Hpa) -> Option<CheckedHpa> {
                     TargetType::Utilization => {
                         ("a whole percentage of the pods' requests", "value: 50")
                     }
-                    TargetType::AverageValue => ("a Kubernetes quantity", "value: 500m"),
+                    TargetType::AverageValue => ("a positive Kubernetes quantity", "value: 500m"),
                 };
                 ctx.error(
                     Code::HpaTarget,

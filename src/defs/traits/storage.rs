@@ -167,24 +167,24 @@ fn check_storage(
         .pvc
         .iter()
         .enumerate()
-        .map(|(i, v)| ("pvc", i, &v.name, &v.mount_path))
+        .map(|(i, v)| ("pvc", i, &v.name, &v.mount_path, &v.sub_path))
         .chain(
             s.config_map
                 .iter()
                 .enumerate()
-                .map(|(i, v)| ("configMap", i, &v.name, &v.mount_path)),
+                .map(|(i, v)| ("configMap", i, &v.name, &v.mount_path, &v.sub_path)),
         )
         .chain(
             s.secret
                 .iter()
                 .enumerate()
-                .map(|(i, v)| ("secret", i, &v.name, &v.mount_path)),
+                .map(|(i, v)| ("secret", i, &v.name, &v.mount_path, &v.sub_path)),
         )
         .chain(
             s.empty_dir
                 .iter()
                 .enumerate()
-                .map(|(i, v)| ("emptyDir", i, &v.name, &v.mount_path)),
+                .map(|(i, v)| ("emptyDir", i, &v.name, &v.mount_path, &v.sub_path)),
         );
     // The objects the volumes refer to are named by the user and reach the
     // cluster (and, for a claim oamc renders, a file name in the output).
@@ -241,7 +241,24 @@ fn check_storage(
             .help = Some("set accessModes: [ReadWriteMany] with a storage class that provides it (EFS, NFS, CephFS), or use an emptyDir for a per-pod cache".into());
         }
     }
-    for (kind, i, name, mount) in entries {
+    // A claim oamc renders asks for a positive size (kubernetes
+    // `ValidatePersistentVolumeClaimSpec`: `ValidatePositiveQuantityValue`).
+    for (i, v) in s.pvc.iter().enumerate().filter(|(_, v)| !v.mount_only) {
+        let why = match crate::check::quantity::parse(&v.size) {
+            Ok(q) if q > crate::check::quantity::Quantity::ZERO => None,
+            Ok(_) => Some("must be greater than zero".to_owned()),
+            Err(why) => Some(why.to_string()),
+        };
+        if let Some(why) = why {
+            ctx.error(
+                Code::StorageSize,
+                &at.key("pvc").index(i).key("size"),
+                format!("size `{}` {why}", crate::text::shown(&v.size)),
+            )
+            .help = Some("e.g. `8Gi`".into());
+        }
+    }
+    for (kind, i, name, mount, sub_path) in entries {
         let here = |field: &str| at.key(kind).index(i).key(field);
         if let Err(why) = syntax::dns1123_label(name) {
             ctx.error(
@@ -263,6 +280,28 @@ fn check_storage(
                 &here("mountPath"),
                 format!("mountPath `{mount}` must be an absolute path"),
             );
+        }
+        // A subPath stays inside the volume: relative, without `..`
+        // (kubernetes `pkg/apis/core/validation/validation.go`,
+        // `validateLocalDescendingPath`).
+        if let Some(sub) = sub_path {
+            let why = if sub.starts_with('/') {
+                Some("must be a relative path")
+            } else if sub.split('/').any(|part| part == "..") {
+                Some("must not contain `..`")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                ctx.error(
+                    Code::MountPath,
+                    &here("subPath"),
+                    format!(
+                        "subPath `{}` {why}: Kubernetes mounts only a path inside the volume",
+                        crate::text::shown(sub)
+                    ),
+                );
+            }
         }
         if mounts.insert(mount.clone(), i).is_some() {
             ctx.error(
