@@ -383,3 +383,136 @@ fn the_model_refuses_what_the_api_server_refuses() {
     let claim = json!({"kind": "PersistentVolumeClaim", "metadata": {"name": "c"}, "spec": {"resources": {"requests": {"storage": "0"}}}});
     assert!(!refusals(&claim).is_empty());
 }
+
+/// Values that break one rule or another of the API server's.
+const EDGES: &[&str] = &[
+    "", " ", "ünï", "-1", "0", "/a//b", "../x", "A_B", "a=b", "1.5", "*", "a\u{7f}",
+];
+
+/// Every string of every fixture Application — a property of a component,
+/// a trait or a policy, a path, a resource or label name — replaced in turn
+/// by each of [`EDGES`] and by 300 characters: oamc refuses it, or renders
+/// objects the API server accepts. The hunt for a field oamc copies
+/// unchecked, over every definition a fixture uses.
+#[test]
+fn every_string_of_every_fixture_is_refused_or_accepted_by_the_api_server() {
+    let mut apps = Vec::new();
+    for entry in std::fs::read_dir(root().join("fixtures/render")).unwrap() {
+        let file = entry.unwrap().path().join("application.yaml");
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            apps.extend(
+                yaml_docs(&text)
+                    .into_iter()
+                    .filter(|d| d["kind"] == "Application"),
+            );
+        }
+    }
+    assert!(apps.len() >= 15, "{} Applications", apps.len());
+    let long = "x".repeat(300);
+    let edges: Vec<&str> = EDGES.iter().copied().chain([long.as_str()]).collect();
+    let mut seen = BTreeSet::new();
+    let (mut tried, mut rendered) = (0, 0);
+    let mut found = Vec::new();
+    for app in &apps {
+        for (at, is_key) in strings(app) {
+            // One family of places once: a fixture's second `env[3].value` adds nothing.
+            let shape: String = at
+                .iter()
+                .map(|s| if s.parse::<usize>().is_ok() { "#" } else { s })
+                .collect::<Vec<_>>()
+                .join(".");
+            if !seen.insert((shape.clone(), is_key)) {
+                continue;
+            }
+            for edge in &edges {
+                let Some(mutated) = replaced(app, &at, is_key, edge) else {
+                    continue;
+                };
+                tried += 1;
+                let Ok(out) = compile_source("edge.yaml", &mutated.to_string()) else {
+                    continue;
+                };
+                rendered += 1;
+                for doc in yaml_docs(&out) {
+                    for r in refusals(&doc) {
+                        found.push(format!(
+                            "{shape}{} = {edge:.20?}: {r}",
+                            if is_key { " (key)" } else { "" }
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("{tried} edges tried, {rendered} rendered");
+    assert!(
+        tried > 1000 && rendered > 100,
+        "{tried} tried, {rendered} rendered"
+    );
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// The places of `v`'s strings: each string value's path, and each key of
+/// a map whose keys are the user's (paths, resource names, labels).
+fn strings(v: &Value) -> Vec<(Vec<String>, bool)> {
+    fn walk(v: &Value, at: &mut Vec<String>, out: &mut Vec<(Vec<String>, bool)>) {
+        match v {
+            Value::String(_) => out.push((at.clone(), false)),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    at.push(i.to_string());
+                    walk(item, at, out);
+                    at.pop();
+                }
+            }
+            Value::Object(map) => {
+                let user_keys = matches!(
+                    at.last().map(String::as_str),
+                    Some("http" | "requests" | "limits")
+                ) || (at.last().is_some_and(|k| k == "properties")
+                    && matches!(v.get("type"), None)
+                    && at.len() >= 2);
+                for (k, item) in map {
+                    at.push(k.clone());
+                    if user_keys {
+                        out.push((at.clone(), true));
+                    }
+                    walk(item, at, out);
+                    at.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, &mut Vec::new(), &mut out);
+    out.retain(|(at, _)| at.first().is_some_and(|k| k == "spec" || k == "metadata"));
+    out
+}
+
+/// `v` with the string (or key) at `at` replaced by `edge`.
+fn replaced(v: &Value, at: &[String], is_key: bool, edge: &str) -> Option<Value> {
+    let mut out = v.clone();
+    let (last, parent) = at.split_last()?;
+    let mut slot = &mut out;
+    for step in parent {
+        slot = match slot {
+            Value::Object(m) => m.get_mut(step)?,
+            Value::Array(a) => a.get_mut(step.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    if is_key {
+        let map = slot.as_object_mut()?;
+        let value = map.remove(last)?;
+        map.insert(edge.to_owned(), value);
+    } else {
+        let target = match slot {
+            Value::Object(m) => m.get_mut(last)?,
+            Value::Array(a) => a.get_mut(last.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+        *target = json!(edge);
+    }
+    Some(out)
+}

@@ -1,6 +1,7 @@
 //! Property tests: for arbitrary valid Applications — any text in env values
 //! and gate text, any path, names within their limits — the output parses,
-//! every document is accepted by its schema, rendering is deterministic, and
+//! every document is accepted by its schema and by the API server's checks
+//! (`api_server`), rendering is deterministic, and
 //! no string changes which documents and keys come out.
 
 use crate::common::*;
@@ -75,6 +76,8 @@ proptest! {
             if let Some(errors) = crds().errors(doc) {
                 prop_assert!(errors.is_empty(), "{} rejected: {:?}", doc["kind"], errors);
             }
+            let refused = crate::api_server::refusals(doc);
+            prop_assert!(refused.is_empty(), "the API server refuses: {:?}", refused);
         }
         // The strings come out as themselves …
         let rollout = docs.iter().find(|d| d["kind"] == "Rollout").unwrap();
