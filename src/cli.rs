@@ -641,9 +641,9 @@ fn write_dir(
     allow_links: bool,
     files: &std::collections::BTreeMap<PathBuf, String>,
 ) -> Result<(), Diagnostic> {
-    let io = |e: String| Diagnostic::error(Code::OutputIo, e);
+    let io = |e: crate::output::OutputError| Diagnostic::error(Code::OutputIo, e.to_string());
     if !allow_links && let Some(link) = load::linked_folder(dir) {
-        return Err(io(format!(
+        return Err(Diagnostic::error(Code::OutputIo, format!(
             "the output folder {} is under the symbolic link {}; oamc writes only into real folders",
             crate::text::shown(&dir.display().to_string()),
             crate::text::shown(&link.display().to_string())

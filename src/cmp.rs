@@ -178,7 +178,7 @@ fn try_generate() -> Result<String, Vec<Diagnostic>> {
     );
     let options = options(&env, &root).map_err(fail)?;
     let tree = Tree::open_as(Path::new("."), SOURCE_DIRECTORY)
-        .map_err(|e| vec![Diagnostic::error(Code::Io, e)])?;
+        .map_err(|e| vec![Diagnostic::error(Code::Io, e.to_string())])?;
     let (files, load_errors) = tree.load_yaml(&mut options.read_budget());
     if !load_errors.is_empty() {
         return Err(load_errors);

@@ -135,7 +135,7 @@ pub fn load_inputs(
                     files.append(&mut found);
                     errors.append(&mut failed);
                 }
-                Err(e) => errors.push(Diagnostic::error(Code::Io, e)),
+                Err(e) => errors.push(Diagnostic::error(Code::Io, e.to_string())),
             }
         } else {
             read_file(path, budget, &mut files, &mut errors);
@@ -272,24 +272,60 @@ pub struct Tree {
     label: String,
 }
 
+/// Why a tree, or a path in it, could not be opened or read.
+#[derive(Debug)]
+pub enum TreeError {
+    /// The tree itself: `cannot open <label>: <error>`.
+    Open {
+        label: String,
+        error: std::io::Error,
+    },
+    /// A folder inside it (or a link leading out of it).
+    Folder {
+        path: String,
+        label: String,
+        error: std::io::Error,
+    },
+    /// A path inside it that could not be inspected.
+    Read { path: String, error: std::io::Error },
+}
+
+impl std::fmt::Display for TreeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TreeError::Open { label, error } => write!(f, "cannot open {label}: {error}"),
+            TreeError::Folder { path, label, error } => write!(
+                f,
+                "cannot open `{path}`: {error}; oamc reads only inside {label}"
+            ),
+            TreeError::Read { path, error } => write!(f, "cannot read {path}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for TreeError {}
+
 impl Tree {
-    pub(crate) fn open(path: &Path) -> Result<Tree, String> {
+    pub(crate) fn open(path: &Path) -> Result<Tree, TreeError> {
         Self::open_as(path, &path.display().to_string())
     }
 
     /// Open `path`, named `label` in messages.
-    pub(crate) fn open_as(path: &Path, label: &str) -> Result<Tree, String> {
+    pub(crate) fn open_as(path: &Path, label: &str) -> Result<Tree, TreeError> {
         Dir::open_ambient_dir(path, ambient_authority())
             .map(|dir| Tree {
                 dir,
                 shown: path.to_path_buf(),
                 label: label.to_owned(),
             })
-            .map_err(|e| format!("cannot open {label}: {e}"))
+            .map_err(|error| TreeError::Open {
+                label: label.to_owned(),
+                error,
+            })
     }
 
     /// A folder inside this one, as a tree of its own.
-    pub(crate) fn subtree(&self, rel: &Path) -> Result<Tree, String> {
+    pub(crate) fn subtree(&self, rel: &Path) -> Result<Tree, TreeError> {
         self.dir
             .open_dir(rel)
             .map(|dir| Tree {
@@ -297,12 +333,10 @@ impl Tree {
                 shown: self.shown.join(rel),
                 label: self.show(rel),
             })
-            .map_err(|e| {
-                format!(
-                    "cannot open `{}`: {e}; oamc reads only inside {}",
-                    crate::text::shown(&rel.display().to_string()),
-                    self.label
-                )
+            .map_err(|error| TreeError::Folder {
+                path: crate::text::shown(&rel.display().to_string()).into_owned(),
+                label: self.label.clone(),
+                error,
             })
     }
 
@@ -368,11 +402,14 @@ impl Tree {
 
     /// Whether `rel` names something in the tree (a link that leads out of
     /// it is an error, not "absent").
-    pub(crate) fn exists(&self, rel: &Path) -> Result<bool, String> {
+    pub(crate) fn exists(&self, rel: &Path) -> Result<bool, TreeError> {
         match self.dir.metadata(rel) {
             Ok(_) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(format!("cannot read {}: {e}", self.show(rel))),
+            Err(error) => Err(TreeError::Read {
+                path: self.show(rel),
+                error,
+            }),
         }
     }
 

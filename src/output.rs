@@ -153,11 +153,75 @@ struct Out {
     checked: std::cell::RefCell<BTreeSet<PathBuf>>,
 }
 
+/// Why the output folder could not be read or written.
+#[derive(Debug)]
+pub enum OutputError {
+    /// `cannot <action> <path>: <error>`.
+    Io {
+        action: &'static str,
+        path: String,
+        error: std::io::Error,
+    },
+    /// A symbolic link in the output folder, or on the way to a file in it.
+    Link(String),
+    /// Not a regular file (a folder, a FIFO, a device).
+    NotAFile(String),
+    /// A file with more than one hard link.
+    HardLinks {
+        path: String,
+        links: u64,
+    },
+    /// A file larger than oamc ever writes.
+    TooLarge(String),
+    NoFileName(String),
+}
+
+impl OutputError {
+    fn io(action: &'static str, path: String, error: std::io::Error) -> OutputError {
+        OutputError::Io {
+            action,
+            path,
+            error,
+        }
+    }
+}
+
+impl std::fmt::Display for OutputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutputError::Io {
+                action,
+                path,
+                error,
+            } => write!(f, "cannot {action} {path}: {error}"),
+            OutputError::Link(path) => write!(
+                f,
+                "{path} is a symbolic link; oamc does not write, read or delete through links in the output folder"
+            ),
+            OutputError::NotAFile(path) => write!(
+                f,
+                "{path} is not a regular file; oamc reads only regular files in the output folder"
+            ),
+            OutputError::HardLinks { path, links } => write!(
+                f,
+                "{path} has {links} hard links; oamc reads no file in the output folder that is linked from elsewhere"
+            ),
+            OutputError::TooLarge(path) => write!(
+                f,
+                "{path} is larger than {MAX_READ_BYTES} bytes; oamc did not write it"
+            ),
+            OutputError::NoFileName(path) => write!(f, "{path} has no file name"),
+        }
+    }
+}
+
+impl std::error::Error for OutputError {}
+
 impl Out {
-    fn open(out: &Path, create: bool) -> Result<Option<Out>, String> {
+    fn open(out: &Path, create: bool) -> Result<Option<Out>, OutputError> {
         if create {
             std::fs::create_dir_all(out)
-                .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+                .map_err(|e| OutputError::io("create", out.display().to_string(), e))?;
         }
         match Dir::open_ambient_dir(out, ambient_authority()) {
             Ok(dir) => Ok(Some(Out {
@@ -166,7 +230,7 @@ impl Out {
                 checked: Default::default(),
             })),
             Err(e) if !create && e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("cannot open {}: {e}", out.display())),
+            Err(e) => Err(OutputError::io("open", out.display().to_string(), e)),
         }
     }
 
@@ -175,7 +239,7 @@ impl Out {
     }
 
     /// Refuse `rel` when it, or a folder on the way to it, is a link.
-    fn no_links(&self, rel: &Path) -> Result<(), String> {
+    fn no_links(&self, rel: &Path) -> Result<(), OutputError> {
         let mut at = PathBuf::new();
         for part in rel.components() {
             at.push(part);
@@ -187,14 +251,11 @@ impl Out {
                     self.checked.borrow_mut().insert(at.clone());
                 }
                 Ok(m) if m.file_type().is_symlink() => {
-                    return Err(format!(
-                        "{} is a symbolic link; oamc does not write, read or delete through links in the output folder",
-                        self.show(&at)
-                    ));
+                    return Err(OutputError::Link(self.show(&at)));
                 }
                 Ok(_) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-                Err(e) => return Err(format!("cannot inspect {}: {e}", self.show(&at))),
+                Err(e) => return Err(OutputError::io("inspect", self.show(&at), e)),
             }
         }
         Ok(())
@@ -202,52 +263,42 @@ impl Out {
 
     /// The text of a regular file inside OUT, within [`MAX_READ_BYTES`];
     /// `None` when there is none. Links and other kinds of file are refused.
-    fn read(&self, rel: &Path) -> Result<Option<String>, String> {
+    fn read(&self, rel: &Path) -> Result<Option<String>, OutputError> {
         self.no_links(rel)?;
         // Asked before opening: opening a FIFO for reading would wait for a writer.
         match self.dir.symlink_metadata(rel) {
             Ok(m) if !m.is_file() => {
-                return Err(format!(
-                    "{} is not a regular file; oamc reads only regular files in the output folder",
-                    self.show(rel)
-                ));
+                return Err(OutputError::NotAFile(self.show(rel)));
             }
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("cannot read {}: {e}", self.show(rel))),
+            Err(e) => return Err(OutputError::io("read", self.show(rel), e)),
         }
         let file = match self.dir.open(rel) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("cannot read {}: {e}", self.show(rel))),
+            Err(e) => return Err(OutputError::io("read", self.show(rel), e)),
         };
         let meta = file
             .metadata()
-            .map_err(|e| format!("cannot read {}: {e}", self.show(rel)))?;
+            .map_err(|e| OutputError::io("read", self.show(rel), e))?;
         if !meta.is_file() {
-            return Err(format!(
-                "{} is not a regular file; oamc reads only regular files in the output folder",
-                self.show(rel)
-            ));
+            return Err(OutputError::NotAFile(self.show(rel)));
         }
         // A hard link shares its content with a file elsewhere (possibly
         // outside OUT): oamc never wrote one, and `--check` would print it.
         if cap_std::fs::MetadataExt::nlink(&meta) > 1 {
-            return Err(format!(
-                "{} has {} hard links; oamc reads no file in the output folder that is linked from elsewhere",
-                self.show(rel),
-                cap_std::fs::MetadataExt::nlink(&meta)
-            ));
+            return Err(OutputError::HardLinks {
+                path: self.show(rel),
+                links: cap_std::fs::MetadataExt::nlink(&meta),
+            });
         }
         let mut bytes = Vec::new();
         file.take(MAX_READ_BYTES + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read {}: {e}", self.show(rel)))?;
+            .map_err(|e| OutputError::io("read", self.show(rel), e))?;
         if bytes.len() as u64 > MAX_READ_BYTES {
-            return Err(format!(
-                "{} is larger than {MAX_READ_BYTES} bytes; oamc did not write it",
-                self.show(rel)
-            ));
+            return Err(OutputError::TooLarge(self.show(rel)));
         }
         // Not UTF-8: not what oamc wrote, so it differs.
         Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
@@ -256,13 +307,13 @@ impl Out {
     /// Write `text` to `rel` atomically: a new temporary file in the same
     /// folder, renamed over the old one (a rename replaces a link itself,
     /// never what it points to).
-    fn write(&self, rel: &Path, text: &str) -> Result<(), String> {
+    fn write(&self, rel: &Path, text: &str) -> Result<(), OutputError> {
         self.no_links(rel)?;
         let parent = rel.parent().filter(|p| !p.as_os_str().is_empty());
         if let Some(parent) = parent {
             self.dir
                 .create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", self.show(parent)))?;
+                .map_err(|e| OutputError::io("create", self.show(parent), e))?;
             // A folder planted between the check above and here is still
             // inside OUT (the capability); check again that it is no link.
             self.no_links(parent)?;
@@ -270,7 +321,7 @@ impl Out {
         let name = rel
             .file_name()
             .and_then(|n| n.to_str())
-            .ok_or_else(|| format!("{} has no file name", self.show(rel)))?;
+            .ok_or_else(|| OutputError::NoFileName(self.show(rel)))?;
         let tmp_name = format!(".{name}.{}.tmp", std::process::id());
         let tmp = match parent {
             Some(p) => p.join(&tmp_name),
@@ -280,25 +331,25 @@ impl Out {
         let mut file = self
             .dir
             .open_with(&tmp, OpenOptions::new().write(true).create_new(true))
-            .map_err(|e| format!("cannot write {}: {e}", self.show(&tmp)))?;
+            .map_err(|e| OutputError::io("write", self.show(&tmp), e))?;
         // No fsync: the rename protects against a killed run and a reader
         // racing the writer; surviving a power cut is Git's job.
         let written = file.write_all(text.as_bytes());
         drop(file);
         if let Err(e) = written.and_then(|()| self.dir.rename(&tmp, &self.dir, rel)) {
             let _ = self.dir.remove_file(&tmp);
-            return Err(format!("cannot write {}: {e}", self.show(rel)));
+            return Err(OutputError::io("write", self.show(rel), e));
         }
         Ok(())
     }
 
     /// Remove a file oamc wrote, and the folders that leaves empty.
-    fn remove(&self, rel: &Path) -> Result<bool, String> {
+    fn remove(&self, rel: &Path) -> Result<bool, OutputError> {
         self.no_links(rel)?;
         match self.dir.remove_file(rel) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(format!("cannot remove {}: {e}", self.show(rel))),
+            Err(e) => return Err(OutputError::io("remove", self.show(rel), e)),
         }
         let mut dir = rel.parent();
         while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
@@ -315,7 +366,7 @@ impl Out {
     /// for a line of an earlier version's index, a bare path). Lines that are
     /// not plain relative paths (a tampered index) are left out: oamc never
     /// touches them.
-    fn index(&self) -> Result<Index, String> {
+    fn index(&self) -> Result<Index, OutputError> {
         Ok(self
             .read(Path::new(INDEX))?
             .unwrap_or_default()
@@ -339,7 +390,7 @@ impl Out {
     fn leftovers<'p>(
         &self,
         paths: impl Iterator<Item = &'p PathBuf>,
-    ) -> Result<Vec<PathBuf>, String> {
+    ) -> Result<Vec<PathBuf>, OutputError> {
         let mut by_folder: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
         for rel in paths.map(PathBuf::as_path).chain([Path::new(INDEX)]) {
             let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
@@ -361,11 +412,10 @@ impl Out {
             let entries = match entries {
                 Ok(entries) => entries,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(format!("cannot list {}: {e}", self.show(&folder))),
+                Err(e) => return Err(OutputError::io("list", self.show(&folder), e)),
             };
             for entry in entries {
-                let entry =
-                    entry.map_err(|e| format!("cannot list {}: {e}", self.show(&folder)))?;
+                let entry = entry.map_err(|e| OutputError::io("list", self.show(&folder), e))?;
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let ours = temporary_of(&name).is_some_and(|of| names.contains(of));
                 let file = entry.file_type().is_ok_and(|t| t.is_file());
@@ -377,32 +427,33 @@ impl Out {
         Ok(found)
     }
 
-    fn write_index(&self, index: &Index) -> Result<(), String> {
+    fn write_index(&self, index: &Index) -> Result<(), OutputError> {
         self.write(Path::new(INDEX), &index_text(index))
     }
 
     /// An exclusive lock on OUT itself (an advisory lock on the folder's
     /// handle) for the rest of the run: a second run waits, and no lock file
     /// is left in the tree for `git add -A` to commit.
-    fn lock(&self) -> Result<std::fs::File, String> {
+    fn lock(&self) -> Result<std::fs::File, OutputError> {
         // A readable handle on the folder itself (flock needs one; the
         // capability handle may be a path-only one).
         let file = self
             .dir
             .open(".")
-            .map_err(|e| format!("cannot lock {}: {e}", self.show(Path::new(""))))?
+            .map_err(|e| OutputError::io("lock", self.show(Path::new("")), e))?
             .into_std();
         file.lock()
-            .map_err(|e| format!("cannot lock {}: {e}", self.show(Path::new(""))))?;
+            .map_err(|e| OutputError::io("lock", self.show(Path::new("")), e))?;
         // An earlier version's lock file is ours to remove (never followed:
         // removing a link removes the link).
         match self.dir.remove_file(LEGACY_LOCK) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
-                return Err(format!(
-                    "cannot remove {}: {e}",
-                    self.show(Path::new(LEGACY_LOCK))
+                return Err(OutputError::io(
+                    "remove",
+                    self.show(Path::new(LEGACY_LOCK)),
+                    e,
                 ));
             }
         }
@@ -467,8 +518,14 @@ pub struct Written {
 }
 
 /// Write every file, remove the ones oamc wrote before that are no longer produced.
-pub(crate) fn write(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Written, String> {
-    let out = Out::open(out, true)?.ok_or_else(|| format!("cannot open {}", out.display()))?;
+pub(crate) fn write(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Written, OutputError> {
+    let out = Out::open(out, true)?.ok_or_else(|| {
+        OutputError::io(
+            "open",
+            out.display().to_string(),
+            std::io::ErrorKind::NotFound.into(),
+        )
+    })?;
     let _lock = out.lock()?;
     let old = out.index()?;
     let new = index_of(files);
@@ -479,7 +536,7 @@ pub(crate) fn write(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Wri
         match out.dir.remove_file(&leftover) {
             Ok(()) => report.leftovers.push(leftover),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(format!("cannot remove {}: {e}", out.show(&leftover))),
+            Err(e) => return Err(OutputError::io("remove", out.show(&leftover), e)),
         }
     }
     // Before the first file is written, the index names every file this run
@@ -513,7 +570,7 @@ pub(crate) fn write(out: &Path, files: &BTreeMap<PathBuf, String>) -> Result<Wri
 pub(crate) fn check(
     out: &Path,
     files: &BTreeMap<PathBuf, String>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, OutputError> {
     let Some(out) = Out::open(out, false)? else {
         return Ok((!files.is_empty()).then(|| {
             files

@@ -163,7 +163,8 @@ impl Templates {
         env.add_filter("kubelet_literal", kubelet_literal);
         let mut origins = Vec::new();
         let mut errors = Vec::new();
-        let fail = |message: String| vec![Diagnostic::error(Code::Template, message)];
+        let fail =
+            |e: crate::load::TreeError| vec![Diagnostic::error(Code::Template, e.to_string())];
         let tree = match (dir, root) {
             (None, _) => None,
             (Some(dir), None) => Some(Tree::open(dir).map_err(fail)?),
@@ -181,7 +182,7 @@ impl Templates {
                 Some(tree) => match tree.exists(Path::new(name)) {
                     Ok(found) => found.then_some(tree),
                     Err(e) => {
-                        errors.push(Diagnostic::error(Code::Template, e));
+                        errors.push(Diagnostic::error(Code::Template, e.to_string()));
                         continue;
                     }
                 },

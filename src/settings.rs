@@ -62,10 +62,31 @@ pub struct Settings {
     pub max_input_mib: u64,
 }
 
-fn namespace(value: &str) -> Result<String, String> {
+/// Why a flag's value is refused (clap shows it as the flag's error).
+#[derive(Debug)]
+pub struct ValueError {
+    /// What the value is ("namespace", "label").
+    pub what: &'static str,
+    pub value: String,
+    pub why: syntax::Invalid,
+}
+
+impl std::fmt::Display for ValueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} `{}` {}", self.what, self.value, self.why)
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+fn namespace(value: &str) -> Result<String, ValueError> {
     syntax::dns1123_label(value)
         .map(|()| value.to_owned())
-        .map_err(|why| format!("namespace `{value}` {why}"))
+        .map_err(|why| ValueError {
+            what: "namespace",
+            value: value.to_owned(),
+            why,
+        })
 }
 
 /// Why `--external-types` refuses a value (clap shows it as the flag's error).
@@ -111,10 +132,14 @@ fn external_type(value: &str) -> Result<String, ExternalTypeError> {
     Ok(value.to_owned())
 }
 
-fn label_name(value: &str) -> Result<String, String> {
+fn label_name(value: &str) -> Result<String, ValueError> {
     syntax::label_name(value)
         .map(|()| value.to_owned())
-        .map_err(|why| format!("label `{value}` {why}"))
+        .map_err(|why| ValueError {
+            what: "label",
+            value: value.to_owned(),
+            why,
+        })
 }
 
 /// The settings alone, parsed as the CLI parses them.
@@ -258,13 +283,13 @@ impl Settings {
             .collect()
     }
 
-    fn from_flags<I: IntoIterator<Item = String>>(flags: I) -> Result<Settings, String> {
+    fn from_flags<I: IntoIterator<Item = String>>(flags: I) -> Result<Settings, ParameterError> {
         SettingsOnly::try_parse_from(flags)
             .map(|s| s.settings)
             .map_err(|e| {
                 let text = e.render().to_string();
                 let first = text.lines().next().unwrap_or("invalid setting");
-                first.strip_prefix("error: ").unwrap_or(first).to_owned()
+                ParameterError::Value(first.strip_prefix("error: ").unwrap_or(first).to_owned())
             })
     }
 
@@ -312,7 +337,7 @@ impl Settings {
                 flags.push(format!("--{name}={value}"));
             }
         }
-        Settings::from_flags(flags).map_err(ParameterError::Value)
+        Settings::from_flags(flags)
     }
 
     pub fn platform(&self) -> Platform {

@@ -74,42 +74,13 @@ pub fn go_nanos(text: &str) -> Result<i64, Refused> {
         if !(s[0] == b'.' || s[0].is_ascii_digit()) {
             return Err(spelling("expected a number followed by a unit"));
         }
-        // The whole part, refused past 2^63 as Go's `leadingInt` does.
-        let digits = s.iter().take_while(|c| c.is_ascii_digit()).count();
-        let mut whole: u64 = 0;
-        for &c in &s[..digits] {
-            if whole > LIMIT / 10 {
-                too_long = true;
-                break;
-            }
-            whole = whole * 10 + u64::from(c - b'0');
-            if whole > LIMIT {
-                too_long = true;
-                break;
-            }
-        }
+        let (whole, digits, past) = leading_int(s);
+        too_long |= past;
         s = &s[digits..];
-        let mut fraction: u64 = 0;
-        let mut scale: f64 = 1.0;
-        let mut fraction_digits = 0;
+        let (mut fraction, mut scale, mut fraction_digits) = (0, 1.0, 0);
         if s.first() == Some(&b'.') {
             s = &s[1..];
-            fraction_digits = s.iter().take_while(|c| c.is_ascii_digit()).count();
-            // Digits past what fits are dropped, as Go's `leadingFraction` does.
-            let mut full = false;
-            for &c in &s[..fraction_digits] {
-                if full || fraction > (LIMIT - 1) / 10 {
-                    full = true;
-                    continue;
-                }
-                let next = fraction * 10 + u64::from(c - b'0');
-                if next > LIMIT {
-                    full = true;
-                    continue;
-                }
-                fraction = next;
-                scale *= 10.0;
-            }
+            (fraction, scale, fraction_digits) = leading_fraction(s);
             s = &s[fraction_digits..];
         }
         if digits == 0 && fraction_digits == 0 {
@@ -152,6 +123,43 @@ pub fn go_nanos(text: &str) -> Result<i64, Refused> {
         return Ok((total as i64).wrapping_neg());
     }
     i64::try_from(total).map_err(|_| overflow())
+}
+
+/// Go's `leadingInt`: the whole part's value, its digits, and whether it
+/// passed 2^63 (where Go refuses it).
+fn leading_int(s: &[u8]) -> (u64, usize, bool) {
+    let digits = s.iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut whole: u64 = 0;
+    for &c in &s[..digits] {
+        if whole > LIMIT / 10 {
+            return (whole, digits, true);
+        }
+        whole = whole * 10 + u64::from(c - b'0');
+        if whole > LIMIT {
+            return (whole, digits, true);
+        }
+    }
+    (whole, digits, false)
+}
+
+/// Go's `leadingFraction`: the digits after the point that fit, as a whole
+/// number and its scale (a power of ten), and how many digits there were;
+/// digits past what fits are dropped, as Go drops them.
+fn leading_fraction(s: &[u8]) -> (u64, f64, usize) {
+    let digits = s.iter().take_while(|c| c.is_ascii_digit()).count();
+    let (mut fraction, mut scale) = (0u64, 1.0f64);
+    for &c in &s[..digits] {
+        if fraction > (LIMIT - 1) / 10 {
+            break;
+        }
+        let next = fraction * 10 + u64::from(c - b'0');
+        if next > LIMIT {
+            break;
+        }
+        fraction = next;
+        scale *= 10.0;
+    }
+    (fraction, scale, digits)
 }
 
 /// What Argo Rollouts' `RolloutPause.DurationSeconds` returns for a string

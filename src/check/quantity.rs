@@ -286,6 +286,28 @@ mod tests {
     }
 
     #[test]
+    fn quantities() {
+        for ok in [
+            "500m", "256Mi", "2", "1.5", "1e3", "0.5Gi", "+1k", "5n", "4u", ".5", "1.", "m", " 1",
+        ] {
+            assert!(parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["fifty", "", "1.2.3", "5 m", "1e", "1Kb", "e-12"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+        for (text, value) in [
+            ("20Gi", 20.0 * 1024f64.powi(3)),
+            ("500m", 0.5),
+            ("1e3", 1000.0),
+            ("5Ei", 5.0 * 1024f64.powi(6)),
+            ("1.5k", 1500.0),
+            ("-2M", -2e6),
+        ] {
+            assert_eq!(parse(text).map(Quantity::as_f64), Ok(value), "{text}");
+        }
+    }
+
+    #[test]
     fn values_round_up_to_a_nano_and_binary_caps() {
         assert_eq!(nanos("100m"), nanos("0.1"));
         assert_eq!(nanos("1Ki"), 1024 * NANOS_PER_UNIT);

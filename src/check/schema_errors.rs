@@ -42,104 +42,10 @@ fn describe_error(
     let what = describe(&path);
     match error.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
-            let known = known_properties(schema, error);
-            for name in unexpected {
-                let pos = ctx.key_pos(&path, name);
-                let mut d = Diagnostic::error(
-                    Code::SchemaUnknownProperty,
-                    format!("unknown property `{name}` in {what}"),
-                )
-                .at(ctx.file, pos)
-                .label("not a known property");
-                let (deeper, shallower) = elsewhere(schema, error, name);
-                d = match super::did_you_mean(name, known.iter().map(String::as_str)) {
-                    Some(help) => d.help(help),
-                    // Indented one level off: say where it belongs.
-                    None if !deeper.is_empty() => d.help(format!(
-                        "`{name}` is a property of {}: indent it under {}",
-                        deeper
-                            .iter()
-                            .map(|k| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(" and "),
-                        if deeper.len() > 1 {
-                            "the one it belongs to"
-                        } else {
-                            "it"
-                        }
-                    )),
-                    None if let Some(parent) = shallower => d.help(format!(
-                        "`{name}` belongs one level up, beside `{parent}`: indent it less"
-                    )),
-                    None if !known.is_empty() => {
-                        d.help(format!("known properties: {}", known.join(", ")))
-                    }
-                    None => d,
-                };
-                ctx.push(d);
-            }
+            unknown_properties(ctx, schema, error, &path, &what, unexpected);
         }
-        ValidationErrorKind::Required { property } => {
-            let name = property.as_str().unwrap_or_default();
-            // At the key that names the incomplete mapping (`properties:`), as
-            // yaml-language-server points, not at its first child.
-            let pos = match path.split_last() {
-                Some((Seg::Key(key), parent)) => ctx.key_pos(parent, key),
-                _ => ctx.pos(&path),
-            };
-            ctx.push_at(
-                Code::SchemaRequired,
-                pos,
-                format!("{what} is missing the required property `{name}`"),
-            )
-            .label = Some(format!("`{name}` is required here"));
-        }
-        ValidationErrorKind::Type { kind } => {
-            let expected = match kind {
-                TypeKind::Single(t) => format!("{t:?}").to_lowercase(),
-                TypeKind::Multiple(ts) => format!("{ts:?}").to_lowercase(),
-            };
-            let found = json_type(error.instance());
-            if let Some(format) = duration_format(schema, error)
-                && error.instance().is_number()
-            {
-                let n = error.instance();
-                let d = ctx.error(
-                    Code::SchemaType,
-                    &path,
-                    format!("{what} is a duration, written as text; found the number {n}"),
-                );
-                d.help = Some(if format == "pause" {
-                    format!("write \"{n}s\", or \"{n}\" (Argo reads a bare number as seconds)")
-                } else {
-                    format!("write \"{n}s\" (seconds), \"{n}m\" or \"{n}h\"")
-                });
-                return;
-            }
-            let d = ctx.error(
-                Code::SchemaType,
-                &path,
-                format!("{what} must be {}, found {found}", article(&expected)),
-            );
-            d.label = Some(format!("this is {}", article(found)));
-            if expected.contains("string") && found != "object" && found != "array" {
-                d.help = Some("quote the value so YAML reads it as text, e.g. \"8080\"".into());
-            } else if (expected.contains("integer") || expected.contains("number"))
-                && found == "string"
-            {
-                d.help = Some("write the number without quotes".into());
-            } else if expected == "object" && found == "null" {
-                let help = nothing_under(ctx, &path);
-                if let Some(d) = ctx.diagnostics.last_mut() {
-                    d.help = Some(help);
-                }
-            } else if expected == "integer" && found == "number" {
-                // Whole numbers written as floats are integers already; this one has a fraction.
-                d.message = format!("{what} must be a whole number, found {}", error.instance());
-                d.label = Some("a fraction".into());
-                d.help = Some("round it to a whole number".into());
-            }
-        }
+        ValidationErrorKind::Required { property } => missing(ctx, &path, &what, property),
+        ValidationErrorKind::Type { kind } => wrong_type(ctx, schema, error, &path, &what, kind),
         ValidationErrorKind::Enum { options } => {
             let choices: Vec<String> = options
                 .as_array()
@@ -211,6 +117,121 @@ fn describe_error(
         _ => {
             ctx.error(Code::SchemaOther, &path, format!("{what}: {error}"));
         }
+    }
+}
+
+/// Properties the definition does not have, each with where it belongs.
+fn unknown_properties(
+    ctx: &mut DocContext,
+    schema: &Value,
+    error: &jsonschema::ValidationError,
+    path: &[Seg],
+    what: &str,
+    unexpected: &[String],
+) {
+    let known = known_properties(schema, error);
+    for name in unexpected {
+        let pos = ctx.key_pos(path, name);
+        let mut d = Diagnostic::error(
+            Code::SchemaUnknownProperty,
+            format!("unknown property `{name}` in {what}"),
+        )
+        .at(ctx.file, pos)
+        .label("not a known property");
+        let (deeper, shallower) = elsewhere(schema, error, name);
+        d = match super::did_you_mean(name, known.iter().map(String::as_str)) {
+            Some(help) => d.help(help),
+            // Indented one level off: say where it belongs.
+            None if !deeper.is_empty() => d.help(format!(
+                "`{name}` is a property of {}: indent it under {}",
+                deeper
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                if deeper.len() > 1 {
+                    "the one it belongs to"
+                } else {
+                    "it"
+                }
+            )),
+            None if let Some(parent) = shallower => d.help(format!(
+                "`{name}` belongs one level up, beside `{parent}`: indent it less"
+            )),
+            None if !known.is_empty() => d.help(format!("known properties: {}", known.join(", "))),
+            None => d,
+        };
+        ctx.push(d);
+    }
+}
+
+/// A required property missing, at the key of its mapping.
+fn missing(ctx: &mut DocContext, path: &[Seg], what: &str, property: &Value) {
+    let name = property.as_str().unwrap_or_default();
+    // At the key that names the incomplete mapping (`properties:`), as
+    // yaml-language-server points, not at its first child.
+    let pos = match path.split_last() {
+        Some((Seg::Key(key), parent)) => ctx.key_pos(parent, key),
+        _ => ctx.pos(path),
+    };
+    ctx.push_at(
+        Code::SchemaRequired,
+        pos,
+        format!("{what} is missing the required property `{name}`"),
+    )
+    .label = Some(format!("`{name}` is required here"));
+}
+
+/// A value of the wrong type, with the fix its spelling suggests.
+fn wrong_type(
+    ctx: &mut DocContext,
+    schema: &Value,
+    error: &jsonschema::ValidationError,
+    path: &[Seg],
+    what: &str,
+    kind: &TypeKind,
+) {
+    let expected = match kind {
+        TypeKind::Single(t) => format!("{t:?}").to_lowercase(),
+        TypeKind::Multiple(ts) => format!("{ts:?}").to_lowercase(),
+    };
+    let found = json_type(error.instance());
+    if let Some(format) = duration_format(schema, error)
+        && error.instance().is_number()
+    {
+        let n = error.instance();
+        let d = ctx.error(
+            Code::SchemaType,
+            path,
+            format!("{what} is a duration, written as text; found the number {n}"),
+        );
+        d.help = Some(if format == "pause" {
+            format!("write \"{n}s\", or \"{n}\" (Argo reads a bare number as seconds)")
+        } else {
+            format!("write \"{n}s\" (seconds), \"{n}m\" or \"{n}h\"")
+        });
+        return;
+    }
+    let d = ctx.error(
+        Code::SchemaType,
+        path,
+        format!("{what} must be {}, found {found}", article(&expected)),
+    );
+    d.label = Some(format!("this is {}", article(found)));
+    if expected.contains("string") && found != "object" && found != "array" {
+        d.help = Some("quote the value so YAML reads it as text, e.g. \"8080\"".into());
+    } else if (expected.contains("integer") || expected.contains("number")) && found == "string" {
+        d.help = Some("write the number without quotes".into());
+    } else if expected == "object" && found == "null" {
+        let help = nothing_under(ctx, path);
+        if let Some(d) = ctx.diagnostics.last_mut() {
+            d.help = Some(help);
+        }
+    } else if expected == "integer" && found == "number" {
+        // Whole numbers written as floats are integers already; this one has a fraction.
+        d.message = format!("{what} must be a whole number, found {}", error.instance());
+        d.label = Some("a fraction".into());
+        d.help = Some("round it to a whole number".into());
     }
 }
 

@@ -51,8 +51,8 @@ pub enum Invalid {
     PathSequence(&'static str),
     /// A host's label longer than DNS takes (its length).
     HostLabel(usize),
-    /// A label, annotation or environment name's rule, worded.
-    Label(&'static str),
+    /// A rule of the format, worded ("must be a relative path").
+    Rule(&'static str),
 }
 
 impl fmt::Display for Invalid {
@@ -115,7 +115,7 @@ impl fmt::Display for Invalid {
                 write!(f, "would stall the shared ingress controller: it {why}")
             }
             Invalid::Quantity => f.write_str("is not a Kubernetes quantity (e.g. 500m, 256Mi, 2)"),
-            Invalid::Label(rule) => f.write_str(rule),
+            Invalid::Rule(rule) => f.write_str(rule),
             Invalid::PathSequence(seq) => write!(
                 f,
                 "holds `{seq}`, which Kubernetes refuses in a Prefix path (a path that would leave or double its folder)"
@@ -428,17 +428,6 @@ pub fn nginx_path(s: &str) -> Result<(), Invalid> {
     }
 }
 
-/// A Kubernetes quantity, as the API server reads it ([`super::quantity`]).
-pub fn quantity(s: &str) -> Result<(), Invalid> {
-    super::quantity::parse(s).map(|_| ())
-}
-
-/// The value of a quantity in units: what `oamc diff` compares two storage
-/// requests by.
-pub fn quantity_value(s: &str) -> Result<f64, Invalid> {
-    super::quantity::parse(s).map(super::quantity::Quantity::as_f64)
-}
-
 /// A label or annotation key: `[prefix/]name`, the prefix a DNS subdomain
 /// (apimachinery `pkg/util/validation/validation.go`, `IsQualifiedName`).
 pub fn qualified_name(key: &str) -> Result<(), Invalid> {
@@ -448,17 +437,17 @@ pub fn qualified_name(key: &str) -> Result<(), Invalid> {
     };
     if let Some(p) = prefix {
         if name.contains('/') {
-            return Err(Invalid::Label("a key has at most one '/'"));
+            return Err(Invalid::Rule("a key has at most one '/'"));
         }
         dns1123_subdomain(p).map_err(|why| match why {
-            Invalid::Empty => Invalid::Label("the prefix before '/' must not be empty"),
-            _ => Invalid::Label("the prefix before '/' must be a lowercase DNS subdomain"),
+            Invalid::Empty => Invalid::Rule("the prefix before '/' must not be empty"),
+            _ => Invalid::Rule("the prefix before '/' must be a lowercase DNS subdomain"),
         })?;
     }
     if label_syntax(name) {
         Ok(())
     } else {
-        Err(Invalid::Label(
+        Err(Invalid::Rule(
             "names are 1-63 letters, digits, '-', '_' or '.', starting and ending alphanumeric",
         ))
     }
@@ -469,7 +458,7 @@ pub fn label_value(v: &str) -> Result<(), Invalid> {
     if v.is_empty() || label_syntax(v) {
         Ok(())
     } else {
-        Err(Invalid::Label(
+        Err(Invalid::Rule(
             "must be at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric",
         ))
     }
@@ -498,7 +487,7 @@ pub fn env_var_name(s: &str) -> Result<(), Invalid> {
     if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'=') {
         Ok(())
     } else {
-        Err(Invalid::Label(
+        Err(Invalid::Rule(
             "may contain only printable ASCII characters other than '='",
         ))
     }
@@ -507,28 +496,6 @@ pub fn env_var_name(s: &str) -> Result<(), Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantities() {
-        for ok in [
-            "500m", "256Mi", "2", "1.5", "1e3", "0.5Gi", "+1k", "5n", "4u", ".5", "1.", "m", " 1",
-        ] {
-            assert!(quantity(ok).is_ok(), "{ok}");
-        }
-        for bad in ["fifty", "", "1.2.3", "5 m", "1e", "1Kb", "e-12"] {
-            assert!(quantity(bad).is_err(), "{bad}");
-        }
-        for (text, value) in [
-            ("20Gi", 20.0 * 1024f64.powi(3)),
-            ("500m", 0.5),
-            ("1e3", 1000.0),
-            ("5Ei", 5.0 * 1024f64.powi(6)),
-            ("1.5k", 1500.0),
-            ("-2M", -2e6),
-        ] {
-            assert_eq!(quantity_value(text), Ok(value), "{text}");
-        }
-    }
 
     #[test]
     fn images() {

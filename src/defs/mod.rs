@@ -8,6 +8,7 @@
 //! list, so a type cannot be known in one place and missing in another.
 
 pub mod appmod;
+pub mod env;
 pub mod kubevela;
 pub mod promotion;
 pub mod traits;
@@ -158,6 +159,45 @@ pub(crate) fn check_application(
         check_metadata(ctx, &metadata);
     }
     kubevela::check_workflow(ctx, json);
+    let (services, service_components) = check_components(ctx, json, broken)?;
+    let (promotion, promotion_seen) = check_policies(ctx, json, broken, &service_components);
+    check_moving_tags(ctx, broken, promotion.as_ref(), &service_components);
+    if ctx.options.promotion_only && promotion_seen.is_none() {
+        no_promotion_policy(ctx, json);
+    }
+    if ctx.diagnostics.iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let app = match Application::deserialize(json) {
+        Ok(app) => app,
+        Err(e) => {
+            ctx.error(
+                Code::Internal,
+                &[],
+                format!("cannot read the Application: {e}"),
+            );
+            return None;
+        }
+    };
+    Some(CheckedApp {
+        file: ctx.file.clone(),
+        app,
+        services,
+        promotion,
+    })
+}
+
+/// Each component: an appmod-service checked into a service; every
+/// appmod-service's name and image, for the promotion. None when there are
+/// more components than an Application may hold.
+fn check_components(
+    ctx: &mut DocContext,
+    json: &serde_json::Value,
+    broken: &Broken,
+) -> Option<(
+    Vec<appmod::CheckedService>,
+    Vec<promotion::ServiceComponent>,
+)> {
     let components = json.pointer("/spec/components").and_then(|c| c.as_array());
     if components.is_some_and(|c| c.len() > crate::dom::limits::MAX_COMPONENTS) {
         ctx.error(
@@ -202,7 +242,17 @@ pub(crate) fn check_application(
             services.push(service);
         }
     }
+    Some((services, service_components))
+}
 
+/// The policies: the one kargo-promotion checked (and where it is), any
+/// other type refused.
+fn check_policies(
+    ctx: &mut DocContext,
+    json: &serde_json::Value,
+    broken: &Broken,
+    service_components: &[promotion::ServiceComponent],
+) -> (Option<promotion::CheckedPromotion>, Option<usize>) {
     let app_name = json.pointer("/metadata/name").and_then(|v| v.as_str());
     // The namespace the workload goes to (the `--namespace` value is not
     // known here, only that one was given).
@@ -253,16 +303,27 @@ pub(crate) fn check_application(
                 i,
                 (app_name, app_namespace.as_deref()),
                 &props,
-                &service_components,
+                service_components,
             );
         }
     }
+    (promotion, promotion_seen)
+}
+
+/// An image on a moving tag, but for the component a Digest promotion
+/// follows on purpose.
+fn check_moving_tags(
+    ctx: &mut DocContext,
+    broken: &Broken,
+    promotion: Option<&promotion::CheckedPromotion>,
+    service_components: &[promotion::ServiceComponent],
+) {
     // A Digest promotion follows its component's tag on purpose.
-    let pinned = promotion.as_ref().and_then(|p| {
+    let pinned = promotion.and_then(|p| {
         (p.props.image_selection_strategy == promotion::ImageSelectionStrategy::Digest)
             .then_some(p.component_index)
     });
-    for c in &service_components {
+    for c in service_components {
         let at = path!["spec", "components", c.index, "properties", "image"];
         if let Some(image) = &c.image
             && pinned != Some(c.index)
@@ -271,42 +332,26 @@ pub(crate) fn check_application(
             appmod::moving_tag(ctx, c.index, image);
         }
     }
-    if ctx.options.promotion_only && promotion_seen.is_none() {
-        let at = if policies.is_some() {
-            path!["spec", "policies"]
-        } else {
-            path!["metadata", "name"]
-        };
-        ctx.error(
-            Code::NoPromotionPolicy,
-            &at,
-            format!(
-                "`--promotion only` renders the Kargo pipeline, and Application `{}` has no kargo-promotion policy",
-                app_name.unwrap_or("?")
-            ),
-        )
-        .help = Some("add a kargo-promotion policy, or render this Application with `--promotion include` or `skip`".into());
-    }
-    if ctx.diagnostics.iter().any(Diagnostic::is_error) {
-        return None;
-    }
-    let app = match Application::deserialize(json) {
-        Ok(app) => app,
-        Err(e) => {
-            ctx.error(
-                Code::Internal,
-                &[],
-                format!("cannot read the Application: {e}"),
-            );
-            return None;
-        }
+}
+
+/// `--promotion only` given for an Application without a kargo-promotion policy.
+fn no_promotion_policy(ctx: &mut DocContext, json: &serde_json::Value) {
+    let app_name = json.pointer("/metadata/name").and_then(|v| v.as_str());
+    let policies = json.pointer("/spec/policies").and_then(|c| c.as_array());
+    let at = if policies.is_some() {
+        path!["spec", "policies"]
+    } else {
+        path!["metadata", "name"]
     };
-    Some(CheckedApp {
-        file: ctx.file.clone(),
-        app,
-        services,
-        promotion,
-    })
+    ctx.error(
+        Code::NoPromotionPolicy,
+        &at,
+        format!(
+            "`--promotion only` renders the Kargo pipeline, and Application `{}` has no kargo-promotion policy",
+            app_name.unwrap_or("?")
+        ),
+    )
+    .help = Some("add a kargo-promotion policy, or render this Application with `--promotion include` or `skip`".into());
 }
 
 /// The longest label value Kubernetes takes (apimachinery

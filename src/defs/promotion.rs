@@ -771,9 +771,9 @@ fn without_placeholders(pattern: &str) -> Option<String> {
 }
 
 /// An HTTPS, HTTP or SSH URL, or the scp-like `git@host:path`.
-fn git_url(url: &str) -> Result<(), String> {
+fn git_url(url: &str) -> Result<(), syntax::Invalid> {
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("must not contain whitespace".into());
+        return Err(syntax::Invalid::Rule("must not contain whitespace"));
     }
     let host_path = ["https://", "http://", "ssh://"]
         .iter()
@@ -786,13 +786,13 @@ fn git_url(url: &str) -> Result<(), String> {
         });
     match host_path {
         Some(Some((host, path))) if !host.is_empty() && !path.is_empty() => Ok(()),
-        _ => {
-            Err("is not a Git URL (https://host/owner/repo.git or git@host:owner/repo.git)".into())
-        }
+        _ => Err(syntax::Invalid::Rule(
+            "is not a Git URL (https://host/owner/repo.git or git@host:owner/repo.git)",
+        )),
     }
 }
 
-fn branch(name: &str) -> Result<(), String> {
+fn branch(name: &str) -> Result<(), syntax::Invalid> {
     let ok = !name.is_empty()
         && name.len() <= 255
         && name.as_bytes()[0].is_ascii_alphanumeric()
@@ -804,7 +804,7 @@ fn branch(name: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err("is not a branch name Kargo accepts".into())
+        Err(syntax::Invalid::Rule("is not a branch name Kargo accepts"))
     }
 }
 
@@ -968,31 +968,39 @@ fn check_tag_filter(
     }
 }
 
-fn manifest_path(path: &str) -> Result<(), String> {
+fn manifest_path(path: &str) -> Result<(), syntax::Invalid> {
     // A line break in a path would start a line of its own in `plan` and in
     // Kargo's step output.
     if path.contains(char::is_control) {
-        return Err("must not hold a line break, a tab or another control character".into());
+        return Err(syntax::Invalid::Rule(
+            "must not hold a line break, a tab or another control character",
+        ));
     }
     if !path.contains("{stage}") {
-        return Err("must contain {stage}, or every stage would write the same file".into());
+        return Err(syntax::Invalid::Rule(
+            "must contain {stage}, or every stage would write the same file",
+        ));
     }
     if path.starts_with('/') || path.split('/').any(|p| p == ".." || p.is_empty()) {
-        return Err("must be a relative path inside the repository".into());
+        return Err(syntax::Invalid::Rule(
+            "must be a relative path inside the repository",
+        ));
     }
     if !(path.ends_with(".yaml") || path.ends_with(".yml")) {
-        return Err("must name a .yaml file".into());
+        return Err(syntax::Invalid::Rule("must name a .yaml file"));
     }
     // The promotion replaces that folder on the stage's branch; the root
     // would be the whole checkout.
     if !path.contains('/') {
-        return Err(
-            "must be inside a folder: a promotion copies that folder to the stage's branch".into(),
-        );
+        return Err(syntax::Invalid::Rule(
+            "must be inside a folder: a promotion copies that folder to the stage's branch",
+        ));
     }
     match without_placeholders(path) {
         Some(rest) if !rest.contains(['{', '}']) => Ok(()),
-        _ => Err("may use only the placeholders {app} and {stage}".into()),
+        _ => Err(syntax::Invalid::Rule(
+            "may use only the placeholders {app} and {stage}",
+        )),
     }
 }
 
@@ -1048,11 +1056,11 @@ fn kargo_image_repo_url(repo: &str) -> bool {
 }
 
 /// An image repository as a Warehouse subscribes to it: no tag, no digest.
-fn image_repository(repo: &str) -> Result<(), String> {
+fn image_repository(repo: &str) -> Result<(), syntax::Invalid> {
     if repo.contains('@') || syntax::image_repository(repo) != repo {
-        return Err("must not carry a tag or digest".into());
+        return Err(syntax::Invalid::Rule("must not carry a tag or digest"));
     }
-    syntax::image_reference(&format!("{repo}:latest")).map_err(|why| why.to_string())
+    syntax::image_reference(&format!("{repo}:latest"))
 }
 
 /// The cluster Argo CD runs in.

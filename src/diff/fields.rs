@@ -1,7 +1,7 @@
 //! Two renderings of one resource compared field by field, with paths as
 //! dyff writes them: `spec.metrics[name=m0].failureCondition`.
 
-use super::compare::FieldChange;
+use super::report::FieldChange;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

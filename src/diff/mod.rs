@@ -11,6 +11,7 @@ pub mod compare;
 mod fields;
 pub mod git;
 mod plans;
+pub mod report;
 pub mod risk;
 pub mod show;
 
@@ -19,7 +20,7 @@ use crate::driver::{Compilation, Options};
 use std::path::Path;
 use std::sync::Arc;
 
-pub use compare::Report;
+pub use report::Report;
 
 /// What the command line asked to compare.
 pub struct Request {
@@ -189,24 +190,7 @@ pub fn run(req: &Request) -> Result<(Report, Vec<Diagnostic>), Failure> {
         compiled(&base_files, &req.options),
         compiled(&head_files, &req.options),
     );
-    let mut diagnostics = problems;
-    // A file both sides hold gives its warnings twice (at `<rev>:path` and at
-    // `path`, perhaps on other lines): the head's is shown; the base's only
-    // when the head does not say the same. The base's errors always are.
-    let said_by_head = |d: &Diagnostic| {
-        head_run
-            .diagnostics
-            .iter()
-            .any(|h| h.code == d.code && h.message == d.message)
-    };
-    diagnostics.extend(
-        base_run
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error() || !said_by_head(d))
-            .cloned(),
-    );
-    diagnostics.extend(head_run.diagnostics.iter().cloned());
+    let diagnostics = merged_diagnostics(problems, &base_run, &head_run);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Failure::Invalid(diagnostics));
     }
@@ -222,6 +206,33 @@ pub fn run(req: &Request) -> Result<(Report, Vec<Diagnostic>), Failure> {
     }
     let report = compare::compare(&base_run, &head_run, (&base.label(), &head.label()));
     Ok((report, diagnostics))
+}
+
+/// The run's problems, then each side's diagnostics. A file both sides hold
+/// gives its warnings twice (at `<rev>:path` and at `path`, perhaps on other
+/// lines): the head's is shown; the base's only when the head does not say
+/// the same. The base's errors always are.
+fn merged_diagnostics(
+    problems: Vec<Diagnostic>,
+    base_run: &Compilation,
+    head_run: &Compilation,
+) -> Vec<Diagnostic> {
+    let mut diagnostics = problems;
+    let said_by_head = |d: &Diagnostic| {
+        head_run
+            .diagnostics
+            .iter()
+            .any(|h| h.code == d.code && h.message == d.message)
+    };
+    diagnostics.extend(
+        base_run
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error() || !said_by_head(d))
+            .cloned(),
+    );
+    diagnostics.extend(head_run.diagnostics.iter().cloned());
+    diagnostics
 }
 
 /// One side compiled; a side without any Application (the change adds the

@@ -2,8 +2,8 @@
 //! image, replicas, gates, steps with their pods, least and longest time) and for the
 //! promotion (stages), with the risk flags the plans alone decide.
 
-use super::compare::PlanChange;
-use super::risk::{self, Risk};
+use super::report::{PlanChange, Risk};
+use super::risk;
 use crate::plan::{AnalysisPlan, AppPlan, GateCheck, PromotionPlan, ServicePlan, StrategyPlan};
 use crate::timeline;
 use std::collections::{BTreeMap, BTreeSet};
@@ -513,22 +513,32 @@ fn compare_promotion(
         }
         (None, None) => {}
     }
+    compare_stages(&bs, &hs, out, risks);
+}
+
+/// The stages: their order, and each added, changed or removed.
+fn compare_stages(
+    bs: &[crate::plan::StagePlan],
+    hs: &[crate::plan::StagePlan],
+    out: &mut Vec<PlanChange>,
+    risks: &mut Vec<Risk>,
+) {
     let order = |s: &[crate::plan::StagePlan]| {
         s.iter()
             .map(|s| s.name.clone())
             .collect::<Vec<_>>()
             .join(", ")
     };
-    if !bs.is_empty() && !hs.is_empty() && order(&bs) != order(&hs) {
+    if !bs.is_empty() && !hs.is_empty() && order(bs) != order(hs) {
         out.push(change(
             "promotion",
             "stages",
             "stages".into(),
-            Some(order(&bs)),
-            Some(order(&hs)),
+            Some(order(bs)),
+            Some(order(hs)),
         ));
     }
-    for h in &hs {
+    for h in hs {
         let scope = format!("stage {}", h.name);
         match bs.iter().find(|b| b.name == h.name) {
             None => out.push(change(

@@ -2,61 +2,9 @@
 //! and the upstream code or data that makes it one. One kind per flag, one
 //! constructor per kind.
 
-use super::compare::FieldChange;
-use serde::Serialize;
+use super::report::FieldChange;
+pub use super::report::{Risk, RiskKind};
 use serde_json::Value;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RiskKind {
-    /// The API server (or a CRD's rule) will refuse the update.
-    ImmutableField,
-    GateRemoved,
-    GateLoosened,
-    StageRemoved,
-    ManualPromotionRemoved,
-    ComponentRemoved,
-    ApplicationRemoved,
-    /// A name or namespace change: a new object, the old one pruned.
-    ObjectReplaced,
-    /// A resource no longer rendered: Argo CD deletes it.
-    Pruned,
-    WeightStepIdle,
-}
-
-impl RiskKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            RiskKind::ImmutableField => "immutable-field",
-            RiskKind::GateRemoved => "gate-removed",
-            RiskKind::GateLoosened => "gate-loosened",
-            RiskKind::StageRemoved => "stage-removed",
-            RiskKind::ManualPromotionRemoved => "manual-promotion-removed",
-            RiskKind::ComponentRemoved => "component-removed",
-            RiskKind::ApplicationRemoved => "application-removed",
-            RiskKind::ObjectReplaced => "object-replaced",
-            RiskKind::Pruned => "pruned",
-            RiskKind::WeightStepIdle => "weight-step-idle",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Risk {
-    /// The Application it is in (set by the caller).
-    pub application: String,
-    pub kind: RiskKind,
-    /// What it is about: `Rollout web`, `stage prod`, `component web`.
-    pub subject: String,
-    /// What will happen, in words.
-    pub reason: String,
-    /// The upstream code or data that decides it.
-    pub reference: &'static str,
-    /// A resource (kind, name), or a group (``, group), whose removal this
-    /// flag already explains, so it is not flagged again as pruned.
-    #[serde(skip)]
-    pub explains: Option<(String, String)>,
-}
 
 fn risk(kind: RiskKind, subject: String, reason: String, reference: &'static str) -> Risk {
     Risk {
@@ -145,7 +93,9 @@ pub fn immutable(kind: &str, name: &str, field: &FieldChange) -> Option<Risk> {
 /// (then no shrink is claimed: the check has refused such a size already).
 fn quantity(value: Option<&Value>) -> Option<f64> {
     match value? {
-        Value::String(s) => crate::check::syntax::quantity_value(s).ok(),
+        Value::String(s) => crate::check::quantity::parse(s)
+            .ok()
+            .map(crate::check::quantity::Quantity::as_f64),
         Value::Number(n) => n.as_f64(),
         _ => None,
     }

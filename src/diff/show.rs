@@ -3,7 +3,7 @@
 //! Markdown, the Markdown escape after it); the output is bounded: values
 //! are cut, fields per resource and the comment's length are capped.
 
-use super::compare::{AppDiff, FieldChange, Report, ResourceDiff, Status};
+use super::report::{AppDiff, FieldChange, Report, ResourceDiff, Status};
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -174,7 +174,7 @@ fn text(report: &Report, color: bool) -> String {
     out
 }
 
-fn plan_line(c: &super::compare::PlanChange, arrow: &str) -> String {
+fn plan_line(c: &super::report::PlanChange, arrow: &str) -> String {
     let v = |s: &Option<String>| {
         s.as_deref().map_or("(none)".to_owned(), |s| {
             crate::text::shown_message(s).into_owned()

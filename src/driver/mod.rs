@@ -336,25 +336,7 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
     let timings = Timings::default();
     let validation = validate_timed(files, options, &timings);
     let mut diagnostics = validation.diagnostics;
-    if files.len() == 1
-        && validation.applications_seen == 0
-        && !diagnostics.iter().any(Diagnostic::is_error)
-    {
-        let (holds, pos) = contents(&files[0]);
-        diagnostics.push(
-            Diagnostic::error(
-                Code::NoApplication,
-                format!("no OAM Application in this file: {holds}"),
-            )
-            .at(&files[0], Some(pos))
-            .help("oamc renders documents with `apiVersion: core.oam.dev/v1beta1` and `kind: Application`"),
-        );
-    } else if validation.applications_seen == 0 && !diagnostics.iter().any(Diagnostic::is_error) {
-        diagnostics.push(Diagnostic::error(
-            Code::NoApplication,
-            format!("no OAM Application in the {} input file(s)", files.len()),
-        ));
-    }
+    no_application(files, validation.applications_seen, &mut diagnostics);
     // A document that is not an Application is refused, or passed through.
     let mut passed = Vec::new();
     if validation.applications_seen > 0 && !options.ignore_other_documents {
@@ -391,52 +373,7 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
     // Bytes rendered so far by every worker: the run's output budget.
     let rendered_bytes = std::sync::atomic::AtomicUsize::new(0);
     let compiled = parallel_map(&validation.apps, |checked| {
-        let plan = timings.time(Phase::Plan, || {
-            defs::plan_app(checked, options.namespace.as_deref(), &options.platform)
-        });
-        let rendered = timings
-            .time(Phase::Render, || {
-                templates.render_app(&plan, options.promotion)
-            })
-            .map_err(|e| vec![e])?;
-        let size: usize = rendered.iter().map(|d| d.text.len()).sum();
-        let total = rendered_bytes.fetch_add(size, std::sync::atomic::Ordering::Relaxed) + size;
-        if total > MAX_OUTPUT_BYTES {
-            return Err(vec![
-                Diagnostic::error(
-                    Code::Template,
-                    format!(
-                        "the run renders more than {} MiB (at Application `{}`)",
-                        MAX_OUTPUT_BYTES >> 20,
-                        plan.name
-                    ),
-                )
-                .at(&checked.file, None)
-                .help(
-                    "split the run; a custom template that repeats its input can also cause this",
-                ),
-            ]);
-        }
-        let verified = timings.time(Phase::Verify, || verify::verify(&rendered, &templates))?;
-        let manifests = timings
-            .time(Phase::Emit, || {
-                verified
-                    .into_iter()
-                    .map(emit::manifest)
-                    .collect::<Result<_, _>>()
-            })
-            .map_err(|e| {
-                vec![Diagnostic::error(
-                    Code::Verify,
-                    format!("cannot emit YAML: {e}"),
-                )]
-            })?;
-        Ok(CompiledApp {
-            source: checked.file.name.clone(),
-            file: Some(checked.file.clone()),
-            plan,
-            manifests,
-        })
+        compile_app(checked, options, &templates, &timings, &rendered_bytes)
     });
     let mut apps = Vec::new();
     for result in compiled {
@@ -468,6 +405,91 @@ pub fn compile(files: &[Arc<SourceFile>], options: &Options) -> Compilation {
     compilation
 }
 
+/// The error for a run whose files hold no Application (and no other error).
+fn no_application(files: &[Arc<SourceFile>], seen: usize, diagnostics: &mut Vec<Diagnostic>) {
+    if files.len() == 1 && seen == 0 && !diagnostics.iter().any(Diagnostic::is_error) {
+        let (holds, pos) = contents(&files[0]);
+        diagnostics.push(
+            Diagnostic::error(
+                Code::NoApplication,
+                format!("no OAM Application in this file: {holds}"),
+            )
+            .at(&files[0], Some(pos))
+            .help("oamc renders documents with `apiVersion: core.oam.dev/v1beta1` and `kind: Application`"),
+        );
+    } else if seen == 0 && !diagnostics.iter().any(Diagnostic::is_error) {
+        diagnostics.push(Diagnostic::error(
+            Code::NoApplication,
+            format!("no OAM Application in the {} input file(s)", files.len()),
+        ));
+    }
+}
+
+/// One checked Application planned, rendered within the run's output
+/// budget (`rendered_bytes`, shared by the workers), verified and emitted.
+fn compile_app(
+    checked: &defs::CheckedApp,
+    options: &Options,
+    templates: &render::Templates,
+    timings: &Timings,
+    rendered_bytes: &std::sync::atomic::AtomicUsize,
+) -> Result<CompiledApp, Vec<Diagnostic>> {
+    let plan = timings.time(Phase::Plan, || {
+        defs::plan_app(checked, options.namespace.as_deref(), &options.platform)
+    });
+    let rendered = timings
+        .time(Phase::Render, || {
+            templates.render_app(&plan, options.promotion)
+        })
+        .map_err(|e| vec![e])?;
+    let size: usize = rendered.iter().map(|d| d.text.len()).sum();
+    let total = rendered_bytes.fetch_add(size, std::sync::atomic::Ordering::Relaxed) + size;
+    if total > MAX_OUTPUT_BYTES {
+        return Err(vec![
+            Diagnostic::error(
+                Code::Template,
+                format!(
+                    "the run renders more than {} MiB (at Application `{}`)",
+                    MAX_OUTPUT_BYTES >> 20,
+                    plan.name
+                ),
+            )
+            .at(&checked.file, None)
+            .help("split the run; a custom template that repeats its input can also cause this"),
+        ]);
+    }
+    let verified = timings.time(Phase::Verify, || verify::verify(&rendered, templates))?;
+    let manifests = timings
+        .time(Phase::Emit, || {
+            verified
+                .into_iter()
+                .map(emit::manifest)
+                .collect::<Result<_, _>>()
+        })
+        .map_err(|e| {
+            vec![Diagnostic::error(
+                Code::Verify,
+                format!("cannot emit YAML: {e}"),
+            )]
+        })?;
+    Ok(CompiledApp {
+        source: checked.file.name.clone(),
+        file: Some(checked.file.clone()),
+        plan,
+        manifests,
+    })
+}
+
+/// A resource's identity in the output: (its folder with `-o`, apiVersion,
+/// kind, namespace, name).
+type ResourceKey<'a> = (
+    Option<(String, Option<String>)>,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    &'a str,
+);
+
 /// Where the Application `name` of `file` writes its name. Read again with
 /// positions: valid files are first read without them, and this is needed
 /// only for an error.
@@ -498,14 +520,7 @@ impl Compilation {
                 .then(|| (app.plan.name.clone(), names::stage_of(&app.source)))
         };
         // (folder, apiVersion, kind, namespace, name) → the Application (by index) that rendered it.
-        type Key<'a> = (
-            Option<(String, Option<String>)>,
-            &'a str,
-            &'a str,
-            Option<&'a str>,
-            &'a str,
-        );
-        let mut seen: HashMap<Key, usize> = HashMap::new();
+        let mut seen: HashMap<ResourceKey, usize> = HashMap::new();
         // (first, second) Application → the resources both render, one diagnostic per pair.
         let mut clashes: BTreeMap<(usize, usize), Vec<String>> = BTreeMap::new();
         let mut pipelines: std::collections::BTreeSet<(usize, usize)> = Default::default();
@@ -533,10 +548,47 @@ impl Compilation {
                 }
             }
         }
+        let passed_clashes = self.passed_clashes(&seen);
+        clashes
+            .into_iter()
+            .map(|((first_index, second_index), resources)| {
+                let (first, second) = (&self.apps[first_index], &self.apps[second_index]);
+                let d = Diagnostic::error(
+                    Code::DuplicateResource,
+                    format!(
+                        "Application `{}` ({}) renders {} resource(s) that Application `{}` ({}) renders too: {}",
+                        second.plan.name,
+                        second.source,
+                        resources.len(),
+                        first.plan.name,
+                        first.source,
+                        resources.join(", ")
+                    ),
+                )
+                .help(if pipelines.contains(&(first_index, second_index)) {
+                    "the Kargo pipeline belongs in one folder, synced by one Argo CD Application: keep the kargo-promotion policy in one stage's manifest"
+                } else {
+                    "Argo CD would apply one over the other; give the Applications distinct names or namespaces"
+                });
+                match &second.file {
+                    Some(file) => d.at(file, name_position(file, &second.plan.name)),
+                    None => d,
+                }
+            })
+            .chain(passed_clashes)
+            .collect()
+    }
+
+    /// Each passed-through document that is also rendered, or passed twice.
+    fn passed_clashes(
+        &self,
+        seen: &std::collections::HashMap<ResourceKey, usize>,
+    ) -> Vec<Diagnostic> {
+        use std::collections::HashMap;
         // A passed-through document is one more resource of the stream
         // (never with the tree: `-o` refuses `--pass-through`).
         let mut passed_clashes = Vec::new();
-        let mut passed_seen: HashMap<Key, &others::Passed> = HashMap::new();
+        let mut passed_seen: HashMap<ResourceKey, &others::Passed> = HashMap::new();
         for p in &self.passed {
             let m = &p.manifest;
             let key = (
@@ -576,33 +628,6 @@ impl Compilation {
                 }
             }
         }
-        clashes
-            .into_iter()
-            .map(|((first_index, second_index), resources)| {
-                let (first, second) = (&self.apps[first_index], &self.apps[second_index]);
-                let d = Diagnostic::error(
-                    Code::DuplicateResource,
-                    format!(
-                        "Application `{}` ({}) renders {} resource(s) that Application `{}` ({}) renders too: {}",
-                        second.plan.name,
-                        second.source,
-                        resources.len(),
-                        first.plan.name,
-                        first.source,
-                        resources.join(", ")
-                    ),
-                )
-                .help(if pipelines.contains(&(first_index, second_index)) {
-                    "the Kargo pipeline belongs in one folder, synced by one Argo CD Application: keep the kargo-promotion policy in one stage's manifest"
-                } else {
-                    "Argo CD would apply one over the other; give the Applications distinct names or namespaces"
-                });
-                match &second.file {
-                    Some(file) => d.at(file, name_position(file, &second.plan.name)),
-                    None => d,
-                }
-            })
-            .chain(passed_clashes)
-            .collect()
+        passed_clashes
     }
 }

@@ -81,7 +81,7 @@ pub fn translate(bre: &str) -> Result<String, BreError> {
                     '(' => {
                         t.open_group();
                     }
-                    ')' => t.close_group().map_err(BreError::Refused)?,
+                    ')' => t.close_group()?,
                     '|' => {
                         t.out.push('|');
                         t.branch();
@@ -193,9 +193,11 @@ impl Translator {
         self.branch();
     }
 
-    fn close_group(&mut self) -> Result<(), String> {
+    fn close_group(&mut self) -> Result<(), BreError> {
         let Some(open) = self.groups.pop() else {
-            return Err("has `\\)` without `\\(` (grep: unmatched ) or \\))".into());
+            return Err(BreError::Refused(
+                "has `\\)` without `\\(` (grep: unmatched ) or \\))".into(),
+            ));
         };
         // The group is the atom a following `*` repeats.
         self.out.push(')');
@@ -260,12 +262,8 @@ const CLASSES: &[&str] = &[
 
 /// A bracket expression starting after its `[`: the `regex` class and the
 /// index after its `]`. Inside, `\` is an ordinary character.
-fn bracket(chars: &[char], i: usize) -> Result<(String, usize), BreError> {
-    bracket_expression(chars, i).map_err(BreError::Refused)
-}
-
-fn bracket_expression(chars: &[char], mut i: usize) -> Result<(String, usize), String> {
-    let unterminated = || "has `[` without `]` (grep: unmatched [)".to_owned();
+fn bracket(chars: &[char], mut i: usize) -> Result<(String, usize), BreError> {
+    let unterminated = || BreError::Refused("has `[` without `]` (grep: unmatched [)".to_owned());
     let mut out = String::from("[");
     if chars.get(i) == Some(&'^') {
         out.push('^');
@@ -288,7 +286,9 @@ fn bracket_expression(chars: &[char], mut i: usize) -> Result<(String, usize), S
             i = close + 2;
             if kind == ':' {
                 if !CLASSES.contains(&name.as_str()) {
-                    return Err(format!("names the unknown character class `[:{name}:]`"));
+                    return Err(BreError::Refused(format!(
+                        "names the unknown character class `[:{name}:]`"
+                    )));
                 }
                 out.push_str(&format!("[:{name}:]"));
                 continue;
@@ -297,9 +297,9 @@ fn bracket_expression(chars: &[char], mut i: usize) -> Result<(String, usize), S
             match (one.next(), one.next()) {
                 (Some(c), None) => c,
                 _ => {
-                    return Err(format!(
+                    return Err(BreError::Refused(format!(
                         "has an unsupported collating element `[{kind}{name}{kind}]`"
-                    ));
+                    )));
                 }
             }
         } else {
@@ -311,9 +311,9 @@ fn bracket_expression(chars: &[char], mut i: usize) -> Result<(String, usize), S
             let end = chars[i + 1];
             i += 2;
             if end < element {
-                return Err(format!(
+                return Err(BreError::Refused(format!(
                     "has the invalid range `{element}-{end}` (grep: invalid range end)"
-                ));
+                )));
             }
             push_class_char(&mut out, element);
             out.push('-');

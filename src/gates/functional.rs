@@ -34,7 +34,7 @@ pub fn run(job: &JobPlan, expected: &str, target: &Target) -> GateResult {
     };
     let answer = match http::get_following(target, &url) {
         Ok(a) => a,
-        Err(why) => return result(Verdict::Fail, why),
+        Err(why) => return result(Verdict::Fail, why.to_string()),
     };
     if !(200..300).contains(&answer.status) {
         return result(Verdict::Fail, format!("status {}", answer.status));

@@ -28,16 +28,101 @@ pub fn agent(timeout: Duration, fresh_connections: bool) -> Agent {
         .new_agent()
 }
 
+/// Why a request of `oamc gates` brought no answer it can judge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestError {
+    /// Not an `http(s)` URL with a host (the parser's words, if it failed).
+    NotHttp {
+        url: String,
+        why: Option<String>,
+    },
+    /// Not sent: the run's deadline had passed.
+    NotSent {
+        what: String,
+    },
+    /// The run's deadline passed while waiting for the answer.
+    Late {
+        what: String,
+    },
+    /// The client's own error (refused, reset, timed out).
+    Client {
+        what: String,
+        why: String,
+    },
+    /// A redirect whose `Location` is not text.
+    LocationNotText {
+        what: String,
+    },
+    /// A redirect to another origin, which is not followed.
+    OtherOrigin {
+        what: String,
+        to: String,
+    },
+    TooManyRedirects {
+        url: String,
+    },
+    /// An answer that cannot be read, or is not what was asked for.
+    Answer {
+        what: String,
+        why: String,
+    },
+}
+
+impl std::fmt::Display for RequestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RequestError::NotHttp {
+                url,
+                why: Some(why),
+            } => {
+                write!(f, "`{url}` is not a URL: {why}")
+            }
+            RequestError::NotHttp { url, why: None } => {
+                write!(f, "`{url}` is not an http:// or https:// URL with a host")
+            }
+            RequestError::NotSent { what } => {
+                write!(
+                    f,
+                    "{what}: not sent: the run's deadline passed (--deadline)"
+                )
+            }
+            RequestError::Late { what } => write!(
+                f,
+                "{what}: the run's deadline passed (--deadline) while waiting for the answer"
+            ),
+            RequestError::Client { what, why } | RequestError::Answer { what, why } => {
+                write!(f, "{what}: {why}")
+            }
+            RequestError::LocationNotText { what } => {
+                write!(f, "{what}: the redirect's Location is not text")
+            }
+            RequestError::OtherOrigin { what, to } => write!(
+                f,
+                "{what} redirects to {to}, another origin: oamc gates sends requests only to the URL given"
+            ),
+            RequestError::TooManyRedirects { url } => {
+                write!(f, "GET {url}: more than {MAX_REDIRECTS} redirects")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RequestError {}
+
 /// An `http` or `https` URL with a host, as given on the command line.
-pub(crate) fn parse_base(url: &str) -> Result<Uri, String> {
+pub(crate) fn parse_base(url: &str) -> Result<Uri, RequestError> {
     let uri: Uri = url
         .parse()
-        .map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+        .map_err(|e: ureq::http::uri::InvalidUri| RequestError::NotHttp {
+            url: url.to_owned(),
+            why: Some(e.to_string()),
+        })?;
     match uri.scheme_str() {
         Some("http" | "https") if uri.authority().is_some() => Ok(uri),
-        _ => Err(format!(
-            "`{url}` is not an http:// or https:// URL with a host"
-        )),
+        _ => Err(RequestError::NotHttp {
+            url: url.to_owned(),
+            why: None,
+        }),
     }
 }
 
@@ -57,14 +142,14 @@ pub struct Answer {
 /// and within the run's deadline: each hop is a request of its own, with
 /// what is left of the run as its longest wait (21 slow redirects cost 21
 /// `--timeout`s before).
-pub(crate) fn get_following(target: &super::Target, url: &str) -> Result<Answer, String> {
+pub(crate) fn get_following(target: &super::Target, url: &str) -> Result<Answer, RequestError> {
     let start = origin(url)?;
     let mut current = url.to_owned();
     for _ in 0..=MAX_REDIRECTS {
         let Some(timeout) = target.request_timeout() else {
-            return Err(format!(
-                "GET {current}: not sent: the run's deadline passed (--deadline)"
-            ));
+            return Err(RequestError::NotSent {
+                what: format!("GET {current}"),
+            });
         };
         let mut response = target
             .agent
@@ -80,12 +165,15 @@ pub(crate) fn get_following(target: &super::Target, url: &str) -> Result<Answer,
         {
             let location = location
                 .to_str()
-                .map_err(|_| format!("GET {current}: the redirect's Location is not text"))?;
+                .map_err(|_| RequestError::LocationNotText {
+                    what: format!("GET {current}"),
+                })?;
             let next = resolve(&current, location)?;
             if origin(&next)? != start {
-                return Err(format!(
-                    "GET {current} redirects to {next}, another origin: oamc gates sends requests only to the URL given"
-                ));
+                return Err(RequestError::OtherOrigin {
+                    what: format!("GET {current}"),
+                    to: next,
+                });
             }
             current = next;
             continue;
@@ -95,18 +183,23 @@ pub(crate) fn get_following(target: &super::Target, url: &str) -> Result<Answer,
             .with_config()
             .limit(BODY_LIMIT)
             .read_to_vec()
-            .map_err(|e| format!("GET {current}: reading the answer: {e}"))?;
+            .map_err(|e| RequestError::Answer {
+                what: format!("GET {current}"),
+                why: format!("reading the answer: {e}"),
+            })?;
         return Ok(Answer {
             url: current,
             status,
             body,
         });
     }
-    Err(format!("GET {url}: more than {MAX_REDIRECTS} redirects"))
+    Err(RequestError::TooManyRedirects {
+        url: url.to_owned(),
+    })
 }
 
 /// The scheme and `host:port` of an `http(s)` URL (default ports filled in).
-fn origin(url: &str) -> Result<(String, String), String> {
+fn origin(url: &str) -> Result<(String, String), RequestError> {
     let (scheme, authority) = scheme_and_authority(url)?;
     let default_port = if scheme == "https" { 443 } else { 80 };
     let host = authority.host().to_ascii_lowercase();
@@ -115,18 +208,19 @@ fn origin(url: &str) -> Result<(String, String), String> {
 }
 
 /// The lowercase scheme and the authority of a URL `parse_base` accepts.
-fn scheme_and_authority(url: &str) -> Result<(String, ureq::http::uri::Authority), String> {
+fn scheme_and_authority(url: &str) -> Result<(String, ureq::http::uri::Authority), RequestError> {
     let uri = parse_base(url)?;
     match (uri.scheme_str(), uri.authority()) {
         (Some(scheme), Some(authority)) => Ok((scheme.to_ascii_lowercase(), authority.clone())),
-        _ => Err(format!(
-            "`{url}` is not an http:// or https:// URL with a host"
-        )),
+        _ => Err(RequestError::NotHttp {
+            url: url.to_owned(),
+            why: None,
+        }),
     }
 }
 
 /// `location` read relative to `current` (absolute, `//host/…`, `/path` or `path`).
-fn resolve(current: &str, location: &str) -> Result<String, String> {
+fn resolve(current: &str, location: &str) -> Result<String, RequestError> {
     let (scheme, authority) = scheme_and_authority(current)?;
     let path = parse_base(current)?.path().to_owned();
     Ok(if location.contains("://") {

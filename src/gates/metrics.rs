@@ -2,6 +2,7 @@
 //! holds it with the arguments filled, sent to Prometheus' HTTP API and judged
 //! by the criterion's `MetricJudge`, the data its conditions were written from.
 
+use super::http::RequestError;
 use super::{GateResult, Target};
 use crate::plan::{Gate, MetricPlan, PrometheusPlan, Verdict};
 use serde::Deserialize;
@@ -70,7 +71,7 @@ fn criterion(m: &MetricPlan, args: &[(&str, &str)], target: &Target, index: usiz
         Ok(v) => v,
         // Argo Rollouts counts an unanswered query as an error, and the analysis
         // fails after a few: here it fails at once.
-        Err(why) => return result(Verdict::Fail, why, None),
+        Err(why) => return result(Verdict::Fail, why.to_string(), None),
     };
     let verdict = m.judge.verdict(&values);
     let measured = match values.as_slice() {
@@ -126,11 +127,16 @@ struct Sample {
 
 /// The values of an instant query's vector, in Prometheus' order (what
 /// Argo Rollouts passes its conditions as `result`).
-fn query_vector(base: &str, query: &str, target: &Target) -> Result<Vec<f64>, String> {
+fn query_vector(base: &str, query: &str, target: &Target) -> Result<Vec<f64>, RequestError> {
     let url = format!("{}/api/v1/query", base.trim_end_matches('/'));
+    let what = format!("Prometheus at {base}");
+    let answer = |why: String| RequestError::Answer {
+        what: what.clone(),
+        why,
+    };
     let timeout = target
         .request_timeout()
-        .ok_or("not sent: the run's deadline passed (--deadline)")?;
+        .ok_or_else(|| RequestError::NotSent { what: what.clone() })?;
     let mut response = target
         .agent
         .get(&url)
@@ -139,33 +145,35 @@ fn query_vector(base: &str, query: &str, target: &Target) -> Result<Vec<f64>, St
         .timeout_global(Some(timeout))
         .build()
         .call()
-        .map_err(|e| target.request_error(&format!("Prometheus at {base}"), &e))?;
+        .map_err(|e| target.request_error(&what, &e))?;
     let status = response.status();
     let body = response
         .body_mut()
         .with_config()
         .limit(super::http::BODY_LIMIT)
         .read_to_vec()
-        .map_err(|e| format!("Prometheus at {base}: reading the answer: {e}"))?;
+        .map_err(|e| answer(format!("reading the answer: {e}")))?;
     let reply: Reply = serde_json::from_slice(&body).map_err(|_| {
-        format!("{url} answered status {status} with something other than Prometheus' JSON")
+        answer(format!(
+            "{url} answered status {status} with something other than Prometheus' JSON"
+        ))
     })?;
     if reply.status != "success" {
-        return Err(format!(
-            "Prometheus refused the query: {}",
+        return Err(answer(format!(
+            "refused the query: {}",
             reply.error.unwrap_or_else(|| format!("status {status}"))
-        ));
+        )));
     }
     let samples: Vec<Sample> = match reply.data {
         Some(Data {
             result_type,
             result,
         }) if result_type == "vector" => serde_json::from_str(result.get())
-            .map_err(|e| format!("Prometheus answered a vector oamc cannot read: {e}"))?,
+            .map_err(|e| answer(format!("answered a vector oamc cannot read: {e}")))?,
         _ => {
-            return Err(
-                "Prometheus answered something other than an instant vector, which the conditions cannot index".to_owned(),
-            );
+            return Err(answer(
+                "answered something other than an instant vector, which the conditions cannot index".to_owned(),
+            ));
         }
     };
     samples
@@ -174,7 +182,7 @@ fn query_vector(base: &str, query: &str, target: &Target) -> Result<Vec<f64>, St
             s.value
                 .1
                 .parse::<f64>()
-                .map_err(|_| format!("Prometheus answered the value `{}`", s.value.1))
+                .map_err(|_| answer(format!("answered the value `{}`", s.value.1)))
         })
         .collect()
 }

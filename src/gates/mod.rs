@@ -64,11 +64,16 @@ impl Target {
     }
 
     /// A failed request in words: a wait the deadline cut short says so.
-    pub fn request_error(&self, what: &str, error: &dyn std::fmt::Display) -> String {
+    pub fn request_error(&self, what: &str, error: &dyn std::fmt::Display) -> http::RequestError {
         if self.past_deadline() {
-            format!("{what}: the run's deadline passed (--deadline) while waiting for the answer")
+            http::RequestError::Late {
+                what: what.to_owned(),
+            }
         } else {
-            format!("{what}: {error}")
+            http::RequestError::Client {
+                what: what.to_owned(),
+                why: error.to_string(),
+            }
         }
     }
 }
@@ -124,7 +129,7 @@ pub enum UsageError {
     NeedPrometheus,
     NeedNamespace,
     /// A URL given on the command line that is not one; why.
-    Url(String),
+    Url(http::RequestError),
     /// Settings given that `oamc gates` does not use.
     Unused(String),
 }
@@ -158,7 +163,7 @@ impl std::fmt::Display for UsageError {
             UsageError::NeedNamespace => f.write_str(
                 "the metrics gate's queries select the app's namespace: give -n NAMESPACE",
             ),
-            UsageError::Url(why) => f.write_str(why),
+            UsageError::Url(why) => write!(f, "{why}"),
             UsageError::Unused(settings) => write!(f, "gates does not use {settings}"),
         }
     }

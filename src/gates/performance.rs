@@ -36,73 +36,9 @@ pub fn run(
     let url = http::join(&target.url, &job.path);
     let agent = http::agent(target.timeout, true);
     let tally = Mutex::new(Tally::default());
-    let one = |started: Instant| {
-        if target.past_deadline() {
-            let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
-            t.unsent += 1;
-            return;
-        }
-        let send = || {
-            agent.get(&url).call().and_then(|mut r| {
-                // The whole answer, as ab reads it, streamed and dropped: what
-                // is held is one buffer a request, whatever the app sends.
-                let status = r.status().as_u16();
-                let mut body = r.body_mut().with_config().limit(http::BODY_LIMIT).reader();
-                std::io::copy(&mut body, &mut std::io::sink())
-                    .map(|_| status)
-                    .map_err(ureq::Error::from)
-            })
-        };
-        // The HTTP client spawns threads of its own (name resolution) and
-        // panics when the system refuses one: that request failed, the run goes on.
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(send))
-            .unwrap_or_else(|_| Err(ureq::Error::Other("the system refused a thread".into())));
-        let took = started.elapsed();
-        let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
-        match outcome {
-            Ok(status) => {
-                t.answered += 1;
-                t.total += took;
-                if (200..300).contains(&status) {
-                    t.ok += 1;
-                } else {
-                    t.non_2xx += 1;
-                }
-            }
-            Err(e) => {
-                t.failed += 1;
-                t.first_error.get_or_insert_with(|| e.to_string());
-            }
-        }
-    };
+    let one = |started: Instant| send_one(&agent, &url, target, &tally, started);
     let started = Instant::now();
-    let (load_text, sent) = match *load {
-        LoadPlan::Ab {
-            requests,
-            concurrency,
-        } => {
-            closed_loop(requests as usize, concurrency as usize, &one);
-            (
-                format!("{requests} requests, {concurrency} at a time"),
-                requests as usize,
-            )
-        }
-        LoadPlan::Artillery { arrivals: a, .. } => {
-            let times = arrival_times(a);
-            open_loop(&times, &one);
-            (
-                format!(
-                    "{} arrivals: {} s ramping to {}/s, {} s at {}/s",
-                    times.len(),
-                    a.warm_up_seconds,
-                    a.rate,
-                    a.sustained_seconds,
-                    a.rate
-                ),
-                times.len(),
-            )
-        }
-    };
+    let (load_text, sent) = drive(load, &one);
     let elapsed = started.elapsed();
     let t = tally.into_inner().unwrap_or_else(|e| e.into_inner());
     // The Job's figure: ab's "Time per request" (concurrency × wall time /
@@ -149,6 +85,85 @@ pub fn run(
         value: Some(mean_ms),
         threshold,
         target: format!("GET {url}"),
+    }
+}
+
+/// One request of the load, its outcome tallied (or counted as not sent
+/// past the run's deadline).
+fn send_one(
+    agent: &ureq::Agent,
+    url: &str,
+    target: &Target,
+    tally: &Mutex<Tally>,
+    started: Instant,
+) {
+    if target.past_deadline() {
+        let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
+        t.unsent += 1;
+        return;
+    }
+    let send = || {
+        agent.get(url).call().and_then(|mut r| {
+            // The whole answer, as ab reads it, streamed and dropped: what
+            // is held is one buffer a request, whatever the app sends.
+            let status = r.status().as_u16();
+            let mut body = r.body_mut().with_config().limit(http::BODY_LIMIT).reader();
+            std::io::copy(&mut body, &mut std::io::sink())
+                .map(|_| status)
+                .map_err(ureq::Error::from)
+        })
+    };
+    // The HTTP client spawns threads of its own (name resolution) and
+    // panics when the system refuses one: that request failed, the run goes on.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(send))
+        .unwrap_or_else(|_| Err(ureq::Error::Other("the system refused a thread".into())));
+    let took = started.elapsed();
+    let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
+    match outcome {
+        Ok(status) => {
+            t.answered += 1;
+            t.total += took;
+            if (200..300).contains(&status) {
+                t.ok += 1;
+            } else {
+                t.non_2xx += 1;
+            }
+        }
+        Err(e) => {
+            t.failed += 1;
+            t.first_error.get_or_insert_with(|| e.to_string());
+        }
+    }
+}
+
+/// The load driven by its tool's loop: the load in words, and the requests sent.
+fn drive(load: &LoadPlan, one: &(dyn Fn(Instant) + Sync)) -> (String, usize) {
+    match *load {
+        LoadPlan::Ab {
+            requests,
+            concurrency,
+        } => {
+            closed_loop(requests as usize, concurrency as usize, one);
+            (
+                format!("{requests} requests, {concurrency} at a time"),
+                requests as usize,
+            )
+        }
+        LoadPlan::Artillery { arrivals: a, .. } => {
+            let times = arrival_times(a);
+            open_loop(&times, one);
+            (
+                format!(
+                    "{} arrivals: {} s ramping to {}/s, {} s at {}/s",
+                    times.len(),
+                    a.warm_up_seconds,
+                    a.rate,
+                    a.sustained_seconds,
+                    a.rate
+                ),
+                times.len(),
+            )
+        }
     }
 }
 

@@ -470,7 +470,7 @@ fn strings(v: &Value) -> Vec<(Vec<String>, bool)> {
                     at.last().map(String::as_str),
                     Some("http" | "requests" | "limits")
                 ) || (at.last().is_some_and(|k| k == "properties")
-                    && matches!(v.get("type"), None)
+                    && v.get("type").is_none()
                     && at.len() >= 2);
                 for (k, item) in map {
                     at.push(k.clone());

@@ -79,6 +79,34 @@ fn every_invalid_fixture_reports_exactly_its_expected_diagnostics() {
     }
 }
 
+/// Each invalid fixture's whole human report — message, snippet, caret,
+/// help, in order — is its snapshot (`tests/it/snapshots/invalid/`, as ruff
+/// keeps one per rule), reviewed by eye when it changes; `OAMC_BLESS=1`
+/// rewrites them.
+#[test]
+fn every_invalid_fixture_reports_as_its_snapshot() {
+    let dir = root().join("tests/it/snapshots/invalid");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut names = Vec::new();
+    for file in invalid_fixtures() {
+        let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+        let path = format!("fixtures/invalid/{name}");
+        let out = oamc(&["validate", &path], None);
+        let report = format!("exit: {:?}\n{}", out.status.code(), text(&out.stderr));
+        let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+        assert_golden(&dir.join(format!("{stem}.txt")), &report);
+        names.push(format!("{stem}.txt"));
+    }
+    // No snapshot outlives its fixture.
+    let mut kept: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_str().unwrap().to_owned())
+        .collect();
+    kept.sort();
+    names.sort();
+    assert_eq!(kept, names, "a snapshot without its fixture");
+}
+
 /// `code line:col` of each diagnostic, read back from one output format.
 fn places_in(format: &str, file: &str, stderr: &str) -> Vec<String> {
     let mut places = Vec::new();

@@ -992,7 +992,7 @@ fn the_immutable_fields_are_the_crds_transition_rules() {
         .collect();
     assert_eq!(found, table);
     // The rule itself: a selector change is flagged, a label beside it is not.
-    let change = |path: &str| oamc::diff::compare::FieldChange {
+    let change = |path: &str| oamc::diff::report::FieldChange {
         path: path.to_owned(),
         before: Some(Value::from("a")),
         after: Some(Value::from("b")),

@@ -1,9 +1,10 @@
 //! The properties of an `appmod-service` component, with upstream's names
 //! and defaults so existing manifests compile unchanged.
 
-use crate::model::TextOrNumber;
 /// The vocabulary the plan shares with these properties lives in the plan,
 /// the leaf of the pipeline.
+pub use crate::defs::env::EnvVar;
+use crate::model::TextOrNumber;
 pub use crate::plan::{Comparison, LatencyLimit, Outcome};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -239,24 +240,6 @@ impl Default for AbTestSettings {
         AbTestSettings {
             duration: defaults::ab_duration(),
             replicas: defaults::ab_replicas(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EnvVar {
-    pub name: String,
-    pub value: String,
-}
-
-impl EnvVar {
-    /// As the pod's container gets it: the text as written (the kubelet
-    /// expands `$(VAR)` in it, as in any container's env).
-    pub fn plan(&self) -> crate::plan::EnvVarPlan {
-        crate::plan::EnvVarPlan {
-            name: self.name.clone(),
-            value: self.value.clone(),
         }
     }
 }

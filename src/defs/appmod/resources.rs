@@ -31,20 +31,42 @@ enum Resource {
     Extended,
 }
 
-fn resource(name: &str) -> Result<Resource, String> {
+/// Why a resource name is refused.
+#[derive(Debug)]
+enum NameError {
+    /// Not a qualified name at all.
+    Syntax(syntax::Invalid),
+    /// A name, but not one of a container resource (the rule, worded).
+    Unknown(&'static str),
+}
+
+impl std::fmt::Display for NameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NameError::Syntax(why) => write!(f, "is not a resource name: {why}"),
+            NameError::Unknown(why) => f.write_str(why),
+        }
+    }
+}
+
+fn resource(name: &str) -> Result<Resource, NameError> {
     if let Err(why) = syntax::qualified_name(name) {
-        return Err(format!("is not a resource name: {why}"));
+        return Err(NameError::Syntax(why));
     }
     if let Some(size) = name.strip_prefix("hugepages-") {
         return match quantity::parse(size) {
             Ok(page) if page > Quantity::ZERO => Ok(Resource::HugePages(page)),
-            _ => Err("names no page size Kubernetes reads (e.g. `hugepages-2Mi`)".into()),
+            _ => Err(NameError::Unknown(
+                "names no page size Kubernetes reads (e.g. `hugepages-2Mi`)",
+            )),
         };
     }
     if !name.contains('/') {
         return match name {
             "cpu" | "memory" | "ephemeral-storage" => Ok(Resource::Native),
-            _ => Err("is not a container resource: Kubernetes takes cpu, memory, ephemeral-storage, hugepages-<size>, or a domain-prefixed extended resource (`nvidia.com/gpu`)".into()),
+            _ => Err(NameError::Unknown(
+                "is not a container resource: Kubernetes takes cpu, memory, ephemeral-storage, hugepages-<size>, or a domain-prefixed extended resource (`nvidia.com/gpu`)",
+            )),
         };
     }
     if name.contains("kubernetes.io/") {
@@ -54,9 +76,9 @@ fn resource(name: &str) -> Result<Resource, String> {
     // which must be a qualified name too (`IsExtendedResourceName`).
     let for_quota = format!("requests.{name}");
     if name.starts_with("requests.") || syntax::qualified_name(&for_quota).is_err() {
-        return Err(
-            "does not follow the extended resource name standard (`<domain>/<name>`)".into(),
-        );
+        return Err(NameError::Unknown(
+            "does not follow the extended resource name standard (`<domain>/<name>`)",
+        ));
     }
     Ok(Resource::Extended)
 }

@@ -213,6 +213,13 @@ pub(crate) fn moving_tag(ctx: &mut DocContext, index: usize, image: &str) {
 }
 
 fn check_service(ctx: &mut DocContext, p: &Props) {
+    check_container(ctx, p);
+    check_gates(ctx, p);
+    check_strategy(ctx, p);
+}
+
+/// The container: image, names, path, env, probe, resources.
+fn check_container(ctx: &mut DocContext, p: &Props) {
     if let Some(image) = p.part::<String>(&path!["image"])
         && let Err(why) = syntax::image_reference(&image)
     {
@@ -281,6 +288,10 @@ fn check_service(ctx: &mut DocContext, p: &Props) {
         }
     }
     check_quantities(ctx, p);
+}
+
+/// The quality gates: the two Job gates and the metrics gate's criteria.
+fn check_gates(ctx: &mut DocContext, p: &Props) {
     if let Some(gate) = p.part::<QualityGate>(&path!["functionalGate"]) {
         check_job_gate(
             ctx,
@@ -333,7 +344,6 @@ fn check_service(ctx: &mut DocContext, p: &Props) {
             Ok(Some(_)) => {}
         }
     }
-    check_strategy(ctx, p);
     if let Some(pause) = p.part::<String>(&path!["metrics", "pause"]) {
         check_duration(ctx, &p.at(&path!["metrics", "pause"]), Kind::Pause, &pause);
     }

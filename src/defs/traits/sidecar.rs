@@ -6,7 +6,7 @@
 
 use super::{CheckedTrait, Site, TraitDefinition, schema_of};
 use crate::check::syntax;
-use crate::defs::appmod::EnvVar;
+use crate::defs::env::EnvVar;
 use crate::diagnostic::Code;
 use crate::plan::{ServicePlan, SidecarPlan, VolumeMountPlan};
 use schemars::{JsonSchema, SchemaGenerator};

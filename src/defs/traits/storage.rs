@@ -163,29 +163,13 @@ fn check_storage(
     volumes: &mut BTreeMap<String, usize>,
     mounts: &mut BTreeMap<String, usize>,
 ) {
-    let entries = s
-        .pvc
-        .iter()
-        .enumerate()
-        .map(|(i, v)| ("pvc", i, &v.name, &v.mount_path, &v.sub_path))
-        .chain(
-            s.config_map
-                .iter()
-                .enumerate()
-                .map(|(i, v)| ("configMap", i, &v.name, &v.mount_path, &v.sub_path)),
-        )
-        .chain(
-            s.secret
-                .iter()
-                .enumerate()
-                .map(|(i, v)| ("secret", i, &v.name, &v.mount_path, &v.sub_path)),
-        )
-        .chain(
-            s.empty_dir
-                .iter()
-                .enumerate()
-                .map(|(i, v)| ("emptyDir", i, &v.name, &v.mount_path, &v.sub_path)),
-        );
+    check_references(ctx, at, s);
+    check_claims(ctx, at, s);
+    check_mounts(ctx, at, s, volumes, mounts);
+}
+
+/// The objects the volumes name (claims, ConfigMaps, Secrets, classes).
+fn check_references(ctx: &mut DocContext, at: &DocPath, s: &Storage) {
     // The objects the volumes refer to are named by the user and reach the
     // cluster (and, for a claim oamc renders, a file name in the output).
     let references =
@@ -217,6 +201,10 @@ fn check_storage(
             .help = Some("Kubernetes object names are DNS-1123 subdomains".into());
         }
     }
+}
+
+/// The claims oamc renders: shared access, and a size.
+fn check_claims(ctx: &mut DocContext, at: &DocPath, s: &Storage) {
     // A Rollout runs the old and the new pods side by side, on any node.
     // A ReadWriteOnce volume attaches to one node: a pod elsewhere waits in
     // ContainerCreating (Kubernetes `pkg/controller/volume/attachdetach/
@@ -258,6 +246,39 @@ fn check_storage(
             .help = Some("e.g. `8Gi`".into());
         }
     }
+}
+
+/// Each volume's name and mount: valid, and each once.
+fn check_mounts(
+    ctx: &mut DocContext,
+    at: &DocPath,
+    s: &Storage,
+    volumes: &mut BTreeMap<String, usize>,
+    mounts: &mut BTreeMap<String, usize>,
+) {
+    let entries = s
+        .pvc
+        .iter()
+        .enumerate()
+        .map(|(i, v)| ("pvc", i, &v.name, &v.mount_path, &v.sub_path))
+        .chain(
+            s.config_map
+                .iter()
+                .enumerate()
+                .map(|(i, v)| ("configMap", i, &v.name, &v.mount_path, &v.sub_path)),
+        )
+        .chain(
+            s.secret
+                .iter()
+                .enumerate()
+                .map(|(i, v)| ("secret", i, &v.name, &v.mount_path, &v.sub_path)),
+        )
+        .chain(
+            s.empty_dir
+                .iter()
+                .enumerate()
+                .map(|(i, v)| ("emptyDir", i, &v.name, &v.mount_path, &v.sub_path)),
+        );
     for (kind, i, name, mount, sub_path) in entries {
         let here = |field: &str| at.key(kind).index(i).key(field);
         if let Err(why) = syntax::dns1123_label(name) {
