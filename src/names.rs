@@ -76,8 +76,17 @@ pub fn kargo_project(app: &str) -> String {
 /// The PromotionTask every Stage runs.
 pub const PROMOTION_TASK: &str = "update-image";
 
-/// `…/deployment/<stage>/<file>` → `<stage>`: the per-stage tree the Kargo
-/// pipeline promotes through.
+/// The folder of the per-stage tree the Kargo pipeline promotes through:
+/// `deployment/<stage>/<file>`. Its one home: the promotion's default
+/// `manifestPath` and the reading of a file's stage both come from here.
+pub const STAGE_TREE: &str = "deployment";
+
+/// The promotion's default `manifestPath`: `deployment/{stage}/application.yaml`.
+pub fn default_stage_manifest() -> String {
+    format!("{STAGE_TREE}/{{stage}}/application.yaml")
+}
+
+/// `…/deployment/<stage>/<file>` → `<stage>`.
 pub fn stage_of(source: &str) -> Option<String> {
     let parts: Vec<&str> = std::path::Path::new(source)
         .components()
@@ -87,5 +96,5 @@ pub fn stage_of(source: &str) -> Option<String> {
         })
         .collect();
     let n = parts.len();
-    (n >= 3 && parts[n - 3] == "deployment").then(|| parts[n - 2].to_owned())
+    (n >= 3 && parts[n - 3] == STAGE_TREE).then(|| parts[n - 2].to_owned())
 }

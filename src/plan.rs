@@ -177,7 +177,7 @@ pub enum StrategyPlan {
     AbTest {
         /// Reaches the new version's pods.
         canary_service: String,
-        duration: String,
+        duration: GoDuration,
         variants: Vec<ExperimentTemplatePlan>,
         analyses: Vec<ExperimentAnalysisPlan>,
     },
@@ -263,6 +263,95 @@ pub struct ExperimentAnalysisPlan {
     pub gate: Gate,
     pub template: String,
     pub args: Vec<ArgPlan>,
+}
+
+/// A Go duration (`time.ParseDuration`) as written, and its length, read
+/// once by the checker: templates write the text the controller reads, the
+/// timeline and `diff` use the length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoDuration {
+    text: String,
+    nanos: u64,
+}
+
+impl GoDuration {
+    /// `nanos` is what Go reads `text` as (the checker's to say).
+    pub fn new(text: impl Into<String>, nanos: u64) -> GoDuration {
+        GoDuration {
+            text: text.into(),
+            nanos,
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn nanos(&self) -> u64 {
+        self.nanos
+    }
+
+    /// Whole seconds, rounded up: `500ms` is shown as `1s`, never as nothing.
+    pub fn seconds_ceil(&self) -> u64 {
+        self.nanos.div_ceil(1_000_000_000)
+    }
+}
+
+impl std::fmt::Display for GoDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Serialize for GoDuration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+/// An Argo Rollouts pause as written, and the whole seconds Argo waits
+/// (`RolloutPause.DurationSeconds`), read once by the checker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PauseDuration {
+    text: String,
+    seconds: u64,
+    truncated: bool,
+}
+
+impl PauseDuration {
+    /// `seconds` and `truncated` are what Argo makes of `text` (the checker's to say).
+    pub fn new(text: impl Into<String>, seconds: u64, truncated: bool) -> PauseDuration {
+        PauseDuration {
+            text: text.into(),
+            seconds,
+            truncated,
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn seconds(&self) -> u64 {
+        self.seconds
+    }
+
+    /// Argo cuts the text to whole seconds (`1500ms` waits 1 s).
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+}
+
+impl std::fmt::Display for PauseDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Serialize for PauseDuration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
 }
 
 /// A gate kind; also `oamc gates --only`'s choices.
@@ -490,10 +579,10 @@ pub struct MetricPlan {
     pub name: String,
     /// How long after its AnalysisRun starts the first reading is taken: set
     /// where the metrics gate shares a run (or an Experiment) with other gates.
-    pub initial_delay: Option<String>,
+    pub initial_delay: Option<GoDuration>,
     /// The criterion in words, e.g. `avg(latency) > 3 fails the rollout`.
     pub summary: String,
-    pub interval: String,
+    pub interval: GoDuration,
     pub count: u32,
     pub query: String,
     /// Argo Rollouts' conditions (expr), written from `judge`.
@@ -599,7 +688,7 @@ pub struct PromotionPlan {
     pub constraint: Option<String>,
     /// The tags the Warehouse may pick (`allowTagsRegexes`); empty: every tag.
     pub allow_tags: Vec<String>,
-    pub interval: String,
+    pub interval: GoDuration,
     pub task: String,
     /// Variables of the PromotionTask (values are the user's, never expressions).
     pub vars: Vec<VarPlan>,

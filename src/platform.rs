@@ -13,7 +13,7 @@ pub struct Platform {
     /// The Prometheus label that carries the container name in the app's series.
     pub container_label: String,
     /// Pause between the canary's intermediate weights (upstream: 5s).
-    pub step_pause: String,
+    pub step_pause: crate::plan::PauseDuration,
     pub revision_history_limit: u32,
     /// Emit a PodDisruptionBudget (maxUnavailable 1) per service.
     pub pod_disruption_budget: bool,
@@ -44,7 +44,7 @@ impl Default for Platform {
             prometheus_address: DEFAULT_PROMETHEUS.into(),
             prometheus_sigv4_region: None,
             container_label: DEFAULT_CONTAINER_LABEL.into(),
-            step_pause: "5s".into(),
+            step_pause: crate::plan::PauseDuration::new("5s", 5, false),
             revision_history_limit: 2,
             pod_disruption_budget: true,
             zone_spread: true,

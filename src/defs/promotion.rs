@@ -233,7 +233,7 @@ pub mod defaults {
         "stage/{stage}".into()
     }
     pub fn manifest_path() -> String {
-        "deployment/{stage}/application.yaml".into()
+        crate::names::default_stage_manifest()
     }
     /// A tag that starts with a version number (`1.4.3`, `v2`, `20240101`),
     /// not a moving name (`latest`, `main`, `stable`).
@@ -274,6 +274,8 @@ pub struct CheckedPromotion {
     pub component_index: usize,
     /// The image repository the Warehouse watches (resolved default).
     pub image_repo: String,
+    /// How often the Warehouse looks for images, read once.
+    pub interval: crate::plan::GoDuration,
 }
 
 /// An appmod-service component of the Application, for choosing what to promote.
@@ -283,31 +285,26 @@ pub(crate) struct ServiceComponent {
     pub image: Option<String>,
 }
 
-pub(crate) fn check_promotion(
-    ctx: &mut DocContext,
-    policy_index: usize,
-    (app_name, app_namespace): (Option<&str>, Option<&str>),
-    p: &KargoPromotion,
-    services: &[ServiceComponent],
-) -> Option<CheckedPromotion> {
-    let base = path!["spec", "policies", policy_index, "properties"];
-    let before = ctx.diagnostics.len();
-
-    if let Some(app) = app_name {
-        let project = names::kargo_project(app);
-        if let Err(why) = syntax::dns1123_label(&project) {
-            ctx.error(
-                Code::DerivedName,
-                &path!["metadata", "name"],
-                format!("the Kargo project `{project}` derived from Application `{app}` {why}"),
-            )
-            .help = Some(format!(
-                "the project is a namespace: keep the Application name within {} characters",
-                63 - names::KARGO_PROJECT_SUFFIX.len()
-            ));
-        }
+/// The Kargo project (a namespace) named after the Application fits a label.
+fn check_project_name(ctx: &mut DocContext, app_name: Option<&str>) {
+    let Some(app) = app_name else { return };
+    let project = names::kargo_project(app);
+    if let Err(why) = syntax::dns1123_label(&project) {
+        ctx.error(
+            Code::DerivedName,
+            &path!["metadata", "name"],
+            format!("the Kargo project `{project}` derived from Application `{app}` {why}"),
+        )
+        .help = Some(format!(
+            "the project is a namespace: keep the Application name within {} characters",
+            63 - names::KARGO_PROJECT_SUFFIX.len()
+        ));
     }
+}
 
+/// No user string reaching a Kargo resource holds `${{`, which Kargo
+/// evaluates as an expression.
+fn check_no_expressions(ctx: &mut DocContext, base: &DocPath, p: &KargoPromotion) {
     // User strings reach Kargo resources, where `${{ … }}` is an expression.
     let mut texts: Vec<(DocPath, &str)> = vec![
         (base.join(&path!["repoURL"]), &p.repo_url),
@@ -336,6 +333,20 @@ pub(crate) fn check_promotion(
                 .help = Some("oamc writes the Kargo expressions itself; give plain values ({stage} and {app} are placeholders)".into());
         }
     }
+}
+
+pub(crate) fn check_promotion(
+    ctx: &mut DocContext,
+    policy_index: usize,
+    (app_name, app_namespace): (Option<&str>, Option<&str>),
+    p: &KargoPromotion,
+    services: &[ServiceComponent],
+) -> Option<CheckedPromotion> {
+    let base = path!["spec", "policies", policy_index, "properties"];
+    let before = ctx.diagnostics.len();
+
+    check_project_name(ctx, app_name);
+    check_no_expressions(ctx, &base, p);
 
     if let Err(why) = git_url(&p.repo_url) {
         ctx.error(
@@ -511,11 +522,28 @@ pub(crate) fn check_promotion(
         .help = Some("set imageRepo, or give the component an image".into());
         return None;
     };
-    let failed = ctx.diagnostics[before..].iter().any(|d| d.is_error());
-    (!failed).then(|| CheckedPromotion {
+    if ctx.diagnostics[before..].iter().any(|d| d.is_error()) {
+        return None;
+    }
+    let interval =
+        match crate::check::duration::go_duration(crate::check::duration::Kind::Kargo, &p.interval)
+        {
+            Ok(interval) => interval,
+            // The rule above reported it; reaching here is a gap between the two.
+            Err(why) => {
+                ctx.error(
+                    Code::Internal,
+                    &base.join(&path!["interval"]),
+                    why.to_string(),
+                );
+                return None;
+            }
+        };
+    Some(CheckedPromotion {
         props: p.clone(),
         component_index: chosen.index,
         image_repo,
+        interval,
     })
 }
 
@@ -1196,7 +1224,7 @@ pub fn plan_promotion(
         image_selection_strategy: strategy.into(),
         constraint: props.constraint.clone(),
         allow_tags: allow_tags(props).unwrap_or_default(),
-        interval: props.interval.clone(),
+        interval: p.interval.clone(),
         task: names::PROMOTION_TASK.into(),
         vars: vec![
             VarPlan {

@@ -489,24 +489,25 @@ fn compare_promotion(
             None,
         )),
         (Some(b), Some(h)) => {
-            for (what, before, after) in [
+            let fields: [(&str, &str, &str); 5] = [
                 ("image repository", &b.image_repo, &h.image_repo),
                 (
                     "image selection",
                     &b.image_selection_strategy,
                     &h.image_selection_strategy,
                 ),
-                ("discovery interval", &b.interval, &h.interval),
+                ("discovery interval", b.interval.text(), h.interval.text()),
                 ("git repository", &b.repo_url, &h.repo_url),
                 ("branch", &b.branch, &h.branch),
-            ] {
+            ];
+            for (what, before, after) in fields {
                 if before != after {
                     out.push(change(
                         "promotion",
                         "promotion-changed",
                         what.to_owned(),
-                        Some(before.clone()),
-                        Some(after.clone()),
+                        Some(before.to_owned()),
+                        Some(after.to_owned()),
                     ));
                 }
             }

@@ -207,7 +207,7 @@ mod tests {
 mod unfilled {
     use super::*;
     use crate::defs::appmod::{Comparison, Outcome};
-    use crate::plan::MetricJudge;
+    use crate::plan::{GoDuration, MetricJudge};
 
     /// A query whose argument oamc cannot fill is reported, not sent.
     #[test]
@@ -222,7 +222,7 @@ mod unfilled {
             initial_delay: None,
             name: "m0".into(),
             summary: String::new(),
-            interval: "1s".into(),
+            interval: GoDuration::new("1s", 1_000_000_000),
             count: 1,
             query: r#"up{pod="{{args.pod}}", namespace="{{args.namespace}}"}"#.into(),
             success_condition: judge.success_condition(),

@@ -187,18 +187,6 @@ pub fn canary_traffic(s: &ServicePlan, weight: u32) -> Traffic {
 
 const NANOS: u64 = 1_000_000_000;
 
-/// Nanoseconds of a Go duration the plan holds (checked before planning, so
-/// an error cannot occur; 0 if it did). The controllers wait these exactly.
-pub fn go_nanos(text: &str) -> u64 {
-    crate::check::duration::go_nanos(text).map_or(0, |n| u64::try_from(n).unwrap_or(0))
-}
-
-/// A Go duration in whole seconds, rounded up: `500ms` is shown as `1s`,
-/// never as nothing.
-pub fn go_seconds(text: &str) -> u64 {
-    go_nanos(text).div_ceil(NANOS)
-}
-
 /// A gate's own time: least (every reading passes at once), most (before it
 /// passes or aborts, no person acting) and the earliest abort.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -246,8 +234,10 @@ pub fn gate_time(t: &AnalysisPlan) -> GateTime {
                 .iter()
                 .map(|m| {
                     metric_time(
-                        m.initial_delay.as_deref().map_or(0, go_nanos),
-                        go_nanos(&m.interval),
+                        m.initial_delay
+                            .as_ref()
+                            .map_or(0, crate::plan::GoDuration::nanos),
+                        m.interval.nanos(),
                         m.count,
                     )
                 })
@@ -417,7 +407,7 @@ pub fn of_service(s: &ServicePlan) -> RolloutTimeline {
             analyses,
             ..
         } => {
-            let seconds = go_seconds(duration);
+            let seconds = duration.seconds_ceil();
             let templates: Vec<&str> = analyses.iter().map(|a| a.template.as_str()).collect();
             let gates: Vec<Gate> = analyses.iter().map(|a| a.gate).collect();
             let t = gates_time(s, &templates);
@@ -572,7 +562,7 @@ pub fn of_promotion(p: &PromotionPlan, rollouts: &[RolloutTimeline]) -> Promotio
     let best = rollouts.iter().map(|r| r.best_seconds).max().unwrap_or(0);
     let worst = rollouts.iter().map(|r| r.worst_seconds).max().unwrap_or(0);
     let person = rollouts.iter().any(|r| r.waits_for_person);
-    let discovery = go_seconds(&p.interval);
+    let discovery = p.interval.seconds_ceil();
     let mut stages: Vec<StageTimeline> = Vec::new();
     for stage in &p.stages {
         let upstream = stage

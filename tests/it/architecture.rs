@@ -527,7 +527,7 @@ fn long_functions(code: &str, limit: usize) -> Vec<(String, usize)> {
 /// the list; none may join it or grow.
 const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     // The promotion, until its steps are types.
-    ("defs::promotion", "check_promotion", 235),
+    ("defs::promotion", "check_promotion", 211),
     ("defs::promotion", "check_argocd", 160),
     ("defs::promotion", "plan_promotion", 169),
     // The readers of the plan that re-derive the rollout, until the plan
@@ -561,9 +561,12 @@ fn no_function_runs_past_a_hundred_lines() {
                 Some((_, _, max)) if len <= *max => {
                     seen.insert((module.clone(), name));
                 }
-                Some((_, _, max)) => problems.push(format!(
-                    "{module}::{name} grew to {len} lines (listed at {max})"
-                )),
+                Some((_, _, max)) => {
+                    seen.insert((module.clone(), name.clone()));
+                    problems.push(format!(
+                        "{module}::{name} grew to {len} lines (listed at {max})"
+                    ));
+                }
                 None => problems.push(format!("{module}::{name} is {len} lines")),
             }
         }

@@ -22,6 +22,23 @@ pub struct CheckedService {
     pub traits: CheckedTraits,
     /// The performance gate's tool and limit, resolved once.
     pub performance: Option<CheckedPerformance>,
+    /// Every duration of the properties, read once.
+    pub durations: CheckedDurations,
+}
+
+/// The component's durations as the controllers read them, read once by the
+/// checker (the rules reported any that does not read): the planner, the
+/// timeline and `diff` use these, and never parse text again.
+#[derive(Debug, Clone)]
+pub struct CheckedDurations {
+    /// Between canary weights; none: the platform's.
+    pub canary_pause: Option<crate::plan::PauseDuration>,
+    pub functional_pause: Option<crate::plan::PauseDuration>,
+    pub performance_pause: Option<crate::plan::PauseDuration>,
+    pub metrics_pause: Option<crate::plan::PauseDuration>,
+    /// Each metrics criterion's interval, in order.
+    pub intervals: Vec<crate::plan::GoDuration>,
+    pub ab_duration: crate::plan::GoDuration,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -6,7 +6,6 @@ use super::props::{
     QualityGate, Strategy, TrafficRouting,
 };
 use super::{CheckedPerformance, CheckedService};
-use crate::check::duration;
 use crate::names;
 use crate::plan::*;
 use crate::platform::Platform;
@@ -21,9 +20,12 @@ pub(crate) fn plan_service(
     let preview = names::preview_service(name);
     let gates = plan_gates(service, platform);
     let strategy = match p.strategy {
-        Strategy::Canary => plan_canary(name, p, platform, &gates),
+        Strategy::Canary => {
+            let pause = service.durations.canary_pause.as_ref();
+            plan_canary(name, p, pause.unwrap_or(&platform.step_pause), &gates)
+        }
         Strategy::BlueGreen => plan_blue_green(name, p, &gates),
-        Strategy::AbTest => plan_ab_test(name, p, &gates),
+        Strategy::AbTest => plan_ab_test(name, p, &service.durations.ab_duration, &gates),
     };
     let selector = BTreeMap::from([("app".to_owned(), name.to_owned())]);
     let mut labels = app_labels.clone();
@@ -82,7 +84,7 @@ pub const NAMESPACE_ARG: &str = "namespace";
 /// One configured gate: its AnalysisTemplate and how a run of it is started.
 struct GatePlan {
     gate: Gate,
-    pause: String,
+    pause: PauseDuration,
     template: AnalysisPlan,
 }
 
@@ -120,18 +122,26 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
         .performance_gate
         .as_ref()
         .zip(service.performance.as_ref());
+    // Each gate with its pause, read by the checker (one for each gate).
+    let d = &service.durations;
     let mut gates = Vec::new();
-    if let Some(g) = &p.functional_gate {
-        gates.push(plan_functional(name, g, &reach));
+    if let Some((g, pause)) = p.functional_gate.as_ref().zip(d.functional_pause.as_ref()) {
+        gates.push(plan_functional(name, g, pause, &reach));
     }
-    if let Some((g, perf)) = performance {
-        gates.push(plan_performance(name, g, perf, &reach, platform));
+    if let Some(((g, perf), pause)) = performance.zip(d.performance_pause.as_ref()) {
+        gates.push(plan_performance(name, g, perf, pause, &reach, platform));
     }
-    if let Some(m) = &p.metrics {
+    if let Some((m, pause)) = p.metrics.as_ref().zip(d.metrics_pause.as_ref()) {
         // How long a passing performance load can last: what a metrics gate
         // sharing its run waits for.
         let load = performance.map(|(_, perf)| load_seconds(perf, platform));
-        gates.push(plan_metrics(name, p, m, load, platform));
+        let metrics = MetricsInput {
+            gate: m,
+            pause,
+            intervals: &d.intervals,
+            load,
+        };
+        gates.push(plan_metrics(name, p, &metrics, platform));
     }
     gates
 }
@@ -172,7 +182,12 @@ impl GateReach {
     }
 }
 
-fn plan_functional(name: &str, g: &QualityGate, reach: &GateReach) -> GatePlan {
+fn plan_functional(
+    name: &str,
+    g: &QualityGate,
+    pause: &PauseDuration,
+    reach: &GateReach,
+) -> GatePlan {
     let path = &reach.path;
     let expected = g.extra_args.text();
     let summary = if expected.is_empty() {
@@ -184,7 +199,7 @@ fn plan_functional(name: &str, g: &QualityGate, reach: &GateReach) -> GatePlan {
     };
     GatePlan {
         gate: Gate::Functional,
-        pause: g.pause.clone(),
+        pause: pause.clone(),
         template: AnalysisPlan {
             name: names::functional_template(name),
             summary,
@@ -230,6 +245,7 @@ fn plan_performance(
     name: &str,
     g: &PerformanceGate,
     perf: &CheckedPerformance,
+    pause: &PauseDuration,
     reach: &GateReach,
     platform: &Platform,
 ) -> GatePlan {
@@ -272,7 +288,7 @@ fn plan_performance(
     let path = &reach.path;
     GatePlan {
         gate: Gate::Performance,
-        pause: g.pause.clone(),
+        pause: pause.clone(),
         template: AnalysisPlan {
             name: names::performance_template(name),
             summary: format!(
@@ -288,13 +304,24 @@ fn plan_performance(
     }
 }
 
+/// The metrics gate as the checker read it: its pause and each criterion's
+/// interval typed, and the performance load it may share a run with.
+struct MetricsInput<'a> {
+    gate: &'a MetricGate,
+    pause: &'a PauseDuration,
+    /// One per criterion, in order.
+    intervals: &'a [GoDuration],
+    /// How long a passing load beside it lasts, and why.
+    load: Option<(u64, &'static str)>,
+}
+
 fn plan_metrics(
     name: &str,
     p: &AppmodService,
-    m: &MetricGate,
-    load: Option<(u64, &str)>,
+    input: &MetricsInput,
     platform: &Platform,
 ) -> GatePlan {
+    let (m, load) = (input.gate, input.load);
     let mut selector = format!(
         "{}=\"{}\", namespace=\"{{{{args.{NAMESPACE_ARG}}}}}\"",
         platform.container_label, p.image_name
@@ -319,21 +346,21 @@ fn plan_metrics(
     // the longest a passing load lasts: it then reads what the load did.
     let shared = !matches!(p.strategy, Strategy::Canary);
     let initial_delay = shared.then(|| {
-        let extra = load.map_or(0, |(seconds, _)| seconds);
-        match duration::check(duration::Kind::Pause, &m.pause) {
-            // The whole seconds Argo waits for the pause, written as a Go duration.
-            Ok(pause) => format!("{}s", pause.seconds.saturating_add(extra)),
-            // Not reached for a checked pause; Go sums the parts alike.
-            Err(_) => format!("{}{extra}s", m.pause),
-        }
+        // The whole seconds Argo waits for the pause, written as a Go duration.
+        let seconds = input
+            .pause
+            .seconds()
+            .saturating_add(load.map_or(0, |(seconds, _)| seconds));
+        GoDuration::new(format!("{seconds}s"), seconds.saturating_mul(1_000_000_000))
     });
     let metrics: Vec<MetricPlan> = m
         .evaluation_criteria
         .iter()
+        .zip(input.intervals)
         .enumerate()
-        .map(|(i, c)| MetricPlan {
+        .map(|(i, (c, interval))| MetricPlan {
             initial_delay: initial_delay.clone(),
-            ..metric_plan(i, c, &selector)
+            ..metric_plan(i, c, interval, &selector)
         })
         .collect();
     let when = match (&initial_delay, load) {
@@ -348,7 +375,7 @@ fn plan_metrics(
     };
     GatePlan {
         gate: Gate::Metrics,
-        pause: m.pause.clone(),
+        pause: input.pause.clone(),
         template: AnalysisPlan {
             name: names::metrics_template(name),
             summary: when
@@ -368,37 +395,27 @@ fn plan_metrics(
     }
 }
 
-/// A pause step as Argo waits it. The text was checked (or is the
-/// platform's `5s`), so it always reads.
-fn pause_step(text: &str) -> StepPlan {
-    let checked = duration::check(duration::Kind::Pause, text).unwrap_or(duration::Checked {
-        // Not reached: a refused pause stops the run in the checker.
-        seconds: 0,
-        truncated: true,
-    });
+/// A pause step as Argo waits it.
+fn pause_step(pause: &PauseDuration) -> StepPlan {
     StepPlan::Pause {
-        duration: text.to_owned(),
-        seconds: checked.seconds,
-        truncated: checked.truncated,
+        duration: pause.text().to_owned(),
+        seconds: pause.seconds(),
+        truncated: pause.truncated(),
     }
 }
 
 /// The canary ladder: the functional gate after the first weight, a pause
 /// after each intermediate weight, the performance and metrics gates after the last.
+/// `pause`: between intermediate weights (the platform's when unset).
 fn plan_canary(
     name: &str,
     p: &AppmodService,
-    platform: &Platform,
+    pause: &PauseDuration,
     gates: &[GatePlan],
 ) -> StrategyPlan {
     let preview = names::preview_service(name);
     let settings = &p.canary;
     let weights: Vec<u32> = settings.steps.iter().map(|w| w.0).collect();
-    // Unset, the pause between weights is the platform's.
-    let pause = settings
-        .pause
-        .clone()
-        .unwrap_or_else(|| platform.step_pause.clone());
     let gated = |gate: Gate, steps: &mut Vec<StepPlan>| {
         for g in gates.iter().filter(|g| g.gate == gate) {
             steps.push(pause_step(&g.pause));
@@ -412,7 +429,7 @@ fn plan_canary(
         if i == 0 {
             gated(Gate::Functional, &mut steps);
         } else if !last {
-            steps.push(pause_step(&pause));
+            steps.push(pause_step(pause));
         }
         if last {
             gated(Gate::Performance, &mut steps);
@@ -475,7 +492,12 @@ fn plan_blue_green(name: &str, p: &AppmodService, gates: &[GatePlan]) -> Strateg
 
 /// A/B: an Experiment runs the stable and the new version side by side, each
 /// with its own Service, while every gate analyses the new one.
-fn plan_ab_test(name: &str, p: &AppmodService, gates: &[GatePlan]) -> StrategyPlan {
+fn plan_ab_test(
+    name: &str,
+    p: &AppmodService,
+    duration: &GoDuration,
+    gates: &[GatePlan],
+) -> StrategyPlan {
     let settings = &p.ab_test;
     let [(_, stable_svc), (_, canary_svc)] = names::ab_variant_services(name);
     let variant = |variant: &str, service: String| ExperimentTemplatePlan {
@@ -496,7 +518,7 @@ fn plan_ab_test(name: &str, p: &AppmodService, gates: &[GatePlan]) -> StrategyPl
         .collect();
     StrategyPlan::AbTest {
         canary_service: names::preview_service(name),
-        duration: settings.duration.clone(),
+        duration: duration.clone(),
         variants: vec![
             variant("stable", stable_svc),
             variant(AB_CANARY, canary_svc),
@@ -526,7 +548,7 @@ const NOT_METRIC_IDENTIFIERS: &[&str] = &[
 ];
 
 /// One Prometheus measurement per criterion; `MetricJudge` writes its conditions.
-fn metric_plan(index: usize, c: &Criterion, selector: &str) -> MetricPlan {
+fn metric_plan(index: usize, c: &Criterion, interval: &GoDuration, selector: &str) -> MetricPlan {
     let keyword = NOT_METRIC_IDENTIFIERS
         .iter()
         .any(|k| k.eq_ignore_ascii_case(&c.metric));
@@ -566,13 +588,13 @@ fn metric_plan(index: usize, c: &Criterion, selector: &str) -> MetricPlan {
         c.comparison_type.as_str(),
         c.threshold,
         c.count,
-        c.interval
+        interval
     );
     MetricPlan {
         name: format!("m{index}"),
         initial_delay: None,
         summary,
-        interval: c.interval.clone(),
+        interval: interval.clone(),
         count: c.count,
         query,
         success_condition: judge.success_condition(),

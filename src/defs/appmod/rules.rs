@@ -96,11 +96,60 @@ pub(crate) fn check_component(
             }
         },
     };
+    let durations = match durations_of(&props) {
+        Ok(d) => d,
+        // The rules above reported it; reaching here is a gap between the two.
+        Err((at, why)) => {
+            ctx.error(Code::Internal, &props_path.join(&at), why.to_string());
+            return None;
+        }
+    };
     Some(CheckedService {
         name: component.name.clone(),
         props,
         traits,
         performance,
+        durations,
+    })
+}
+
+/// Every duration of the properties, read (or where one does not read).
+fn durations_of(
+    p: &AppmodService,
+) -> Result<super::CheckedDurations, (DocPath, crate::check::duration::Refused)> {
+    use crate::check::duration::{go_duration, pause};
+    let read_pause = |at: DocPath, text: &str| pause(text).map_err(|why| (at, why));
+    let optional_pause =
+        |at: DocPath, text: Option<&str>| text.map(|t| read_pause(at, t)).transpose();
+    let intervals = match &p.metrics {
+        None => Vec::new(),
+        Some(m) => m
+            .evaluation_criteria
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                go_duration(Kind::Go, &c.interval)
+                    .map_err(|why| (path!["metrics", "evaluationCriteria", i, "interval"], why))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    Ok(super::CheckedDurations {
+        canary_pause: optional_pause(path!["canary", "pause"], p.canary.pause.as_deref())?,
+        functional_pause: optional_pause(
+            path!["functionalGate", "pause"],
+            p.functional_gate.as_ref().map(|g| g.pause.as_str()),
+        )?,
+        performance_pause: optional_pause(
+            path!["performanceGate", "pause"],
+            p.performance_gate.as_ref().map(|g| g.pause.as_str()),
+        )?,
+        metrics_pause: optional_pause(
+            path!["metrics", "pause"],
+            p.metrics.as_ref().map(|m| m.pause.as_str()),
+        )?,
+        intervals,
+        ab_duration: go_duration(Kind::Go, &p.ab_test.duration)
+            .map_err(|why| (path!["abTest", "duration"], why))?,
     })
 }
 
