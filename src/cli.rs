@@ -592,7 +592,7 @@ fn render_only_settings(s: &Settings) -> Vec<&'static str> {
 
 #[cfg(feature = "gates")]
 fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
-    let usage = |error: crate::gates::UsageError| {
+    let usage = |error: crate::live::UsageError| {
         let message = error.to_string();
         // Built, so the usage line is the subcommand's (`oamc gates …`).
         let mut cli = Cli::command();
@@ -604,7 +604,7 @@ fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
     };
     let unused = render_only_settings(&args.settings);
     if !unused.is_empty() {
-        return Err(usage(crate::gates::UsageError::Unused(unused.join(", "))));
+        return Err(usage(crate::live::UsageError::Unused(unused.join(", "))));
     }
     let Some(plans) = load_plans(
         &inputs_or_stdin(args.input.as_slice())?,
@@ -613,8 +613,8 @@ fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
     ) else {
         return Ok(EXIT_INVALID);
     };
-    let selected = crate::gates::select(&plans, args.component.as_deref()).map_err(usage)?;
-    let request = crate::gates::Request {
+    let selected = crate::live::select(&plans, args.component.as_deref()).map_err(usage)?;
+    let request = crate::live::Request {
         component: args.component.clone(),
         url: args.url.clone(),
         prometheus: args.prometheus.clone(),
@@ -623,15 +623,15 @@ fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
         timeout: std::time::Duration::from_secs(args.timeout),
         deadline: std::time::Duration::from_secs(args.deadline),
     };
-    let results = crate::gates::run(selected, &request).map_err(usage)?;
+    let results = crate::live::run(selected, &request).map_err(usage)?;
     let text = match args.format {
-        GatesFormat::Text => crate::gates::text(&selected, &results),
-        GatesFormat::Json => crate::gates::json(&selected, &results),
+        GatesFormat::Text => crate::live::text(&selected, &results),
+        GatesFormat::Json => crate::live::json(&selected, &results),
     };
     if let Err(e) = print_stdout(&text) {
         return Ok(output_failed(e));
     }
-    Ok(crate::gates::exit_code(&results))
+    Ok(crate::live::exit_code(&results))
 }
 
 /// The rendered-manifests tree: write it, or (`--check`) compare it with the disk.

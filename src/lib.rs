@@ -33,8 +33,9 @@ pub mod diff;
 pub mod dom;
 pub mod driver;
 pub mod emit;
+/// The live runner behind `oamc gates` (the gates themselves are defined in `defs`).
 #[cfg(feature = "gates")]
-pub mod gates;
+pub mod live;
 pub mod load;
 pub mod model;
 pub mod names;

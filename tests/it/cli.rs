@@ -116,131 +116,83 @@ fn documents_that_are_not_applications_are_refused_or_passed_through() {
     std::fs::write(dir.join("config.yaml"), config).unwrap();
     let d = dir.to_str().unwrap();
 
-    let refused = oamc(&["render", d], None);
-    assert_eq!(refused.status.code(), Some(1));
-    assert!(refused.stdout.is_empty());
-    let stderr = text(&refused.stderr);
-    assert!(
-        stderr.contains("oamc::input::not-an-application"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("config.yaml:3:7"),
-        "at the first one's kind: {stderr}"
-    );
-    assert!(
-        stderr.contains("2 resources in this file are not OAM Applications: `ConfigMap` (v1) `settings`, `Secret` (v1) `token`"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("--pass-through"),
-        "the fix in the help: {stderr}"
-    );
+    Cli::new(&["render", d]).fails(1).stderr_has(&[
+        "oamc::input::not-an-application",
+        // At the first one's kind.
+        "config.yaml:3:7",
+        "2 resources in this file are not OAM Applications: `ConfigMap` (v1) `settings`, `Secret` (v1) `token`",
+        // The fix, in the help.
+        "--pass-through",
+    ]);
     // validate checks Applications and passes over the rest.
-    assert!(oamc(&["validate", d], None).status.success());
+    Cli::new(&["validate", d]).succeeds();
 
-    let passed = oamc(&["render", "--pass-through", d], None);
-    assert!(passed.status.success(), "{}", text(&passed.stderr));
-    let alone = oamc(
-        &["render", dir.join("application.yaml").to_str().unwrap()],
-        None,
-    );
-    let stdout = text(&passed.stdout);
-    let rendered = text(&alone.stdout);
+    let passed = Cli::new(&["render", "--pass-through", d]).succeeds();
+    let rendered = Cli::new(&["render", dir.join("application.yaml").to_str().unwrap()])
+        .succeeds()
+        .stdout;
     assert!(
-        stdout.starts_with(&rendered),
+        passed.stdout.starts_with(&rendered),
         "the rendered documents come first"
     );
-    let docs = yaml_docs(&stdout[rendered.len()..]);
+    let docs = yaml_docs(&passed.stdout[rendered.len()..]);
     let inputs: Vec<_> = yaml_docs(config)
         .into_iter()
         .filter(|d| !d.is_null())
         .collect();
     assert_eq!(docs, inputs, "passed through as they were read");
-    assert!(text(&passed.stderr).contains("2 documents passed through"));
+    assert!(passed.stderr.contains("2 documents passed through"));
 
     // Not with the tree: a usage error.
     let out_dir = dir.join("rendered");
-    let tree = oamc(
-        &[
-            "render",
-            "--pass-through",
-            d,
-            "-o",
-            out_dir.to_str().unwrap(),
-        ],
-        None,
-    );
-    assert_eq!(tree.status.code(), Some(2));
+    let tree = out_dir.to_str().unwrap();
+    Cli::new(&["render", "--pass-through", d, "-o", tree]).fails(2);
     assert!(!out_dir.exists());
 
     // Held to kubectl's reading, like an Application: `yEs` is text to
     // kubectl (go-yaml v2), a boolean to oamc's reader.
     std::fs::write(dir.join("config.yaml"), config.replace("\"3\"", "yEs")).unwrap();
-    let readers = oamc(&["render", "--pass-through", d], None);
-    assert_eq!(readers.status.code(), Some(1));
-    assert!(text(&readers.stderr).contains("oamc::yaml::readers-disagree"));
-    assert!(readers.stdout.is_empty());
+    Cli::new(&["render", "--pass-through", d])
+        .fails(1)
+        .stderr_has(&["oamc::yaml::readers-disagree"]);
 
     // A resource passed through twice, or also rendered, is a duplicate.
     std::fs::write(dir.join("config.yaml"), config).unwrap();
     std::fs::write(dir.join("config-again.yaml"), config).unwrap();
-    let twice = oamc(&["render", "--pass-through", d], None);
-    assert_eq!(twice.status.code(), Some(1));
-    let stderr = text(&twice.stderr);
-    assert!(
-        stderr.contains("oamc::output::duplicate-resource"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("config.yaml:3:7"), "{stderr}");
+    Cli::new(&["render", "--pass-through", d])
+        .fails(1)
+        .stderr_has(&["oamc::output::duplicate-resource", "config.yaml:3:7"]);
     std::fs::remove_file(dir.join("config-again.yaml")).unwrap();
     let service = yaml_docs(&rendered)
         .into_iter()
         .find(|d| d["kind"] == "Service")
         .unwrap();
-    std::fs::write(
-        dir.join("service.yaml"),
-        serde_json::to_string(&service).unwrap(),
-    )
-    .unwrap();
-    let clash = oamc(&["render", "--pass-through", d], None);
-    assert_eq!(clash.status.code(), Some(1));
-    assert!(
-        text(&clash.stderr).contains("Application `hello`"),
-        "{}",
-        text(&clash.stderr)
-    );
+    let service = serde_json::to_string(&service).unwrap();
+    std::fs::write(dir.join("service.yaml"), service).unwrap();
+    Cli::new(&["render", "--pass-through", d])
+        .fails(1)
+        .stderr_has(&["Application `hello`"]);
     std::fs::remove_file(dir.join("service.yaml")).unwrap();
 
     // What Argo CD cannot apply cannot pass: a resource without a name.
-    std::fs::write(
-        dir.join("nameless.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: x-}\n",
-    )
-    .unwrap();
-    let nameless = oamc(&["render", "--pass-through", d], None);
-    assert_eq!(nameless.status.code(), Some(1));
-    let stderr = text(&nameless.stderr);
-    assert!(
-        stderr.contains("oamc::input::pass-through") && stderr.contains("nameless.yaml:2:7"),
-        "{stderr}"
-    );
+    let nameless = "apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: x-}\n";
+    std::fs::write(dir.join("nameless.yaml"), nameless).unwrap();
+    Cli::new(&["render", "--pass-through", d])
+        .fails(1)
+        .stderr_has(&["oamc::input::pass-through", "nameless.yaml:2:7"]);
     std::fs::remove_file(dir.join("nameless.yaml")).unwrap();
 
     // What is not a resource is passed over by every command: a values file,
     // kustomize's configuration, a template that is not YAML.
     std::fs::remove_file(dir.join("config.yaml")).unwrap();
     std::fs::write(dir.join("values.yaml"), "replicas: 3\nimage: {tag: v1}\n").unwrap();
-    std::fs::write(
-        dir.join("kustomization.yaml"),
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n",
-    )
-    .unwrap();
+    let kustomization =
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n";
+    std::fs::write(dir.join("kustomization.yaml"), kustomization).unwrap();
     std::fs::write(dir.join("chart.yaml"), "{{ .Values.name }}\nfoo: [\n").unwrap();
     for extra in [&[][..], &["--pass-through"][..]] {
-        let out = oamc(&[&["render"][..], extra, &[d][..]].concat(), None);
-        assert!(out.status.success(), "{extra:?}: {}", text(&out.stderr));
-        assert_eq!(text(&out.stdout), rendered, "{extra:?}");
+        let out = Cli::new(&[&["render"][..], extra, &[d][..]].concat()).succeeds();
+        assert_eq!(out.stdout, rendered, "{extra:?}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
 
@@ -248,8 +200,7 @@ fn documents_that_are_not_applications_are_refused_or_passed_through() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("application.yaml"), &app).unwrap();
     for _ in 0..2 {
-        let out = oamc(&["render", d, "-o", out_dir.to_str().unwrap()], None);
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        Cli::new(&["render", d, "-o", tree]).succeeds();
     }
     assert!(out_dir.join(".oamc-rendered").is_file());
     let _ = std::fs::remove_dir_all(dir);

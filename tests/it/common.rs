@@ -422,3 +422,72 @@ pub fn dist(name: &str) -> PathBuf {
     );
     path
 }
+
+/// A run of the real binary, built up and checked in one expression (as
+/// casey/just's tests read): `Cli::new(&["render", d]).fails(1).stderr_has("…")`.
+pub struct Cli {
+    args: Vec<String>,
+    stdin: Option<String>,
+}
+
+/// What a [`Cli`] run printed.
+pub struct Ran {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Cli {
+    pub fn new(args: &[&str]) -> Cli {
+        Cli {
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            stdin: None,
+        }
+    }
+
+    pub fn stdin(mut self, text: &str) -> Cli {
+        self.stdin = Some(text.to_owned());
+        self
+    }
+
+    pub fn run(self) -> Ran {
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let out = oamc(&args, self.stdin.as_deref());
+        Ran {
+            code: out.status.code(),
+            stdout: text(&out.stdout),
+            stderr: text(&out.stderr),
+        }
+    }
+
+    /// Run, and hold it to exit 0.
+    pub fn succeeds(self) -> Ran {
+        let what = self.args.join(" ");
+        let ran = self.run();
+        assert_eq!(ran.code, Some(0), "oamc {what}\n{}", ran.stderr);
+        ran
+    }
+
+    /// Run, and hold it to exit `code` with nothing on stdout (complete or refused).
+    pub fn fails(self, code: i32) -> Ran {
+        let what = self.args.join(" ");
+        let ran = self.run();
+        assert_eq!(ran.code, Some(code), "oamc {what}\n{}", ran.stderr);
+        assert!(ran.stdout.is_empty(), "oamc {what} printed\n{}", ran.stdout);
+        ran
+    }
+}
+
+impl Ran {
+    /// Holds stderr to hold each of `parts`.
+    pub fn stderr_has(self, parts: &[&str]) -> Ran {
+        for part in parts {
+            assert!(
+                self.stderr.contains(part),
+                "no {part:?} in\n{}",
+                self.stderr
+            );
+        }
+        self
+    }
+}

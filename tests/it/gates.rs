@@ -265,7 +265,7 @@ fn prometheus_accepts_every_query_form(base: &str) {
             .find_map(|t| t.prometheus())
             .unwrap();
         for m in &prometheus.metrics {
-            let query = oamc::gates::fill_args(&m.query, &[("namespace", "shop")]);
+            let query = oamc::live::fill_args(&m.query, &[("namespace", "shop")]);
             match api_query(base, &query) {
                 Some(doc) if doc["status"] == "success" => {}
                 answer => refused.push(format!("{query}: {answer:?}")),

@@ -4,7 +4,7 @@
 //! in the C locale, on thousands of generated patterns and a set of lines —
 //! the same lines match, and a pattern grep refuses is refused.
 
-use oamc::gates::bre::{Bre, BreError};
+use oamc::live::bre::{Bre, BreError};
 use std::io::Write;
 use std::process::{Command, Stdio};
 

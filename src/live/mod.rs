@@ -1,4 +1,5 @@
-//! `oamc gates`: run a component's gates against a running app and a
+//! The live runner behind `oamc gates` (the gates are defined in `defs`):
+//! run a component's gates against a running app and a
 //! Prometheus, from the same plan that renders its AnalysisTemplates — the
 //! URL path, expected text, load, latency limit, queries and conditions are
 //! read from it, never derived a second time.
