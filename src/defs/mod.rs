@@ -9,6 +9,7 @@
 
 pub mod appmod;
 pub mod env;
+pub mod gates;
 pub mod kubevela;
 pub mod promotion;
 pub mod traits;

@@ -8,8 +8,10 @@ mod resources;
 mod rules;
 pub(crate) use rules::moving_tag;
 
+pub use crate::defs::gates::NAMESPACE_ARG;
+pub use crate::defs::gates::performance::CheckedPerformance;
 pub(crate) use plan::plan_service;
-pub use plan::{AB_CANARY, AB_VARIANT_LABEL, NAMESPACE_ARG};
+pub use plan::{AB_CANARY, AB_VARIANT_LABEL};
 pub use props::*;
 pub(crate) use rules::check_component;
 
@@ -39,12 +41,4 @@ pub struct CheckedDurations {
     /// Each metrics criterion's interval, in order.
     pub intervals: Vec<crate::plan::GoDuration>,
     pub ab_duration: crate::plan::GoDuration,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct CheckedPerformance {
-    pub tool: LoadTool,
-    /// Whether `tool` was written (else implied by the image), for `oamc plan`.
-    pub tool_written: bool,
-    pub limit: Option<LatencyLimit>,
 }

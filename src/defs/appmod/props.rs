@@ -4,7 +4,9 @@
 /// The vocabulary the plan shares with these properties lives in the plan,
 /// the leaf of the pipeline.
 pub use crate::defs::env::EnvVar;
-use crate::model::TextOrNumber;
+pub use crate::defs::gates::functional::QualityGate;
+pub use crate::defs::gates::metrics::{Criterion, Function, MetricGate};
+pub use crate::defs::gates::performance::{LoadTool, NotALatency, PerformanceGate};
 pub use crate::plan::{Comparison, LatencyLimit, Outcome};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -286,181 +288,8 @@ pub enum Quantity {
     Number(serde_json::Number),
 }
 
-/// The functional gate: fetch the new version and look for a text.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct QualityGate {
-    /// How long to wait at this step before the gate runs (an Argo pause: `20s`, `1m30s`, `500ms`, or seconds `"20"`).
-    #[schemars(extend("x-oamc-format" = "pause"))]
-    pub pause: String,
-    /// Image that runs the check. It needs `sh`, `wget` and `grep`; `busybox` and
-    /// `httpd:alpine` have them.
-    #[schemars(extend("x-oamc-format" = "image"))]
-    pub image: String,
-    /// What the response must contain: a basic regular expression (`grep`), so
-    /// `status.*ok` matches `status: ok`. Empty: any successful answer passes.
-    #[serde(default = "defaults::extra_args")]
-    pub extra_args: TextOrNumber,
-}
-
-/// The performance gate: load the new version and judge the answers.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PerformanceGate {
-    /// How long to wait at this step before the gate runs (an Argo pause: `20s`, `1m30s`, `500ms`, or seconds `"20"`).
-    #[schemars(extend("x-oamc-format" = "pause"))]
-    pub pause: String,
-    /// Image that runs the load: with `ab`, it needs `sh`, `ab` and `awk`
-    /// (`httpd:alpine`); with Artillery, `sh` and `artillery` (`artilleryio/artillery`).
-    #[schemars(extend("x-oamc-format" = "image"))]
-    pub image: String,
-    /// The mean latency (milliseconds) the new version must stay below. Empty or
-    /// absent: no latency limit; the gate fails only when requests fail.
-    #[serde(default = "defaults::extra_args")]
-    pub extra_args: TextOrNumber,
-    /// The load tool. Absent: Artillery for an `artilleryio/artillery` image, else `ab`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tool: Option<LoadTool>,
-}
-
-impl PerformanceGate {
-    /// The tool that runs: the one named, or the one the image implies.
-    pub fn load_tool(&self) -> LoadTool {
-        self.tool
-            .unwrap_or_else(|| LoadTool::implied_by(&self.image))
-    }
-
-    /// The latency limit in milliseconds (`None`: no limit), or why `extraArgs` is not one.
-    pub fn latency_limit(&self) -> Result<Option<LatencyLimit>, NotALatency> {
-        let text = self.extra_args.text();
-        let text = text.trim();
-        if text.is_empty() {
-            return Ok(None);
-        }
-        match text.parse::<f64>() {
-            Ok(ms) if ms.is_finite() && ms > 0.0 => Ok(Some(LatencyLimit::new(ms))),
-            _ => Err(NotALatency(text.to_owned())),
-        }
-    }
-}
-
-/// A performance gate's `extraArgs` that is not a latency limit (its text).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotALatency(pub String);
-
-impl std::fmt::Display for NotALatency {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "must be the mean latency in milliseconds the new version stays below, found `{}`",
-            self.0
-        )
-    }
-}
-
-/// The program the performance gate loads the new version with.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum LoadTool {
-    /// ApacheBench: a fixed number of requests at a fixed concurrency.
-    Ab,
-    /// Artillery: a warm-up and a sustained phase of arrivals per second.
-    Artillery,
-}
-
-impl LoadTool {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LoadTool::Ab => "ab",
-            LoadTool::Artillery => "artillery",
-        }
-    }
-
-    /// Artillery for the `artilleryio/artillery` repository on any registry, else `ab`.
-    pub fn implied_by(image: &str) -> LoadTool {
-        let name = image.split('@').next().unwrap_or(image);
-        // A tag follows the last `:` after the last `/` (a registry port precedes it).
-        let name = match name.rsplit_once(':') {
-            Some((repo, tag)) if !tag.contains('/') => repo,
-            _ => name,
-        };
-        let name = name.to_ascii_lowercase();
-        if name == "artilleryio/artillery" || name.ends_with("/artilleryio/artillery") {
-            LoadTool::Artillery
-        } else {
-            LoadTool::Ab
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct MetricGate {
-    /// How long to wait at this step before the queries run.
-    #[schemars(extend("x-oamc-format" = "pause"))]
-    #[serde(default = "defaults::metrics_pause")]
-    pub pause: String,
-    /// One Prometheus measurement per criterion; all must pass.
-    #[schemars(length(min = 1))]
-    pub evaluation_criteria: Vec<Criterion>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Criterion {
-    /// Time between measurements (a Go duration: `1m`, `30s`, `500ms`).
-    #[schemars(extend("x-oamc-format" = "duration"))]
-    #[serde(default = "defaults::interval")]
-    pub interval: String,
-    /// Number of measurements.
-    #[serde(default = "defaults::count")]
-    #[schemars(range(min = 1, max = 1000))]
-    pub count: u32,
-    /// Aggregation over the series: `sum(...)`, `avg(...)`, … Without it the bare
-    /// series is compared.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub function: Option<Function>,
-    /// Wrap the metric in `rate(...[rateInterval])` (a PromQL duration such as `1m`).
-    #[schemars(extend("x-oamc-format" = "promql-duration"))]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate_interval: Option<String>,
-    /// `success`: meeting the comparison passes the gate. `fail`: meeting it fails the rollout.
-    #[serde(default)]
-    pub success_or_fail_condition: Outcome,
-    /// Prometheus metric name.
-    #[schemars(extend("x-oamc-format" = "metric-name"))]
-    pub metric: String,
-    #[serde(default)]
-    pub comparison_type: Comparison,
-    #[serde(default = "defaults::threshold")]
-    pub threshold: serde_json::Number,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Function {
-    Sum,
-    Avg,
-    Max,
-    Min,
-    Count,
-}
-
-impl Function {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Function::Sum => "sum",
-            Function::Avg => "avg",
-            Function::Max => "max",
-            Function::Min => "min",
-            Function::Count => "count",
-        }
-    }
-}
-
 /// Upstream's defaults, named so the schema and the docs can show them.
 pub mod defaults {
-    use super::TextOrNumber;
     pub fn replicas() -> u32 {
         3
     }
@@ -478,21 +307,6 @@ pub mod defaults {
     }
     pub fn progress_deadline_seconds() -> u32 {
         600
-    }
-    pub fn extra_args() -> TextOrNumber {
-        TextOrNumber::Text(String::new())
-    }
-    pub fn metrics_pause() -> String {
-        "1s".into()
-    }
-    pub fn interval() -> String {
-        "1s".into()
-    }
-    pub fn count() -> u32 {
-        1
-    }
-    pub fn threshold() -> serde_json::Number {
-        0.into()
     }
     pub fn yes() -> bool {
         true

@@ -8,8 +8,8 @@ use super::props::{
 };
 use super::{CheckedPerformance, CheckedService};
 use crate::check::duration::Kind;
-use crate::check::numbers::check_number_as_text;
 use crate::check::{Broken, DocContext, check_duration, syntax};
+use crate::defs::gates;
 use crate::defs::traits::{self, CheckedTraits, Ingress, Routes};
 use crate::diagnostic::Code;
 use crate::dom::{DocPath, Seg};
@@ -342,56 +342,10 @@ fn check_container(ctx: &mut DocContext, p: &Props) {
 /// The quality gates: the two Job gates and the metrics gate's criteria.
 fn check_gates(ctx: &mut DocContext, p: &Props) {
     if let Some(gate) = p.part::<QualityGate>(&path!["functionalGate"]) {
-        check_job_gate(
-            ctx,
-            &p.at(&path!["functionalGate"]),
-            &gate.pause,
-            &gate.image,
-        );
-        check_number_as_text(
-            ctx,
-            &p.at(&path!["functionalGate", "extraArgs"]),
-            &gate.extra_args.text(),
-        );
-        if gate.extra_args.text().contains("{{") {
-            ctx.error(
-                Code::ArgoTemplateSyntax,
-                &p.at(&path!["functionalGate", "extraArgs"]),
-                "`{{` here would be read by Argo Rollouts as an argument placeholder and break the analysis",
-            )
-            .help = Some("remove the double braces from the expected text".into());
-        }
+        gates::functional::check(ctx, &p.at(&path!["functionalGate"]), &gate);
     }
     if let Some(gate) = p.part::<PerformanceGate>(&path!["performanceGate"]) {
-        let at = p.at(&path!["performanceGate"]);
-        check_job_gate(ctx, &at, &gate.pause, &gate.image);
-        check_number_as_text(ctx, &at.key("extraArgs"), &gate.extra_args.text());
-        match gate.latency_limit() {
-            Err(why) => {
-                ctx.error(
-                    Code::PerformanceThreshold,
-                    &at.key("extraArgs"),
-                    format!("performanceGate.extraArgs {why}"),
-                )
-                .help = Some("e.g. extraArgs: \"160\"".into());
-            }
-            Ok(None) => {
-                let pos = ctx.key_pos(&p.path, "performanceGate");
-                let d = ctx.push_at(
-                    Code::NoLatencyLimit,
-                    pos,
-                    format!(
-                        "performanceGate has no latency limit: its {} load fails only on failed or non-2xx requests",
-                        gate.load_tool().as_str()
-                    ),
-                );
-                d.severity = crate::diagnostic::Severity::Warning;
-                d.help = Some(
-                    "set extraArgs to the mean latency in milliseconds the new version must stay below, e.g. extraArgs: \"160\"".into(),
-                );
-            }
-            Ok(Some(_)) => {}
-        }
+        gates::performance::check(ctx, &p.path, &gate);
     }
     if let Some(pause) = p.part::<String>(&path!["metrics", "pause"]) {
         check_duration(ctx, &p.at(&path!["metrics", "pause"]), Kind::Pause, &pause);
@@ -403,7 +357,7 @@ fn check_gates(ctx: &mut DocContext, p: &Props) {
     for i in 0..criteria.map_or(0, Vec::len) {
         let at = path!["metrics", "evaluationCriteria", i];
         if let Some(c) = p.part::<Criterion>(&at) {
-            check_criterion(ctx, &p.at(&at), &c);
+            gates::metrics::check_criterion(ctx, &p.at(&at), &c);
         }
     }
 }
@@ -718,42 +672,5 @@ fn check_probe(
             )
             .help = Some("give the command to run, e.g. `command: [cat, /tmp/ready]`".into());
         }
-    }
-}
-
-fn check_criterion(ctx: &mut DocContext, at: &DocPath, c: &Criterion) {
-    check_duration(ctx, &at.join(&path!["interval"]), Kind::Go, &c.interval);
-    if let Some(ri) = &c.rate_interval
-        && let Err(why) = syntax::promql_duration(ri)
-    {
-        ctx.error(
-            Code::PromqlDuration,
-            &at.join(&path!["rateInterval"]),
-            format!("rateInterval `{ri}` is not a PromQL duration: {why}"),
-        )
-        .help = Some("e.g. 30s, 1m, 5m".into());
-    }
-    if let Err(why) = syntax::metric_name(&c.metric) {
-        ctx.error(
-            Code::MetricName,
-            &at.join(&path!["metric"]),
-            format!(
-                "metric `{}` is not a Prometheus metric name: {why}",
-                c.metric
-            ),
-        )
-        .help =
-            Some("give the bare metric name; oamc adds the label selector and the function".into());
-    }
-}
-
-fn check_job_gate(ctx: &mut DocContext, gate_path: &DocPath, pause: &str, image: &str) {
-    check_duration(ctx, &gate_path.join(&path!["pause"]), Kind::Pause, pause);
-    if let Err(why) = syntax::image_reference(image) {
-        ctx.error(
-            Code::Image,
-            &gate_path.join(&path!["image"]),
-            format!("gate image `{image}` {why}"),
-        );
     }
 }

@@ -1,0 +1,276 @@
+//! The metrics gate: Prometheus queries, each criterion read `count` times.
+
+use super::{GatePlan, NAMESPACE_ARG};
+use crate::check::duration::Kind;
+use crate::check::{DocContext, check_duration, syntax};
+use crate::diagnostic::Code;
+use crate::dom::DocPath;
+use crate::names;
+use crate::path;
+use crate::plan::*;
+use crate::platform::Platform;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MetricGate {
+    /// How long to wait at this step before the queries run.
+    #[schemars(extend("x-oamc-format" = "pause"))]
+    #[serde(default = "defaults::metrics_pause")]
+    pub pause: String,
+    /// One Prometheus measurement per criterion; all must pass.
+    #[schemars(length(min = 1))]
+    pub evaluation_criteria: Vec<Criterion>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Criterion {
+    /// Time between measurements (a Go duration: `1m`, `30s`, `500ms`).
+    #[schemars(extend("x-oamc-format" = "duration"))]
+    #[serde(default = "defaults::interval")]
+    pub interval: String,
+    /// Number of measurements.
+    #[serde(default = "defaults::count")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub count: u32,
+    /// Aggregation over the series: `sum(...)`, `avg(...)`, … Without it the bare
+    /// series is compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<Function>,
+    /// Wrap the metric in `rate(...[rateInterval])` (a PromQL duration such as `1m`).
+    #[schemars(extend("x-oamc-format" = "promql-duration"))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_interval: Option<String>,
+    /// `success`: meeting the comparison passes the gate. `fail`: meeting it fails the rollout.
+    #[serde(default)]
+    pub success_or_fail_condition: Outcome,
+    /// Prometheus metric name.
+    #[schemars(extend("x-oamc-format" = "metric-name"))]
+    pub metric: String,
+    #[serde(default)]
+    pub comparison_type: Comparison,
+    #[serde(default = "defaults::threshold")]
+    pub threshold: serde_json::Number,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Function {
+    Sum,
+    Avg,
+    Max,
+    Min,
+    Count,
+}
+
+impl Function {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Function::Sum => "sum",
+            Function::Avg => "avg",
+            Function::Max => "max",
+            Function::Min => "min",
+            Function::Count => "count",
+        }
+    }
+}
+
+/// The metrics gate's defaults, named so the schema and the docs can show them.
+pub mod defaults {
+    pub fn metrics_pause() -> String {
+        "1s".into()
+    }
+    pub fn interval() -> String {
+        "1s".into()
+    }
+    pub fn count() -> u32 {
+        1
+    }
+    pub fn threshold() -> serde_json::Number {
+        0.into()
+    }
+}
+
+pub(crate) fn check_criterion(ctx: &mut DocContext, at: &DocPath, c: &Criterion) {
+    check_duration(ctx, &at.join(&path!["interval"]), Kind::Go, &c.interval);
+    if let Some(ri) = &c.rate_interval
+        && let Err(why) = syntax::promql_duration(ri)
+    {
+        ctx.error(
+            Code::PromqlDuration,
+            &at.join(&path!["rateInterval"]),
+            format!("rateInterval `{ri}` is not a PromQL duration: {why}"),
+        )
+        .help = Some("e.g. 30s, 1m, 5m".into());
+    }
+    if let Err(why) = syntax::metric_name(&c.metric) {
+        ctx.error(
+            Code::MetricName,
+            &at.join(&path!["metric"]),
+            format!(
+                "metric `{}` is not a Prometheus metric name: {why}",
+                c.metric
+            ),
+        )
+        .help =
+            Some("give the bare metric name; oamc adds the label selector and the function".into());
+    }
+}
+
+/// The metrics gate as the checker read it: its pause and each criterion's
+/// interval typed, and the performance load it may share a run with.
+pub(crate) struct MetricsInput<'a> {
+    pub(crate) gate: &'a MetricGate,
+    pub(crate) pause: &'a PauseDuration,
+    /// One per criterion, in order.
+    pub(crate) intervals: &'a [GoDuration],
+    /// How long a passing load beside it lasts, and why.
+    pub(crate) load: Option<(u64, &'static str)>,
+    /// The container whose series the queries select.
+    pub(crate) container: &'a str,
+    /// The matcher of the A/B canary variant's series, if the strategy has one.
+    pub(crate) variant_matcher: Option<String>,
+    /// The gate starts with the other gates of its run (a blue/green
+    /// post-promotion run, an A/B Experiment) rather than as a step of its own.
+    pub(crate) shared_run: bool,
+}
+
+pub(crate) fn plan_metrics(name: &str, input: &MetricsInput, platform: &Platform) -> GatePlan {
+    let (m, load) = (input.gate, input.load);
+    let mut selector = format!(
+        "{}=\"{}\", namespace=\"{{{{args.{NAMESPACE_ARG}}}}}\"",
+        platform.container_label, input.container
+    );
+    let variant_matcher = input.variant_matcher.clone();
+    if let Some(matcher) = &variant_matcher {
+        selector.push_str(", ");
+        selector.push_str(matcher);
+    }
+    // Sharing a run, the gate starts with the other gates (argo-rollouts
+    // v1.9.1 `analysis/analysis.go`, `generateMetricTasks`: every metric of
+    // a run is due at once; an Experiment starts all its analyses together),
+    // so without a delay it reads before the load and the traffic. It waits
+    // its pause and, when the performance gate runs beside it, the longest
+    // a passing load lasts: it then reads what the load did.
+    let initial_delay = input.shared_run.then(|| {
+        // The whole seconds Argo waits for the pause, written as a Go duration.
+        let seconds = input
+            .pause
+            .seconds()
+            .saturating_add(load.map_or(0, |(seconds, _)| seconds));
+        GoDuration::new(format!("{seconds}s"), seconds.saturating_mul(1_000_000_000))
+    });
+    let metrics: Vec<MetricPlan> = m
+        .evaluation_criteria
+        .iter()
+        .zip(input.intervals)
+        .enumerate()
+        .map(|(i, (c, interval))| MetricPlan {
+            initial_delay: initial_delay.clone(),
+            ..metric_plan(i, c, interval, &selector)
+        })
+        .collect();
+    let when = match (&initial_delay, load) {
+        (Some(delay), Some((seconds, why))) => format!(
+            "starts with the other gates of its run and first reads Prometheus {delay} after: metrics.pause ({}) plus {seconds}s, {why}; ",
+            m.pause
+        ),
+        (Some(delay), None) => format!(
+            "starts with the other gates of its run and first reads Prometheus {delay} after (metrics.pause); "
+        ),
+        (None, _) => String::new(),
+    };
+    GatePlan {
+        gate: Gate::Metrics,
+        pause: input.pause.clone(),
+        template: AnalysisPlan {
+            name: names::metrics_template(name),
+            summary: when
+                + &metrics
+                    .iter()
+                    .map(|m| m.summary.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            args: vec![NAMESPACE_ARG.into()],
+            check: GateCheck::Metrics(PrometheusPlan {
+                variant_matcher,
+                address: platform.prometheus_address.clone(),
+                sigv4_region: platform.prometheus_sigv4_region.clone(),
+                metrics,
+            }),
+        },
+    }
+}
+
+/// Metric names PromQL's grammar reads as something else before `{` (its
+/// `metric_identifier` rule admits other keywords, not these); compared
+/// without case, as PromQL's lexer does. Such a series is selected by
+/// `{__name__="…"}`, which names any metric (tests/it/promql_grammar.rs).
+const NOT_METRIC_IDENTIFIERS: &[&str] = &[
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "bool",
+    "atan2",
+    "inf",
+    "nan",
+];
+
+/// One Prometheus measurement per criterion; `MetricJudge` writes its conditions.
+fn metric_plan(index: usize, c: &Criterion, interval: &GoDuration, selector: &str) -> MetricPlan {
+    let keyword = NOT_METRIC_IDENTIFIERS
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(&c.metric));
+    let series = if keyword {
+        format!("{{__name__=\"{}\", {selector}}}", c.metric)
+    } else {
+        format!("{}{{{selector}}}", c.metric)
+    };
+    let inner = match &c.rate_interval {
+        Some(ri) => format!("rate({series}[{ri}])"),
+        None => series,
+    };
+    let query = match c.function {
+        Some(f) => format!("{}({inner})", f.as_str()),
+        None => inner,
+    };
+    let judge = MetricJudge {
+        comparison: c.comparison_type,
+        threshold: c.threshold.clone(),
+        outcome: c.success_or_fail_condition,
+        every_series: c.function.is_none(),
+    };
+    let mut shown = c.metric.clone();
+    if let Some(ri) = &c.rate_interval {
+        shown = format!("rate({shown}[{ri}])");
+    }
+    match c.function {
+        Some(f) => shown = format!("{}({shown})", f.as_str()),
+        None => shown = format!("every series of {shown}"),
+    }
+    let verdict = match c.success_or_fail_condition {
+        Outcome::Success => "passes",
+        Outcome::Fail => "fails the rollout",
+    };
+    let summary = format!(
+        "{shown} {} {} {verdict} ({} x every {})",
+        c.comparison_type.as_str(),
+        c.threshold,
+        c.count,
+        interval
+    );
+    MetricPlan {
+        name: format!("m{index}"),
+        initial_delay: None,
+        summary,
+        interval: interval.clone(),
+        count: c.count,
+        query,
+        success_condition: judge.success_condition(),
+        failure_condition: judge.failure_condition(),
+        judge,
+    }
+}
