@@ -368,101 +368,13 @@ pub fn of_service(s: &ServicePlan) -> RolloutTimeline {
             steps,
             traffic_routing,
             ..
-        } => {
-            // Before the first weight the canary has no pods (weight 0).
-            let mut traffic = canary_traffic(s, 0);
-            for step in steps {
-                match step {
-                    StepPlan::SetWeight { weight } => {
-                        let next = canary_traffic(s, *weight);
-                        let starts = next.new_pods != traffic.new_pods || next.new_pods.is_none();
-                        traffic = next;
-                        b.scale(format!("set weight {weight}%"), starts, traffic);
-                    }
-                    StepPlan::Pause {
-                        duration, seconds, ..
-                    } => b.push(
-                        format!("pause {duration}"),
-                        SpanKind::Pause,
-                        vec![],
-                        (*seconds, Some(*seconds)),
-                        None,
-                        traffic,
-                    ),
-                    StepPlan::Analysis { gate, template, .. } => {
-                        b.gates(vec![*gate], &[template.as_str()], traffic)
-                    }
-                }
-            }
-            // The last step may already run every new pod.
-            let starts = traffic.new_pods != full.new_pods || full.new_pods.is_none();
-            b.scale("100% on the new version".into(), starts, full);
-            if traffic_routing.is_some() {
-                kept = CANARY_SCALE_DOWN_DELAY_SECONDS;
-            }
-        }
+        } => kept = canary_spans(&mut b, steps, traffic_routing.is_some(), full),
         StrategyPlan::AbTest {
             duration,
             variants,
             analyses,
             ..
-        } => {
-            let seconds = duration.seconds_ceil();
-            let templates: Vec<&str> = analyses.iter().map(|a| a.template.as_str()).collect();
-            let gates: Vec<Gate> = analyses.iter().map(|a| a.gate).collect();
-            let t = gates_time(s, &templates);
-            // The Service users reach selects every pod of the app: the
-            // stable ones and both variants' (the baseline runs the old version).
-            let canary = variants
-                .iter()
-                .find(|v| v.name == crate::defs::appmod::AB_CANARY)
-                .map_or(0, |v| v.replicas);
-            let others: u32 = variants
-                .iter()
-                .filter(|v| v.name != crate::defs::appmod::AB_CANARY)
-                .map(|v| v.replicas)
-                .sum();
-            let traffic = match replicas(s) {
-                Some(n) => Traffic::pods(canary, n + others),
-                None => Traffic {
-                    new_percent: 0.0,
-                    new_pods: Some(canary),
-                    old_pods: None,
-                    exact: false,
-                },
-            };
-            // The Experiment starts its variants within the Rollout's
-            // progressDeadlineSeconds (rollout/experiment.go), then runs for
-            // its duration from the moment they are available
-            // (utils/experiment `PassedDurations`), the analyses beside it.
-            let label = if gates.is_empty() {
-                format!("experiment {duration}")
-            } else {
-                format!("experiment {duration} with the {}", gate_label(&gates))
-            };
-            b.push(
-                label,
-                SpanKind::Experiment,
-                gates,
-                (
-                    seconds,
-                    Some(seconds + u64::from(s.progress_deadline_seconds)),
-                ),
-                (!templates.is_empty()).then_some(t.fails_after),
-                traffic,
-            );
-            // At its duration the Experiment ends and terminates its
-            // analyses; a terminated run counts as successful
-            // (analysis.go `assessMetricStatus`), so later readings are never taken.
-            if t.min > seconds {
-                notes.push(format!(
-                    "the gates need {} but the experiment lasts {}: Argo Rollouts ends the analyses at the experiment's end and counts them as passed, so the readings after it are never taken",
-                    seconds_text(t.min),
-                    seconds_text(seconds)
-                ));
-            }
-            b.scale("100% on the new version".into(), true, full);
-        }
+        } => ab_test_spans(&mut b, duration, variants, analyses, full, &mut notes),
         StrategyPlan::BlueGreen {
             auto_promotion_enabled,
             scale_down_delay_seconds,
@@ -470,31 +382,8 @@ pub fn of_service(s: &ServicePlan) -> RolloutTimeline {
             post_promotion,
             ..
         } => {
-            let none = Traffic::all(false, s);
-            b.scale(
-                "start the new version on the preview Service".into(),
-                true,
-                none,
-            );
-            if let Some(block) = pre_promotion {
-                let templates: Vec<&str> = block.templates.iter().map(String::as_str).collect();
-                b.gates(block.gates.clone(), &templates, none);
-            }
-            if !auto_promotion_enabled {
-                b.push(
-                    "a person promotes".into(),
-                    SpanKind::Person,
-                    vec![],
-                    (0, None),
-                    None,
-                    none,
-                );
-            }
-            b.scale("switch the active Service".into(), false, full);
-            if let Some(block) = post_promotion {
-                let templates: Vec<&str> = block.templates.iter().map(String::as_str).collect();
-                b.gates(block.gates.clone(), &templates, full);
-            }
+            let analyses = (pre_promotion.as_ref(), post_promotion.as_ref());
+            blue_green_spans(&mut b, *auto_promotion_enabled, analyses, full);
             kept = u64::from(*scale_down_delay_seconds);
         }
     }
@@ -524,6 +413,147 @@ pub fn of_service(s: &ServicePlan) -> RolloutTimeline {
         old_version_kept_seconds: kept,
         progress_deadline_seconds: s.progress_deadline_seconds,
         notes,
+    }
+}
+
+/// A canary's steps as spans; the seconds the old version is kept after
+/// (with a router, Argo's scale-down delay).
+fn canary_spans(b: &mut Builder, steps: &[StepPlan], routed: bool, full: Traffic) -> u64 {
+    // Before the first weight the canary has no pods (weight 0).
+    let mut traffic = canary_traffic(b.s, 0);
+    for step in steps {
+        match step {
+            StepPlan::SetWeight { weight } => {
+                let next = canary_traffic(b.s, *weight);
+                let starts = next.new_pods != traffic.new_pods || next.new_pods.is_none();
+                traffic = next;
+                b.scale(format!("set weight {weight}%"), starts, traffic);
+            }
+            StepPlan::Pause {
+                duration, seconds, ..
+            } => b.push(
+                format!("pause {duration}"),
+                SpanKind::Pause,
+                vec![],
+                (*seconds, Some(*seconds)),
+                None,
+                traffic,
+            ),
+            StepPlan::Analysis { gate, template, .. } => {
+                b.gates(vec![*gate], &[template.as_str()], traffic)
+            }
+        }
+    }
+    // The last step may already run every new pod.
+    let starts = traffic.new_pods != full.new_pods || full.new_pods.is_none();
+    b.scale("100% on the new version".into(), starts, full);
+    if routed {
+        CANARY_SCALE_DOWN_DELAY_SECONDS
+    } else {
+        0
+    }
+}
+
+/// An A/B test's experiment, with its analyses beside it.
+fn ab_test_spans(
+    b: &mut Builder,
+    duration: &crate::plan::GoDuration,
+    variants: &[crate::plan::ExperimentTemplatePlan],
+    analyses: &[crate::plan::ExperimentAnalysisPlan],
+    full: Traffic,
+    notes: &mut Vec<String>,
+) {
+    let seconds = duration.seconds_ceil();
+    let templates: Vec<&str> = analyses.iter().map(|a| a.template.as_str()).collect();
+    let gates: Vec<Gate> = analyses.iter().map(|a| a.gate).collect();
+    let t = gates_time(b.s, &templates);
+    // The Service users reach selects every pod of the app: the
+    // stable ones and both variants' (the baseline runs the old version).
+    let canary = variants
+        .iter()
+        .find(|v| v.name == crate::defs::appmod::AB_CANARY)
+        .map_or(0, |v| v.replicas);
+    let others: u32 = variants
+        .iter()
+        .filter(|v| v.name != crate::defs::appmod::AB_CANARY)
+        .map(|v| v.replicas)
+        .sum();
+    let traffic = match replicas(b.s) {
+        Some(n) => Traffic::pods(canary, n + others),
+        None => Traffic {
+            new_percent: 0.0,
+            new_pods: Some(canary),
+            old_pods: None,
+            exact: false,
+        },
+    };
+    // The Experiment starts its variants within the Rollout's
+    // progressDeadlineSeconds (rollout/experiment.go), then runs for
+    // its duration from the moment they are available
+    // (utils/experiment `PassedDurations`), the analyses beside it.
+    let label = if gates.is_empty() {
+        format!("experiment {duration}")
+    } else {
+        format!("experiment {duration} with the {}", gate_label(&gates))
+    };
+    b.push(
+        label,
+        SpanKind::Experiment,
+        gates,
+        (
+            seconds,
+            Some(seconds + u64::from(b.s.progress_deadline_seconds)),
+        ),
+        (!templates.is_empty()).then_some(t.fails_after),
+        traffic,
+    );
+    // At its duration the Experiment ends and terminates its
+    // analyses; a terminated run counts as successful
+    // (analysis.go `assessMetricStatus`), so later readings are never taken.
+    if t.min > seconds {
+        notes.push(format!(
+            "the gates need {} but the experiment lasts {}: Argo Rollouts ends the analyses at the experiment's end and counts them as passed, so the readings after it are never taken",
+            seconds_text(t.min),
+            seconds_text(seconds)
+        ));
+    }
+    b.scale("100% on the new version".into(), true, full);
+}
+
+/// Blue/green: the preview, the gates before and after the switch.
+fn blue_green_spans(
+    b: &mut Builder,
+    auto_promotion_enabled: bool,
+    (pre_promotion, post_promotion): (
+        Option<&crate::plan::AnalysisBlockPlan>,
+        Option<&crate::plan::AnalysisBlockPlan>,
+    ),
+    full: Traffic,
+) {
+    let none = Traffic::all(false, b.s);
+    b.scale(
+        "start the new version on the preview Service".into(),
+        true,
+        none,
+    );
+    if let Some(block) = pre_promotion {
+        let templates: Vec<&str> = block.templates.iter().map(String::as_str).collect();
+        b.gates(block.gates.clone(), &templates, none);
+    }
+    if !auto_promotion_enabled {
+        b.push(
+            "a person promotes".into(),
+            SpanKind::Person,
+            vec![],
+            (0, None),
+            None,
+            none,
+        );
+    }
+    b.scale("switch the active Service".into(), false, full);
+    if let Some(block) = post_promotion {
+        let templates: Vec<&str> = block.templates.iter().map(String::as_str).collect();
+        b.gates(block.gates.clone(), &templates, full);
     }
 }
 

@@ -533,9 +533,7 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     // The readers of the plan that re-derive the rollout, until the plan
     // carries its schedule once.
     ("diff::plans", "gate_moves", 120),
-    ("plan_view", "events", 164),
     ("plan_view", "promotion_flow", 134),
-    ("timeline", "of_service", 174),
     ("timeline::svg", "rollout", 210),
     ("timeline::svg", "promotion", 105),
 ];
