@@ -371,15 +371,6 @@ impl Gate {
             Gate::Metrics => "metrics",
         }
     }
-
-    /// The template that formats this gate's AnalysisTemplate.
-    pub fn template_file(self) -> &'static str {
-        match self {
-            Gate::Functional => "analysistemplate-functional.yaml",
-            Gate::Performance => "analysistemplate-performance.yaml",
-            Gate::Metrics => "analysistemplate-metrics.yaml",
-        }
-    }
 }
 
 /// An argument a Rollout step passes to an AnalysisTemplate: a literal, or a
@@ -408,6 +399,8 @@ pub struct PdbPlan {
 #[derive(Debug, Clone)]
 pub struct AnalysisPlan {
     pub name: String,
+    /// The template that formats it (its gate's, `defs::gates::<kind>::TEMPLATE`).
+    pub template: &'static str,
     /// What the gate checks, in words (for `oamc plan`).
     pub summary: String,
     /// Arguments the template declares; the Rollout step supplies each.

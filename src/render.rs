@@ -15,21 +15,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// The templates oamc uses, by file name, with their built-in text.
-pub const BUILTIN: &[(&str, &str)] = &[
+pub const CORE: &[(&str, &str)] = &[
     ("rollout.yaml", include_str!("../templates/rollout.yaml")),
     ("service.yaml", include_str!("../templates/service.yaml")),
-    (
-        "analysistemplate-functional.yaml",
-        include_str!("../templates/analysistemplate-functional.yaml"),
-    ),
-    (
-        "analysistemplate-performance.yaml",
-        include_str!("../templates/analysistemplate-performance.yaml"),
-    ),
-    (
-        "analysistemplate-metrics.yaml",
-        include_str!("../templates/analysistemplate-metrics.yaml"),
-    ),
     (
         "poddisruptionbudget.yaml",
         include_str!("../templates/poddisruptionbudget.yaml"),
@@ -68,6 +56,12 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../templates/argocd-application.yaml"),
     ),
 ];
+
+/// Every built-in template, name and text: the core objects' and each
+/// gate's (its own module names it: `defs::gates::TEMPLATES`).
+pub fn builtin() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    CORE.iter().chain(crate::defs::gates::TEMPLATES)
+}
 
 /// Largest string a template may build with `join`.
 const MAX_TEMPLATE_STRING: usize = 16 * 1024 * 1024;
@@ -177,7 +171,7 @@ impl Templates {
         if let Some(tree) = &tree {
             errors.extend(unknown_template_files(tree));
         }
-        for (name, _) in BUILTIN {
+        for (name, _) in builtin() {
             let overridden = match &tree {
                 Some(tree) => match tree.exists(Path::new(name)) {
                     Ok(found) => found.then_some(tree),
@@ -211,8 +205,7 @@ impl Templates {
             origins.push((name.to_string(), origin));
         }
         env.set_loader(|name| {
-            Ok(BUILTIN
-                .iter()
+            Ok(builtin()
                 .find(|(n, _)| *n == name)
                 .map(|(_, text)| (*text).to_owned()))
         });
@@ -312,7 +305,7 @@ impl Templates {
                 docs.push(self.render("service.yaml", ctx(to_value(port)))?);
             }
             for analysis in &service.analysis_templates {
-                docs.push(self.render(analysis.gate().template_file(), ctx(to_value(analysis)))?);
+                docs.push(self.render(analysis.template, ctx(to_value(analysis)))?);
             }
             if let Some(ingress) = &service.ingress {
                 docs.push(self.render("ingress.yaml", ctx(to_value(ingress)))?);
@@ -434,7 +427,7 @@ fn unknown_template_files(tree: &Tree) -> Vec<Diagnostic> {
     };
     names
         .into_iter()
-        .filter(|n| !BUILTIN.iter().any(|(b, _)| b == n))
+        .filter(|n| !builtin().any(|(b, _)| b == n))
         .map(|n| {
             let mut d = Diagnostic::error(
                 Code::Template,
@@ -443,16 +436,12 @@ fn unknown_template_files(tree: &Tree) -> Vec<Diagnostic> {
                     crate::text::shown(&tree.show(Path::new(&n)))
                 ),
             );
-            let known = BUILTIN.iter().map(|(b, _)| *b);
+            let known = builtin().map(|(b, _)| *b);
             d = match crate::check::did_you_mean(&n, known) {
                 Some(help) => d.help(help),
                 None => d.help(format!(
                     "templates oamc uses: {}",
-                    BUILTIN
-                        .iter()
-                        .map(|(b, _)| *b)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    builtin().map(|(b, _)| *b).collect::<Vec<_>>().join(", ")
                 )),
             };
             d

@@ -35,7 +35,7 @@ pub fn verify<'a>(
         // The built-in metrics template writes the plan's queries unchanged,
         // and every query the plan can build is proven to parse
         // (tests/it/promql_grammar.rs); a custom template's are parsed here.
-        let parse_queries = !templates.is_builtin(crate::plan::Gate::Metrics.template_file());
+        let parse_queries = !templates.is_builtin(crate::defs::gates::metrics::TEMPLATE.0);
         errors.extend(cross_check(&docs, parse_queries));
     }
     if errors.is_empty() {

@@ -11,6 +11,12 @@ use crate::plan::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Its template: the file name an override takes, and the built-in text.
+pub const TEMPLATE: (&str, &str) = (
+    "analysistemplate-functional.yaml",
+    include_str!("../../../templates/analysistemplate-functional.yaml"),
+);
+
 /// The functional gate: fetch the new version and look for a text.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -62,6 +68,7 @@ pub(crate) fn plan_functional(
         pause: pause.clone(),
         template: AnalysisPlan {
             name: names::functional_template(name),
+            template: TEMPLATE.0,
             summary,
             args: vec![SERVICE_NAME_ARG.into()],
             check: GateCheck::Functional {

@@ -12,6 +12,12 @@ use crate::platform::Platform;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Its template: the file name an override takes, and the built-in text.
+pub const TEMPLATE: (&str, &str) = (
+    "analysistemplate-metrics.yaml",
+    include_str!("../../../templates/analysistemplate-metrics.yaml"),
+);
+
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MetricGate {
@@ -187,6 +193,7 @@ pub(crate) fn plan_metrics(name: &str, input: &MetricsInput, platform: &Platform
         pause: input.pause.clone(),
         template: AnalysisPlan {
             name: names::metrics_template(name),
+            template: TEMPLATE.0,
             summary: when
                 + &metrics
                     .iter()

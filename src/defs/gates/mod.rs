@@ -7,6 +7,14 @@ pub mod functional;
 pub mod metrics;
 pub mod performance;
 
+/// Each gate kind's template, name and built-in text: the registry of gates'
+/// templates, which the renderer adds to its own.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    functional::TEMPLATE,
+    performance::TEMPLATE,
+    metrics::TEMPLATE,
+];
+
 use crate::check::duration::Kind;
 use crate::check::{DocContext, check_duration, syntax};
 use crate::diagnostic::Code;

@@ -13,6 +13,12 @@ use crate::platform::Platform;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Its template: the file name an override takes, and the built-in text.
+pub const TEMPLATE: (&str, &str) = (
+    "analysistemplate-performance.yaml",
+    include_str!("../../../templates/analysistemplate-performance.yaml"),
+);
+
 /// The performance gate: load the new version and judge the answers.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -224,6 +230,7 @@ pub(crate) fn plan_performance(
         pause: pause.clone(),
         template: AnalysisPlan {
             name: names::performance_template(name),
+            template: TEMPLATE.0,
             summary: format!(
                 "{tool}: {load_text} against GET {path}; no failed or non-2xx request; {limit}"
             ),
