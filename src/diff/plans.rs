@@ -266,26 +266,7 @@ fn gate_moves(old: &AnalysisPlan, new: &AnalysisPlan) -> Vec<Move> {
                 expected_text: b,
                 job: jb,
             },
-        ) => {
-            let shown = |t: &str| {
-                if t.is_empty() {
-                    "any 2xx response".to_owned()
-                } else {
-                    format!("a response matching {t}")
-                }
-            };
-            if a != b {
-                let way = if b.is_empty() {
-                    Way::Looser
-                } else if a.is_empty() {
-                    Way::Tighter
-                } else {
-                    Way::Other
-                };
-                moves.push((way, "expected response".into(), shown(a), shown(b)));
-            }
-            job_moves(ja, jb, &mut moves);
-        }
+        ) => functional_moves((a, ja), (b, jb), &mut moves),
         (
             GateCheck::Performance {
                 limit: la,
@@ -297,74 +278,8 @@ fn gate_moves(old: &AnalysisPlan, new: &AnalysisPlan) -> Vec<Move> {
                 load: b,
                 job: jb,
             },
-        ) => {
-            let shown = |l: &Option<crate::plan::LatencyLimit>| {
-                l.map_or("no limit".to_owned(), |l| {
-                    format!("mean latency below {l} ms")
-                })
-            };
-            let way = match (la, lb) {
-                (Some(x), Some(y)) if y.ms() > x.ms() => Way::Looser,
-                (Some(x), Some(y)) if y.ms() < x.ms() => Way::Tighter,
-                (Some(_), None) => Way::Looser,
-                (None, Some(_)) => Way::Tighter,
-                _ => Way::Other,
-            };
-            if shown(la) != shown(lb) {
-                moves.push((way, "latency limit".into(), shown(la), shown(lb)));
-            }
-            let load = |l: &crate::plan::LoadPlan| match l {
-                crate::plan::LoadPlan::Ab {
-                    requests,
-                    concurrency,
-                } => format!("ab: {requests} requests, {concurrency} at a time"),
-                crate::plan::LoadPlan::Artillery { arrivals, .. } => format!(
-                    "Artillery: {} s warm-up, {} s at {} arrivals/s",
-                    arrivals.warm_up_seconds, arrivals.sustained_seconds, arrivals.rate
-                ),
-            };
-            if load(a) != load(b) {
-                moves.push((Way::Other, "load".into(), load(a), load(b)));
-            }
-            job_moves(ja, jb, &mut moves);
-        }
-        (GateCheck::Metrics(a), GateCheck::Metrics(b)) => {
-            let by_name =
-                |p: &crate::plan::PrometheusPlan| -> BTreeMap<String, crate::plan::MetricPlan> {
-                    p.metrics
-                        .iter()
-                        .map(|m| (m.name.clone(), m.clone()))
-                        .collect()
-                };
-            let (ma, mb) = (by_name(a), by_name(b));
-            for (name, m) in &ma {
-                match mb.get(name) {
-                    None => moves.push((
-                        Way::Looser,
-                        format!("criterion {name} removed"),
-                        m.summary.clone(),
-                        "none".into(),
-                    )),
-                    Some(n) => metric_moves(name, m, n, &mut moves),
-                }
-            }
-            for (name, n) in mb.iter().filter(|(k, _)| !ma.contains_key(*k)) {
-                moves.push((
-                    Way::Tighter,
-                    format!("criterion {name} added"),
-                    "none".into(),
-                    n.summary.clone(),
-                ));
-            }
-            if a.address != b.address {
-                moves.push((
-                    Way::Other,
-                    "Prometheus address".into(),
-                    a.address.clone(),
-                    b.address.clone(),
-                ));
-            }
-        }
+        ) => performance_moves((la, a, ja), (lb, b, jb), &mut moves),
+        (GateCheck::Metrics(a), GateCheck::Metrics(b)) => metrics_moves(a, b, &mut moves),
         _ => moves.push((
             Way::Other,
             "check".into(),
@@ -373,6 +288,117 @@ fn gate_moves(old: &AnalysisPlan, new: &AnalysisPlan) -> Vec<Move> {
         )),
     }
     moves
+}
+
+/// The functional gate: its expected response, and its Job.
+fn functional_moves(
+    (a, ja): (&str, &crate::plan::JobPlan),
+    (b, jb): (&str, &crate::plan::JobPlan),
+    moves: &mut Vec<Move>,
+) {
+    let shown = |t: &str| {
+        if t.is_empty() {
+            "any 2xx response".to_owned()
+        } else {
+            format!("a response matching {t}")
+        }
+    };
+    if a != b {
+        let way = if b.is_empty() {
+            Way::Looser
+        } else if a.is_empty() {
+            Way::Tighter
+        } else {
+            Way::Other
+        };
+        moves.push((way, "expected response".into(), shown(a), shown(b)));
+    }
+    job_moves(ja, jb, moves);
+}
+
+type PerformanceSide<'a> = (
+    &'a Option<crate::plan::LatencyLimit>,
+    &'a crate::plan::LoadPlan,
+    &'a crate::plan::JobPlan,
+);
+
+/// The performance gate: its latency limit, its load, and its Job.
+fn performance_moves(
+    (la, a, ja): PerformanceSide,
+    (lb, b, jb): PerformanceSide,
+    moves: &mut Vec<Move>,
+) {
+    let shown = |l: &Option<crate::plan::LatencyLimit>| {
+        l.map_or("no limit".to_owned(), |l| {
+            format!("mean latency below {l} ms")
+        })
+    };
+    let way = match (la, lb) {
+        (Some(x), Some(y)) if y.ms() > x.ms() => Way::Looser,
+        (Some(x), Some(y)) if y.ms() < x.ms() => Way::Tighter,
+        (Some(_), None) => Way::Looser,
+        (None, Some(_)) => Way::Tighter,
+        _ => Way::Other,
+    };
+    if shown(la) != shown(lb) {
+        moves.push((way, "latency limit".into(), shown(la), shown(lb)));
+    }
+    let load = |l: &crate::plan::LoadPlan| match l {
+        crate::plan::LoadPlan::Ab {
+            requests,
+            concurrency,
+        } => format!("ab: {requests} requests, {concurrency} at a time"),
+        crate::plan::LoadPlan::Artillery { arrivals, .. } => format!(
+            "Artillery: {} s warm-up, {} s at {} arrivals/s",
+            arrivals.warm_up_seconds, arrivals.sustained_seconds, arrivals.rate
+        ),
+    };
+    if load(a) != load(b) {
+        moves.push((Way::Other, "load".into(), load(a), load(b)));
+    }
+    job_moves(ja, jb, moves);
+}
+
+/// The metrics gate: each criterion, and the Prometheus it asks.
+fn metrics_moves(
+    a: &crate::plan::PrometheusPlan,
+    b: &crate::plan::PrometheusPlan,
+    moves: &mut Vec<Move>,
+) {
+    let by_name = |p: &crate::plan::PrometheusPlan| -> BTreeMap<String, crate::plan::MetricPlan> {
+        p.metrics
+            .iter()
+            .map(|m| (m.name.clone(), m.clone()))
+            .collect()
+    };
+    let (ma, mb) = (by_name(a), by_name(b));
+    for (name, m) in &ma {
+        match mb.get(name) {
+            None => moves.push((
+                Way::Looser,
+                format!("criterion {name} removed"),
+                m.summary.clone(),
+                "none".into(),
+            )),
+            Some(n) => metric_moves(name, m, n, moves),
+        }
+    }
+    for (name, n) in mb.iter().filter(|(k, _)| !ma.contains_key(*k)) {
+        moves.push((
+            Way::Tighter,
+            format!("criterion {name} added"),
+            "none".into(),
+            n.summary.clone(),
+        ));
+    }
+    if a.address != b.address {
+        moves.push((
+            Way::Other,
+            "Prometheus address".into(),
+            a.address.clone(),
+            b.address.clone(),
+        ));
+    }
 }
 
 fn job_moves(a: &crate::plan::JobPlan, b: &crate::plan::JobPlan, moves: &mut Vec<Move>) {

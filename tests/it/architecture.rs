@@ -532,7 +532,6 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("defs::promotion", "plan_promotion", 169),
     // The readers of the plan that re-derive the rollout, until the plan
     // carries its schedule once.
-    ("diff::plans", "gate_moves", 120),
     ("plan_view", "promotion_flow", 134),
     ("timeline::svg", "rollout", 210),
     ("timeline::svg", "promotion", 105),
