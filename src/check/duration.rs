@@ -302,49 +302,6 @@ pub fn pause(text: &str) -> Result<crate::plan::PauseDuration, Refused> {
     ))
 }
 
-/// Durations in properties are read as they are deserialized: a value that
-/// does not read is the deserializer's error, reported at the end of the
-/// checks (never a zero).
-impl<'de> serde::Deserialize<'de> for crate::plan::GoDuration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        go_duration(Kind::Go, &text)
-            .map_err(|why| serde::de::Error::custom(format!("`{text}` {why}")))
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for crate::plan::PauseDuration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        pause(&text).map_err(|why| serde::de::Error::custom(format!("`{text}` {why}")))
-    }
-}
-
-/// In the schema, a duration is text (its format is the field's).
-impl schemars::JsonSchema for crate::plan::GoDuration {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        String::schema_name()
-    }
-    fn inline_schema() -> bool {
-        true
-    }
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        String::json_schema(generator)
-    }
-}
-
-impl schemars::JsonSchema for crate::plan::PauseDuration {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        String::schema_name()
-    }
-    fn inline_schema() -> bool {
-        true
-    }
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        String::json_schema(generator)
-    }
-}
-
 /// [`check`] as far as a schema pattern can tell: the spelling, not the size.
 pub fn spelling(kind: Kind, text: &str) -> Result<(), Refused> {
     match check(kind, text) {

@@ -317,6 +317,17 @@ mod tests {
         assert_eq!(nanos("9Ei"), i128::from(i64::MAX) * NANOS_PER_UNIT);
         assert_eq!(nanos("1e300"), i128::MAX);
         assert_eq!(nanos(" 2 "), 2 * NANOS_PER_UNIT);
+        // Repository text: a huge mantissa or exponent saturates, in time
+        // linear in its length, and never overflows (Go's int32 wrap kept).
+        assert_eq!(nanos(&"9".repeat(100_000)), i128::MAX);
+        assert_eq!(nanos(&format!("0.{}1", "0".repeat(100_000))), 1);
+        assert_eq!(nanos("1e99999999999"), i128::MAX);
+        // 2^32 + 5 wraps to 5 in Go's int32(parsed): 1e5.
+        assert_eq!(nanos("1e4294967301"), 100_000 * NANOS_PER_UNIT);
+        assert!(
+            parse("1e99999999999999999999").is_err(),
+            "past int64: ParseInt fails"
+        );
         assert!(parse("5Gi").unwrap().cmp_value(parse("5G").unwrap()) == Ordering::Greater);
     }
 }

@@ -167,7 +167,10 @@ fn unknown_properties(
 
 /// A required property missing, at the key of its mapping.
 fn missing(ctx: &mut DocContext, path: &[Seg], what: &str, property: &Value) {
-    let name = property.as_str().unwrap_or_default();
+    // jsonschema names a required property as text; anything else is shown as JSON.
+    let name = property
+        .as_str()
+        .map_or_else(|| property.to_string(), str::to_owned);
     // At the key that names the incomplete mapping (`properties:`), as
     // yaml-language-server points, not at its first child.
     let pos = match path.split_last() {

@@ -118,7 +118,7 @@ impl fmt::Display for Invalid {
             Invalid::Rule(rule) => f.write_str(rule),
             Invalid::PathSequence(seq) => write!(
                 f,
-                "holds `{seq}`, which Kubernetes refuses in a Prefix path (a path that would leave or double its folder)"
+                "holds `{seq}`, which Kubernetes refuses in a Prefix path (an empty or relative segment, or `/` written as `%2F`)"
             ),
             Invalid::HostLabel(len) => {
                 write!(f, "has a label of {len} characters; DNS takes at most 63")

@@ -146,9 +146,10 @@ pub(crate) fn check_workflow(ctx: &mut DocContext, json: &serde_json::Value) {
             steps.push((at.key("subSteps").index(j), sub));
         }
     }
+    // A step without a readable type is refused too, at the step.
     let typed: Vec<_> = steps
         .iter()
-        .filter_map(|(at, step)| Some((at, step.get("type")?.as_str()?)))
+        .map(|(at, step)| (at, step.get("type").and_then(Value::as_str)))
         .collect();
     if typed.is_empty() {
         // At the key, where the workflow is written.
@@ -162,6 +163,15 @@ pub(crate) fn check_workflow(ctx: &mut DocContext, json: &serde_json::Value) {
         return;
     }
     for (at, kind) in typed.iter().take(MAX_STEP_DIAGNOSTICS) {
+        let Some(kind) = kind else {
+            ctx.error(
+                Code::Workflow,
+                at,
+                "a workflow step without a type: KubeVela refuses it, and oamc does not run workflows",
+            )
+            .help = Some("remove `spec.workflow`; for an approval before a stage, give that stage of the kargo-promotion policy `autoPromote: false`".into());
+            continue;
+        };
         let instead = WORKFLOW_STEPS
             .iter()
             .find(|(step, _)| step == kind)

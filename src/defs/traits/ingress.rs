@@ -230,7 +230,11 @@ fn check_ingress(
         ctx.error(
             Code::Name,
             &at.join(&path!["class"]),
-            format!("class `{}` {why}", crate::text::shown(class)),
+            if class.is_empty() {
+                format!("the ingress class {why}")
+            } else {
+                format!("class `{}` {why}", crate::text::shown(class))
+            },
         )
         .help =
             Some("the name of an IngressClass (`kubectl get ingressclass`), e.g. `nginx`".into());
