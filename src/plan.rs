@@ -689,35 +689,21 @@ pub struct PromotionPlan {
     /// written (also the task's `repoURL` and `branch` vars).
     pub repo_url: String,
     pub branch: String,
-    pub repo_url_expr: String,
-    pub branch_expr: String,
-    /// Where that branch is checked out (read only).
-    pub checkout_path: String,
     /// The branch each stage's promotions push and its Argo CD Application
     /// tracks: one per stage, so a stage's push never moves another stage's
     /// revision (Kargo's health check compares it with the last promotion's).
     pub stage_branch: StagePattern,
-    /// Where the stage's branch is checked out (created empty the first time).
-    pub stage_checkout_path: String,
-    /// The stage's folder in each checkout: replaced on the stage's branch by
-    /// the one on `branch` before the image is set.
-    pub source_folder: StagePattern,
-    pub stage_folder: StagePattern,
-    /// The stage's manifest on its branch, as a Kargo expression over `ctx.stage`.
-    pub manifest_path: StagePattern,
+    /// The stage's manifest, as a path in the repository.
+    pub manifest_file: StagePattern,
+    /// What a promotion sets in the stage's manifest.
     pub updates: Vec<YamlUpdatePlan>,
-    pub commit_message: String,
-    pub git_author_name: String,
-    pub git_author_email: String,
     pub argocd_app: StagePattern,
-    /// The namespace written into argocd-update (`None`: the step's default).
-    pub argocd_namespace: Option<String>,
-    /// Where argocd-update looks for the Applications: `argocd_namespace`,
-    /// or the default it then uses.
+    /// Where argocd-update looks for the Applications: the namespace it is
+    /// given, or the default it then uses.
     pub argocd_looks_in: String,
-    /// The git-push step's alias: `desired_revision` reads its output.
-    pub push_alias: &'static str,
-    pub desired_revision: String,
+    /// The PromotionTask's steps, in order, each its own type
+    /// (`defs::promotion::steps`).
+    pub steps: Vec<std::sync::Arc<dyn PromotionStep>>,
     pub stages: Vec<StagePlan>,
     /// The stages' Argo CD Applications, when the policy asks oamc to emit them.
     pub argocd: Option<ArgoCdPlan>,
@@ -726,17 +712,54 @@ pub struct PromotionPlan {
 impl PromotionPlan {
     /// The file a promotion into `stage` commits, as a path in the repository.
     pub fn repo_file(&self, stage: &str) -> String {
-        let path = self.manifest_path.show(stage);
-        match path.strip_prefix(&self.stage_checkout_path) {
-            Some(rest) => rest.trim_start_matches('/').to_owned(),
-            None => path,
-        }
+        self.manifest_file.show(stage)
     }
 
     /// The folder of that file: what the stage's Argo CD Application renders.
     pub fn repo_folder(&self, stage: &str) -> String {
         let file = self.repo_file(stage);
         crate::names::folder_of(&file).to_owned()
+    }
+}
+
+/// One step of the PromotionTask: a Kargo step, the template that formats
+/// its entry, and what it means for `plan` and the timeline. Each kind is a
+/// module of `defs::promotion::steps`.
+pub trait PromotionStep: std::fmt::Debug + Send + Sync {
+    /// Kargo's name for the step (`uses`).
+    fn uses(&self) -> &'static str;
+    /// Its name among the task's steps (`as`), when a later step reads its output.
+    fn alias(&self) -> Option<&'static str> {
+        None
+    }
+    /// The template that formats its entry in the task's `steps`.
+    fn template(&self) -> &'static str;
+    /// Its config: what its template reads as `step.config`.
+    fn view(&self) -> minijinja::Value;
+    /// What the step does in a promotion into `stage`, in words, when `plan`
+    /// has a line for it.
+    fn describe(&self, _plan: &PromotionPlan, _stage: &StagePlan) -> Option<String> {
+        None
+    }
+}
+
+/// The templates' view of a step: `uses`, `alias`, `template` and `config`.
+impl Serialize for dyn PromotionStep {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct View {
+            uses: &'static str,
+            alias: Option<&'static str>,
+            template: &'static str,
+            config: minijinja::Value,
+        }
+        View {
+            uses: self.uses(),
+            alias: self.alias(),
+            template: self.template(),
+            config: self.view(),
+        }
+        .serialize(serializer)
     }
 }
 

@@ -571,14 +571,6 @@ fn tag_filter(p: &PromotionPlan) -> String {
 /// its promotion commits, the Argo CD Application that deploys it — then
 /// what must exist before the first promotion can succeed.
 fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
-    let (repo, branch) = (&p.repo_url, &p.branch);
-    let argocd_ns = &p.argocd_looks_in;
-    let pushed = p
-        .stages
-        .iter()
-        .map(|s| p.stage_branch.show(&s.name))
-        .collect::<Vec<_>>()
-        .join(", ");
     for stage in &p.stages {
         let from = stage.upstream.as_deref().unwrap_or("the Warehouse");
         let how = if stage.auto_promote {
@@ -587,43 +579,24 @@ fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
             "when a person promotes"
         };
         let _ = writeln!(out, "  {}: takes Freight from {from}, {how}", stage.name);
-        let _ = writeln!(
-            out,
-            "    commits the image to {} on branch {} of {repo} (the stage's folder as on {branch}, with the image set); only this stage's promotions move that branch, so the stage stays Healthy while others are promoted",
-            p.repo_file(&stage.name),
-            p.stage_branch.show(&stage.name)
-        );
-        let name = p.argocd_app.show(&stage.name);
-        match p
-            .argocd
-            .as_ref()
-            .and_then(|a| a.applications.iter().find(|a| a.stage == stage.name))
-        {
-            Some(a) => {
-                let cluster = match (&a.destination_server, &a.destination_name) {
-                    (Some(server), _) => format!(" of cluster {server}"),
-                    (None, Some(name)) => format!(" of cluster {name}"),
-                    (None, None) => String::new(),
-                };
-                let into = a
-                    .destination_namespace
-                    .as_deref()
-                    .map_or(String::new(), |n| format!(" into namespace {n}{cluster}"));
-                let _ = writeln!(
-                    out,
-                    "    then Argo CD Application {name} (namespace {argocd_ns}, emitted with the pipeline, tracking {}) syncs that commit: it renders {} with the oamc plugin (promotion: skip){into}",
-                    a.target_revision, a.path
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    out,
-                    "    then Argo CD Application {name} (namespace {argocd_ns}, which must track {}) syncs that commit",
-                    p.stage_branch.show(&stage.name)
-                );
-            }
+        for line in p.steps.iter().filter_map(|s| s.describe(p, stage)) {
+            let _ = writeln!(out, "    {line}");
         }
     }
+    prerequisites(out, app, p);
+}
+
+/// What must exist before the first promotion: credentials, the stages'
+/// manifests, the plugin, the Applications.
+fn prerequisites(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
+    let (repo, branch) = (&p.repo_url, &p.branch);
+    let argocd_ns = &p.argocd_looks_in;
+    let pushed = p
+        .stages
+        .iter()
+        .map(|s| p.stage_branch.show(&s.name))
+        .collect::<Vec<_>>()
+        .join(", ");
     let _ = writeln!(out, "  before the first promotion:");
     let secret = if repo.starts_with("https://") || repo.starts_with("http://") {
         format!("a username and password (or token) that may read {branch} and push {pushed}")

@@ -57,10 +57,13 @@ pub const CORE: &[(&str, &str)] = &[
     ),
 ];
 
-/// Every built-in template, name and text: the core objects' and each
-/// gate's (its own module names it: `defs::gates::TEMPLATES`).
+/// Every built-in template, name and text: the core objects', each gate's
+/// and each promotion step's (their own modules name them:
+/// `defs::gates::TEMPLATES`, `defs::promotion::steps::TEMPLATES`).
 pub fn builtin() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
-    CORE.iter().chain(crate::defs::gates::TEMPLATES)
+    CORE.iter()
+        .chain(crate::defs::gates::TEMPLATES)
+        .chain(crate::defs::promotion::steps::TEMPLATES)
 }
 
 /// Largest string a template may build with `join`.
@@ -240,9 +243,20 @@ impl Templates {
             .get_template(name)
             .map_err(|e| Diagnostic::error(Code::Template, format!("template {name}: {e}")))?;
         let fail = |e: minijinja::Error| {
-            let origin = self.origin(name);
-            let source = template.source().to_owned();
-            template_error(&origin, &source, &e)
+            // An error inside an included template (a promotion step's) is
+            // shown at its own line.
+            let mut inner = &e;
+            while let Some(next) =
+                std::error::Error::source(inner).and_then(|s| s.downcast_ref::<minijinja::Error>())
+            {
+                inner = next;
+            }
+            if let Some(included) = inner.name().filter(|n| *n != name)
+                && let Ok(t) = self.env.get_template(included)
+            {
+                return template_error(&self.origin(included), t.source(), inner);
+            }
+            template_error(&self.origin(name), template.source(), &e)
         };
         let text = if self.is_builtin(name) {
             template.render(ctx).map_err(fail)?

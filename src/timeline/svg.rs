@@ -153,11 +153,23 @@ fn lanes(bars: &[(f64, f64)]) -> Vec<usize> {
         .collect()
 }
 
+/// One rollout's layout, which each part of its picture reads.
+struct Plot<'a> {
+    r: &'a RolloutTimeline,
+    boxes: Vec<(f64, f64)>,
+    scale: f64,
+    end: f64,
+}
+
 fn rollout(app: &str, r: &RolloutTimeline) -> Part {
     let Layout { boxes, scale, end } = layout(r);
+    let plot = Plot {
+        r,
+        boxes,
+        scale,
+        end,
+    };
     let mut out = String::new();
-    let y0 = PLOT_TOP;
-    let y = |percent: f64| y0 + PLOT_HEIGHT * (1.0 - percent / 100.0);
     let title = format!(
         "{} / {} ({}): requests on the new version over time, best case",
         name(app),
@@ -169,198 +181,254 @@ fn rollout(app: &str, r: &RolloutTimeline) -> Part {
         out,
         r#"<text x="{LEFT}" y="22" font-size="15" font-weight="bold" fill="{INK}">{title}</text>"#
     );
-    // Steps outside the time scale: hatched.
-    for (span, (x1, x2)) in r.spans.iter().zip(&boxes) {
-        if span.min_seconds == 0 {
-            let _ = writeln!(
-                out,
-                r#"<rect class="no-time" x="{x1:.1}" y="{y0}" width="{:.1}" height="{PLOT_HEIGHT}" fill="url(#no-time)"/>"#,
-                x2 - x1
-            );
-        }
-    }
-    for percent in [0.0, 50.0, 100.0] {
-        let _ = writeln!(
-            out,
-            r#"<line x1="{LEFT}" y1="{yy:.1}" x2="{end:.1}" y2="{yy:.1}" stroke="{GRID}"/><text x="{}" y="{:.1}" text-anchor="end" fill="{INK}">{percent}%</text>"#,
-            LEFT - 8.0,
-            y(percent) + 4.0,
-            yy = y(percent),
-        );
-    }
-    // The time at each step's start where it differs from the last label
-    // and leaves room for it; then the end.
-    let mut ticks: Vec<(f64, u64)> = r
-        .spans
-        .iter()
-        .zip(&boxes)
-        .map(|(s, (x1, _))| (*x1, s.start_seconds))
-        .collect();
-    ticks.push((end, r.best_seconds + r.old_version_kept_seconds));
-    let mut last: Option<(f64, u64, f64)> = None;
-    let axis = y0 + PLOT_HEIGHT;
-    for (xx, t) in ticks {
-        let label = seconds_text(t);
-        let half = width_of(&label) / 2.0;
-        if last.is_some_and(|(lx, lt, lhalf)| lt == t || xx - half < lx + lhalf + 6.0) {
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            r#"<line x1="{xx:.1}" y1="{y0}" x2="{xx:.1}" y2="{:.1}" stroke="{GRID}"/><text x="{xx:.1}" y="{:.1}" text-anchor="middle" fill="{INK}">{label}</text>"#,
-            axis + 4.0,
-            axis + 18.0,
-        );
-        last = Some((xx, t, half));
-        width = width.max(xx + half);
-    }
-    // The share of requests: a step line through every span, its value
-    // written where it changes, inside the plot.
-    let mut points = Vec::new();
-    let mut before: Option<f64> = None;
-    let mut labelled = f64::MIN;
-    for (span, (x1, x2)) in r.spans.iter().zip(&boxes) {
-        let level = y(span.traffic.new_percent);
-        points.push(format!("{x1:.1},{level:.1}"));
-        points.push(format!("{x2:.1},{level:.1}"));
-        let text = format!("{}%", span.traffic.new_percent);
-        if before != Some(span.traffic.new_percent) && x1 - labelled >= 44.0 {
-            labelled = *x1;
-            // Above the line, below it near the top, and clear of the
-            // abort labels at the bottom.
-            let dy = match span.traffic.new_percent {
-                p if p > 85.0 => 16.0,
-                p if p < 10.0 => -22.0,
-                _ => -6.0,
-            };
-            // A value that would run past the plot ends at its step instead.
-            let (tx, anchor) = if x1 + 3.0 + width_of(&text) > end {
-                (x2 - 3.0, "end")
-            } else {
-                (x1 + 3.0, "start")
-            };
-            let _ = writeln!(
-                out,
-                r#"<text class="share" x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" fill="{LINE}">{text}</text>"#,
-                level + dy,
-            );
-        }
-        before = Some(span.traffic.new_percent);
-    }
-    points.push(format!("{end:.1},{:.1}", y(100.0)));
-    let _ = writeln!(
-        out,
-        r#"<polyline class="traffic" points="{}" fill="none" stroke="{LINE}" stroke-width="2.5"/>"#,
-        points.join(" ")
-    );
-    if r.old_version_kept_seconds > 0
-        && let Some((_, x2)) = boxes.last()
-    {
-        // In the time it is kept, under the 100% line.
-        let text = format!(
-            "old version kept {}",
-            seconds_text(r.old_version_kept_seconds)
-        );
-        let (tx, anchor) = if end - x2 >= width_of(&text) + 6.0 {
-            ((x2 + end) / 2.0, "middle")
-        } else {
-            (x2 + 3.0, "start")
-        };
-        let _ = writeln!(
-            out,
-            r#"<text x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" fill="{INK}">{text}</text>"#,
-            y(100.0) + 18.0,
-        );
-        width = width.max(x2 + 3.0 + width_of(&text));
-    }
-    // Where a gate can abort (its word once where marks crowd), and where a
-    // person acts.
-    let mut abort_said = f64::MIN;
-    for (span, (x1, _)) in r.spans.iter().zip(&boxes) {
-        if let Some(after) = span.fails_after_seconds {
-            let xx = x1 + after.min(span.min_seconds) as f64 * scale;
-            let _ = writeln!(
-                out,
-                r#"<line class="abort" x1="{xx:.1}" y1="{:.1}" x2="{xx:.1}" y2="{:.1}" stroke="{ABORT}" stroke-width="2" stroke-dasharray="4 3"/>"#,
-                y(span.traffic.new_percent),
-                y(0.0),
-            );
-            if xx - abort_said >= width_of("abort") + 8.0 {
-                abort_said = xx;
-                let _ = writeln!(
-                    out,
-                    r#"<text x="{:.1}" y="{:.1}" fill="{ABORT}">abort</text>"#,
-                    xx + 3.0,
-                    y(0.0) - 5.0,
-                );
-            }
-        }
-        if span.kind == SpanKind::Person {
-            let _ = writeln!(
-                out,
-                r#"<line class="person" x1="{x1:.1}" y1="{y0}" x2="{x1:.1}" y2="{:.1}" stroke="{PERSON}" stroke-width="2" stroke-dasharray="2 2"/><text x="{:.1}" y="{:.1}" fill="{PERSON}">a person promotes</text>"#,
-                y0 + PLOT_HEIGHT,
-                x1 + 3.0,
-                y0 + 30.0,
-            );
-            width = width.max(x1 + 3.0 + width_of("a person promotes"));
-        }
-    }
-    // Each gate in a lane of its own under the axis: gates that run at one
-    // moment (an A/B test's) side by side in separate lanes, each labelled.
-    let mut bars = Vec::new();
-    for (span, &(x1, x2)) in r.spans.iter().zip(&boxes) {
-        for gate in &span.gates {
-            let label = format!("{} gate", gate.name());
-            let fits = width_of(&label) + 6.0 <= x2 - x1;
-            let reach = if fits {
-                x2
-            } else {
-                x2 + 4.0 + width_of(&label)
-            };
-            bars.push((x1, x2, label, fits, reach));
-        }
-    }
-    let lane_of = lanes(&bars.iter().map(|b| (b.0, b.4)).collect::<Vec<_>>());
-    let lanes_top = axis + 30.0;
-    for ((x1, x2, label, fits, reach), lane) in bars.iter().zip(&lane_of) {
-        let top = lanes_top + *lane as f64 * LANE;
-        let tx = if *fits { x1 + 4.0 } else { x2 + 4.0 };
-        let _ = writeln!(
-            out,
-            r#"<rect class="gate" x="{x1:.1}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="{GATE}" stroke="{INK}" stroke-width="0.5"/><text x="{tx:.1}" y="{:.1}" fill="{INK}">{label}</text>"#,
-            (x2 - x1).max(2.0),
-            LANE - 6.0,
-            top + LANE - 10.0,
-        );
-        width = width.max(*reach);
-    }
-    let lanes_used = lane_of.iter().max().map_or(0, |l| l + 1) as f64;
-    let mut foot = lanes_top + lanes_used * LANE + 8.0;
+    plot.grid(&mut out);
+    plot.ticks(&mut out, &mut width);
+    plot.share(&mut out, &mut width);
+    plot.marks(&mut out, &mut width);
+    let lanes_top = PLOT_TOP + PLOT_HEIGHT + 30.0;
+    let lanes_used = plot.gate_lanes(&mut out, &mut width, lanes_top);
     let person = if r.waits_for_person {
         " + a person's time"
     } else {
         ""
     };
-    for line in [
+    let lines = [
         format!(
             "{} at best · {} at most before it completes or aborts{person}",
             seconds_text(r.best_seconds),
             seconds_text(r.worst_seconds),
         ),
         "time to scale; hatched: a step that takes no time (drawn narrow, outside the scale) · image pulls and pod starts not counted".to_owned(),
-    ] {
-        foot += 16.0;
-        let _ = writeln!(
-            out,
-            r#"<text x="{LEFT}" y="{foot:.1}" fill="{SOFT}">{line}</text>"#
-        );
-        width = width.max(LEFT + width_of(&line));
-    }
+    ];
+    let at = (lanes_top + lanes_used * LANE + 8.0, false);
+    let foot = foot_lines(&mut out, &mut width, at, &lines);
     Part {
         body: out,
         width: (width.max(end) + RIGHT).ceil(),
         height: (foot + 18.0).ceil(),
+    }
+}
+
+/// The height in the plot of a share of requests.
+fn y(percent: f64) -> f64 {
+    PLOT_TOP + PLOT_HEIGHT * (1.0 - percent / 100.0)
+}
+
+/// Notes under a picture, one a line, after `foot`; where the last one is.
+/// `escaped`: written through `xml` (the rollout's notes, oamc's own words
+/// without markup, are written as they are).
+fn foot_lines(
+    out: &mut String,
+    width: &mut f64,
+    (mut foot, escaped): (f64, bool),
+    lines: &[String],
+) -> f64 {
+    for line in lines {
+        foot += 16.0;
+        let shown = if escaped { xml(line) } else { line.clone() };
+        let _ = writeln!(
+            out,
+            r#"<text x="{LEFT}" y="{foot:.1}" fill="{SOFT}">{shown}</text>"#
+        );
+        *width = width.max(LEFT + width_of(line));
+    }
+    foot
+}
+
+impl Plot<'_> {
+    /// Steps outside the time scale, hatched; the share's grid.
+    fn grid(&self, out: &mut String) {
+        let Plot { r, boxes, end, .. } = self;
+        let end = *end;
+        let y0 = PLOT_TOP;
+        for (span, (x1, x2)) in r.spans.iter().zip(boxes) {
+            if span.min_seconds == 0 {
+                let _ = writeln!(
+                    out,
+                    r#"<rect class="no-time" x="{x1:.1}" y="{y0}" width="{:.1}" height="{PLOT_HEIGHT}" fill="url(#no-time)"/>"#,
+                    x2 - x1
+                );
+            }
+        }
+        for percent in [0.0, 50.0, 100.0] {
+            let _ = writeln!(
+                out,
+                r#"<line x1="{LEFT}" y1="{yy:.1}" x2="{end:.1}" y2="{yy:.1}" stroke="{GRID}"/><text x="{}" y="{:.1}" text-anchor="end" fill="{INK}">{percent}%</text>"#,
+                LEFT - 8.0,
+                y(percent) + 4.0,
+                yy = y(percent),
+            );
+        }
+    }
+
+    fn ticks(&self, out: &mut String, width: &mut f64) {
+        let Plot { r, boxes, end, .. } = self;
+        let end = *end;
+        let y0 = PLOT_TOP;
+        // The time at each step's start where it differs from the last label
+        // and leaves room for it; then the end.
+        let mut ticks: Vec<(f64, u64)> = r
+            .spans
+            .iter()
+            .zip(boxes)
+            .map(|(s, (x1, _))| (*x1, s.start_seconds))
+            .collect();
+        ticks.push((end, r.best_seconds + r.old_version_kept_seconds));
+        let mut last: Option<(f64, u64, f64)> = None;
+        let axis = y0 + PLOT_HEIGHT;
+        for (xx, t) in ticks {
+            let label = seconds_text(t);
+            let half = width_of(&label) / 2.0;
+            if last.is_some_and(|(lx, lt, lhalf)| lt == t || xx - half < lx + lhalf + 6.0) {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                r#"<line x1="{xx:.1}" y1="{y0}" x2="{xx:.1}" y2="{:.1}" stroke="{GRID}"/><text x="{xx:.1}" y="{:.1}" text-anchor="middle" fill="{INK}">{label}</text>"#,
+                axis + 4.0,
+                axis + 18.0,
+            );
+            last = Some((xx, t, half));
+            *width = width.max(xx + half);
+        }
+    }
+
+    fn share(&self, out: &mut String, width: &mut f64) {
+        let Plot { r, boxes, end, .. } = self;
+        let end = *end;
+        // The share of requests: a step line through every span, its value
+        // written where it changes, inside the plot.
+        let mut points = Vec::new();
+        let mut before: Option<f64> = None;
+        let mut labelled = f64::MIN;
+        for (span, (x1, x2)) in r.spans.iter().zip(boxes) {
+            let level = y(span.traffic.new_percent);
+            points.push(format!("{x1:.1},{level:.1}"));
+            points.push(format!("{x2:.1},{level:.1}"));
+            let text = format!("{}%", span.traffic.new_percent);
+            if before != Some(span.traffic.new_percent) && x1 - labelled >= 44.0 {
+                labelled = *x1;
+                // Above the line, below it near the top, and clear of the
+                // abort labels at the bottom.
+                let dy = match span.traffic.new_percent {
+                    p if p > 85.0 => 16.0,
+                    p if p < 10.0 => -22.0,
+                    _ => -6.0,
+                };
+                // A value that would run past the plot ends at its step instead.
+                let (tx, anchor) = if x1 + 3.0 + width_of(&text) > end {
+                    (x2 - 3.0, "end")
+                } else {
+                    (x1 + 3.0, "start")
+                };
+                let _ = writeln!(
+                    out,
+                    r#"<text class="share" x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" fill="{LINE}">{text}</text>"#,
+                    level + dy,
+                );
+            }
+            before = Some(span.traffic.new_percent);
+        }
+        points.push(format!("{end:.1},{:.1}", y(100.0)));
+        let _ = writeln!(
+            out,
+            r#"<polyline class="traffic" points="{}" fill="none" stroke="{LINE}" stroke-width="2.5"/>"#,
+            points.join(" ")
+        );
+        if r.old_version_kept_seconds > 0
+            && let Some((_, x2)) = boxes.last()
+        {
+            // In the time it is kept, under the 100% line.
+            let text = format!(
+                "old version kept {}",
+                seconds_text(r.old_version_kept_seconds)
+            );
+            let (tx, anchor) = if end - x2 >= width_of(&text) + 6.0 {
+                ((x2 + end) / 2.0, "middle")
+            } else {
+                (x2 + 3.0, "start")
+            };
+            let _ = writeln!(
+                out,
+                r#"<text x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" fill="{INK}">{text}</text>"#,
+                y(100.0) + 18.0,
+            );
+            *width = width.max(x2 + 3.0 + width_of(&text));
+        }
+    }
+
+    fn marks(&self, out: &mut String, width: &mut f64) {
+        let Plot {
+            r, boxes, scale, ..
+        } = self;
+        let scale = *scale;
+        let y0 = PLOT_TOP;
+        // Where a gate can abort (its word once where marks crowd), and where a
+        // person acts.
+        let mut abort_said = f64::MIN;
+        for (span, (x1, _)) in r.spans.iter().zip(boxes) {
+            if let Some(after) = span.fails_after_seconds {
+                let xx = x1 + after.min(span.min_seconds) as f64 * scale;
+                let _ = writeln!(
+                    out,
+                    r#"<line class="abort" x1="{xx:.1}" y1="{:.1}" x2="{xx:.1}" y2="{:.1}" stroke="{ABORT}" stroke-width="2" stroke-dasharray="4 3"/>"#,
+                    y(span.traffic.new_percent),
+                    y(0.0),
+                );
+                if xx - abort_said >= width_of("abort") + 8.0 {
+                    abort_said = xx;
+                    let _ = writeln!(
+                        out,
+                        r#"<text x="{:.1}" y="{:.1}" fill="{ABORT}">abort</text>"#,
+                        xx + 3.0,
+                        y(0.0) - 5.0,
+                    );
+                }
+            }
+            if span.kind == SpanKind::Person {
+                let _ = writeln!(
+                    out,
+                    r#"<line class="person" x1="{x1:.1}" y1="{y0}" x2="{x1:.1}" y2="{:.1}" stroke="{PERSON}" stroke-width="2" stroke-dasharray="2 2"/><text x="{:.1}" y="{:.1}" fill="{PERSON}">a person promotes</text>"#,
+                    y0 + PLOT_HEIGHT,
+                    x1 + 3.0,
+                    y0 + 30.0,
+                );
+                *width = width.max(x1 + 3.0 + width_of("a person promotes"));
+            }
+        }
+    }
+
+    fn gate_lanes(&self, out: &mut String, width: &mut f64, lanes_top: f64) -> f64 {
+        let Plot { r, boxes, .. } = self;
+        // Each gate in a lane of its own under the axis: gates that run at one
+        // moment (an A/B test's) side by side in separate lanes, each labelled.
+        let mut bars = Vec::new();
+        for (span, &(x1, x2)) in r.spans.iter().zip(boxes) {
+            for gate in &span.gates {
+                let label = format!("{} gate", gate.name());
+                let fits = width_of(&label) + 6.0 <= x2 - x1;
+                let reach = if fits {
+                    x2
+                } else {
+                    x2 + 4.0 + width_of(&label)
+                };
+                bars.push((x1, x2, label, fits, reach));
+            }
+        }
+        let lane_of = lanes(&bars.iter().map(|b| (b.0, b.4)).collect::<Vec<_>>());
+        for ((x1, x2, label, fits, reach), lane) in bars.iter().zip(&lane_of) {
+            let top = lanes_top + *lane as f64 * LANE;
+            let tx = if *fits { x1 + 4.0 } else { x2 + 4.0 };
+            let _ = writeln!(
+                out,
+                r#"<rect class="gate" x="{x1:.1}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="{GATE}" stroke="{INK}" stroke-width="0.5"/><text x="{tx:.1}" y="{:.1}" fill="{INK}">{label}</text>"#,
+                (x2 - x1).max(2.0),
+                LANE - 6.0,
+                top + LANE - 10.0,
+            );
+            *width = width.max(*reach);
+        }
+        lane_of.iter().max().map_or(0, |l| l + 1) as f64
     }
 }
 
@@ -451,22 +519,14 @@ fn promotion(app: &str, p: &PromotionTimeline) -> Part {
             axis + 14.0
         );
     }
-    let mut foot = axis + 18.0;
-    for line in [
+    let lines = [
         format!(
             "from the image's push: solid at best, light at the latest (the Warehouse looks every {}, every slowest rollout)",
             seconds_text(p.discovery_max_seconds)
         ),
         "not counted: Kargo's commit and push, Argo CD's sync, a person's time".to_owned(),
-    ] {
-        foot += 16.0;
-        let _ = writeln!(
-            out,
-            r#"<text x="{LEFT}" y="{foot:.1}" fill="{SOFT}">{}</text>"#,
-            xml(&line)
-        );
-        width = width.max(LEFT + width_of(&line));
-    }
+    ];
+    let foot = foot_lines(&mut out, &mut width, (axis + 18.0, true), &lines);
     Part {
         body: out,
         width: (width.max(x(last)) + RIGHT).ceil(),

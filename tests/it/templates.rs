@@ -100,6 +100,68 @@ fn common_functional_without_args() -> String {
     )
 }
 
+const PROMOTION: &str = "fixtures/render/promotion-default/application.yaml";
+
+/// A promotion step's entry is its own template: an override changes that
+/// step alone, and the task keeps the others as built in.
+#[test]
+fn a_promotion_step_override_replaces_only_that_step() {
+    let commit = "    - uses: git-commit\n      as: {{ step.alias }}\n      config:\n        path: {{ step.config.path }}\n        message: {{ \"Release \" ~ step.config.message }}\n";
+    let dir = template_dir("step", &[("kargo-step-git-commit.yaml", commit)]);
+    let out = oamc(
+        &["render", "--templates", dir.to_str().unwrap(), PROMOTION],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let docs = yaml_docs(&text(&out.stdout));
+    let task = docs.iter().find(|d| d["kind"] == "PromotionTask").unwrap();
+    let steps = task["spec"]["steps"].as_array().unwrap();
+    let uses: Vec<&str> = steps.iter().map(|s| s["uses"].as_str().unwrap()).collect();
+    assert_eq!(
+        uses,
+        [
+            "git-clone",
+            "delete",
+            "copy",
+            "yaml-update",
+            "git-commit",
+            "git-push",
+            "argocd-update"
+        ]
+    );
+    assert_eq!(
+        steps[4]["config"]["message"],
+        "Release Promote ${{ ctx.stage }} to ${{ imageFrom(vars.imageRepo).Tag }}"
+    );
+    assert_eq!(steps[5]["as"], "push");
+}
+
+/// A broken step template fails the run at its own name and line.
+#[test]
+fn a_broken_promotion_step_template_is_named() {
+    let dir = template_dir(
+        "broken-step",
+        &[(
+            "kargo-step-git-push.yaml",
+            "    - uses: git-push\n      config: {{ step.config.nope }}\n",
+        )],
+    );
+    let out = oamc(
+        &["render", "--templates", dir.to_str().unwrap(), PROMOTION],
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    // At the step template's own line, not at the task's include.
+    assert!(stderr.contains("kargo-step-git-push.yaml:2:1"), "{stderr}");
+    assert!(
+        stderr.contains("`step.config.nope` is undefined"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("oamc::template"), "{stderr}");
+}
+
 #[test]
 fn a_misspelt_override_is_an_error_with_a_suggestion() {
     let dir = template_dir("typo", &[("rolout.yaml", "x")]);

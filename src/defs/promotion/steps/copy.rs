@@ -1,0 +1,28 @@
+//! `copy`: the stage's folder as written onto the stage's branch.
+
+use super::{SOURCE_CHECKOUT, STAGE_CHECKOUT, StepKind, Task};
+use crate::plan::StagePattern;
+use serde::Serialize;
+
+pub const TEMPLATE: (&str, &str) = (
+    "kargo-step-copy.yaml",
+    include_str!("../../../../templates/kargo-step-copy.yaml"),
+);
+
+#[derive(Debug, Serialize)]
+pub struct Copy {
+    pub in_path: StagePattern,
+    pub out_path: StagePattern,
+}
+
+pub fn plan(t: &Task) -> Copy {
+    Copy {
+        in_path: t.pattern(&format!("{SOURCE_CHECKOUT}/{}", t.folder)),
+        out_path: t.pattern(&format!("{STAGE_CHECKOUT}/{}", t.folder)),
+    }
+}
+
+impl StepKind for Copy {
+    const USES: &'static str = "copy";
+    const TEMPLATE: &'static str = TEMPLATE.0;
+}

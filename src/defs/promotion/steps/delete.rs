@@ -1,0 +1,27 @@
+//! `delete`: the stage's folder on its branch, so a file removed from the
+//! folder as written leaves the stage too.
+
+use super::{STAGE_CHECKOUT, StepKind, Task};
+use crate::plan::StagePattern;
+use serde::Serialize;
+
+pub const TEMPLATE: (&str, &str) = (
+    "kargo-step-delete.yaml",
+    include_str!("../../../../templates/kargo-step-delete.yaml"),
+);
+
+#[derive(Debug, Serialize)]
+pub struct Delete {
+    pub path: StagePattern,
+}
+
+pub fn plan(t: &Task) -> Delete {
+    Delete {
+        path: t.pattern(&format!("{STAGE_CHECKOUT}/{}", t.folder)),
+    }
+}
+
+impl StepKind for Delete {
+    const USES: &'static str = "delete";
+    const TEMPLATE: &'static str = TEMPLATE.0;
+}
