@@ -115,6 +115,7 @@ codes! {
     StorageSize => "oamc::storage::size", "a volume claim's size that is not a positive Kubernetes quantity, which the API server refuses";
     StorageAccessMode => "oamc::storage::access-mode", "a claim oamc renders that only one node (ReadWriteOnce) or one pod (ReadWriteOncePod) can mount, which a rollout's second pod cannot";
     GitRepo => "oamc::promotion::git", "the promotion's Git repository URL or branch";
+    GitProvider => "oamc::promotion::git-provider", "a stage that promotes by pull request on a Git host Kargo cannot name, or gitProvider without such a stage";
     GitSsh => "oamc::promotion::ssh-url", "an SSH repoURL, which Kargo deprecated in v1.10 and removes in v1.13 (warning; error with --strict)";
     ManifestPath => "oamc::promotion::manifest-path", "a manifest path without `{stage}` or outside the repository";
     Placeholder => "oamc::promotion::placeholder", "an unknown `{placeholder}` in a promotion pattern";

@@ -73,8 +73,11 @@ pub fn kargo_project(app: &str) -> String {
     format!("{app}{KARGO_PROJECT_SUFFIX}")
 }
 
-/// The PromotionTask every Stage runs.
+/// The PromotionTask every Stage runs, but for those that promote by pull request.
 pub const PROMOTION_TASK: &str = "update-image";
+
+/// The PromotionTask of the Stages that promote by pull request.
+pub const PROMOTION_TASK_BY_PULL_REQUEST: &str = "update-image-by-pull-request";
 
 /// The folder of the per-stage tree the Kargo pipeline promotes through:
 /// `deployment/<stage>/<file>`. Its one home: the promotion's default

@@ -682,8 +682,10 @@ pub struct PromotionPlan {
     /// The tags the Warehouse may pick (`allowTagsRegexes`); empty: every tag.
     pub allow_tags: Vec<String>,
     pub interval: GoDuration,
-    pub task: String,
-    /// Variables of the PromotionTask (values are the user's, never expressions).
+    /// The PromotionTasks the stages run: the one that pushes the stage's
+    /// branch, and the one that promotes by pull request when a stage does.
+    pub tasks: Vec<TaskPlan>,
+    /// Variables of the PromotionTasks (values are the user's, never expressions).
     pub vars: Vec<VarPlan>,
     /// The GitOps repository and the branch holding the stages' manifests as
     /// written (also the task's `repoURL` and `branch` vars).
@@ -701,9 +703,6 @@ pub struct PromotionPlan {
     /// Where argocd-update looks for the Applications: the namespace it is
     /// given, or the default it then uses.
     pub argocd_looks_in: String,
-    /// The PromotionTask's steps, in order, each its own type
-    /// (`defs::promotion::steps`).
-    pub steps: Vec<std::sync::Arc<dyn PromotionStep>>,
     pub stages: Vec<StagePlan>,
     /// The stages' Argo CD Applications, when the policy asks oamc to emit them.
     pub argocd: Option<ArgoCdPlan>,
@@ -719,6 +718,21 @@ impl PromotionPlan {
     pub fn repo_folder(&self, stage: &str) -> String {
         let file = self.repo_file(stage);
         crate::names::folder_of(&file).to_owned()
+    }
+}
+
+/// One PromotionTask: its name and its steps, in order, each its own type
+/// (`defs::promotion::steps`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskPlan {
+    pub name: String,
+    pub steps: Vec<std::sync::Arc<dyn PromotionStep>>,
+}
+
+impl PromotionPlan {
+    /// The task a stage runs.
+    pub fn task_of(&self, stage: &StagePlan) -> Option<&TaskPlan> {
+        self.tasks.iter().find(|t| t.name == stage.task)
     }
 }
 
@@ -739,6 +753,19 @@ pub trait PromotionStep: std::fmt::Debug + Send + Sync {
     /// What the step does in a promotion into `stage`, in words, when `plan`
     /// has a line for it.
     fn describe(&self, _plan: &PromotionPlan, _stage: &StagePlan) -> Option<String> {
+        None
+    }
+    /// The branch it pushes in a promotion into `stage`, if it pushes one.
+    fn pushes(&self, _plan: &PromotionPlan, _stage: &StagePlan) -> Option<String> {
+        None
+    }
+    /// What must exist before the first promotion into `stages` runs it.
+    fn prerequisite(&self, _plan: &PromotionPlan, _stages: &[&StagePlan]) -> Option<String> {
+        None
+    }
+    /// What a person does before the step completes, in words (the timeline
+    /// counts no time for it).
+    fn person_acts(&self) -> Option<&'static str> {
         None
     }
 }
@@ -809,6 +836,8 @@ pub struct YamlUpdatePlan {
 #[derive(Debug, Clone, Serialize)]
 pub struct StagePlan {
     pub name: String,
+    /// The PromotionTask its promotions run.
+    pub task: String,
     pub auto_promote: bool,
     /// The stage Freight comes from; `None`: straight from the Warehouse.
     pub upstream: Option<String>,

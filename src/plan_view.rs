@@ -1,7 +1,7 @@
 //! `oamc plan`: the rollout a person will see, read from the same resolved
 //! plan the renderer formats, as text or as a Mermaid flowchart.
 
-use crate::plan::{AppPlan, Gate, PromotionPlan, ServicePlan, StepPlan, StrategyPlan};
+use crate::plan::{AppPlan, Gate, PromotionPlan, ServicePlan, StagePlan, StepPlan, StrategyPlan};
 use crate::timeline;
 use std::fmt::Write;
 
@@ -506,11 +506,14 @@ fn promotion_timeline(out: &mut String, t: &timeline::PromotionTimeline) {
         } else {
             ""
         };
-        let how = if stage.manual {
-            "a person promotes, then "
+        let mut how = if stage.manual {
+            "a person promotes, then ".to_owned()
         } else {
-            ""
+            String::new()
         };
+        if let Some(acts) = &stage.person_acts {
+            how.push_str(&format!("{acts}, then "));
+        }
         let _ = writeln!(
             out,
             "    {}: {how}starts after {}, done after {}{person}",
@@ -579,11 +582,34 @@ fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
             "when a person promotes"
         };
         let _ = writeln!(out, "  {}: takes Freight from {from}, {how}", stage.name);
-        for line in p.steps.iter().filter_map(|s| s.describe(p, stage)) {
+        let steps = p.task_of(stage).into_iter().flat_map(|t| &t.steps);
+        for line in steps.filter_map(|s| s.describe(p, stage)) {
             let _ = writeln!(out, "    {line}");
         }
     }
     prerequisites(out, app, p);
+}
+
+/// The stages' branches, which their Applications track, and the branches
+/// the promotions push (a stage's own, or a branch of the promotion's own).
+fn branches(p: &PromotionPlan) -> (String, String) {
+    let tracked = p
+        .stages
+        .iter()
+        .map(|s| p.stage_branch.show(&s.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut pushes: Vec<String> = Vec::new();
+    for stage in &p.stages {
+        let steps = p.task_of(stage).into_iter().flat_map(|t| &t.steps);
+        for branch in steps.filter_map(|s| s.pushes(p, stage)) {
+            if !pushes.contains(&branch) {
+                pushes.push(branch);
+            }
+        }
+    }
+    let pushed = pushes.join(", ");
+    (tracked, pushed)
 }
 
 /// What must exist before the first promotion: credentials, the stages'
@@ -591,12 +617,7 @@ fn promotion_flow(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
 fn prerequisites(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
     let (repo, branch) = (&p.repo_url, &p.branch);
     let argocd_ns = &p.argocd_looks_in;
-    let pushed = p
-        .stages
-        .iter()
-        .map(|s| p.stage_branch.show(&s.name))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let (tracked, pushed) = branches(p);
     let _ = writeln!(out, "  before the first promotion:");
     let secret = if repo.starts_with("https://") || repo.starts_with("http://") {
         format!("a username and password (or token) that may read {branch} and push {pushed}")
@@ -610,6 +631,13 @@ fn prerequisites(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
         "    - Git: a Secret in namespace {} labelled kargo.akuity.io/cred-type: git, with repoURL {repo} and {secret}",
         p.project
     );
+    // What a step itself needs, once for the stages whose task runs it.
+    for task in &p.tasks {
+        let stages: Vec<&StagePlan> = p.stages.iter().filter(|s| s.task == task.name).collect();
+        for line in task.steps.iter().filter_map(|s| s.prerequisite(p, &stages)) {
+            let _ = writeln!(out, "    - {line}");
+        }
+    }
     // Kargo's yaml-update changes keys and never creates one
     // (`pkg/yaml/yaml.go`, `findScalarNode`): every stage's file needs them.
     let files: Vec<String> = p.stages.iter().map(|s| p.repo_file(&s.name)).collect();
@@ -671,7 +699,7 @@ fn prerequisites(out: &mut String, app: &AppPlan, p: &PromotionPlan) {
             .collect();
         let _ = writeln!(
             out,
-            "    - Argo CD: each stage's Application, which oamc does not emit (add `argocd:` to the policy and it does): {} in namespace {argocd_ns}, each tracking its stage's branch ({pushed}), rendering its stage's folder with the oamc plugin (promotion: skip) and annotated kargo.akuity.io/authorized-stage: {}:<stage>",
+            "    - Argo CD: each stage's Application, which oamc does not emit (add `argocd:` to the policy and it does): {} in namespace {argocd_ns}, each tracking its stage's branch ({tracked}), rendering its stage's folder with the oamc plugin (promotion: skip) and annotated kargo.akuity.io/authorized-stage: {}:<stage>",
             names.join(", "),
             p.project
         );
@@ -804,8 +832,11 @@ fn mermaid_promotion(out: &mut String, app_prefix: &str, p: &PromotionPlan) {
             out,
             "    {deploy}[\"{}\"]",
             label(&format!(
-                "commit {}, Argo CD {} syncs it",
+                "commit {}{}, Argo CD {} syncs it",
                 p.repo_file(&stage.name),
+                p.task_of(stage)
+                    .and_then(|t| t.steps.iter().find_map(|s| s.person_acts()))
+                    .map_or(String::new(), |acts| format!(", {acts}")),
                 p.argocd_app.show(&stage.name)
             ))
         );

@@ -347,9 +347,11 @@ impl Templates {
                 "kargo-project.yaml",
                 "kargo-projectconfig.yaml",
                 "kargo-warehouse.yaml",
-                "kargo-promotiontask.yaml",
             ] {
                 docs.push(self.render(name, ctx(minijinja::Value::UNDEFINED))?);
+            }
+            for task in &promotion.tasks {
+                docs.push(self.render("kargo-promotiontask.yaml", ctx(to_value(task)))?);
             }
             for stage in &promotion.stages {
                 docs.push(self.render("kargo-stage.yaml", ctx(to_value(stage)))?);

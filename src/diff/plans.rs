@@ -576,7 +576,8 @@ fn compare_stages(
                 Some(stage_text(h)),
             )),
             Some(b) => {
-                if b.auto_promote != h.auto_promote || b.upstream != h.upstream {
+                if b.auto_promote != h.auto_promote || b.upstream != h.upstream || b.task != h.task
+                {
                     out.push(change(
                         &scope,
                         "stage-changed",
@@ -587,6 +588,9 @@ fn compare_stages(
                 }
                 if !b.auto_promote && h.auto_promote {
                     risks.push(risk::manual_promotion_removed(&h.name));
+                }
+                if by_pull_request(b) && !by_pull_request(h) {
+                    risks.push(risk::pull_request_removed(&h.name));
                 }
             }
         }
@@ -605,12 +609,21 @@ fn compare_stages(
 
 fn stage_text(s: &crate::plan::StagePlan) -> String {
     format!(
-        "from {}, {}",
+        "from {}, {}{}",
         s.upstream.as_deref().unwrap_or("the Warehouse"),
         if s.auto_promote {
             "promoted automatically"
         } else {
             "promoted by a person"
+        },
+        if by_pull_request(s) {
+            ", by pull request"
+        } else {
+            ""
         }
     )
+}
+
+fn by_pull_request(s: &crate::plan::StagePlan) -> bool {
+    s.task == crate::names::PROMOTION_TASK_BY_PULL_REQUEST
 }

@@ -109,6 +109,7 @@ pub enum RiskKind {
     GateLoosened,
     StageRemoved,
     ManualPromotionRemoved,
+    PullRequestRemoved,
     ComponentRemoved,
     ApplicationRemoved,
     /// A name or namespace change: a new object, the old one pruned.
@@ -126,6 +127,7 @@ impl RiskKind {
             RiskKind::GateLoosened => "gate-loosened",
             RiskKind::StageRemoved => "stage-removed",
             RiskKind::ManualPromotionRemoved => "manual-promotion-removed",
+            RiskKind::PullRequestRemoved => "pull-request-removed",
             RiskKind::ComponentRemoved => "component-removed",
             RiskKind::ApplicationRemoved => "application-removed",
             RiskKind::ObjectReplaced => "object-replaced",

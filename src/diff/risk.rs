@@ -147,6 +147,15 @@ pub fn manual_promotion_removed(stage: &str) -> Risk {
     )
 }
 
+pub fn pull_request_removed(stage: &str) -> Risk {
+    risk(
+        RiskKind::PullRequestRemoved,
+        format!("stage {stage}"),
+        "promotion into this stage no longer opens a pull request: Kargo pushes the stage's branch, and Argo CD syncs it, with no one reviewing the change".to_owned(),
+        "kargo v1.11.2 git-open-pr, git-wait-for-pr",
+    )
+}
+
 pub fn component_removed(component: &str) -> Risk {
     Risk {
         explains: Some((String::new(), format!("component {component}"))),

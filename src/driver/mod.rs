@@ -184,6 +184,9 @@ fn empty_output(files: &[Arc<SourceFile>]) -> Diagnostic {
     }
 }
 
+/// A worker thread's stack: the main thread's on Linux.
+const WORKER_STACK: usize = 8 << 20;
+
 /// `f` over `items` on every core, results in input order. One file or
 /// Application is small; many of them (a repository, a directory in CI) are
 /// where the cores pay off. Workers take the next few items as they finish,
@@ -219,7 +222,18 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
         }
     };
     let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        // A worker gets the main thread's stack, not a spawned thread's
+        // 2 MiB: any file may land on any worker, and the deepest nesting
+        // the reader allows needs it (in a debug build). A worker that cannot
+        // start leaves its share to the others.
+        let workers: Vec<_> = (1..threads)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(scope, work)
+                    .ok()
+            })
+            .collect();
         let mut all = work();
         for w in workers {
             all.extend(

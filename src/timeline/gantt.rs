@@ -150,6 +150,16 @@ fn promotion(out: &mut String, ids: &mut Ids, app: &str, t: &AppTimeline) {
                 0,
             );
         }
+        if let Some(acts) = &stage.person_acts {
+            task(
+                out,
+                ids,
+                &mut at,
+                &format!("{acts} into {} · waits for a person", stage.name),
+                &["active"],
+                0,
+            );
+        }
         task(
             out,
             ids,

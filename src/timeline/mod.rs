@@ -583,6 +583,9 @@ pub struct StageTimeline {
     pub done_worst_seconds: u64,
     /// A person acts on the way to this stage (here or upstream).
     pub waits_for_person: bool,
+    /// What a person does inside this stage's promotion (a step waits for
+    /// them), in words.
+    pub person_acts: Option<String>,
 }
 
 /// Each stage promotes the whole Application: its components roll out side
@@ -607,6 +610,10 @@ pub fn of_promotion(p: &PromotionPlan, rollouts: &[RolloutTimeline]) -> Promotio
             ),
             None => (0, discovery, false),
         };
+        let person_acts = p
+            .task_of(stage)
+            .and_then(|t| t.steps.iter().find_map(|s| s.person_acts()))
+            .map(str::to_owned);
         stages.push(StageTimeline {
             name: stage.name.clone(),
             from: stage.upstream.clone(),
@@ -615,7 +622,11 @@ pub fn of_promotion(p: &PromotionPlan, rollouts: &[RolloutTimeline]) -> Promotio
             starts_worst_seconds: start_worst,
             done_best_seconds: start_best + best,
             done_worst_seconds: start_worst + worst,
-            waits_for_person: upstream_person || !stage.auto_promote || person,
+            waits_for_person: upstream_person
+                || !stage.auto_promote
+                || person
+                || person_acts.is_some(),
+            person_acts,
         });
     }
     PromotionTimeline {

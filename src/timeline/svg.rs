@@ -11,7 +11,7 @@
 //! slot of its own, outside the scale, and the legend says so. The picture
 //! is as wide and as tall as what it shows.
 
-use super::{PromotionTimeline, RolloutTimeline, SpanKind, seconds_text};
+use super::{PromotionTimeline, RolloutTimeline, SpanKind, StageTimeline, seconds_text};
 use crate::plan::AppPlan;
 use std::fmt::Write;
 
@@ -432,6 +432,22 @@ impl Plot<'_> {
     }
 }
 
+/// A stage's times, and what a person does on its way; whether one does.
+fn stage_note(stage: &StageTimeline) -> (String, bool) {
+    let mut note = format!(
+        "{} – {}",
+        seconds_text(stage.done_best_seconds),
+        seconds_text(stage.done_worst_seconds)
+    );
+    if stage.manual {
+        note.push_str(" + a person promotes");
+    }
+    if let Some(acts) = &stage.person_acts {
+        note.push_str(&format!(" + {acts}"));
+    }
+    (note, stage.manual || stage.person_acts.is_some())
+}
+
 /// The promotion: each stage a row, from a new image's push, in order. The
 /// solid bar runs from when the stage's rollout can start at best to when
 /// it is done at best; the light one on to the latest it is done, the
@@ -477,13 +493,8 @@ fn promotion(app: &str, p: &PromotionTimeline) -> Part {
             yy + 2.0,
             (b2 - b1).max(2.0),
         );
-        let mut note = format!(
-            "{} – {}",
-            seconds_text(stage.done_best_seconds),
-            seconds_text(stage.done_worst_seconds)
-        );
+        let (note, person) = stage_note(stage);
         if stage.manual {
-            note.push_str(" + a person promotes");
             let _ = writeln!(
                 out,
                 r#"<line class="person" x1="{b1:.1}" y1="{:.1}" x2="{b1:.1}" y2="{:.1}" stroke="{PERSON}" stroke-width="2" stroke-dasharray="2 2"/>"#,
@@ -492,7 +503,7 @@ fn promotion(app: &str, p: &PromotionTimeline) -> Part {
             );
         }
         let nx = w2.max(b2) + 6.0;
-        let colour = if stage.manual { PERSON } else { SOFT };
+        let colour = if person { PERSON } else { SOFT };
         let _ = writeln!(
             out,
             r#"<text x="{nx:.1}" y="{:.1}" fill="{colour}">{note}</text>"#,

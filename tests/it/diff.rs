@@ -94,6 +94,8 @@ fn scenario(name: &str) -> (PathBuf, String, String) {
     write(&dir, "apps/hello.yaml", &hello);
     write(&dir, "apps/duo.yaml", duo);
     write(&dir, "apps/steady.yaml", &fixture("blue-green"));
+    let ledger = fixture("promotion-pull-request");
+    write(&dir, "apps/ledger.yaml", &ledger);
     let old = fixture("canary-custom-steps");
     write(&dir, "apps/old.yaml", &old);
     write(&dir, "README.md", "not YAML\n");
@@ -130,6 +132,13 @@ fn scenario(name: &str) -> (PathBuf, String, String) {
         "        image_name: api\n        replicas: 1\n",
     );
     write(&dir, "apps/payments.yaml", &payments);
+    // prod no longer promotes by pull request: no one reviews its change.
+    let ledger = edit(
+        &ledger,
+        "          - name: prod\n            pullRequest: true\n",
+        "          - name: prod\n",
+    );
+    write(&dir, "apps/ledger.yaml", &ledger);
     // A claim that shrinks, and one whose class changes: both refused.
     let reports = edit(&reports, "size: 20Gi", "size: 10Gi");
     let reports = edit(
@@ -227,6 +236,7 @@ fn each_change_and_each_risk_is_reported_in_json() {
         "gate-loosened",
         "stage-removed",
         "manual-promotion-removed",
+        "pull-request-removed",
         "weight-step-idle",
         "immutable-field",
         "pruned",
@@ -445,14 +455,14 @@ fn each_change_and_each_risk_is_reported_in_json() {
     let between = json(&diff_in(&dir, &[&base, &head, "--format", "json"]));
     assert_eq!(between["applications"], report["applications"]);
     assert_eq!(between["risks"], report["risks"]);
-    // The unchanged Application is not listed: six changed, one added.
+    // The unchanged Application is not listed: seven changed, one added.
     let listed: Vec<&str> = report["applications"]
         .as_array()
         .unwrap()
         .iter()
         .map(|a| a["name"].as_str().unwrap())
         .collect();
-    assert_eq!(listed.len(), 8, "{listed:?}");
+    assert_eq!(listed.len(), 9, "{listed:?}");
     let steady = yaml_docs(&fixture("blue-green"))[0]["metadata"]["name"]
         .as_str()
         .unwrap()
@@ -647,7 +657,7 @@ fn two_folders_compare_like_two_revisions() {
     let old = dir.join("old");
     std::fs::create_dir_all(&old).unwrap();
     for name in [
-        "shop", "payments", "reports", "orders", "hello", "duo", "steady", "old",
+        "shop", "payments", "reports", "orders", "hello", "duo", "steady", "old", "ledger",
     ] {
         let blob = git(&dir, &["show", &format!("{base}:apps/{name}.yaml")]);
         write(&old, &format!("{name}.yaml"), &(blob + "\n"));

@@ -1038,3 +1038,21 @@ fn an_absolute_output_under_a_committed_link_is_refused_from_a_sibling() {
     assert!(dir.join("outside/rendered/.oamc-rendered").is_file());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Files are read on several threads: a file nested as deep as the reader
+/// allows, on whichever worker takes it, is an error at its line, never a
+/// stack overflow (a worker had a spawned thread's 2 MiB stack: bug found
+/// by `sarif_logs_pass_the_sarif_multitool` under load).
+#[test]
+fn deep_nesting_on_every_worker_is_refused_not_a_crash() {
+    let dir = tempdir("oamc-deep-on-workers");
+    let deep = std::fs::read_to_string(root().join("fixtures/invalid/deep-nesting.yaml")).unwrap();
+    for i in 0..48 {
+        std::fs::write(dir.join(format!("deep-{i:02}.yaml")), &deep).unwrap();
+    }
+    let out = oamc(&["validate", dir.to_str().unwrap()], None);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("overflow"), "{stderr}");
+    assert!(stderr.matches("deep-").count() >= 48, "{stderr}");
+}

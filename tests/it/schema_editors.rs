@@ -10,6 +10,18 @@ use std::process::Command;
 
 const NOT_IN_THE_SCHEMA: &[(&str, &str)] = &[
     (
+        "promotion-pull-request.yaml",
+        "which Git host repoURL names (Kargo's provider predicates) decides whether pullRequest needs gitProvider: a relation between values",
+    ),
+    (
+        "promotion-pull-request-hosts.yaml",
+        "which Git host repoURL names (Kargo's provider predicates) decides whether pullRequest needs gitProvider: a relation between values",
+    ),
+    (
+        "promotion-git-provider-unused.yaml",
+        "gitProvider needs a stage with pullRequest: a relation between values",
+    ),
+    (
         "alb-service-port.yaml",
         "two properties that must agree (alb.servicePort and port): a relation between values",
     ),

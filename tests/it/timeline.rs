@@ -206,6 +206,15 @@ const EXPECTED: &[Expected] = &[
         traffic: THREE,
     },
     Expected {
+        fixture: "promotion-pull-request",
+        component: "api",
+        best: 10,
+        worst: 1810,
+        kept: 0,
+        person: false,
+        traffic: THREE,
+    },
+    Expected {
         fixture: "promotion-three-stages",
         component: "api",
         best: 10,
@@ -345,6 +354,16 @@ const STAGES: &[(&str, &[Stage])] = &[
             ("dev", 10, 300 + 1810, false),
             ("qa", 20, 300 + 2 * 1810, true),
             ("perf", 20, 300 + 2 * 1810, true),
+            ("prod", 30, 300 + 3 * 1810, true),
+        ],
+    ),
+    // interval 5m; api 10–1810; staging and prod by pull request: a person
+    // merges on the way to each (prod is also promoted by a person).
+    (
+        "promotion-pull-request",
+        &[
+            ("dev", 10, 300 + 1810, false),
+            ("staging", 20, 300 + 2 * 1810, true),
             ("prod", 30, 300 + 3 * 1810, true),
         ],
     ),

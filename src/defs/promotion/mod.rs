@@ -15,7 +15,7 @@ use crate::diagnostic::Code;
 use crate::dom::{DocPath, Seg};
 use crate::names;
 use crate::path;
-use crate::plan::{PromotionPlan, StagePattern, StagePlan, VarPlan, YamlUpdatePlan};
+use crate::plan::{PromotionPlan, StagePattern, StagePlan, TaskPlan, VarPlan, YamlUpdatePlan};
 use crate::platform::Platform;
 use argocd::check_argocd;
 use refs::{
@@ -82,6 +82,11 @@ pub struct KargoPromotion {
     /// Author of the promotion commits.
     #[serde(default)]
     pub git_author: GitAuthor,
+    /// The Git host's API that opens the pull requests of stages with `pullRequest`. Default:
+    /// what Kargo infers from repoURL's host (`github` in it or `*.ghe.com`, `gitlab` in it,
+    /// `gitea` in it, `bitbucket.org`, `dev.azure.com` or `*.visualstudio.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_provider: Option<steps::git_open_pr::GitProvider>,
     /// Emit each stage's Argo CD Application with the pipeline (rendering the stage's folder
     /// with the oamc plugin, authorized for the stage's promotions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -129,6 +134,10 @@ pub struct StageSpec {
     /// (the first stage takes it from the Warehouse).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    /// Promote by pull request: each promotion pushes a branch of its own and opens a pull
+    /// request into the stage's branch, and Argo CD syncs the stage once a person merges it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pull_request: bool,
 }
 
 /// Upstream's defaults, named so the schema and the docs can show them.
@@ -164,11 +173,13 @@ pub mod defaults {
                 name: "dev".into(),
                 auto_promote: Some(true),
                 from: None,
+                pull_request: false,
             },
             super::StageSpec {
                 name: "prod".into(),
                 auto_promote: Some(false),
                 from: None,
+                pull_request: false,
             },
         ]
     }
@@ -257,6 +268,7 @@ pub(crate) fn check_promotion(
     check_no_expressions(ctx, &base, p);
     check_references(ctx, &base, p);
     check_tag_filter(ctx, &base, p, services);
+    steps::git_open_pr::check(ctx, &base, p);
     if p.image_selection_strategy == ImageSelectionStrategy::Digest && p.constraint.is_none() {
         ctx.error(
             Code::PromotionConstraint,
@@ -586,6 +598,7 @@ fn stage_plans(props: &KargoPromotion) -> Vec<StagePlan> {
         .enumerate()
         .map(|(i, s)| StagePlan {
             name: s.name.clone(),
+            task: task_name(s.pull_request).into(),
             auto_promote: s.auto_promote.unwrap_or(i == 0),
             upstream: match (&s.from, i) {
                 (Some(from), _) => Some(from.clone()),
@@ -594,6 +607,14 @@ fn stage_plans(props: &KargoPromotion) -> Vec<StagePlan> {
             },
         })
         .collect()
+}
+
+fn task_name(by_pull_request: bool) -> &'static str {
+    if by_pull_request {
+        names::PROMOTION_TASK_BY_PULL_REQUEST
+    } else {
+        names::PROMOTION_TASK
+    }
 }
 
 pub fn plan_promotion(
@@ -621,14 +642,25 @@ pub fn plan_promotion(
     };
     let project = names::kargo_project(app);
     let (updates, version) = updates(p, publish_version);
-    let steps = steps::task(&steps::Task {
+    let task = steps::Task {
         app,
         props,
         folder: names::folder_of(&props.manifest_path),
         updates: &updates,
         version: &version,
         argocd_namespace: argocd_namespace.clone(),
-    });
+    };
+    // A task for each way the stages promote, in the stages' order.
+    let mut tasks: Vec<TaskPlan> = Vec::new();
+    for stage in &props.stages {
+        let name = task_name(stage.pull_request);
+        if !tasks.iter().any(|t| t.name == name) {
+            tasks.push(TaskPlan {
+                name: name.into(),
+                steps: steps::task(&task, stage.pull_request),
+            });
+        }
+    }
     let var = |name: &str, value: &str| VarPlan {
         name: name.into(),
         value: value.to_owned(),
@@ -640,7 +672,7 @@ pub fn plan_promotion(
         constraint: props.constraint.clone(),
         allow_tags: allow_tags(props).unwrap_or_default(),
         interval: p.interval.clone(),
-        task: names::PROMOTION_TASK.into(),
+        tasks,
         vars: vec![
             var("repoURL", &props.repo_url),
             var("branch", &props.branch),
@@ -653,7 +685,6 @@ pub fn plan_promotion(
         updates,
         argocd_app: StagePattern::parse(&props.argocd_app, app),
         argocd_looks_in: argocd_namespace.unwrap_or_else(defaults::argocd_namespace),
-        steps,
         stages: stage_plans(props),
         argocd: props
             .argocd

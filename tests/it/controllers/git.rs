@@ -12,7 +12,14 @@
 //!   output is then the branch's head as cloned (status Skipped);
 //! - `git_pusher.go`: the `AlwaysRebase` integration policy (the remote's new
 //!   commits first, ours replayed on top; a file both changed fails), one push
-//!   per branch at a time; outputs `commit` (after the rebase) and `branch`.
+//!   per branch at a time; outputs `commit` (after the rebase) and `branch`;
+//!   with `generateTargetBranch`, a force push to a branch of the promotion's
+//!   own, no rebase;
+//! - `git_pr_opener.go`: the target branch must exist; an open or merged
+//!   request from the same branch is reused; no difference between the two
+//!   branches opens none (status Skipped); `git_pr_waiter.go`: Running while
+//!   open, Failed when closed unmerged, the merge commit when merged (a
+//!   person merges here, with a merge commit whose tree is the three-way merge).
 
 use std::collections::BTreeMap;
 
@@ -31,6 +38,27 @@ pub struct Remote {
     commits: BTreeMap<String, Commit>,
     branches: BTreeMap<String, String>,
     next: u32,
+    /// The commit each pushed commit was made on (for a merge's base).
+    bases: BTreeMap<String, String>,
+    pull_requests: Vec<PullRequest>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PullRequest {
+    pub id: u64,
+    pub source: String,
+    pub target: String,
+    /// The source branch's head when it was opened.
+    pub head: String,
+    pub state: PullRequestState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PullRequestState {
+    Open,
+    Closed,
+    /// With its merge commit.
+    Merged(String),
 }
 
 impl Remote {
@@ -57,6 +85,91 @@ impl Remote {
 
     pub fn files_at(&self, commit: &str) -> &Files {
         &self.commits[commit].files
+    }
+
+    /// A new branch at `from`'s head (a person creating a stage's branch).
+    pub fn branch_from(&mut self, branch: &str, from: &str) {
+        let head = self.branches[from].clone();
+        self.branches.insert(branch.into(), head);
+    }
+
+    /// `git-open-pr`: the request's number, or `None` when the branches do
+    /// not differ (Skipped).
+    pub fn open_pull_request(&mut self, source: &str, target: &str) -> Result<Option<u64>, String> {
+        let target_head = self
+            .head(target)
+            .ok_or_else(|| format!("git-open-pr: target branch {target:?} does not exist"))?
+            .to_owned();
+        let head = self
+            .head(source)
+            .ok_or_else(|| format!("git-open-pr: source branch {source:?} does not exist"))?
+            .to_owned();
+        // `getExistingPR`: from this branch at this commit, open or merged.
+        if let Some(pr) = self.pull_requests.iter().find(|p| {
+            p.source == source
+                && p.target == target
+                && p.head == head
+                && p.state != PullRequestState::Closed
+        }) {
+            return Ok(Some(pr.id));
+        }
+        if self.files_at(&head) == self.files_at(&target_head) {
+            return Ok(None);
+        }
+        let id = self.pull_requests.len() as u64 + 1;
+        self.pull_requests.push(PullRequest {
+            id,
+            source: source.into(),
+            target: target.into(),
+            head,
+            state: PullRequestState::Open,
+        });
+        Ok(Some(id))
+    }
+
+    pub fn pull_request(&self, id: u64) -> Result<PullRequestState, String> {
+        self.pull_requests
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.state.clone())
+            .ok_or_else(|| format!("error getting pull request {id}: not found"))
+    }
+
+    /// A person merges the request: a merge commit on the target, its tree
+    /// the three-way merge of the target and the request's head.
+    pub fn merge_pull_request(&mut self, id: u64) -> Result<String, String> {
+        let pr = self
+            .pull_requests
+            .iter()
+            .find(|p| p.id == id)
+            .cloned()
+            .ok_or("no such pull request")?;
+        let target_head = self.branches[&pr.target].clone();
+        let base = self.bases.get(&pr.head).cloned();
+        let base_files = base.map(|b| self.files_at(&b).clone()).unwrap_or_default();
+        let files = merge(
+            &base_files,
+            self.files_at(&pr.head),
+            self.files_at(&target_head),
+        )
+        .map_err(|key| format!("pull request {id}: merge conflict in {key}"))?;
+        let commit = self.commit(files);
+        self.branches.insert(pr.target.clone(), commit.clone());
+        for p in &mut self.pull_requests {
+            if p.id == id {
+                p.state = PullRequestState::Merged(commit.clone());
+            }
+        }
+        Ok(commit)
+    }
+
+    /// A person closes the request without merging it.
+    pub fn close_pull_request(&mut self, id: u64) {
+        for p in &mut self.pull_requests {
+            if p.id == id {
+                p.state = PullRequestState::Closed;
+            }
+        }
     }
 
     /// A commit directly on `branch` (a developer's push, outside Kargo).
@@ -176,19 +289,44 @@ impl Checkouts {
         Ok(())
     }
 
-    /// `git-commit`: the new commit, or the head as cloned when nothing changed.
-    pub fn commit(&mut self, remote: &mut Remote, path: &str) -> Result<String, String> {
+    /// `git-commit`: the new commit, or the head as cloned when nothing
+    /// changed; and whether it made one.
+    pub fn commit(&mut self, remote: &mut Remote, path: &str) -> Result<(String, bool), String> {
         let (tree, rel) = self.locate(path)?;
         if !rel.is_empty() {
             return Err(format!("git-commit: {path} is not a working tree"));
         }
         let before = tree.base.as_ref().map(|b| remote.files_at(b).clone());
         if before.as_ref() == Some(&tree.files) {
-            return Ok(tree.base.clone().unwrap());
+            return Ok((tree.base.clone().unwrap(), false));
         }
         let id = remote.commit(tree.files.clone());
+        if let Some(base) = &tree.base {
+            remote.bases.insert(id.clone(), base.clone());
+        }
         tree.local = Some(id.clone());
-        Ok(id)
+        Ok((id, true))
+    }
+
+    /// `git-push` with `generateTargetBranch`: a force push of the tree's
+    /// head to `branch`, no rebase.
+    pub fn push_to(
+        &mut self,
+        remote: &mut Remote,
+        path: &str,
+        branch: &str,
+    ) -> Result<(String, String), String> {
+        let (tree, rel) = self.locate(path)?;
+        if !rel.is_empty() {
+            return Err(format!("git-push: {path} is not a working tree"));
+        }
+        let head = tree
+            .local
+            .clone()
+            .or_else(|| tree.base.clone())
+            .ok_or("git-push: nothing to push")?;
+        remote.branches.insert(branch.into(), head.clone());
+        Ok((head, branch.into()))
     }
 
     /// `git-push` with `AlwaysRebase`: the pushed commit and the branch.
@@ -214,21 +352,8 @@ impl Checkouts {
                 .map(|b| remote.files_at(b).clone())
                 .unwrap_or_default();
             let theirs = remote.files_at(remote_head.as_ref().unwrap()).clone();
-            let mut files = theirs.clone();
-            for key in tree.files.keys().chain(base_files.keys()) {
-                let ours = tree.files.get(key);
-                let base = base_files.get(key);
-                if ours == base {
-                    continue;
-                }
-                if theirs.get(key) != base {
-                    return Err(format!("git-push: rebase conflict in {key}"));
-                }
-                match ours {
-                    Some(text) => files.insert(key.clone(), text.clone()),
-                    None => files.remove(key),
-                };
-            }
+            let files = merge(&base_files, &tree.files, &theirs)
+                .map_err(|key| format!("git-push: rebase conflict in {key}"))?;
             remote.commit(files)
         };
         remote.branches.insert(branch.clone(), pushed.clone());
@@ -236,4 +361,24 @@ impl Checkouts {
         tree.local = None;
         Ok((pushed, branch))
     }
+}
+
+/// Our changes from `base` applied onto `theirs`; a file both changed is a
+/// conflict (its name).
+fn merge(base: &Files, ours: &Files, theirs: &Files) -> Result<Files, String> {
+    let mut files = theirs.clone();
+    for key in ours.keys().chain(base.keys()) {
+        let (mine, was) = (ours.get(key), base.get(key));
+        if mine == was {
+            continue;
+        }
+        if theirs.get(key) != was && theirs.get(key) != mine {
+            return Err(key.clone());
+        }
+        match mine {
+            Some(text) => files.insert(key.clone(), text.clone()),
+            None => files.remove(key),
+        };
+    }
+    Ok(files)
 }

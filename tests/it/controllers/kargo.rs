@@ -16,24 +16,35 @@
 //!   `pkg/yaml/quote.go`: `QuoteIfNecessary`; the value written with `%v`.
 //! - step outputs: `git_commiter.go` and `git_pusher.go` (`commit`).
 
-use super::git::{Checkouts, Remote};
+use super::git::{Checkouts, PullRequestState, Remote};
 use crate::common::*;
 use serde_json::{Map, Value, json};
 use std::path::Path;
 
 // ---------------------------------------------------------------------------
-// Expressions: the subset of expr-lang oamc's tasks use (member access,
-// function calls, string/number/bool/null literals).
+// Expressions: the subset of expr-lang v1.17 oamc's tasks use: member access
+// (`.x`, `?.x`, `['x']`), function calls, literals, `==` and `!=`, `??` and
+// `c ? a : b`. As expr-lang compiles them (`compiler/compiler.go`), `??` and
+// `?:` evaluate only the side they take; a member of nil fails unless `?.`;
+// a key a map lacks is nil.
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Ident(String),
     Str(String),
     Num(Value),
     Dot,
+    OptionalDot,
     Open,
     Close,
+    OpenBracket,
+    CloseBracket,
     Comma,
+    Question,
+    Coalesce,
+    Colon,
+    Eq,
+    Ne,
 }
 
 fn lex(src: &str) -> Result<Vec<Tok>, String> {
@@ -42,52 +53,190 @@ fn lex(src: &str) -> Result<Vec<Tok>, String> {
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        match c {
-            ' ' | '\t' | '\n' => i += 1,
-            '.' => {
-                out.push(Tok::Dot);
-                i += 1
+        let next = chars.get(i + 1).copied();
+        let (tok, width) = match (c, next) {
+            (' ' | '\t' | '\n', _) => {
+                i += 1;
+                continue;
             }
-            '(' => {
-                out.push(Tok::Open);
-                i += 1
-            }
-            ')' => {
-                out.push(Tok::Close);
-                i += 1
-            }
-            ',' => {
-                out.push(Tok::Comma);
-                i += 1
-            }
-            '\'' | '"' => {
+            ('?', Some('.')) => (Tok::OptionalDot, 2),
+            ('?', Some('?')) => (Tok::Coalesce, 2),
+            ('=', Some('=')) => (Tok::Eq, 2),
+            ('!', Some('=')) => (Tok::Ne, 2),
+            ('?', _) => (Tok::Question, 1),
+            (':', _) => (Tok::Colon, 1),
+            ('.', _) => (Tok::Dot, 1),
+            ('(', _) => (Tok::Open, 1),
+            (')', _) => (Tok::Close, 1),
+            ('[', _) => (Tok::OpenBracket, 1),
+            (']', _) => (Tok::CloseBracket, 1),
+            (',', _) => (Tok::Comma, 1),
+            ('\'' | '"', _) => {
                 let end = chars[i + 1..]
                     .iter()
                     .position(|&d| d == c)
                     .ok_or("unterminated string")?;
-                out.push(Tok::Str(chars[i + 1..i + 1 + end].iter().collect()));
-                i += end + 2;
+                (
+                    Tok::Str(chars[i + 1..i + 1 + end].iter().collect()),
+                    end + 2,
+                )
             }
-            c if c.is_ascii_digit() => {
-                let start = i;
-                while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
-                    i += 1;
+            (c, _) if c.is_ascii_digit() => {
+                let mut j = i;
+                while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.') {
+                    j += 1;
                 }
-                let text: String = chars[start..i].iter().collect();
+                let text: String = chars[i..j].iter().collect();
                 let n: Value = serde_json::from_str(&text).map_err(|_| "bad number")?;
-                out.push(Tok::Num(n));
+                (Tok::Num(n), j - i)
             }
-            c if c.is_alphabetic() || c == '_' => {
-                let start = i;
-                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                    i += 1;
+            (c, _) if c.is_alphabetic() || c == '_' => {
+                let mut j = i;
+                while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_') {
+                    j += 1;
                 }
-                out.push(Tok::Ident(chars[start..i].iter().collect()));
+                (Tok::Ident(chars[i..j].iter().collect()), j - i)
             }
-            other => return Err(format!("unexpected {other:?} in expression")),
-        }
+            (other, _) => return Err(format!("unexpected {other:?} in expression")),
+        };
+        out.push(tok);
+        i += width;
     }
     Ok(out)
+}
+
+/// An expression, parsed before it is evaluated (so `??` and `?:` can
+/// leave a side unevaluated, as expr-lang's jumps do).
+#[derive(Debug)]
+enum Node {
+    Literal(Value),
+    Name(String),
+    Call(String, Vec<Node>),
+    Member {
+        of: Box<Node>,
+        key: Box<Node>,
+        optional: bool,
+    },
+    Equal(Box<Node>, Box<Node>, bool),
+    Coalesce(Box<Node>, Box<Node>),
+    Conditional(Box<Node>, Box<Node>, Box<Node>),
+}
+
+struct Parser {
+    toks: Vec<Tok>,
+    at: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.at)
+    }
+    fn next(&mut self) -> Option<Tok> {
+        self.at += 1;
+        self.toks.get(self.at - 1).cloned()
+    }
+    fn eat(&mut self, tok: &Tok) -> bool {
+        let here = self.peek() == Some(tok);
+        if here {
+            self.at += 1;
+        }
+        here
+    }
+    fn expect(&mut self, tok: Tok) -> Result<(), String> {
+        if self.eat(&tok) {
+            Ok(())
+        } else {
+            Err(format!("expected {tok:?}, found {:?}", self.peek()))
+        }
+    }
+    fn conditional(&mut self) -> Result<Node, String> {
+        let test = self.coalesce()?;
+        if !self.eat(&Tok::Question) {
+            return Ok(test);
+        }
+        let then = self.conditional()?;
+        self.expect(Tok::Colon)?;
+        let otherwise = self.conditional()?;
+        Ok(Node::Conditional(
+            Box::new(test),
+            Box::new(then),
+            Box::new(otherwise),
+        ))
+    }
+    fn coalesce(&mut self) -> Result<Node, String> {
+        let mut left = self.equality()?;
+        while self.eat(&Tok::Coalesce) {
+            left = Node::Coalesce(Box::new(left), Box::new(self.equality()?));
+        }
+        Ok(left)
+    }
+    fn equality(&mut self) -> Result<Node, String> {
+        let left = self.postfix()?;
+        for (tok, equal) in [(Tok::Eq, true), (Tok::Ne, false)] {
+            if self.eat(&tok) {
+                return Ok(Node::Equal(
+                    Box::new(left),
+                    Box::new(self.postfix()?),
+                    equal,
+                ));
+            }
+        }
+        Ok(left)
+    }
+    fn postfix(&mut self) -> Result<Node, String> {
+        let mut node = self.primary()?;
+        loop {
+            let optional = match self.peek() {
+                Some(Tok::Dot) => false,
+                Some(Tok::OptionalDot) => true,
+                Some(Tok::OpenBracket) => {
+                    self.next();
+                    let key = self.conditional()?;
+                    self.expect(Tok::CloseBracket)?;
+                    node = Node::Member {
+                        of: Box::new(node),
+                        key: Box::new(key),
+                        optional: false,
+                    };
+                    continue;
+                }
+                _ => return Ok(node),
+            };
+            self.next();
+            let Some(Tok::Ident(member)) = self.next() else {
+                return Err("a member name must follow `.`".into());
+            };
+            node = Node::Member {
+                of: Box::new(node),
+                key: Box::new(Node::Literal(Value::String(member))),
+                optional,
+            };
+        }
+    }
+    fn primary(&mut self) -> Result<Node, String> {
+        Ok(match self.next().ok_or("empty expression")? {
+            Tok::Str(s) => Node::Literal(Value::String(s)),
+            Tok::Num(n) => Node::Literal(n),
+            Tok::Ident(id) if id == "true" => Node::Literal(json!(true)),
+            Tok::Ident(id) if id == "false" => Node::Literal(json!(false)),
+            Tok::Ident(id) if id == "nil" || id == "null" => Node::Literal(Value::Null),
+            Tok::Ident(id) if self.eat(&Tok::Open) => {
+                let mut args = Vec::new();
+                while !self.eat(&Tok::Close) {
+                    args.push(self.conditional()?);
+                    self.eat(&Tok::Comma);
+                }
+                Node::Call(id, args)
+            }
+            Tok::Ident(id) => Node::Name(id),
+            Tok::Open => {
+                let inner = self.conditional()?;
+                self.expect(Tok::Close)?;
+                inner
+            }
+            t => return Err(format!("unexpected {t:?}")),
+        })
+    }
 }
 
 /// What `imageFrom(repo)` finds: the Freight's image.
@@ -98,57 +247,51 @@ pub struct Freight {
     pub digest: String,
 }
 
+/// What an expression sees: the env, the Freight, and for `status()` the
+/// statuses of the promotion's steps so far and the current step's alias.
 struct Eval<'a> {
-    toks: Vec<Tok>,
-    at: usize,
     env: &'a Value,
     freight: &'a Freight,
 }
 
 impl Eval<'_> {
-    fn peek(&self) -> Option<&Tok> {
-        self.toks.get(self.at)
-    }
-    fn next(&mut self) -> Option<Tok> {
-        self.at += 1;
-        self.toks.get(self.at - 1).cloned()
-    }
-    fn expr(&mut self) -> Result<Value, String> {
-        let mut value = match self.next().ok_or("empty expression")? {
-            Tok::Str(s) => Value::String(s),
-            Tok::Num(n) => n,
-            Tok::Ident(id) if id == "true" => json!(true),
-            Tok::Ident(id) if id == "false" => json!(false),
-            Tok::Ident(id) if id == "nil" || id == "null" => Value::Null,
-            Tok::Ident(id) if matches!(self.peek(), Some(Tok::Open)) => {
-                self.next();
-                let mut args = Vec::new();
-                while !matches!(self.peek(), Some(Tok::Close)) {
-                    args.push(self.expr()?);
-                    if matches!(self.peek(), Some(Tok::Comma)) {
-                        self.next();
-                    }
-                }
-                self.next();
-                self.call(&id, &args)?
+    fn eval(&self, node: &Node) -> Result<Value, String> {
+        Ok(match node {
+            Node::Literal(v) => v.clone(),
+            Node::Name(id) => self.env.get(id).cloned().unwrap_or(Value::Null),
+            Node::Call(name, args) => {
+                let args = args
+                    .iter()
+                    .map(|a| self.eval(a))
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.call(name, &args)?
             }
-            Tok::Ident(id) => self.env.get(&id).cloned().unwrap_or(Value::Null),
-            t => return Err(format!("unexpected {t:?}")),
-        };
-        while let Some(Tok::Dot) = self.peek() {
-            self.next();
-            let Some(Tok::Ident(member)) = self.next() else {
-                return Err("a member name must follow `.`".into());
-            };
-            value = match value {
-                // expr-lang: "cannot fetch <member> from <nil>".
-                Value::Null => return Err(format!("cannot fetch {member} from <nil>")),
-                Value::Object(map) => map.get(&member).cloned().unwrap_or(Value::Null),
-                other => return Err(format!("cannot fetch {member} from {other}")),
-            };
-        }
-        Ok(value)
+            Node::Member { of, key, optional } => {
+                let (of, key) = (self.eval(of)?, self.eval(key)?);
+                let Value::String(member) = key else {
+                    return Err(format!("a member must be a string, not {key}"));
+                };
+                match of {
+                    Value::Null if *optional => Value::Null,
+                    // expr-lang: "cannot fetch <member> from <nil>".
+                    Value::Null => return Err(format!("cannot fetch {member} from <nil>")),
+                    Value::Object(map) => map.get(&member).cloned().unwrap_or(Value::Null),
+                    other => return Err(format!("cannot fetch {member} from {other}")),
+                }
+            }
+            Node::Equal(a, b, equal) => json!((self.eval(a)? == self.eval(b)?) == *equal),
+            Node::Coalesce(a, b) => match self.eval(a)? {
+                Value::Null => self.eval(b)?,
+                value => value,
+            },
+            Node::Conditional(test, then, otherwise) => match self.eval(test)? {
+                Value::Bool(true) => self.eval(then)?,
+                Value::Bool(false) => self.eval(otherwise)?,
+                other => return Err(format!("non-bool {other} used as condition")),
+            },
+        })
     }
+
     fn call(&self, name: &str, args: &[Value]) -> Result<Value, String> {
         match (name, args) {
             // `quoteFunc`: a string as Go's %q; anything else as its JSON, quoted.
@@ -160,10 +303,39 @@ impl Eval<'_> {
                 "Digest": self.freight.digest,
             })),
             ("imageFrom", _) => Err(format!("no image from {args:?} in the Freight")),
+            // `getStatus`: a step of the current step's task namespace, by
+            // its short alias; "" when none ran.
+            ("status", [Value::String(alias)]) if alias.is_empty() => {
+                Err("argument must not be empty".into())
+            }
+            ("status", args) if args.len() != 1 => {
+                Err(format!("expected 1 argument, got {}", args.len()))
+            }
+            ("status", [Value::String(alias)]) => {
+                let current = self.env[STEP_ALIAS].as_str().unwrap_or_default();
+                let namespace = current.split_once("::").map(|(n, _)| n);
+                let found = self.env[STEP_STATUSES]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .find(|(full, _)| {
+                        let (ns, short) = match full.split_once("::") {
+                            Some((n, s)) => (Some(n), s),
+                            None => (None, full.as_str()),
+                        };
+                        ns == namespace && short == alias
+                    });
+                Ok(found.map_or(json!(""), |(_, status)| status.clone()))
+            }
+            ("status", _) => Err("argument must be string".into()),
             _ => Err(format!("unknown function {name}")),
         }
     }
 }
+
+/// Where the env carries what `status()` reads (names no expression can spell).
+const STEP_ALIAS: &str = " step";
+const STEP_STATUSES: &str = " statuses";
 
 /// Go's `%q` of an ASCII string (what oamc's values are).
 fn go_quote(s: &str) -> String {
@@ -171,16 +343,15 @@ fn go_quote(s: &str) -> String {
 }
 
 fn evaluate_expression(src: &str, env: &Value, freight: &Freight) -> Result<String, String> {
-    let mut e = Eval {
+    let mut parser = Parser {
         toks: lex(src)?,
         at: 0,
-        env,
-        freight,
     };
-    let value = e.expr()?;
-    if e.at != e.toks.len() {
+    let node = parser.conditional()?;
+    if parser.at != parser.toks.len() {
         return Err(format!("unparsed rest in {src:?}"));
     }
+    let value = Eval { env, freight }.eval(&node)?;
     // `evaluateExpression`: a string as is, anything else as its JSON.
     Ok(match value {
         Value::String(s) => s,
@@ -424,10 +595,13 @@ pub fn set_values_in_bytes(text: &str, updates: &[(String, Value)]) -> Result<St
 // ---------------------------------------------------------------------------
 // A promotion: the task inflated into the Stage's steps, run step by step.
 
+#[derive(Clone)]
 pub struct Step {
     pub uses: String,
     pub alias: String,
     pub config: Value,
+    /// `if`: the step runs only when it evaluates to true (else Skipped).
+    pub when: Option<String>,
 }
 
 /// `InflateSteps` for a Stage whose promotion template runs one task.
@@ -455,6 +629,7 @@ pub fn inflate(stage: &Value, tasks: &[&Value]) -> Vec<Step> {
                 uses: s["uses"].as_str().unwrap().to_owned(),
                 alias: format!("{task_alias}::{alias}"),
                 config: s["config"].clone(),
+                when: s["if"].as_str().map(str::to_owned),
             });
         }
     }
@@ -488,6 +663,10 @@ pub struct Run<'a> {
     vars: Map<String, Value>,
     outputs: Map<String, Value>,
     checkouts: Checkouts,
+    /// Each step's status so far, by its full alias (what `status()` reads).
+    statuses: Map<String, Value>,
+    /// The Promotion's name (`ctx.promotion`).
+    promotion: String,
     committed: Option<(String, String)>,
     argocd_update: Value,
     git_clone: Value,
@@ -507,6 +686,11 @@ impl<'a> Run<'a> {
             vars: Map::new(),
             outputs: Map::new(),
             checkouts: Checkouts::default(),
+            statuses: Map::new(),
+            promotion: format!(
+                "promo-{}",
+                PROMOTIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ),
             committed: None,
             argocd_update: Value::Null,
             git_clone: Value::Null,
@@ -515,27 +699,34 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Runs the steps before the first that `uses` (all of them: `None`).
-    pub fn run_until(&mut self, remote: &mut Remote, uses: Option<&str>) -> Result<(), String> {
+    /// Runs the steps before the first that `uses` (all of them: `None`),
+    /// or until a step waits for a person: the pull request it waits on.
+    pub fn run_until(
+        &mut self,
+        remote: &mut Remote,
+        uses: Option<&str>,
+    ) -> Result<Option<u64>, String> {
         while let Some(step) = self.steps.get(self.next) {
             if Some(step.uses.as_str()) == uses {
-                return Ok(());
+                return Ok(None);
             }
-            self.step(remote)?;
+            if let Some(pr) = self.step(remote)? {
+                return Ok(Some(pr));
+            }
         }
-        Ok(())
+        Ok(None)
     }
 
-    fn step(&mut self, remote: &mut Remote) -> Result<(), String> {
-        let step = &self.steps[self.next];
-        self.next += 1;
-        let namespace = step.alias.split_once("::").map(|(t, _)| t);
+    /// The env a step's expressions see.
+    fn env(&self, alias: &str) -> Value {
         let mut env = json!({
-            "ctx": { "stage": self.stage_name, "project": self.project, "promotion": "promo-1" },
+            "ctx": { "stage": self.stage_name, "project": self.project, "promotion": self.promotion },
             "outputs": Value::Object(self.outputs.clone()),
+            STEP_ALIAS: alias,
+            STEP_STATUSES: Value::Object(self.statuses.clone()),
         });
         // `ExprEnvWithTaskOutputs`: the outputs of this task's steps, unprefixed.
-        if let Some(ns) = namespace {
+        if let Some((ns, _)) = alias.split_once("::") {
             let own: Map<String, Value> = self
                 .outputs
                 .iter()
@@ -546,73 +737,152 @@ impl<'a> Run<'a> {
                 .collect();
             env["task"] = json!({ "outputs": own });
         }
+        env["vars"] = Value::Object(self.vars.clone());
+        env
+    }
+
+    /// Runs the next step; a pull request it waits on leaves it to run again.
+    fn step(&mut self, remote: &mut Remote) -> Result<Option<u64>, String> {
+        let step = self.steps[self.next].clone();
         if self.vars.is_empty() {
             for v in self.task["spec"]["vars"].as_array().into_iter().flatten() {
-                env["vars"] = Value::Object(self.vars.clone());
+                let env = self.env(&step.alias);
                 let value = evaluate_template(v["value"].as_str().unwrap(), &env, &self.freight)?;
                 self.vars
                     .insert(v["name"].as_str().unwrap().to_owned(), value);
             }
         }
-        env["vars"] = Value::Object(self.vars.clone());
-        let config = evaluate_config(&step.config, &env, &self.freight)
-            .map_err(|e| format!("step {} ({}): {e}", step.alias, step.uses))?;
+        let env = self.env(&step.alias);
+        let fail = |e: String| format!("step {} ({}): {e}", step.alias, step.uses);
+        // `local_orchestrator.go`: a step whose `if` is false is Skipped.
+        if let Some(when) = &step.when {
+            match evaluate_template(when, &env, &self.freight).map_err(fail)? {
+                Value::Bool(true) => {}
+                Value::Bool(false) => {
+                    self.statuses.insert(step.alias.clone(), json!("Skipped"));
+                    self.next += 1;
+                    return Ok(None);
+                }
+                other => return Err(fail(format!("`if` is {other}, not a bool"))),
+            }
+        }
+        let config = evaluate_config(&step.config, &env, &self.freight).map_err(fail)?;
+        let (status, output) = match self.run_step(&step.uses, &config, remote)? {
+            Ran::Done(status, output) => (status, output),
+            Ran::Waiting(pr) => return Ok(Some(pr)),
+        };
+        self.statuses.insert(step.alias.clone(), json!(status));
+        if let Some(output) = output {
+            self.outputs.insert(step.alias.clone(), output);
+        }
+        self.next += 1;
+        Ok(None)
+    }
+
+    fn run_step(&mut self, uses: &str, config: &Value, remote: &mut Remote) -> Result<Ran, String> {
         let path = |key: &str| config[key].as_str().unwrap_or_default().to_owned();
-        let output = match step.uses.as_str() {
+        let done = |output: Value| Ok(Ran::Done("Succeeded", Some(output)));
+        match uses {
             "git-clone" => {
                 self.checkouts = Checkouts::clone_from(remote, &config["checkout"])?;
                 self.git_clone = config.clone();
-                json!({})
+                done(json!({}))
             }
             "delete" => {
                 self.checkouts.delete(&path("path"))?;
-                json!({})
+                done(json!({}))
             }
             "copy" => {
                 self.checkouts.copy(&path("inPath"), &path("outPath"))?;
-                json!({})
+                done(json!({}))
             }
-            "yaml-update" => {
-                let (tree, rel) = self.checkouts.locate(&path("path"))?;
-                let text = tree.files.get(&rel).ok_or_else(|| {
-                    format!(
-                        "yaml-update: {rel} does not exist on branch {}",
-                        tree.branch
-                    )
-                })?;
-                let updates: Vec<(String, Value)> = config["updates"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|u| (u["key"].as_str().unwrap().to_owned(), u["value"].clone()))
-                    .collect();
-                let new = set_values_in_bytes(text, &updates)
-                    .map_err(|e| format!("yaml-update: values file update failed: {e}"))?;
-                tree.files.insert(rel.clone(), new.clone());
-                self.committed = Some((rel, new));
-                json!({ "commitMessage": "updated" })
-            }
+            "yaml-update" => self.yaml_update(config),
             "git-commit" => {
                 self.git_commit = config.clone();
-                json!({ "commit": self.checkouts.commit(remote, &path("path"))? })
+                let (commit, made) = self.checkouts.commit(remote, &path("path"))?;
+                let status = if made { "Succeeded" } else { "Skipped" };
+                Ok(Ran::Done(status, Some(json!({ "commit": commit }))))
             }
             "git-push" => {
-                let (commit, branch) = self.checkouts.push(remote, &path("path"))?;
+                let generated = config["generateTargetBranch"] == json!(true);
+                let (commit, branch) = if generated {
+                    let branch = format!("kargo/promotion/{}", self.promotion);
+                    self.checkouts.push_to(remote, &path("path"), &branch)?
+                } else {
+                    self.checkouts.push(remote, &path("path"))?
+                };
                 self.pushed = Some((commit.clone(), branch.clone()));
-                json!({ "commit": commit, "branch": branch })
+                done(json!({ "commit": commit, "branch": branch }))
+            }
+            "git-open-pr" => {
+                let (source, target) = (path("sourceBranch"), path("targetBranch"));
+                match remote.open_pull_request(&source, &target)? {
+                    Some(id) => done(json!({ "pr": { "id": id, "url": format!("pr/{id}") } })),
+                    // `RefsHaveDiffs` false: nothing to merge.
+                    None => Ok(Ran::Done("Skipped", None)),
+                }
+            }
+            "git-wait-for-pr" => {
+                let id = config["prNumber"]
+                    .as_u64()
+                    .ok_or("prNumber is not a number")?;
+                match remote.pull_request(id)? {
+                    PullRequestState::Open => Ok(Ran::Waiting(id)),
+                    PullRequestState::Closed => Err(format!(
+                        "git-wait-for-pr: pull request {id} was closed without being merged"
+                    )),
+                    PullRequestState::Merged(commit) => done(json!({
+                        "pr": { "id": id, "open": false, "merged": true },
+                        "commit": commit,
+                    })),
+                }
             }
             "argocd-update" => {
                 self.argocd_update = config.clone();
-                json!({})
+                done(json!({}))
             }
-            other => return Err(format!("oamc's model has no step {other}")),
-        };
-        self.outputs.insert(step.alias.clone(), output);
-        Ok(())
+            other => Err(format!("oamc's model has no step {other}")),
+        }
     }
 
+    fn yaml_update(&mut self, config: &Value) -> Result<Ran, String> {
+        let path = config["path"].as_str().unwrap_or_default();
+        let (tree, rel) = self.checkouts.locate(path)?;
+        let text = tree.files.get(&rel).ok_or_else(|| {
+            format!(
+                "yaml-update: {rel} does not exist on branch {}",
+                tree.branch
+            )
+        })?;
+        let updates: Vec<(String, Value)> = config["updates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| (u["key"].as_str().unwrap().to_owned(), u["value"].clone()))
+            .collect();
+        let new = set_values_in_bytes(text, &updates)
+            .map_err(|e| format!("yaml-update: values file update failed: {e}"))?;
+        tree.files.insert(rel.clone(), new.clone());
+        self.committed = Some((rel, new));
+        Ok(Ran::Done(
+            "Succeeded",
+            Some(json!({ "commitMessage": "updated" })),
+        ))
+    }
+
+    /// Runs to the end, a person merging each pull request it waits on.
+    pub fn finish_merging(mut self, remote: &mut Remote) -> Result<Promotion, String> {
+        while let Some(pr) = self.run_until(remote, None)? {
+            remote.merge_pull_request(pr)?;
+        }
+        self.finish(remote)
+    }
+
+    /// Runs to the end; a step still waiting for a person is an error.
     pub fn finish(mut self, remote: &mut Remote) -> Result<Promotion, String> {
-        self.run_until(remote, None)?;
+        if let Some(pr) = self.run_until(remote, None)? {
+            return Err(format!("waits for a person to merge pull request {pr}"));
+        }
         let (file, committed) = self.committed.ok_or("no yaml-update step ran")?;
         Ok(Promotion {
             committed,
@@ -633,7 +903,17 @@ pub fn promote(
     freight: &Freight,
     remote: &mut Remote,
 ) -> Result<Promotion, String> {
-    Run::new(stage, task, project, freight.clone()).finish(remote)
+    Run::new(stage, task, project, freight.clone()).finish_merging(remote)
+}
+
+/// Each Promotion's name is its own (Kargo's carry a unique suffix), as
+/// the branch `generateTargetBranch` pushes is named after it.
+static PROMOTIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// What a step did: its status and output, or the pull request it waits on.
+enum Ran {
+    Done(&'static str, Option<Value>),
+    Waiting(u64),
 }
 
 // ---------------------------------------------------------------------------
@@ -735,6 +1015,72 @@ fn evaluate_template_matches_kargo_test_evaluate_json_template() {
     assert!(err.contains("from <nil>"), "{err}");
 }
 
+/// `status()` as Kargo's own rows call it: in a task, a step of the same
+/// task by its short alias.
+#[test]
+fn status_matches_kargo_test_get_status() {
+    let v = vectors();
+    for case in v["get_status"]["cases"].as_array().unwrap() {
+        let env = json!({
+            STEP_ALIAS: case["current"],
+            STEP_STATUSES: case["statuses"],
+        });
+        let eval = Eval {
+            env: &env,
+            freight: &no_freight(),
+        };
+        let args: Vec<Value> = case["args"].as_array().unwrap().clone();
+        let got = match eval.call("status", &args) {
+            Ok(v) => v.as_str().unwrap().to_owned(),
+            Err(e) => format!("error: {e}"),
+        };
+        let want = case["want"].as_str().unwrap();
+        // Upstream asserts `ErrorContains` for errors, equality otherwise.
+        match want.strip_prefix("error: ") {
+            Some(part) => assert!(
+                got.starts_with("error: ") && got.contains(part),
+                "{case}: {got}"
+            ),
+            None => assert_eq!(got, want, "{case}"),
+        }
+    }
+}
+
+/// The operators the tasks use, as expr-lang v1.17 evaluates them: `??`
+/// and `?:` leave the side they do not take unevaluated (a member of nil
+/// there would fail), `?.` is nil on nil.
+#[test]
+fn coalescing_and_conditionals_evaluate_one_side() {
+    let env = json!({ "task": { "outputs": { "push": { "commit": "abc" } } } });
+    let eval = |src: &str| evaluate_template(src, &env, &no_freight());
+    let cases = [
+        (
+            "${{ task.outputs.merged?.commit ?? task.outputs.push.commit }}",
+            json!("abc"),
+        ),
+        (
+            "${{ task.outputs.push.commit ?? task.outputs.merged.commit }}",
+            json!("abc"),
+        ),
+        (
+            "${{ 'a' != 'b' ? task.outputs.push.commit : task.outputs.merged.commit }}",
+            json!("abc"),
+        ),
+        ("${{ task.outputs['push'].commit == 'abc' }}", json!(true)),
+        (
+            "${{ (task.outputs.merged?.pr?.id ?? 0) == 0 }}",
+            json!(true),
+        ),
+    ];
+    for (src, want) in cases {
+        assert_eq!(eval(src).unwrap(), want, "{src}");
+    }
+    let err = eval("${{ task.outputs.merged.commit }}").unwrap_err();
+    assert!(err.contains("from <nil>"), "{err}");
+    let err = eval("${{ 'x' ? 1 : 2 }}").unwrap_err();
+    assert!(err.contains("condition"), "{err}");
+}
+
 /// Every step of the rendered PromotionTask, as Kargo v1.11.2's step schemas
 /// read it: only properties the step has, every required one, none that is
 /// deprecated (git-commit's `author` goes away in v1.12), and a git-clone
@@ -752,8 +1098,8 @@ fn every_task_step_config_is_one_kargo_reads() {
     };
     for case in PROMOTION_FIXTURES {
         let docs = rendered(case);
-        let task = docs.iter().find(|d| d["kind"] == "PromotionTask").unwrap();
-        for step in task["spec"]["steps"].as_array().unwrap() {
+        let tasks = docs.iter().filter(|d| d["kind"] == "PromotionTask");
+        for step in tasks.flat_map(|t| t["spec"]["steps"].as_array().unwrap()) {
             let uses = step["uses"].as_str().unwrap();
             let schema = &steps[uses];
             assert!(schema.is_object(), "{case}: no schema for step {uses}");
@@ -770,6 +1116,12 @@ fn every_task_step_config_is_one_kargo_reads() {
             }
             for key in names(&schema["required"]) {
                 assert!(config.contains_key(&key), "{case}: {uses} lacks `{key}`");
+            }
+            if let Some(provider) = config.get("provider") {
+                assert!(
+                    schema["provider"].as_array().unwrap().contains(provider),
+                    "{case}: {uses}.provider {provider}"
+                );
             }
             for item in config
                 .get("checkout")
@@ -820,12 +1172,37 @@ fn go_formats_floats_as_kargo_writes_them() {
 // Every promotion fixture, every stage: the task runs to the end, the image
 // lands in the stage's real file, and the plugin renders the committed file.
 
-pub const PROMOTION_FIXTURES: [&str; 4] = [
+pub const PROMOTION_FIXTURES: [&str; 5] = [
     "promotion-default",
     "promotion-three-stages",
     "promotion-custom-from",
     "promotion-argocd",
+    "promotion-pull-request",
 ];
+
+/// The PromotionTask a Stage's promotion template runs.
+pub fn task_of<'a>(stage: &Value, tasks: &[&'a Value]) -> &'a Value {
+    let name = &stage["spec"]["promotionTemplate"]["spec"]["steps"][0]["task"]["name"];
+    tasks
+        .iter()
+        .find(|t| t["metadata"]["name"] == *name)
+        .unwrap_or_else(|| panic!("no PromotionTask {name}"))
+}
+
+/// What a person does before a stage's first promotion by pull request
+/// (`oamc plan` lists it): its branch, made from the branch the task reads.
+pub fn prepare(remote: &mut Remote, stage: &Value, task: &Value) {
+    let name = stage["metadata"]["name"].as_str().unwrap();
+    for step in task["spec"]["steps"].as_array().unwrap() {
+        if step["uses"] == "git-open-pr" {
+            let target = step["config"]["targetBranch"].as_str().unwrap();
+            let branch = target.replace("${{ ctx.stage }}", name);
+            if remote.head(&branch).is_none() {
+                remote.branch_from(&branch, &source_branch(task));
+            }
+        }
+    }
+}
 
 /// Tags that look like numbers, booleans or JSON to Kargo's re-typing.
 const TAGS: [&str; 6] = ["1.10", "20240101", "true", "1e3", "v2.3.4", "null"];
@@ -866,8 +1243,8 @@ fn every_stage_of_every_promotion_fixture_promotes_and_renders() {
         let docs = rendered(case);
         let of =
             |kind: &str| -> Vec<&Value> { docs.iter().filter(|d| d["kind"] == kind).collect() };
-        let task = of("PromotionTask")[0];
-        let project = task["metadata"]["namespace"].as_str().unwrap();
+        let tasks = of("PromotionTask");
+        let project = tasks[0]["metadata"]["namespace"].as_str().unwrap();
         let warehouse = of("Warehouse")[0];
         let repo_url = warehouse["spec"]["subscriptions"][0]["image"]["repoURL"]
             .as_str()
@@ -876,6 +1253,7 @@ fn every_stage_of_every_promotion_fixture_promotes_and_renders() {
         let apps = of("Application");
         for stage in of("Stage") {
             let name = stage["metadata"]["name"].as_str().unwrap();
+            let task = task_of(stage, &tasks);
             let app = apps.iter().find(|a| {
                 a["metadata"]["annotations"]["kargo.akuity.io/authorized-stage"]
                     == format!("{project}:{name}")
@@ -910,14 +1288,19 @@ fn every_stage_of_every_promotion_fixture_promotes_and_renders() {
                 let manifest = stage_manifest(case, destination_ns);
                 let rel = task_file(stage, task, &freight);
                 let mut remote = Remote::with(&source_branch(task), [(rel, manifest)].into());
+                prepare(&mut remote, stage, task);
                 let p = promote(stage, task, project, &freight, &mut remote)
                     .unwrap_or_else(|e| panic!("{case}, stage {name}, tag {tag}: {e}"));
 
-                // argocd-update syncs the pushed commit, of the Application that deploys the stage.
+                // argocd-update syncs what the stage's branch now holds (the
+                // pushed commit, or the pull request's merge commit), of the
+                // Application that deploys the stage.
                 let sync = &p.argocd_update["apps"][0];
+                let stage_branch = p.git_clone["checkout"][1]["branch"].as_str().unwrap();
                 assert_eq!(
-                    sync["sources"][0]["desiredRevision"], p.pushed.0,
-                    "{case}/{name}: desiredRevision must be git-push's commit"
+                    sync["sources"][0]["desiredRevision"].as_str(),
+                    remote.head(stage_branch),
+                    "{case}/{name}: desiredRevision must be the head of the stage's branch"
                 );
                 assert_ne!(
                     p.pushed.1,
@@ -931,8 +1314,8 @@ fn every_stage_of_every_promotion_fixture_promotes_and_renders() {
                         "{case}/{name}"
                     );
                     assert_eq!(
-                        app["spec"]["source"]["targetRevision"], p.pushed.1,
-                        "{case}/{name}: the Application tracks the branch the stage pushes"
+                        app["spec"]["source"]["targetRevision"], stage_branch,
+                        "{case}/{name}: the Application tracks the stage's branch"
                     );
                     assert_eq!(
                         format!("{}/", app["spec"]["source"]["path"].as_str().unwrap()),

@@ -26,7 +26,9 @@
 //!   scheduler `volumerestrictions`: ReadWriteOncePod admits one pod).
 
 use super::git::Remote;
-use super::kargo::{Freight, PROMOTION_FIXTURES, Run, source_branch, stage_manifest, task_file};
+use super::kargo::{
+    Freight, PROMOTION_FIXTURES, Run, prepare, source_branch, stage_manifest, task_file, task_of,
+};
 use crate::common::*;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -48,7 +50,9 @@ enum Health {
 
 struct Pipeline {
     case: &'static str,
+    /// The task the branch-per-stage stages run (every fixture has one).
     task: Value,
+    tasks: Vec<Value>,
     project: String,
     stages: Vec<Value>,
     image_repo: String,
@@ -87,7 +91,8 @@ impl Pipeline {
         let of = |kind: &str| -> Vec<Value> {
             docs.iter().filter(|d| d["kind"] == kind).cloned().collect()
         };
-        let task = of("PromotionTask").remove(0);
+        let tasks = of("PromotionTask");
+        let task = tasks[0].clone();
         let project = task["metadata"]["namespace"].as_str().unwrap().to_owned();
         let image_repo = of("Warehouse")[0]["spec"]["subscriptions"][0]["image"]["repoURL"]
             .as_str()
@@ -108,7 +113,8 @@ impl Pipeline {
                     == format!("{project}:{name}")
             });
             let destination = app.and_then(|a| a["spec"]["destination"]["namespace"].as_str());
-            let rel = task_file(stage, &task, &freight(&image_repo, "0"));
+            let own = task_of(stage, &tasks.iter().collect::<Vec<_>>());
+            let rel = task_file(stage, own, &freight(&image_repo, "0"));
             files.insert(rel, stage_manifest(case, destination));
             let app = match app {
                 Some(a) => App {
@@ -135,10 +141,18 @@ impl Pipeline {
             };
             apps.insert(name, app);
         }
-        let remote = Remote::with(&source_branch(&task), files);
+        let mut remote = Remote::with(&source_branch(&task), files);
+        for stage in &stages {
+            prepare(
+                &mut remote,
+                stage,
+                task_of(stage, &tasks.iter().collect::<Vec<_>>()),
+            );
+        }
         Pipeline {
             case,
             task,
+            tasks,
             project,
             stages,
             image_repo,
@@ -162,10 +176,22 @@ impl Pipeline {
             .collect()
     }
 
+    /// The task a stage runs: the fixture's own, or (a test's edit of it)
+    /// `task` for the stages that run the first.
+    fn task_of(&self, stage: &str) -> &Value {
+        let tasks: Vec<&Value> = self.tasks.iter().collect();
+        let own = task_of(self.stage(stage), &tasks);
+        if own["metadata"]["name"] == self.task["metadata"]["name"] {
+            &self.task
+        } else {
+            own
+        }
+    }
+
     fn start(&self, stage: &str, tag: &str) -> Run<'_> {
         Run::new(
             self.stage(stage),
-            &self.task,
+            self.task_of(stage),
             &self.project,
             freight(&self.image_repo, tag),
         )
@@ -190,7 +216,7 @@ impl Pipeline {
         let mut remote = std::mem::take(&mut self.remote);
         let p = self
             .start(stage, tag)
-            .finish(&mut remote)
+            .finish_merging(&mut remote)
             .unwrap_or_else(|e| panic!("{}: promoting {stage} to {tag}: {e}", self.case));
         self.remote = remote;
         self.synced_by(stage, &p.argocd_update);
@@ -218,7 +244,7 @@ impl Pipeline {
         let head = self.remote.head(&self.apps[stage].target_revision)?;
         let file = task_file(
             self.stage(stage),
-            &self.task,
+            self.task_of(stage),
             &freight(&self.image_repo, "0"),
         );
         let text = self.remote.files_at(head).get(&file)?;
@@ -351,7 +377,7 @@ fn two_stages_promoting_at_once_both_stay_healthy() {
             .into_iter()
             .map(|(stage, run)| {
                 let promotion = run
-                    .finish(&mut remote)
+                    .finish_merging(&mut remote)
                     .unwrap_or_else(|e| panic!("{case}: {stage}: {e}"));
                 (stage, promotion.argocd_update)
             })
@@ -652,5 +678,126 @@ fn a_gate_failing_at_40_percent_stops_the_image_at_its_stage() {
     assert!(
         exercised >= 2,
         "only {exercised} fixtures have a gate to fail"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Promotion by pull request (`git-open-pr`, `git-wait-for-pr`), over time.
+
+const BY_PULL_REQUEST: &str = "promotion-pull-request";
+
+/// A promotion into a stage that promotes by pull request waits for a
+/// person; the stage keeps what it ran until the request is merged, and is
+/// Healthy at the merge commit after.
+#[test]
+fn a_pull_request_holds_the_stage_until_a_person_merges_it() {
+    let mut p = Pipeline::new(BY_PULL_REQUEST);
+    for stage in ["dev", "staging"] {
+        p.promote(stage, "1.4.3");
+    }
+    p.refresh();
+    let mut remote = std::mem::take(&mut p.remote);
+    let (stage, task) = (p.stage("staging").clone(), p.task_of("staging").clone());
+    let tag = freight(&p.image_repo, "1.4.4");
+    let mut run = Run::new(&stage, &task, &p.project, tag);
+    let pr = run.run_until(&mut remote, None).unwrap();
+    let pr = pr.expect("the promotion waits for its pull request");
+    p.remote = remote.clone();
+    p.refresh();
+    p.assert_state(&[("staging", "1.4.3")], "while the pull request is open");
+    // Someone commits to the stage's branch meanwhile: the merge keeps both.
+    remote.push_files("stage/staging", |files| {
+        files.insert("NOTES.md".into(), "hand-written\n".into());
+    });
+    let merged = remote.merge_pull_request(pr).unwrap();
+    let promotion = run.finish(&mut remote).unwrap();
+    assert_eq!(
+        promotion.argocd_update["apps"][0]["sources"][0]["desiredRevision"],
+        merged.as_str()
+    );
+    assert!(remote.files_at(&merged).contains_key("NOTES.md"));
+    p.remote = remote;
+    p.synced_by("staging", &promotion.argocd_update);
+    p.refresh();
+    p.assert_state(&[("dev", "1.4.3"), ("staging", "1.4.4")], "after the merge");
+}
+
+/// A request closed without merging fails the promotion, and the stage
+/// keeps what it ran.
+#[test]
+fn a_pull_request_closed_unmerged_fails_the_promotion() {
+    let mut p = Pipeline::new(BY_PULL_REQUEST);
+    for stage in ["dev", "staging"] {
+        p.promote(stage, "1.4.3");
+    }
+    let mut remote = std::mem::take(&mut p.remote);
+    let mut run = p.start("staging", "1.4.4");
+    let pr = run.run_until(&mut remote, None).unwrap().unwrap();
+    remote.close_pull_request(pr);
+    let err = run.finish(&mut remote).err().expect("the promotion fails");
+    assert!(err.contains("closed without being merged"), "{err}");
+    p.remote = remote;
+    p.refresh();
+    p.assert_state(&[("staging", "1.4.3")], "after the request was closed");
+}
+
+/// Promoting the same image again changes nothing: git-open-pr opens no
+/// request (Skipped), git-wait-for-pr is skipped by its `if`, and
+/// argocd-update syncs the head the push pushed, which the stage's branch
+/// holds: Healthy, and no person is asked for anything.
+#[test]
+fn promoting_the_same_image_again_by_pull_request_asks_no_one() {
+    let mut p = Pipeline::new(BY_PULL_REQUEST);
+    for stage in p.names() {
+        p.promote(&stage, "1.4.3");
+    }
+    let mut remote = std::mem::take(&mut p.remote);
+    let mut run = p.start("prod", "1.4.3");
+    assert_eq!(run.run_until(&mut remote, None).unwrap(), None);
+    let promotion = run.finish(&mut remote).unwrap();
+    assert_eq!(
+        promotion.argocd_update["apps"][0]["sources"][0]["desiredRevision"].as_str(),
+        remote.head("stage/prod")
+    );
+    p.remote = remote;
+    p.synced_by("prod", &promotion.argocd_update);
+    p.refresh();
+    let want: Vec<(&str, &str)> = vec![("dev", "1.4.3"), ("staging", "1.4.3"), ("prod", "1.4.3")];
+    p.assert_state(&want, "after promoting the same image again");
+}
+
+/// Without the stage's branch (the plan's prerequisite), git-open-pr fails:
+/// it never creates its target (`createTargetBranch` is a no-op).
+#[test]
+fn a_pull_request_stage_needs_its_branch_first() {
+    let p = Pipeline::new(BY_PULL_REQUEST);
+    let plan = text(
+        &oamc(
+            &[
+                "plan",
+                &format!("fixtures/render/{BY_PULL_REQUEST}/application.yaml"),
+            ],
+            None,
+        )
+        .stdout,
+    );
+    assert!(
+        plan.contains("the branches stage/staging, stage/prod in"),
+        "{plan}"
+    );
+    let task = p.task_of("staging");
+    let file = task_file(p.stage("staging"), task, &freight(&p.image_repo, "0"));
+    let mut remote = Remote::with(
+        &source_branch(task),
+        [(file, stage_manifest(BY_PULL_REQUEST, None))].into(),
+    );
+    let err = p
+        .start("staging", "1.4.3")
+        .finish(&mut remote)
+        .err()
+        .expect("git-open-pr fails");
+    assert!(
+        err.contains("target branch \"stage/staging\" does not exist"),
+        "{err}"
     );
 }

@@ -2,8 +2,8 @@
 //! the promotion made; Kargo's health check then waits for that revision
 //! (`pkg/health/checker/builtin/argocd.go`, `stageHealthForAppSync`).
 
-use super::{StepKind, Task};
-use crate::plan::{PromotionPlan, StagePattern, StagePlan};
+use super::Task;
+use crate::plan::{PromotionPlan, PromotionStep, StagePattern, StagePlan};
 use serde::Serialize;
 
 pub const TEMPLATE: (&str, &str) = (
@@ -30,9 +30,8 @@ pub fn plan(t: &Task, desired_revision: String) -> ArgoCdUpdate {
     }
 }
 
-impl StepKind for ArgoCdUpdate {
-    const USES: &'static str = "argocd-update";
-    const TEMPLATE: &'static str = TEMPLATE.0;
+impl PromotionStep for ArgoCdUpdate {
+    step_basics!("argocd-update", TEMPLATE.0, None);
     fn describe(&self, p: &PromotionPlan, stage: &StagePlan) -> Option<String> {
         let name = self.app.show(&stage.name);
         let argocd_ns = &p.argocd_looks_in;

@@ -1,7 +1,7 @@
 //! `copy`: the stage's folder as written onto the stage's branch.
 
-use super::{SOURCE_CHECKOUT, STAGE_CHECKOUT, StepKind, Task};
-use crate::plan::StagePattern;
+use super::{SOURCE_CHECKOUT, STAGE_CHECKOUT, Task};
+use crate::plan::{PromotionStep, StagePattern};
 use serde::Serialize;
 
 pub const TEMPLATE: (&str, &str) = (
@@ -22,7 +22,6 @@ pub fn plan(t: &Task) -> Copy {
     }
 }
 
-impl StepKind for Copy {
-    const USES: &'static str = "copy";
-    const TEMPLATE: &'static str = TEMPLATE.0;
+impl PromotionStep for Copy {
+    step_basics!("copy", TEMPLATE.0, None);
 }

@@ -1,8 +1,8 @@
 //! `delete`: the stage's folder on its branch, so a file removed from the
 //! folder as written leaves the stage too.
 
-use super::{STAGE_CHECKOUT, StepKind, Task};
-use crate::plan::StagePattern;
+use super::{STAGE_CHECKOUT, Task};
+use crate::plan::{PromotionStep, StagePattern};
 use serde::Serialize;
 
 pub const TEMPLATE: (&str, &str) = (
@@ -21,7 +21,6 @@ pub fn plan(t: &Task) -> Delete {
     }
 }
 
-impl StepKind for Delete {
-    const USES: &'static str = "delete";
-    const TEMPLATE: &'static str = TEMPLATE.0;
+impl PromotionStep for Delete {
+    step_basics!("delete", TEMPLATE.0, None);
 }

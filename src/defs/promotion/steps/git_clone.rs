@@ -1,8 +1,8 @@
 //! `git-clone`: the manifests' branch, read only, and the stage's own
 //! branch, created empty the first time.
 
-use super::{SOURCE_CHECKOUT, STAGE_CHECKOUT, StepKind, Task, kargo};
-use crate::plan::StagePattern;
+use super::{SOURCE_CHECKOUT, STAGE_CHECKOUT, Task, kargo};
+use crate::plan::{PromotionStep, StagePattern};
 use serde::Serialize;
 
 pub const TEMPLATE: (&str, &str) = (
@@ -54,7 +54,6 @@ pub fn plan(t: &Task) -> GitClone {
     }
 }
 
-impl StepKind for GitClone {
-    const USES: &'static str = "git-clone";
-    const TEMPLATE: &'static str = TEMPLATE.0;
+impl PromotionStep for GitClone {
+    step_basics!("git-clone", TEMPLATE.0, None);
 }

@@ -1,6 +1,7 @@
 //! `git-commit`: the stage's branch, with the message naming stage and image.
 
-use super::{STAGE_CHECKOUT, StepKind, Task, kargo};
+use super::{STAGE_CHECKOUT, Task, kargo};
+use crate::plan::PromotionStep;
 use serde::Serialize;
 
 pub const TEMPLATE: (&str, &str) = (
@@ -21,8 +22,6 @@ pub fn plan(t: &Task) -> GitCommit {
     }
 }
 
-impl StepKind for GitCommit {
-    const USES: &'static str = "git-commit";
-    const TEMPLATE: &'static str = TEMPLATE.0;
-    const ALIAS: Option<&'static str> = Some("commit");
+impl PromotionStep for GitCommit {
+    step_basics!("git-commit", TEMPLATE.0, Some("commit"));
 }

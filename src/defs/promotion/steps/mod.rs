@@ -2,16 +2,37 @@
 //! its template reads), its template, and its line in `plan`. `task` puts
 //! them in the order a promotion runs them.
 
+/// What every step writes the same way: Kargo's name for it, its alias, its
+/// template, and its fields as the template's `config`.
+macro_rules! step_basics {
+    ($uses:literal, $template:expr, $alias:expr) => {
+        fn uses(&self) -> &'static str {
+            $uses
+        }
+        fn alias(&self) -> Option<&'static str> {
+            $alias
+        }
+        fn template(&self) -> &'static str {
+            $template
+        }
+        fn view(&self) -> minijinja::Value {
+            minijinja::Value::from(minijinja::value::Serde(self))
+        }
+    };
+}
+
 pub mod argocd_update;
 pub mod copy;
 pub mod delete;
 pub mod git_clone;
 pub mod git_commit;
+pub mod git_open_pr;
 pub mod git_push;
+pub mod git_wait_for_pr;
 pub mod yaml_update;
 
 use super::KargoPromotion;
-use crate::plan::{PromotionPlan, PromotionStep, StagePattern, StagePlan, YamlUpdatePlan};
+use crate::plan::{PromotionStep, StagePattern, YamlUpdatePlan};
 use std::sync::Arc;
 
 /// Each step's template, name and built-in text: the registry the renderer
@@ -23,6 +44,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     yaml_update::TEMPLATE,
     git_commit::TEMPLATE,
     git_push::TEMPLATE,
+    git_open_pr::TEMPLATE,
+    git_wait_for_pr::TEMPLATE,
     argocd_update::TEMPLATE,
 ];
 
@@ -62,49 +85,32 @@ impl Task<'_> {
 }
 
 /// A stage's promotion: its folder as written, with the image set, committed
-/// and pushed to the stage's own branch, then synced by Argo CD.
-pub fn task(t: &Task) -> Vec<Arc<dyn PromotionStep>> {
-    let push = git_push::plan(t);
-    let desired_revision = push.pushed_commit();
-    vec![
+/// and pushed to the stage's own branch (or, by pull request, to a branch
+/// that a person merges into it), then synced by Argo CD.
+pub fn task(t: &Task, by_pull_request: bool) -> Vec<Arc<dyn PromotionStep>> {
+    let push = git_push::plan(t, by_pull_request);
+    let mut steps: Vec<Arc<dyn PromotionStep>> = vec![
         Arc::new(git_clone::plan(t)),
         Arc::new(delete::plan(t)),
         Arc::new(copy::plan(t)),
         Arc::new(yaml_update::plan(t)),
         Arc::new(git_commit::plan(t)),
-        Arc::new(push),
-        Arc::new(argocd_update::plan(t, desired_revision)),
-    ]
-}
-
-/// A step kind: Kargo's name for it, its template, its alias, and its
-/// fields, which are its config as the template reads it.
-pub trait StepKind: serde::Serialize + std::fmt::Debug + Send + Sync {
-    const USES: &'static str;
-    /// Its template's file name.
-    const TEMPLATE: &'static str;
-    /// Its name among the task's steps, when a later step reads its output.
-    const ALIAS: Option<&'static str> = None;
-    /// Its line in `plan` for a promotion into `stage`, if it has one.
-    fn describe(&self, _plan: &PromotionPlan, _stage: &StagePlan) -> Option<String> {
-        None
-    }
-}
-
-impl<T: StepKind> PromotionStep for T {
-    fn uses(&self) -> &'static str {
-        T::USES
-    }
-    fn alias(&self) -> Option<&'static str> {
-        T::ALIAS
-    }
-    fn template(&self) -> &'static str {
-        T::TEMPLATE
-    }
-    fn view(&self) -> minijinja::Value {
-        minijinja::Value::from(minijinja::value::Serde(self))
-    }
-    fn describe(&self, plan: &PromotionPlan, stage: &StagePlan) -> Option<String> {
-        StepKind::describe(self, plan, stage)
-    }
+    ];
+    let desired_revision = if by_pull_request {
+        let open = git_open_pr::plan(t, push.pushed_branch());
+        let wait = git_wait_for_pr::plan(t);
+        let merged = wait.merged_commit(&push.pushed_commit());
+        steps.extend([
+            Arc::new(push) as Arc<dyn PromotionStep>,
+            Arc::new(open),
+            Arc::new(wait),
+        ]);
+        merged
+    } else {
+        let pushed = kargo(&push.pushed_commit());
+        steps.push(Arc::new(push));
+        pushed
+    };
+    steps.push(Arc::new(argocd_update::plan(t, desired_revision)));
+    steps
 }

@@ -3,8 +3,8 @@
 //! `findScalarNode`: "key path not found"), so `plan` lists the keys every
 //! stage's manifest needs.
 
-use super::{STAGE_CHECKOUT, StepKind, Task};
-use crate::plan::{StagePattern, YamlUpdatePlan};
+use super::{STAGE_CHECKOUT, Task};
+use crate::plan::{PromotionStep, StagePattern, YamlUpdatePlan};
 use serde::Serialize;
 
 pub const TEMPLATE: (&str, &str) = (
@@ -25,8 +25,6 @@ pub fn plan(t: &Task) -> YamlUpdate {
     }
 }
 
-impl StepKind for YamlUpdate {
-    const USES: &'static str = "yaml-update";
-    const TEMPLATE: &'static str = TEMPLATE.0;
-    const ALIAS: Option<&'static str> = Some("update-image");
+impl PromotionStep for YamlUpdate {
+    step_basics!("yaml-update", TEMPLATE.0, Some("update-image"));
 }
