@@ -7,8 +7,8 @@
 //! has a clock time (`00:00:00`, local midnight in the viewer's browser,
 //! which `axisFormat` shows as the elapsed time); the best case is drawn.
 
-use super::{AppTimeline, RolloutTimeline, Span, SpanKind, seconds_text};
 use crate::plan::AppPlan;
+use crate::timeline::{AppTimeline, RolloutTimeline, Span, SpanKind, seconds_text};
 use std::fmt::Write;
 
 /// A gantt task's name or a section title: `:` ends a task's name, `;` a
@@ -44,7 +44,7 @@ pub fn render(apps: &[AppPlan]) -> String {
     );
     let mut ids = Ids(0);
     for app in apps {
-        let t = super::of_app(app);
+        let t = crate::timeline::of_app(app);
         for r in &t.rollouts {
             rollout(&mut out, &mut ids, &app.name, r);
         }

@@ -8,9 +8,6 @@
 //! What no manifest fixes is named, not guessed: an image pull and a pod
 //! start, a Job's own run time, a person's decision, Git and Argo CD.
 
-pub mod gantt;
-pub mod svg;
-
 use crate::plan::{
     AnalysisPlan, AppPlan, Gate, GateCheck, LoadPlan, PromotionPlan, ServicePlan, StepPlan,
     StrategyPlan,

@@ -11,8 +11,8 @@
 //! slot of its own, outside the scale, and the legend says so. The picture
 //! is as wide and as tall as what it shows.
 
-use super::{PromotionTimeline, RolloutTimeline, SpanKind, StageTimeline, seconds_text};
 use crate::plan::AppPlan;
+use crate::timeline::{PromotionTimeline, RolloutTimeline, SpanKind, StageTimeline, seconds_text};
 use std::fmt::Write;
 
 const LEFT: f64 = 72.0;
@@ -63,7 +63,7 @@ struct Part {
 pub fn render(apps: &[AppPlan]) -> String {
     let mut parts = Vec::new();
     for app in apps {
-        let timeline = super::of_app(app);
+        let timeline = crate::timeline::of_app(app);
         for r in &timeline.rollouts {
             parts.push(rollout(&app.name, r));
         }
