@@ -539,15 +539,86 @@ fn no_function_runs_past_a_hundred_lines() {
         "    x();\n".repeat(100)
     );
     assert_eq!(long_functions(&sample, 100), [("long".to_owned(), 102)]);
+    let files: Vec<(String, String)> = library_files()
+        .into_iter()
+        .map(|(at, code)| (at.join("::"), code))
+        .collect();
+    let problems = over_a_hundred_lines(&files, LONG_FUNCTIONS);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The test functions that still run past 100 lines, each at most as long
+/// as it is now: a test is split into named parts as its module is next
+/// changed, and comes off the list.
+const LONG_TESTS: &[(&str, &str, usize)] = &[
+    (
+        "cmp",
+        "each_stage_commits_the_file_its_argocd_application_renders",
+        152,
+    ),
+    ("complete_or_refused", "assert_trait_rendered", 107),
+    (
+        "diff",
+        "a_hostile_base_revision_is_refused_as_the_working_tree_is",
+        124,
+    ),
+    (
+        "docs",
+        "readme_and_guide_commands_run_as_written_in_a_fresh_clone",
+        104,
+    ),
+    (
+        "precommit",
+        "the_pre_commit_hook_passes_good_manifests_and_names_the_line_of_bad_ones",
+        110,
+    ),
+    ("upstream_differential", "analysis_facts", 174),
+    ("upstream_differential", "facts", 118),
+    ("upstream_differential", "family_variants", 115),
+    (
+        "upstream_differential",
+        "oamc_agrees_with_upstreams_cue_definition_but_for_the_listed_differences",
+        128,
+    ),
+    ("upstream_differential", "variants", 132),
+    (
+        "wheel",
+        "the_wheel_installs_the_binary_and_the_python_hook_uses_it",
+        163,
+    ),
+];
+
+/// The tests hold themselves to the same rule: a long test reads as its
+/// named parts (or with the `Cli` builder), not as a screenful of asserts.
+#[test]
+fn no_test_function_runs_past_a_hundred_lines() {
+    let dir = root().join("tests/it");
+    let mut paths = Vec::new();
+    collect(&dir, &mut paths);
+    paths.sort();
+    let files: Vec<(String, String)> = paths
+        .iter()
+        .map(|f| {
+            let rel = f.strip_prefix(&dir).unwrap().with_extension("");
+            let module: Vec<&str> = rel
+                .components()
+                .map(|c| c.as_os_str().to_str().unwrap())
+                .collect();
+            (module.join("::"), std::fs::read_to_string(f).unwrap())
+        })
+        .collect();
+    let problems = over_a_hundred_lines(&files, LONG_TESTS);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Each function of `files` (module, code) past 100 lines that `listed`
+/// does not allow, and each listed one that is short now.
+fn over_a_hundred_lines(files: &[(String, String)], listed: &[(&str, &str, usize)]) -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
-    for (at, code) in library_files() {
-        let module = at.join("::");
-        for (name, len) in long_functions(&code, 100) {
-            match LONG_FUNCTIONS
-                .iter()
-                .find(|(m, n, _)| *m == module && *n == name)
-            {
+    for (module, code) in files {
+        for (name, len) in long_functions(code, 100) {
+            match listed.iter().find(|(m, n, _)| m == module && *n == name) {
                 Some((_, _, max)) if len <= *max => {
                     seen.insert((module.clone(), name));
                 }
@@ -561,12 +632,12 @@ fn no_function_runs_past_a_hundred_lines() {
             }
         }
     }
-    for (m, n, _) in LONG_FUNCTIONS {
+    for (m, n, _) in listed {
         if !seen.contains(&(m.to_string(), n.to_string())) {
             problems.push(format!(
                 "{m}::{n} is 100 lines or fewer now: take it off the list"
             ));
         }
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    problems
 }

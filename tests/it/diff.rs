@@ -211,6 +211,7 @@ fn risks_of<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
         .collect()
 }
 
+/// One scenario with every kind of change and risk, read as JSON part by part.
 #[test]
 fn each_change_and_each_risk_is_reported_in_json() {
     let (dir, base, _) = scenario("diff-kinds");
@@ -230,7 +231,35 @@ fn each_change_and_each_risk_is_reported_in_json() {
             "{reference}"
         );
     }
-    let risks = codes(&report, "risks");
+    every_kind_is_reported(&report);
+    gates_are_said_in_words(&report);
+    traffic_and_stages_are_said(&report);
+    claims_and_namespaces_are_flagged(&report);
+    renamed_and_removed_applications_are_whole(&report);
+    // The same report between two commits as against the working tree.
+    let head = commit(&dir, "head");
+    let between = json(&diff_in(&dir, &[&base, &head, "--format", "json"]));
+    assert_eq!(between["applications"], report["applications"]);
+    assert_eq!(between["risks"], report["risks"]);
+    // The unchanged Application is not listed: seven changed, the renamed one
+    // removed and added.
+    let listed: Vec<&str> = report["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed.len(), 9, "{listed:?}");
+    let steady = yaml_docs(&fixture("blue-green"))[0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!listed.contains(&steady.as_str()), "{listed:?}");
+}
+
+/// Every risk the scenario makes, and every kind of plan change.
+fn every_kind_is_reported(report: &Value) {
+    let risks = codes(report, "risks");
     let expected: BTreeSet<String> = [
         "gate-removed",
         "gate-loosened",
@@ -251,7 +280,7 @@ fn each_change_and_each_risk_is_reported_in_json() {
         assert!(!r["reason"].as_str().unwrap().is_empty());
         assert!(!r["reference"].as_str().unwrap().is_empty(), "{r}");
     }
-    let plan = codes(&report, "plan");
+    let plan = codes(report, "plan");
     for code in [
         "gate-removed",
         "gate-loosened",
@@ -267,9 +296,11 @@ fn each_change_and_each_risk_is_reported_in_json() {
     ] {
         assert!(plan.contains(code), "{code} not in {plan:?}");
     }
+}
 
-    // The gates: before and after values, in words.
-    let shop = app(&report, "rocket-shop");
+/// The gates: before and after values, in words; fields by name.
+fn gates_are_said_in_words(report: &Value) {
+    let shop = app(report, "rocket-shop");
     let loosened: Vec<&Value> = shop["plan"]
         .as_array()
         .unwrap()
@@ -303,7 +334,7 @@ fn each_change_and_each_risk_is_reported_in_json() {
     );
     // The removed gate's template is explained by its flag, not flagged again.
     assert!(
-        risks_of(&report, "pruned")
+        risks_of(report, "pruned")
             .iter()
             .all(|r| !r["subject"].as_str().unwrap().contains("functional"))
     );
@@ -332,9 +363,12 @@ fn each_change_and_each_risk_is_reported_in_json() {
             <= 3,
         "{steps:?}"
     );
+}
 
+/// Traffic per step, the stages, and what a stage loses.
+fn traffic_and_stages_are_said(report: &Value) {
     // Traffic per step from the replica model: 3 pods → 1.
-    let payments = app(&report, "payments");
+    let payments = app(report, "payments");
     let changed: Vec<&Value> = payments["plan"]
         .as_array()
         .unwrap()
@@ -357,16 +391,16 @@ fn each_change_and_each_risk_is_reported_in_json() {
             .unwrap()
             .contains("1 new pod next to 1 old")
     );
-    let idle: Vec<&str> = risks_of(&report, "weight-step-idle")
+    let idle: Vec<&str> = risks_of(report, "weight-step-idle")
         .iter()
         .map(|r| r["reason"].as_str().unwrap())
         .collect();
     assert_eq!(idle.len(), 3, "{idle:?}");
     assert!(idle[0].contains("40%"));
-    let stage = risks_of(&report, "stage-removed");
+    let stage = risks_of(report, "stage-removed");
     assert_eq!(stage[0]["subject"], "stage staging");
     assert_eq!(
-        risks_of(&report, "manual-promotion-removed")[0]["subject"],
+        risks_of(report, "manual-promotion-removed")[0]["subject"],
         "stage prod"
     );
     let gone = payments["resources"]
@@ -385,8 +419,29 @@ fn each_change_and_each_risk_is_reported_in_json() {
     assert_eq!(prod[0]["before"], "from staging, promoted by a person");
     assert_eq!(prod[0]["after"], "from dev, promoted automatically");
 
+    // ledger's prod no longer promotes by pull request.
+    let ledger = app(report, "ledger");
+    let prod: Vec<&Value> = ledger["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["scope"] == "stage prod")
+        .collect();
+    assert_eq!(
+        prod[0]["before"],
+        "from staging, promoted by a person, by pull request"
+    );
+    assert_eq!(prod[0]["after"], "from staging, promoted by a person");
+    let review = risks_of(report, "pull-request-removed");
+    assert_eq!(review.len(), 1, "{review:?}");
+    assert_eq!(review[0]["subject"], "stage prod");
+    assert_eq!(review[0]["application"], "ledger");
+}
+
+/// Claims that cannot change, objects that are pruned or replaced.
+fn claims_and_namespaces_are_flagged(report: &Value) {
     // The claim: a smaller request and a new class are both refused.
-    let immutable: Vec<&str> = risks_of(&report, "immutable-field")
+    let immutable: Vec<&str> = risks_of(report, "immutable-field")
         .iter()
         .map(|r| r["reason"].as_str().unwrap())
         .collect();
@@ -399,14 +454,14 @@ fn each_change_and_each_risk_is_reported_in_json() {
     assert!(immutable.iter().any(|r| r.contains("shrinks")));
 
     // The HPA is pruned; hello moves namespace (one flag, every object new).
-    let pruned = risks_of(&report, "pruned");
+    let pruned = risks_of(report, "pruned");
     assert!(
         pruned
             .iter()
             .any(|r| r["subject"] == "HorizontalPodAutoscaler orders"),
         "{pruned:?}"
     );
-    let hello = app(&report, "hello");
+    let hello = app(report, "hello");
     // Before: no namespace (null), which the report says rather than omits.
     assert_eq!(
         hello.get("namespace_before"),
@@ -414,13 +469,18 @@ fn each_change_and_each_risk_is_reported_in_json() {
         "{hello:#}"
     );
     assert_eq!(hello["namespace"], "greetings");
-    let moved = risks_of(&report, "object-replaced");
+    let moved = risks_of(report, "object-replaced");
     assert!(moved.iter().any(
         |r| r["application"] == "hello" && r["reason"].as_str().unwrap().contains("greetings")
     ));
+}
 
+/// A renamed Application is one removed and one added; a removed
+/// component's resources are explained by its flag.
+fn renamed_and_removed_applications_are_whole(report: &Value) {
+    let pruned = risks_of(report, "pruned");
     // The renamed Application: removed and added.
-    let (old, new) = (app(&report, "catalog"), app(&report, "catalog-v2"));
+    let (old, new) = (app(report, "catalog"), app(report, "catalog-v2"));
     assert_eq!(
         (&old["status"], &new["status"]),
         (&Value::from("removed"), &Value::from("added"))
@@ -440,7 +500,7 @@ fn each_change_and_each_risk_is_reported_in_json() {
             .all(|r| r["status"] == "removed")
     );
     // duo's jobs component: one flag, its resources not flagged again.
-    let duo = app(&report, "duo");
+    let duo = app(report, "duo");
     assert!(
         duo["resources"]
             .as_array()
@@ -449,25 +509,6 @@ fn each_change_and_each_risk_is_reported_in_json() {
             .all(|r| r["group"] == "component jobs" && r["status"] == "removed")
     );
     assert!(pruned.iter().all(|r| r["application"] != "duo"));
-
-    // The same report between two commits as against the working tree.
-    let head = commit(&dir, "head");
-    let between = json(&diff_in(&dir, &[&base, &head, "--format", "json"]));
-    assert_eq!(between["applications"], report["applications"]);
-    assert_eq!(between["risks"], report["risks"]);
-    // The unchanged Application is not listed: seven changed, one added.
-    let listed: Vec<&str> = report["applications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(listed.len(), 9, "{listed:?}");
-    let steady = yaml_docs(&fixture("blue-green"))[0]["metadata"]["name"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(!listed.contains(&steady.as_str()), "{listed:?}");
 }
 
 #[test]

@@ -361,12 +361,32 @@ fn oracle(value: f64, op: &str, threshold: f64, outcome: &str) -> &'static str {
     }
 }
 
+/// The metrics gate against a real Prometheus (Debian's package) on
+/// loopback, scraping the test app's counter: each part below.
 #[test]
 fn metrics_gate_against_a_real_prometheus() {
     let (app_port, _) = app();
     let prom = prometheus(app_port);
     let base = ["--only", "metrics", "--prometheus", prom.url.as_str()];
+    every_comparison_and_function(&base);
+    the_spec_criterion_selects_its_namespace(&base);
+    a_rate_is_measured(&base);
+    let passing = passing_and_inconclusive(&base);
+    metric_names_that_are_keywords(&base);
+    prometheus_accepts_every_query_form(&prom.url);
+    // Prometheus down: the measurement errs, which fails a rollout.
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let (code, report) = gates(&passing, &["--only", "metrics", "--prometheus", &closed]);
+    assert_eq!(code, 1);
+    assert!(
+        report["results"][0]["measured"]
+            .as_str()
+            .unwrap()
+            .contains("Prometheus at")
+    );
+}
 
+fn every_comparison_and_function(base: &[&str]) {
     // Every comparison, both outcomes, a threshold below, at and above avg = 4.
     let mut criteria = Vec::new();
     let mut expected = Vec::new();
@@ -402,7 +422,7 @@ fn metrics_gate_against_a_real_prometheus() {
     ));
     expected.push("pass");
     let app = application("comparisons", metrics_gate(criteria));
-    let (code, report) = gates(&app, &base);
+    let (code, report) = gates(&app, base);
     let got: Vec<String> = verdicts(&report).into_iter().map(|(_, v)| v).collect();
     assert_eq!(got, expected, "{report:#}");
     assert_eq!(code, 1, "a failed criterion exits 1");
@@ -439,7 +459,9 @@ fn metrics_gate_against_a_real_prometheus() {
         .map(|r| r["target"].as_str().unwrap())
         .collect();
     assert_eq!(sent, queries);
+}
 
+fn the_spec_criterion_selects_its_namespace(base: &[&str]) {
     // The spec's criterion: avg(sum) > 3 fails the rollout. The counter is
     // above 100, so it fails; only this container in this namespace counts.
     let spec = application(
@@ -450,7 +472,7 @@ fn metrics_gate_against_a_real_prometheus() {
                    "successOrFailCondition": "fail"}),
         )]),
     );
-    let (code, report) = gates(&spec, &base);
+    let (code, report) = gates(&spec, base);
     assert_eq!(code, 1, "{report:#}");
     let value = report["results"][0]["value"].as_f64().unwrap();
     assert!(
@@ -458,13 +480,15 @@ fn metrics_gate_against_a_real_prometheus() {
         "{value}: other namespaces or containers were selected"
     );
     // -n selects another namespace, as {{args.namespace}} would in the cluster.
-    let (_, other) = gates(&spec, &[&base[..], &["-n", "other"]].concat());
+    let (_, other) = gates(&spec, &[base, &["-n", "other"]].concat());
     assert_eq!(
         other["results"][0]["value"].as_f64(),
         Some(100000.0),
         "{other:#}"
     );
+}
 
+fn a_rate_is_measured(base: &[&str]) {
     // A rate: the counter rises COUNTER_RATE a second.
     let rate = application(
         "rate",
@@ -479,7 +503,7 @@ fn metrics_gate_against_a_real_prometheus() {
             ),
         ]),
     );
-    let (code, report) = gates(&rate, &base);
+    let (code, report) = gates(&rate, base);
     assert_eq!(
         verdicts(&report)
             .iter()
@@ -496,7 +520,11 @@ fn metrics_gate_against_a_real_prometheus() {
         );
         assert!(r["target"].as_str().unwrap().contains("[5s])"), "{r}");
     }
+}
 
+/// All pass (exit 0); no such metric and a NaN are Inconclusive (exit 3).
+/// The passing Application, for the run against a Prometheus that is down.
+fn passing_and_inconclusive(base: &[&str]) -> String {
     // All pass: exit 0.
     let passing = application(
         "passing",
@@ -505,7 +533,7 @@ fn metrics_gate_against_a_real_prometheus() {
             json!({"comparisonType": ">", "threshold": 1}),
         )]),
     );
-    assert_eq!(gates(&passing, &base).0, 0);
+    assert_eq!(gates(&passing, base).0, 0);
 
     // No such metric, and a NaN: Inconclusive (the rollout would pause), exit 3.
     let unknown = application(
@@ -522,7 +550,7 @@ fn metrics_gate_against_a_real_prometheus() {
             ),
         ]),
     );
-    let (code, report) = gates(&unknown, &base);
+    let (code, report) = gates(&unknown, base);
     assert_eq!(
         verdicts(&report)
             .iter()
@@ -545,6 +573,10 @@ fn metrics_gate_against_a_real_prometheus() {
             .contains("NaN")
     );
 
+    passing
+}
+
+fn metric_names_that_are_keywords(base: &[&str]) {
     // Metric names PromQL reads as keywords: the `{__name__="…"}` form is
     // accepted by Prometheus itself and selects the series (`on` exists).
     // (`on` itself exists: the last criterion selects it.)
@@ -576,7 +608,7 @@ fn metrics_gate_against_a_real_prometheus() {
             json!({"comparisonType": "==", "threshold": 11}),
         )))
         .collect();
-    let (_, report) = gates(&application("keywords", metrics_gate(names)), &base);
+    let (_, report) = gates(&application("keywords", metrics_gate(names)), base);
     let results = report["results"].as_array().unwrap();
     for r in &results[..results.len() - 1] {
         assert_eq!(
@@ -585,19 +617,6 @@ fn metrics_gate_against_a_real_prometheus() {
         );
     }
     assert_eq!(results.last().unwrap()["verdict"], "pass", "{report:#}");
-
-    prometheus_accepts_every_query_form(&prom.url);
-
-    // Prometheus down: the measurement errs, which fails a rollout.
-    let closed = format!("http://127.0.0.1:{}", free_port());
-    let (code, report) = gates(&passing, &["--only", "metrics", "--prometheus", &closed]);
-    assert_eq!(code, 1);
-    assert!(
-        report["results"][0]["measured"]
-            .as_str()
-            .unwrap()
-            .contains("Prometheus at")
-    );
 }
 
 fn functional(text: &str, path: &str) -> String {

@@ -1295,84 +1295,104 @@ fn every_stage_of_every_promotion_fixture_promotes_and_renders() {
                 // argocd-update syncs what the stage's branch now holds (the
                 // pushed commit, or the pull request's merge commit), of the
                 // Application that deploys the stage.
-                let sync = &p.argocd_update["apps"][0];
-                let stage_branch = p.git_clone["checkout"][1]["branch"].as_str().unwrap();
-                assert_eq!(
-                    sync["sources"][0]["desiredRevision"].as_str(),
-                    remote.head(stage_branch),
-                    "{case}/{name}: desiredRevision must be the head of the stage's branch"
+                assert_synced_where_the_stage_deploys(
+                    &format!("{case}/{name}"),
+                    &p,
+                    &remote,
+                    task,
+                    app,
                 );
-                assert_ne!(
-                    p.pushed.1,
-                    source_branch(task),
-                    "{case}/{name}: a stage pushes its own branch"
-                );
-                if let Some(app) = app {
-                    assert_eq!(sync["name"], app["metadata"]["name"], "{case}/{name}");
-                    assert_eq!(
-                        sync["namespace"], app["metadata"]["namespace"],
-                        "{case}/{name}"
-                    );
-                    assert_eq!(
-                        app["spec"]["source"]["targetRevision"], stage_branch,
-                        "{case}/{name}: the Application tracks the stage's branch"
-                    );
-                    assert_eq!(
-                        format!("{}/", app["spec"]["source"]["path"].as_str().unwrap()),
-                        format!("{}/", oamc::names::folder_of(&p.file)),
-                        "{case}/{name}: the Application renders the committed folder"
-                    );
-                }
-                // Kargo v1.12 drops git-commit's author: it is git-clone's.
-                assert!(
-                    p.git_commit.get("author").is_none(),
-                    "{case}: {}",
-                    p.git_commit
-                );
-                assert!(p.git_clone["author"]["email"].is_string(), "{case}");
 
                 // The committed file is what the stage's Argo CD Application renders.
-                let dir = tempdir(&format!("kargo-{case}-{name}"));
-                let folder = dir.join(oamc::names::folder_of(&p.file));
-                std::fs::create_dir_all(&folder).unwrap();
-                std::fs::write(dir.join(&p.file), &p.committed).unwrap();
                 let parameters = app
                     .map_or(json!([{"name": "promotion", "string": "skip"}]), |a| {
                         a["spec"]["source"]["plugin"]["parameters"].clone()
                     });
-                let env =
-                    super::argocd::plugin_env(&parameters, Some(destination_ns.unwrap_or(own_ns)));
-                let out = cmp_generate(&folder, &env);
-                assert!(
-                    out.status.success(),
-                    "{case}, stage {name}, tag {tag}: the committed file does not render:\n{}\n{}",
-                    text(&out.stderr),
-                    p.committed
-                );
-                let rendered = yaml_docs(&text(&out.stdout));
-                let image = rendered
-                    .iter()
-                    .find(|d| d["kind"] == "Rollout")
-                    .map(|r| r["spec"]["template"]["spec"]["containers"][0]["image"].clone())
-                    .unwrap();
                 let want = if case == "promotion-custom-from" {
                     format!("{repo_url}@{}", freight.digest)
                 } else {
                     format!("{repo_url}:{tag}")
                 };
-                // The promoted component's image (the fixture's first Rollout may be another).
-                let images: Vec<&Value> = rendered
-                    .iter()
-                    .filter(|d| d["kind"] == "Rollout")
-                    .map(|r| &r["spec"]["template"]["spec"]["containers"][0]["image"])
-                    .collect();
-                assert!(
-                    images.contains(&&json!(want)),
-                    "{case}/{name}/{tag}: {images:?} (first {image})"
-                );
+                let at = format!("{case}/{name}/{tag}");
+                let namespace = destination_ns.unwrap_or(own_ns);
+                assert_committed_file_renders(&at, &p, &parameters, namespace, &want);
             }
         }
     }
+}
+
+/// argocd-update names the Application that deploys the stage, which
+/// tracks the stage's branch and renders the committed folder; the commit's
+/// author is git-clone's (Kargo v1.12 drops git-commit's).
+fn assert_synced_where_the_stage_deploys(
+    at: &str,
+    p: &Promotion,
+    remote: &Remote,
+    task: &Value,
+    app: Option<&&Value>,
+) {
+    let sync = &p.argocd_update["apps"][0];
+    let stage_branch = p.git_clone["checkout"][1]["branch"].as_str().unwrap();
+    assert_eq!(
+        sync["sources"][0]["desiredRevision"].as_str(),
+        remote.head(stage_branch),
+        "{at}: desiredRevision must be the head of the stage's branch"
+    );
+    assert_ne!(
+        p.pushed.1,
+        source_branch(task),
+        "{at}: a stage pushes its own branch"
+    );
+    if let Some(app) = app {
+        assert_eq!(sync["name"], app["metadata"]["name"], "{at}");
+        assert_eq!(sync["namespace"], app["metadata"]["namespace"], "{at}");
+        assert_eq!(
+            app["spec"]["source"]["targetRevision"], stage_branch,
+            "{at}: the Application tracks the stage's branch"
+        );
+        assert_eq!(
+            format!("{}/", app["spec"]["source"]["path"].as_str().unwrap()),
+            format!("{}/", oamc::names::folder_of(&p.file)),
+            "{at}: the Application renders the committed folder"
+        );
+    }
+    assert!(
+        p.git_commit.get("author").is_none(),
+        "{at}: {}",
+        p.git_commit
+    );
+    assert!(p.git_clone["author"]["email"].is_string(), "{at}");
+}
+
+/// The committed file, rendered by the plugin with the stage's Application's
+/// parameters, deploys `want` (the promoted component's image; the
+/// fixture's first Rollout may be another).
+fn assert_committed_file_renders(
+    at: &str,
+    p: &Promotion,
+    parameters: &Value,
+    namespace: &str,
+    want: &str,
+) {
+    let dir = tempdir(&format!("kargo-{}", at.replace('/', "-")));
+    let folder = dir.join(oamc::names::folder_of(&p.file));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(dir.join(&p.file), &p.committed).unwrap();
+    let env = super::argocd::plugin_env(parameters, Some(namespace));
+    let out = cmp_generate(&folder, &env);
+    assert!(
+        out.status.success(),
+        "{at}: the committed file does not render:\n{}\n{}",
+        text(&out.stderr),
+        p.committed
+    );
+    let rendered = yaml_docs(&text(&out.stdout));
+    let images: Vec<&Value> = rendered
+        .iter()
+        .filter(|d| d["kind"] == "Rollout")
+        .map(|r| &r["spec"]["template"]["spec"]["containers"][0]["image"])
+        .collect();
+    assert!(images.contains(&&json!(want)), "{at}: {images:?}");
 }
 
 /// The branch the task reads the stages' manifests from (its `branch` var).
