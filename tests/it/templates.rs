@@ -162,6 +162,25 @@ fn a_broken_promotion_step_template_is_named() {
     assert!(stderr.contains("oamc::template"), "{stderr}");
 }
 
+/// A step template can include other templates (the task includes it): one
+/// that includes its own task loops, and minijinja's recursion limit stops
+/// it with an error at the step, nothing on stdout.
+#[test]
+fn a_step_template_that_includes_its_task_is_stopped() {
+    let looping =
+        "    - uses: git-push\n      config: {}\n{% include \"kargo-promotiontask.yaml\" %}\n";
+    let dir = template_dir("step-loop", &[("kargo-step-git-push.yaml", looping)]);
+    let out = oamc(
+        &["render", "--templates", dir.to_str().unwrap(), PROMOTION],
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(stderr.contains("kargo-step-git-push.yaml"), "{stderr}");
+    assert!(stderr.contains("recursion limit"), "{stderr}");
+}
+
 #[test]
 fn a_misspelt_override_is_an_error_with_a_suggestion() {
     let dir = template_dir("typo", &[("rolout.yaml", "x")]);
