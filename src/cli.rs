@@ -45,8 +45,8 @@ pub enum Command {
     /// The functional gate fetches URL + appPath and matches the expected text; the
     /// performance gate sends the Job's load from here; the metrics gate sends each
     /// criterion's query, with its arguments filled, to Prometheus: -n is the namespace
-    /// the app runs in (default: the Application's). Requests go only to --url and
-    /// --prometheus. Exit status: 0 all passed, 1 one failed, 3 none failed but one is
+    /// the app runs in (default: the Application's); the web gate sends its request
+    /// and judges the JSON answer. Requests go only to --url, --prometheus and --web. Exit status: 0 all passed, 1 one failed, 3 none failed but one is
     /// inconclusive (a rollout would pause), 2 usage error.
     // The settings that shape only what is rendered are not gates' (refused if given).
     #[command(
@@ -182,6 +182,10 @@ pub struct GatesArgs {
     /// Prometheus' HTTP API for the metrics gate, e.g. http://localhost:9090.
     #[arg(long, value_name = "URL")]
     pub prometheus: Option<String>,
+    /// Where the web gate's host answers from here, when its url names a host
+    /// (e.g. http://localhost:8081); the url's path and query are kept.
+    #[arg(long, value_name = "URL")]
+    pub web: Option<String>,
     /// Run only this gate.
     #[arg(long, value_enum)]
     pub only: Option<crate::plan::Gate>,
@@ -618,6 +622,7 @@ fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
         component: args.component.clone(),
         url: args.url.clone(),
         prometheus: args.prometheus.clone(),
+        web: args.web.clone(),
         namespace: args.settings.namespace.clone(),
         only: args.only,
         timeout: std::time::Duration::from_secs(args.timeout),

@@ -96,6 +96,10 @@ codes! {
     AppPath => "oamc::app-path::invalid", "appPath or an ingress path is not an absolute URL path";
     PerformanceThreshold => "oamc::gate::performance-threshold", "the performance gate's limit is not a positive number of milliseconds";
     NoLatencyLimit => "oamc::gate::no-latency-limit", "the performance gate has no latency limit; it fails only when requests fail";
+    WebUrl => "oamc::gate::web-url", "the web gate's url is neither a path on the new version nor an absolute http(s) URL without credentials";
+    WebRequest => "oamc::gate::web-request", "a web gate request Go's client or Argo Rollouts refuses to send: a body with GET, a header name that is not an HTTP token";
+    WebJsonPath => "oamc::gate::web-json-path", "a web gate jsonPath outside what oamc reads as client-go does (one `{…}` of fields, quoted keys and indexes)";
+    WebComparison => "oamc::gate::web-comparison", "a web gate ordering (`>`, `<`, …) of text or true/false, which expr compares character by character or cannot evaluate";
     ArgoTemplateSyntax => "oamc::gate::template-braces", "`{{` in gate text, which Argo Rollouts would read as an argument";
     StrategyMismatch => "oamc::strategy::mismatch", "settings for a strategy other than the chosen one";
     StrategySteps => "oamc::strategy::steps", "canary weights that do not strictly increase";

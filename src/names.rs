@@ -44,6 +44,10 @@ pub fn metrics_template(component: &str) -> String {
     format!("metrics-{component}")
 }
 
+pub fn web_template(component: &str) -> String {
+    format!("web-gate-{component}")
+}
+
 /// The Services an A/B experiment creates for its two variants.
 pub fn ab_variant_services(component: &str) -> [(&'static str, String); 2] {
     [

@@ -3,6 +3,8 @@
 //! names derived, steps and gates laid out here and nowhere else; templates
 //! only format this model, and `plan` output (later) reads it too.
 
+pub mod jsonpath;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -361,6 +363,7 @@ pub enum Gate {
     Functional,
     Performance,
     Metrics,
+    Web,
 }
 
 impl Gate {
@@ -369,7 +372,13 @@ impl Gate {
             Gate::Functional => "functional",
             Gate::Performance => "performance",
             Gate::Metrics => "metrics",
+            Gate::Web => "web",
         }
+    }
+
+    /// A gate whose Job runs in the cluster (its time is the application's).
+    pub fn runs_a_job(self) -> bool {
+        matches!(self, Gate::Functional | Gate::Performance)
     }
 }
 
@@ -424,6 +433,259 @@ pub enum GateCheck {
         limit: Option<LatencyLimit>,
     },
     Metrics(PrometheusPlan),
+    Web(WebPlan),
+}
+
+/// The web gate: one HTTP request per reading, a JSONPath into the JSON
+/// answer, and one comparison of the value found (Argo Rollouts' `web` provider).
+#[derive(Debug, Clone)]
+pub struct WebPlan {
+    /// As the template writes it: a path on the new version is reached
+    /// through the gate's Service (`{{args.service-name}}`).
+    pub url: String,
+    /// Where the request goes, for `oamc gates`.
+    pub target: WebTarget,
+    pub method: WebMethod,
+    pub headers: Vec<WebHeader>,
+    pub body: Option<String>,
+    pub timeout_seconds: u32,
+    pub insecure: bool,
+    pub json_path: jsonpath::JsonPath,
+    pub initial_delay: Option<GoDuration>,
+    pub interval: GoDuration,
+    pub count: u32,
+    pub judge: WebJudge,
+    /// Argo Rollouts' conditions (expr), written from `judge`.
+    pub success_condition: String,
+    pub failure_condition: String,
+}
+
+/// Where a web gate's request goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebTarget {
+    /// A path (and query) on the new version.
+    NewVersion { path: String },
+    /// An absolute URL, as written.
+    Url(String),
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum WebMethod {
+    #[default]
+    #[serde(rename = "GET")]
+    Get,
+    #[serde(rename = "POST")]
+    Post,
+    #[serde(rename = "PUT")]
+    Put,
+}
+
+impl WebMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebMethod::Get => "GET",
+            WebMethod::Post => "POST",
+            WebMethod::Put => "PUT",
+        }
+    }
+}
+
+/// A request header (`key: value`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WebHeader {
+    /// The header's name, e.g. `Accept`.
+    pub key: String,
+    pub value: String,
+}
+
+/// The value a web gate compares with: text, a number or true/false.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum WebValue {
+    Bool(bool),
+    Number(serde_json::Number),
+    Text(String),
+}
+
+impl WebValue {
+    /// The value as an expr literal: text quoted and escaped as expr's lexer
+    /// reads a double-quoted string (`\\`, `\"`).
+    pub fn expr_literal(&self) -> String {
+        match self {
+            WebValue::Bool(b) => b.to_string(),
+            WebValue::Number(n) => n.to_string(),
+            WebValue::Text(t) => {
+                let mut out = String::from('"');
+                for c in t.chars() {
+                    if matches!(c, '"' | '\\') {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                out.push('"');
+                out
+            }
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            WebValue::Bool(_) => "true/false",
+            WebValue::Number(_) => "a number",
+            WebValue::Text(_) => "text",
+        }
+    }
+}
+
+impl std::fmt::Display for WebValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.expr_literal())
+    }
+}
+
+/// What a web gate's reading came to (Argo Rollouts' measurement phase).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebPhase {
+    Successful,
+    Failed,
+    /// Neither condition held (not reached: one negates the other).
+    Inconclusive,
+    /// The reading errored (expr could not compare, the path found nothing);
+    /// after four in a row the run errors and the rollout aborts.
+    Error(String),
+}
+
+/// The comparison of a web gate and what meeting it means. The
+/// AnalysisTemplate's conditions are written from it and `oamc gates` judges
+/// with it, so the two cannot differ. The failure condition is the negation
+/// of the success condition, so a value is never Inconclusive.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebJudge {
+    pub comparison: Comparison,
+    pub value: WebValue,
+    pub outcome: Outcome,
+}
+
+impl WebJudge {
+    fn comparisons(&self) -> (Comparison, Comparison) {
+        let (holds, not) = (self.comparison, self.comparison.negated());
+        match self.outcome {
+            Outcome::Success => (holds, not),
+            Outcome::Fail => (not, holds),
+        }
+    }
+
+    pub fn success_condition(&self) -> String {
+        format!(
+            "result {} {}",
+            self.comparisons().0.as_str(),
+            self.value.expr_literal()
+        )
+    }
+
+    pub fn failure_condition(&self) -> String {
+        format!(
+            "result {} {}",
+            self.comparisons().1.as_str(),
+            self.value.expr_literal()
+        )
+    }
+
+    /// The criterion in words: `the value == "ok" passes`.
+    pub fn summary(&self) -> String {
+        let verdict = match self.outcome {
+            Outcome::Success => "passes",
+            Outcome::Fail => "fails the rollout",
+        };
+        format!("{} {} {verdict}", self.comparison.as_str(), self.value)
+    }
+
+    /// What expr v1.15 makes of `result <op> <value>` for a JSON value as
+    /// `encoding/json` decodes it: numbers compare as numbers, text as
+    /// bytes; `==` and `!=` of different kinds are false and true
+    /// (`runtime.Equal`); ordering anything else is a run-time error
+    /// (`runtime.Less`: "invalid operation").
+    fn holds(
+        comparison: Comparison,
+        found: &serde_json::Value,
+        value: &WebValue,
+    ) -> Result<bool, Unordered> {
+        use serde_json::Value;
+        let equal = match (found, value) {
+            (Value::String(a), WebValue::Text(b))
+                if !matches!(comparison, Comparison::Eq | Comparison::Ne) =>
+            {
+                let order = a.as_bytes().cmp(b.as_bytes());
+                return Ok(match comparison {
+                    Comparison::Gt => order.is_gt(),
+                    Comparison::Ge => order.is_ge(),
+                    Comparison::Lt => order.is_lt(),
+                    _ => order.is_le(),
+                });
+            }
+            (Value::Number(a), WebValue::Number(b)) => {
+                let (a, b) = (
+                    a.as_f64().unwrap_or(f64::NAN),
+                    b.as_f64().unwrap_or(f64::NAN),
+                );
+                // Both sides numbers: every comparison is defined.
+                return Ok(comparison.holds(a, b));
+            }
+            (Value::String(a), WebValue::Text(b)) => a == b,
+            (Value::Bool(a), WebValue::Bool(b)) => a == b,
+            _ => false,
+        };
+        match comparison {
+            Comparison::Eq => Ok(equal),
+            Comparison::Ne => Ok(!equal),
+            c => Err(Unordered(format!(
+                "expr cannot order {} and {} with `{}`",
+                json_kind(found),
+                value.kind(),
+                c.as_str()
+            ))),
+        }
+    }
+
+    /// The phase Argo Rollouts gives a reading whose JSONPath found `found`
+    /// (`utils/evaluate/evaluate.go`, `EvaluateResult`: an error in either
+    /// condition is an Error; failure before success).
+    pub fn phase(&self, found: &serde_json::Value) -> WebPhase {
+        let (success, failure) = self.comparisons();
+        let failed = match Self::holds(failure, found, &self.value) {
+            Ok(f) => f,
+            Err(why) => return WebPhase::Error(why.0),
+        };
+        let succeeded = match Self::holds(success, found, &self.value) {
+            Ok(s) => s,
+            Err(why) => return WebPhase::Error(why.0),
+        };
+        if failed {
+            WebPhase::Failed
+        } else if succeeded {
+            WebPhase::Successful
+        } else {
+            WebPhase::Inconclusive
+        }
+    }
+}
+
+/// expr's run-time error ordering two values that are not both numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unordered(pub String);
+
+/// A JSON value's kind, in words.
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "true/false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// A gate's Job: a container that requests the new version.
@@ -455,6 +717,7 @@ impl AnalysisPlan {
             GateCheck::Functional { .. } => Gate::Functional,
             GateCheck::Performance { .. } => Gate::Performance,
             GateCheck::Metrics(_) => Gate::Metrics,
+            GateCheck::Web(_) => Gate::Web,
         }
     }
 
@@ -468,7 +731,7 @@ impl AnalysisPlan {
 }
 
 /// The templates' view of a gate (`item`): `name`, `gate`, `summary`,
-/// `args`, and `job` or `prometheus`, the other none. A custom template reads
+/// `args`, and one of `job`, `prometheus` and `web`, the others none. A custom template reads
 /// these names, so they stay as they are whatever the types above become.
 impl Serialize for AnalysisPlan {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -503,6 +766,7 @@ impl Serialize for AnalysisPlan {
                 deadline_seconds: job.deadline_seconds,
             }
         }
+        let web = web_view(&self.check);
         let (job, prometheus) = match &self.check {
             GateCheck::Functional { job, expected_text } => (
                 Some(JobView {
@@ -535,16 +799,58 @@ impl Serialize for AnalysisPlan {
                 (Some(job), None)
             }
             GateCheck::Metrics(prometheus) => (None, Some(prometheus)),
+            GateCheck::Web(_) => (None, None),
         };
         use serde::ser::SerializeStruct;
-        let mut out = serializer.serialize_struct("AnalysisPlan", 6)?;
+        let mut out = serializer.serialize_struct("AnalysisPlan", 7)?;
         out.serialize_field("name", &self.name)?;
         out.serialize_field("gate", &self.gate())?;
         out.serialize_field("summary", &self.summary)?;
         out.serialize_field("args", &self.args)?;
         out.serialize_field("job", &job)?;
         out.serialize_field("prometheus", &prometheus)?;
+        // Only the web gate has it: the other gates' JSON plan stays as it was.
+        match &web {
+            Some(web) => out.serialize_field("web", web)?,
+            None => out.skip_field("web")?,
+        }
         out.end()
+    }
+}
+
+/// `item.web`: the request, the path and the conditions.
+#[derive(Serialize)]
+struct WebView<'a> {
+    url: &'a str,
+    method: &'static str,
+    headers: &'a [WebHeader],
+    body: Option<&'a str>,
+    timeout_seconds: u32,
+    insecure: bool,
+    json_path: &'a str,
+    initial_delay: Option<&'a GoDuration>,
+    interval: &'a GoDuration,
+    count: u32,
+    success_condition: &'a str,
+    failure_condition: &'a str,
+}
+fn web_view(check: &GateCheck) -> Option<WebView<'_>> {
+    match check {
+        GateCheck::Web(w) => Some(WebView {
+            url: &w.url,
+            method: w.method.as_str(),
+            headers: &w.headers,
+            body: w.body.as_deref(),
+            timeout_seconds: w.timeout_seconds,
+            insecure: w.insecure,
+            json_path: &w.json_path.text,
+            initial_delay: w.initial_delay.as_ref(),
+            interval: &w.interval,
+            count: w.count,
+            success_condition: &w.success_condition,
+            failure_condition: &w.failure_condition,
+        }),
+        _ => None,
     }
 }
 

@@ -241,6 +241,25 @@ pub fn gate_time(t: &AnalysisPlan) -> GateTime {
                 .collect();
             together(&times)
         }
+        GateCheck::Web(w) => web_time(w),
+    }
+}
+
+/// A web gate: a metric's readings, each a request that may take up to its
+/// timeout, and each of up to four errors in a row (a timeout is one) taken
+/// again after 10 s.
+pub fn web_time(w: &crate::plan::WebPlan) -> GateTime {
+    let delay = w
+        .initial_delay
+        .as_ref()
+        .map_or(0, crate::plan::GoDuration::nanos);
+    let t = metric_time(delay, w.interval.nanos(), w.count);
+    let (readings, timeout) = (u64::from(w.count.max(1)), u64::from(w.timeout_seconds));
+    GateTime {
+        max: t.min
+            + readings * (1 + CONSECUTIVE_ERROR_LIMIT) * timeout
+            + readings * CONSECUTIVE_ERROR_LIMIT * ERROR_RETRY_SECONDS,
+        ..t
     }
 }
 
@@ -391,10 +410,10 @@ pub fn of_service(s: &ServicePlan) -> RolloutTimeline {
     if has_metrics {
         notes.push("a metrics reading with no data is inconclusive and pauses the rollout for a person; each reading that errors is retried after 10 s, at most 4 times in a row (in the worst case)".into());
     }
-    if s.analysis_templates
-        .iter()
-        .any(|t| t.gate() != Gate::Metrics)
-    {
+    if s.analysis_templates.iter().any(|t| t.gate() == Gate::Web) {
+        notes.push("a web reading that errors (a status outside 2xx, a timeout, a path that finds nothing) is retried after 10 s, at most 4 times in a row; an answer that is not JSON passes whatever the comparison".into());
+    }
+    if s.analysis_templates.iter().any(|t| t.gate().runs_a_job()) {
         notes.push("a Job gate's requests take what the application takes: the least time counts only Artillery's fixed phases, the most is the Job's deadline".into());
     }
     let waits_for_person = b.spans.iter().any(|s| s.max_seconds.is_none());

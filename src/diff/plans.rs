@@ -202,6 +202,7 @@ fn compare_gates(
         crate::plan::Gate::Functional,
         crate::plan::Gate::Performance,
         crate::plan::Gate::Metrics,
+        crate::plan::Gate::Web,
     ] {
         let label = format!("{} gate", gate.name());
         match (find(b, gate), find(h, gate)) {
@@ -280,6 +281,7 @@ fn gate_moves(old: &AnalysisPlan, new: &AnalysisPlan) -> Vec<Move> {
             },
         ) => performance_moves((la, a, ja), (lb, b, jb), &mut moves),
         (GateCheck::Metrics(a), GateCheck::Metrics(b)) => metrics_moves(a, b, &mut moves),
+        (GateCheck::Web(a), GateCheck::Web(b)) => web_moves(a, b, &mut moves),
         _ => moves.push((
             Way::Other,
             "check".into(),
@@ -398,6 +400,98 @@ fn metrics_moves(
             a.address.clone(),
             b.address.clone(),
         ));
+    }
+}
+
+/// The web gate: where it asks, what it reads, how it compares, how often.
+fn web_moves(a: &crate::plan::WebPlan, b: &crate::plan::WebPlan, moves: &mut Vec<Move>) {
+    let request = |w: &crate::plan::WebPlan| {
+        let headers: Vec<String> = w
+            .headers
+            .iter()
+            .map(|h| format!("{}: {}", h.key, h.value))
+            .collect();
+        format!(
+            "{} {} [{}] body {}",
+            w.method.as_str(),
+            w.url,
+            headers.join(", "),
+            w.body
+                .as_deref()
+                .map_or("none".to_owned(), |b| format!("{b:?}"))
+        )
+    };
+    let (ra, rb) = (request(a), request(b));
+    if ra != rb {
+        moves.push((Way::Other, "request".into(), ra, rb));
+    }
+    if a.json_path != b.json_path {
+        moves.push((
+            Way::Other,
+            "jsonPath".into(),
+            a.json_path.text.clone(),
+            b.json_path.text.clone(),
+        ));
+    }
+    let (ja, jb) = (&a.judge, &b.judge);
+    if (ja.comparison, &ja.value, ja.outcome) != (jb.comparison, &jb.value, jb.outcome) {
+        moves.push((
+            web_judge_way(ja, jb),
+            "comparison".into(),
+            ja.summary(),
+            jb.summary(),
+        ));
+    }
+    let readings = |w: &crate::plan::WebPlan| format!("{} x every {}", w.count, w.interval);
+    if a.count != b.count || a.interval != b.interval {
+        // Fewer readings let a short fault pass unseen.
+        let way = match b.count.cmp(&a.count) {
+            std::cmp::Ordering::Less => Way::Looser,
+            std::cmp::Ordering::Greater => Way::Tighter,
+            std::cmp::Ordering::Equal => Way::Other,
+        };
+        moves.push((way, "number of readings".into(), readings(a), readings(b)));
+    }
+    if a.timeout_seconds != b.timeout_seconds || a.insecure != b.insecure {
+        let way = if b.timeout_seconds > a.timeout_seconds || (b.insecure && !a.insecure) {
+            Way::Looser
+        } else {
+            Way::Tighter
+        };
+        let shown = |w: &crate::plan::WebPlan| {
+            format!(
+                "timeout {}s{}",
+                w.timeout_seconds,
+                if w.insecure { ", TLS not verified" } else { "" }
+            )
+        };
+        moves.push((way, "request limits".into(), shown(a), shown(b)));
+    }
+}
+
+/// A numeric threshold moved under the same comparison is looser or
+/// tighter; any other change of the comparison is a change.
+fn web_judge_way(a: &crate::plan::WebJudge, b: &crate::plan::WebJudge) -> Way {
+    use crate::plan::{Comparison, Outcome, WebValue};
+    let (WebValue::Number(x), WebValue::Number(y)) = (&a.value, &b.value) else {
+        return Way::Other;
+    };
+    let (Some(x), Some(y)) = (x.as_f64(), y.as_f64()) else {
+        return Way::Other;
+    };
+    if a.comparison != b.comparison || a.outcome != b.outcome || x == y {
+        return Way::Other;
+    }
+    // Success above the threshold: raising it passes fewer values.
+    let raised_tightens = match a.comparison {
+        Comparison::Gt | Comparison::Ge => true,
+        Comparison::Lt | Comparison::Le => false,
+        Comparison::Eq | Comparison::Ne => return Way::Other,
+    } == (a.outcome == Outcome::Success);
+    if (y > x) == raised_tightens {
+        Way::Tighter
+    } else {
+        Way::Looser
     }
 }
 

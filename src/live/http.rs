@@ -138,42 +138,63 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
+/// One request to send: its method, headers and body.
+pub(crate) struct Outgoing<'a> {
+    /// `GET`, `POST` or `PUT`.
+    pub method: &'a str,
+    pub headers: &'a [(String, String)],
+    pub body: Option<&'a str>,
+}
+
+impl Outgoing<'_> {
+    /// A plain GET, as wget sends it.
+    pub const GET: Outgoing<'static> = Outgoing {
+        method: "GET",
+        headers: &[],
+        body: None,
+    };
+}
+
 /// GET `url`, following redirects as wget does, but only within its origin
 /// and within the run's deadline: each hop is a request of its own, with
 /// what is left of the run as its longest wait (21 slow redirects cost 21
 /// `--timeout`s before).
 pub(crate) fn get_following(target: &super::Target, url: &str) -> Result<Answer, RequestError> {
+    send_following(target, &Outgoing::GET, url)
+}
+
+/// Send `out` to `url`, following redirects within its origin and the
+/// run's deadline. As Go's client does (`net/http/client.go`,
+/// `redirectBehavior`), a 301, 302 or 303 turns a POST or PUT into a GET
+/// without a body; a 307 or 308 sends it again as it was.
+pub(crate) fn send_following(
+    target: &super::Target,
+    out: &Outgoing,
+    url: &str,
+) -> Result<Answer, RequestError> {
     let start = origin(url)?;
     let mut current = url.to_owned();
+    let (mut method, mut body) = (out.method, out.body);
     for _ in 0..=MAX_REDIRECTS {
+        let what = format!("{method} {current}");
         let Some(timeout) = target.request_timeout() else {
-            return Err(RequestError::NotSent {
-                what: format!("GET {current}"),
-            });
+            return Err(RequestError::NotSent { what });
         };
-        let mut response = target
-            .agent
-            .get(&current)
-            .config()
-            .timeout_global(Some(timeout))
-            .build()
-            .call()
-            .map_err(|e| target.request_error(&format!("GET {current}"), &e))?;
+        let mut response = call(target, (method, out.headers, body), &current, timeout)
+            .map_err(|e| target.request_error(&what, &e))?;
         let status = response.status().as_u16();
         if response.status().is_redirection()
             && let Some(location) = response.headers().get("location")
         {
             let location = location
                 .to_str()
-                .map_err(|_| RequestError::LocationNotText {
-                    what: format!("GET {current}"),
-                })?;
+                .map_err(|_| RequestError::LocationNotText { what: what.clone() })?;
             let next = resolve(&current, location)?;
             if origin(&next)? != start {
-                return Err(RequestError::OtherOrigin {
-                    what: format!("GET {current}"),
-                    to: next,
-                });
+                return Err(RequestError::OtherOrigin { what, to: next });
+            }
+            if matches!(status, 301..=303) && method != "GET" {
+                (method, body) = ("GET", None);
             }
             current = next;
             continue;
@@ -184,7 +205,7 @@ pub(crate) fn get_following(target: &super::Target, url: &str) -> Result<Answer,
             .limit(BODY_LIMIT)
             .read_to_vec()
             .map_err(|e| RequestError::Answer {
-                what: format!("GET {current}"),
+                what,
                 why: format!("reading the answer: {e}"),
             })?;
         return Ok(Answer {
@@ -196,6 +217,30 @@ pub(crate) fn get_following(target: &super::Target, url: &str) -> Result<Answer,
     Err(RequestError::TooManyRedirects {
         url: url.to_owned(),
     })
+}
+
+/// One hop: the method, with its headers, and its body when it has one.
+fn call(
+    target: &super::Target,
+    (method, headers, body): (&str, &[(String, String)], Option<&str>),
+    url: &str,
+    timeout: Duration,
+) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+    macro_rules! sent {
+        ($builder:expr, $finish:ident $(, $arg:expr)?) => {{
+            let mut b = $builder;
+            for (k, v) in headers {
+                b = b.header(k.as_str(), v.as_str());
+            }
+            b.config().timeout_global(Some(timeout)).build().$finish($($arg)?)
+        }};
+    }
+    let bytes = body.unwrap_or_default().as_bytes();
+    match method {
+        "POST" => sent!(target.agent.post(url), send, bytes),
+        "PUT" => sent!(target.agent.put(url), send, bytes),
+        _ => sent!(target.agent.get(url), call),
+    }
 }
 
 /// The scheme and `host:port` of an `http(s)` URL (default ports filled in).

@@ -13,11 +13,13 @@ mod functional;
 pub mod http;
 mod metrics;
 mod performance;
+pub mod web;
 
 pub use metrics::fill_args;
 
 use crate::plan::{
-    AppPlan, Gate, GateCheck, JobPlan, LatencyLimit, LoadPlan, PrometheusPlan, ServicePlan, Verdict,
+    AppPlan, Gate, GateCheck, JobPlan, LatencyLimit, LoadPlan, PrometheusPlan, ServicePlan,
+    Verdict, WebPlan, WebTarget,
 };
 use serde::Serialize;
 use std::time::Duration;
@@ -85,6 +87,8 @@ pub struct Request {
     pub component: Option<String>,
     pub url: Option<String>,
     pub prometheus: Option<String>,
+    /// Where a web gate's host answers from here (its path and query kept).
+    pub web: Option<String>,
     /// The namespace the app runs in (`{{args.namespace}}`); else the Application's.
     pub namespace: Option<String>,
     pub only: Option<Gate>,
@@ -128,6 +132,10 @@ pub enum UsageError {
     },
     NeedUrl,
     NeedPrometheus,
+    /// The web gate asks another host: `url` is the gate's.
+    NeedWeb {
+        url: String,
+    },
     NeedNamespace,
     /// A URL given on the command line that is not one; why.
     Url(http::RequestError),
@@ -160,6 +168,10 @@ impl std::fmt::Display for UsageError {
             ),
             UsageError::NeedPrometheus => f.write_str(
                 "the component has a metrics gate: give --prometheus URL (e.g. http://localhost:9090), or --only functional|performance",
+            ),
+            UsageError::NeedWeb { url } => write!(
+                f,
+                "the web gate asks {url}: give --web URL, where that host answers from here (e.g. http://localhost:8081 after `kubectl port-forward`); its path and query are kept"
             ),
             UsageError::NeedNamespace => f.write_str(
                 "the metrics gate's queries select the app's namespace: give -n NAMESPACE",
@@ -234,6 +246,40 @@ enum Planned<'p> {
         base: String,
         namespace: String,
     },
+    Web {
+        web: &'p WebPlan,
+        /// The URL asked from here.
+        url: String,
+    },
+}
+
+/// Where a web gate's request goes from here: the app's `--url` with the
+/// gate's path, or `--web` with the path and query of the gate's URL.
+fn web_url(
+    web: &WebPlan,
+    request: &Request,
+    app: &mut Option<String>,
+) -> Result<String, UsageError> {
+    match &web.target {
+        WebTarget::NewVersion { path } => Ok(http::join(&cached(app, || app_url(request))?, path)),
+        WebTarget::Url(url) => {
+            let base = request
+                .web
+                .clone()
+                .ok_or_else(|| UsageError::NeedWeb { url: url.clone() })?;
+            http::parse_base(&base).map_err(UsageError::Url)?;
+            let after_scheme = url.split_once("://").map_or("", |(_, rest)| rest);
+            let path = after_scheme
+                .find(['/', '?'])
+                .map_or("/", |i| &after_scheme[i..]);
+            let path = if path.starts_with('?') {
+                format!("/{path}")
+            } else {
+                path.to_owned()
+            };
+            Ok(http::join(&base, &path))
+        }
+    }
 }
 
 fn app_url(request: &Request) -> Result<String, UsageError> {
@@ -288,6 +334,10 @@ fn planned<'p>(selected: &'p Selected, request: &Request) -> Result<Vec<Planned<
                     namespace,
                 }
             }
+            GateCheck::Web(web) => Planned::Web {
+                web,
+                url: web_url(web, request, &mut app)?,
+            },
         });
     }
     if out.is_empty() {
@@ -318,6 +368,7 @@ impl Planned<'_> {
             Planned::Functional { .. } => Gate::Functional,
             Planned::Performance { .. } => Gate::Performance,
             Planned::Metrics { .. } => Gate::Metrics,
+            Planned::Web { .. } => Gate::Web,
         }
     }
 }
@@ -369,6 +420,7 @@ pub fn run(selected: Selected, request: &Request) -> Result<Vec<GateResult>, Usa
                 let args = [(crate::defs::appmod::NAMESPACE_ARG, namespace.as_str())];
                 results.extend(metrics::run(prometheus, &args, &reach(&base)));
             }
+            Planned::Web { web, url } => results.push(web::run(web, &url, &reach(&url))),
         }
     }
     Ok(results)

@@ -84,7 +84,9 @@ fn answer(mut stream: TcpStream, port: u16, app: &App) {
         }
     }
     let head = String::from_utf8_lossy(&head);
-    let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let target = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let path = target.split('?').next().unwrap_or("/").to_owned();
+    let echo = echo(&head, &target, &mut stream);
     let metrics = app.metrics.map(|m| m()).unwrap_or_default();
     let redirect = |to: String| ("302 Found", format!("Location: {to}\r\n"), "");
     let (status, extra, body) = match path.as_str() {
@@ -104,11 +106,59 @@ fn answer(mut stream: TcpStream, port: u16, app: &App) {
         // The request is read and the connection dropped: a failed request.
         "/drop/" => return,
         "/metrics" if app.metrics.is_some() => ("200 OK", String::new(), metrics.as_str()),
+        // The web gate's answers: JSON, what the request carried, not JSON.
+        "/health.json" => ("200 OK", json_type(), HEALTH),
+        "/echo" => ("200 OK", json_type(), echo.as_str()),
+        "/see-other" => (
+            "303 See Other",
+            format!("Location: /echo\r\n{}", json_type()),
+            "",
+        ),
+        "/not-json" => ("200 OK", String::new(), "OK\n"),
         _ => ("404 Not Found", String::new(), "no such page\n"),
     };
+    let content_type = if extra.contains("Content-Type") {
+        ""
+    } else {
+        "Content-Type: text/html\r\n"
+    };
     let response = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/html\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status}\r\n{content_type}Content-Length: {}\r\n{extra}Connection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = stream.write_all(response.as_bytes());
+}
+
+/// `/health.json`: what a service's health endpoint answers.
+pub const HEALTH: &str = r#"{"status": "ok", "version": "2.1", "checks": [{"db-ok": 0.995}]}"#;
+
+fn json_type() -> String {
+    "Content-Type: application/json\r\n".into()
+}
+
+/// What a request carried, as JSON: its method, target, `X-Token` header
+/// and body (read up to its Content-Length, at most 64 KiB).
+fn echo(head: &str, target: &str, stream: &mut TcpStream) -> String {
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| v.trim().to_owned())
+            })
+            .unwrap_or_default()
+    };
+    let length: usize = header("content-length").parse().unwrap_or(0).min(64 << 10);
+    let mut body = vec![0u8; length];
+    if stream.read_exact(&mut body).is_err() {
+        body.clear();
+    }
+    serde_json::json!({
+        "method": head.split_whitespace().next().unwrap_or_default(),
+        "target": target,
+        "token": header("x-token"),
+        "body": String::from_utf8_lossy(&body),
+    })
+    .to_string()
 }

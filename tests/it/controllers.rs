@@ -11,6 +11,7 @@ mod kubelet;
 mod ledger;
 mod pipeline;
 mod rollouts;
+mod webmetric;
 
 /// A file of upstream test vectors under `tests/it/controllers/data/`.
 fn data(file: &str) -> serde_json::Value {

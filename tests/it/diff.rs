@@ -77,7 +77,13 @@ fn write(dir: &Path, rel: &str, text: &str) {
 
 const HOSTILE: &str = "<script>alert(1)</script> | **bold** `tick` [x](http://e)";
 
-/// The base: six Applications; the head changes each in one way.
+/// The web gate's threshold lowered and fewer readings: both looser.
+fn loosen_web_gate(dir: &Path, web: &str) {
+    let web = edit(web, "value: 0.99", "value: 0.9");
+    write(dir, "apps/web.yaml", &edit(&web, "count: 3", "count: 1"));
+}
+
+/// The base: ten Applications; the head changes all but one.
 fn scenario(name: &str) -> (PathBuf, String, String) {
     let dir = tempdir(name);
     init(&dir);
@@ -96,6 +102,13 @@ fn scenario(name: &str) -> (PathBuf, String, String) {
     write(&dir, "apps/steady.yaml", &fixture("blue-green"));
     let ledger = fixture("promotion-pull-request");
     write(&dir, "apps/ledger.yaml", &ledger);
+    // Named apart from traits-alb-hpa's `orders`.
+    let web = edit(
+        &fixture("web-gate"),
+        "  name: orders\n",
+        "  name: webshop\n",
+    );
+    write(&dir, "apps/web.yaml", &web);
     let old = fixture("canary-custom-steps");
     write(&dir, "apps/old.yaml", &old);
     write(&dir, "README.md", "not YAML\n");
@@ -139,6 +152,7 @@ fn scenario(name: &str) -> (PathBuf, String, String) {
         "          - name: prod\n",
     );
     write(&dir, "apps/ledger.yaml", &ledger);
+    loosen_web_gate(&dir, &web);
     // A claim that shrinks, and one whose class changes: both refused.
     let reports = edit(&reports, "size: 20Gi", "size: 10Gi");
     let reports = edit(
@@ -233,6 +247,7 @@ fn each_change_and_each_risk_is_reported_in_json() {
     }
     every_kind_is_reported(&report);
     gates_are_said_in_words(&report);
+    the_web_gate_is_said_in_words(&report);
     traffic_and_stages_are_said(&report);
     claims_and_namespaces_are_flagged(&report);
     renamed_and_removed_applications_are_whole(&report);
@@ -241,7 +256,7 @@ fn each_change_and_each_risk_is_reported_in_json() {
     let between = json(&diff_in(&dir, &[&base, &head, "--format", "json"]));
     assert_eq!(between["applications"], report["applications"]);
     assert_eq!(between["risks"], report["risks"]);
-    // The unchanged Application is not listed: seven changed, the renamed one
+    // The unchanged Application is not listed: eight changed, the renamed one
     // removed and added.
     let listed: Vec<&str> = report["applications"]
         .as_array()
@@ -249,7 +264,7 @@ fn each_change_and_each_risk_is_reported_in_json() {
         .iter()
         .map(|a| a["name"].as_str().unwrap())
         .collect();
-    assert_eq!(listed.len(), 9, "{listed:?}");
+    assert_eq!(listed.len(), 10, "{listed:?}");
     let steady = yaml_docs(&fixture("blue-green"))[0]["metadata"]["name"]
         .as_str()
         .unwrap()
@@ -362,6 +377,50 @@ fn gates_are_said_in_words(report: &Value) {
             .count()
             <= 3,
         "{steps:?}"
+    );
+}
+
+/// The web gate's moves: a lower threshold under `>=` and fewer readings are looser.
+fn the_web_gate_is_said_in_words(report: &Value) {
+    let web = app(report, "webshop");
+    let loosened: Vec<(&str, &str, &str)> = web["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["what"] == "gate-loosened")
+        .map(|c| {
+            (
+                c["text"].as_str().unwrap(),
+                c["before"].as_str().unwrap(),
+                c["after"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        loosened,
+        [
+            (
+                "web gate loosened: comparison",
+                ">= 0.99 passes",
+                ">= 0.9 passes"
+            ),
+            (
+                "web gate loosened: number of readings",
+                "3 x every 10s",
+                "1 x every 10s"
+            ),
+        ],
+        "{web:#}"
+    );
+    let risks: Vec<&str> = risks_of(report, "gate-loosened")
+        .iter()
+        .filter(|r| r["application"] == "webshop")
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(risks.len(), 2, "{risks:?}");
+    assert!(
+        risks[0].starts_with("the web gate's comparison is loosened"),
+        "{risks:?}"
     );
 }
 
@@ -698,7 +757,7 @@ fn two_folders_compare_like_two_revisions() {
     let old = dir.join("old");
     std::fs::create_dir_all(&old).unwrap();
     for name in [
-        "shop", "payments", "reports", "orders", "hello", "duo", "steady", "old", "ledger",
+        "shop", "payments", "reports", "orders", "hello", "duo", "steady", "old", "ledger", "web",
     ] {
         let blob = git(&dir, &["show", &format!("{base}:apps/{name}.yaml")]);
         write(&old, &format!("{name}.yaml"), &(blob + "\n"));

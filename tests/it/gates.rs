@@ -682,6 +682,115 @@ fn functional_gate_matches_as_the_job_does() {
     );
 }
 
+fn web(gate: Value) -> String {
+    application("web", json!({ "webGate": gate }))
+}
+
+/// One web gate run against the test app: its exit status and its one result.
+fn web_run(gate: Value, args: &[&str]) -> (i32, Value) {
+    let (code, report) = gates(&web(gate), args);
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{report:#}");
+    (code, results[0].clone())
+}
+
+#[test]
+fn web_gate_reads_the_json_answer_as_argo_rollouts_does() {
+    let (port, _) = app();
+    let url = format!("http://127.0.0.1:{port}");
+    let on_app = ["--url", url.as_str()];
+    for (gate, verdict, measured) in [
+        (
+            json!({"url": "/health.json", "jsonPath": "{$.status}", "value": "ok"}),
+            "pass",
+            "value \"ok\"",
+        ),
+        (
+            json!({"url": "/health.json", "jsonPath": "{$.checks[0]['db-ok']}", "comparisonType": ">=", "value": 0.99}),
+            "pass",
+            "value 0.995",
+        ),
+        (
+            json!({"url": "/health.json", "jsonPath": "{$.checks[0]['db-ok']}", "comparisonType": ">=", "value": 0.999}),
+            "fail",
+            "value 0.995",
+        ),
+        (
+            json!({"url": "/health.json", "jsonPath": "{$.version}", "value": "2.1", "successOrFailCondition": "fail"}),
+            "fail",
+            "value \"2.1\"",
+        ),
+        // A path that finds nothing, and an ordering of text: Error readings.
+        (
+            json!({"url": "/health.json", "jsonPath": "{$.checks[1]}", "value": 1}),
+            "fail",
+            "Error: Could not find JSONPath in body: array index out of bounds",
+        ),
+        (
+            json!({"url": "/health.json", "jsonPath": "{$.status}", "comparisonType": ">", "value": 1}),
+            "fail",
+            "Error: expr cannot order text and a number",
+        ),
+        (
+            json!({"url": "/error/", "value": 1}),
+            "fail",
+            "Error: received non 2xx response code: 500",
+        ),
+        // Not JSON: Argo Rollouts passes it without a comparison.
+        (
+            json!({"url": "/not-json", "value": "never compared"}),
+            "pass",
+            "not JSON",
+        ),
+    ] {
+        let (code, result) = web_run(gate.clone(), &on_app);
+        assert_eq!(result["verdict"], verdict, "{gate}: {result:#}");
+        assert_eq!(code, if verdict == "pass" { 0 } else { 1 });
+        let seen = result["measured"].as_str().unwrap();
+        assert!(seen.contains(measured), "{gate}: {seen}");
+    }
+    // A URL on another host is asked through --web, its path, query,
+    // method, headers and body kept.
+    let post = json!({
+        "url": "https://status.example.com/echo?service=web",
+        "method": "POST",
+        "headers": [{"key": "X-Token", "value": "t0ken"}],
+        "body": "{\"window\": \"5m\"}",
+        "jsonPath": "{$.body}",
+        "value": "{\"window\": \"5m\"}",
+    });
+    let on_web = ["--web", url.as_str()];
+    let (code, result) = web_run(post.clone(), &on_web);
+    assert_eq!(
+        (code, &result["verdict"]),
+        (0, &json!("pass")),
+        "{result:#}"
+    );
+    assert_eq!(result["target"], format!("POST {url}/echo?service=web"));
+    for (path, value) in [
+        ("{$.method}", "POST"),
+        ("{$.token}", "t0ken"),
+        ("{$.target}", "/echo?service=web"),
+    ] {
+        let mut gate = post.clone();
+        gate["jsonPath"] = json!(path);
+        gate["value"] = json!(value);
+        let (code, result) = web_run(gate, &on_web);
+        assert_eq!(code, 0, "{path}: {result:#}");
+    }
+    // A 303 turns the POST into a GET without its body, as Go's client does.
+    let mut see_other = post.clone();
+    see_other["url"] = json!("https://status.example.com/see-other");
+    see_other["jsonPath"] = json!("{$.method}");
+    see_other["value"] = json!("GET");
+    assert_eq!(web_run(see_other, &on_web).0, 0);
+    // Without --web, the other host is not asked: a usage error.
+    let out = oamc(&["gates", "-", "--url", &url], Some(&web(post)));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--web"), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+}
+
 fn performance(path: &str, gate: Value) -> String {
     let mut g = json!({"pause": "1s", "image": "httpd:alpine"});
     g.as_object_mut()

@@ -10,6 +10,22 @@ use std::process::Command;
 
 const NOT_IN_THE_SCHEMA: &[(&str, &str)] = &[
     (
+        "web-gate-url.yaml",
+        "a url that is a path or an absolute http(s) URL without credentials: a grammar the schema does not hold",
+    ),
+    (
+        "web-gate-request.yaml",
+        "a body only with POST or PUT is a relation between values; a header name's token grammar is not in the schema",
+    ),
+    (
+        "web-gate-json-path.yaml",
+        "the JSONPath subset is a grammar the schema does not hold",
+    ),
+    (
+        "web-gate-comparison.yaml",
+        "an ordering comparison needs a number: a relation between comparisonType and value",
+    ),
+    (
         "promotion-pull-request.yaml",
         "which Git host repoURL names (Kargo's provider predicates) decides whether pullRequest needs gitProvider: a relation between values",
     ),

@@ -324,6 +324,32 @@ const EXPECTED: &[Expected] = &[
         person: false,
         traffic: &[33.3, 33.3, 66.7, 66.7],
     },
+    // 3 replicas, no router: 25% → 1 new of 4 (25%), 50% → 2 of 4 (50%),
+    // 100% → all 3 (one more pod): three pod starts, pd 600 each. Pauses
+    // 10 + 30 + 20. Functional Job 0–300. Web: readings at 0, 10, 20 s (20),
+    // at most 20 + 3 × 5 × 5 s (each try up to its timeout, four errors a
+    // reading) + 3 × 4 × 10 (the retries) = 215.
+    Expected {
+        fixture: "web-gate",
+        component: "orders-api",
+        best: 10 + 30 + 20 + 20,
+        worst: 3 * 600 + (10 + 30 + 20) + 300 + 215,
+        kept: 0,
+        person: false,
+        traffic: &[25.0, 50.0, 100.0],
+    },
+    // Preview (pd 600), the switch, then one run: ab (0–300) beside a web
+    // reading after 15 s + 30 s (ab's longest pass): 45, at most 45 + 5 × 10
+    // + 4 × 10 = 135. The run takes 45–300; old pods kept 30 s.
+    Expected {
+        fixture: "web-gate-blue-green",
+        component: "billing-api",
+        best: 45,
+        worst: 600 + 300,
+        kept: 30,
+        person: false,
+        traffic: &[],
+    },
 ];
 
 /// Each stage: (name, done at best, done at worst, a person on the way).

@@ -24,6 +24,8 @@ pub struct CheckedService {
     pub traits: CheckedTraits,
     /// The performance gate's tool and limit, resolved once.
     pub performance: Option<CheckedPerformance>,
+    /// The web gate's target and JSONPath, read once.
+    pub web: Option<crate::defs::gates::web::CheckedWeb>,
     /// Every duration of the properties, read once.
     pub durations: CheckedDurations,
 }
@@ -40,5 +42,7 @@ pub struct CheckedDurations {
     pub metrics_pause: Option<crate::plan::PauseDuration>,
     /// Each metrics criterion's interval, in order.
     pub intervals: Vec<crate::plan::GoDuration>,
+    /// The web gate's pause and interval.
+    pub web: Option<(crate::plan::PauseDuration, crate::plan::GoDuration)>,
     pub ab_duration: crate::plan::GoDuration,
 }

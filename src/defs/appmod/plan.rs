@@ -6,6 +6,7 @@ use super::props::{AppmodService, EnvVar, Strategy, TrafficRouting};
 use crate::defs::gates::functional::plan_functional;
 use crate::defs::gates::metrics::{MetricsInput, plan_metrics};
 use crate::defs::gates::performance::{load_seconds, plan_performance};
+use crate::defs::gates::web::{WebInput, plan_web};
 use crate::defs::gates::{GatePlan, GateReach, SERVICE_NAME_ARG};
 use crate::names;
 use crate::plan::*;
@@ -78,7 +79,7 @@ pub(crate) fn plan_service(
     plan
 }
 
-/// Where the Job gates send their requests, and how long their Jobs may run.
+/// Where the gates send their requests, and how long their Jobs may run.
 fn gate_reach(p: &AppmodService, platform: &Platform) -> GateReach {
     let path = format!("{}/", p.app_path.trim_end_matches('/'));
     // The Services the gates reach: the preview Service listens on `port`; an
@@ -89,14 +90,16 @@ fn gate_reach(p: &AppmodService, platform: &Platform) -> GateReach {
         Strategy::AbTest => p.target_port,
         _ => p.port,
     };
+    let origin = format!("http://{{{{args.{SERVICE_NAME_ARG}}}}}:{gate_port}");
     GateReach {
-        target_url: format!("http://{{{{args.{SERVICE_NAME_ARG}}}}}:{gate_port}{path}"),
+        target_url: format!("{origin}{path}"),
+        origin,
         path,
         deadline_seconds: platform.gate_job_deadline_seconds,
     }
 }
 
-/// The configured gates, in order: functional, performance, metrics.
+/// The configured gates, in order: functional, performance, metrics, web.
 fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
     let (name, p) = (service.name.as_str(), &service.props);
     let reach = gate_reach(p, platform);
@@ -135,6 +138,18 @@ fn plan_gates(service: &CheckedService, platform: &Platform) -> Vec<GatePlan> {
         };
         gates.push(plan_metrics(name, &metrics, platform));
     }
+    let web = p.web_gate.as_ref().zip(service.web.as_ref());
+    if let Some(((g, checked), (pause, interval))) = web.zip(d.web.as_ref()) {
+        let web = WebInput {
+            gate: g,
+            checked,
+            pause,
+            interval,
+            load: performance.map(|(_, perf)| load_seconds(perf, platform)),
+            shared_run: !matches!(p.strategy, Strategy::Canary),
+        };
+        gates.push(plan_web(name, &web, &reach));
+    }
     gates
 }
 
@@ -148,7 +163,7 @@ fn pause_step(pause: &PauseDuration) -> StepPlan {
 }
 
 /// The canary ladder: the functional gate after the first weight, a pause
-/// after each intermediate weight, the performance and metrics gates after the last.
+/// after each intermediate weight, the performance, metrics and web gates after the last.
 /// `pause`: between intermediate weights (the platform's when unset).
 fn plan_canary(
     name: &str,
@@ -177,6 +192,7 @@ fn plan_canary(
         if last {
             gated(Gate::Performance, &mut steps);
             gated(Gate::Metrics, &mut steps);
+            gated(Gate::Web, &mut steps);
         }
     }
     let routing = settings.traffic_routing.as_ref();
@@ -208,7 +224,7 @@ fn plan_routing(r: &TrafficRouting, port: u32) -> TrafficRoutingPlan {
     }
 }
 
-/// Blue/green: the functional gate before the switch, performance and metrics after it.
+/// Blue/green: the functional gate before the switch, performance, metrics and web after it.
 fn plan_blue_green(name: &str, p: &AppmodService, gates: &[GatePlan]) -> StrategyPlan {
     let preview = names::preview_service(name);
     let block = |wanted: &[Gate]| -> Option<AnalysisBlockPlan> {
@@ -221,7 +237,7 @@ fn plan_blue_green(name: &str, p: &AppmodService, gates: &[GatePlan]) -> Strateg
     };
     let settings = &p.blue_green;
     let pre_promotion = block(&[Gate::Functional]);
-    let post_promotion = block(&[Gate::Performance, Gate::Metrics]);
+    let post_promotion = block(&[Gate::Performance, Gate::Metrics, Gate::Web]);
     StrategyPlan::BlueGreen {
         active_service: names::service(name),
         preview_service: preview,

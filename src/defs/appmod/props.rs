@@ -7,6 +7,7 @@ pub use crate::defs::env::EnvVar;
 pub use crate::defs::gates::functional::QualityGate;
 pub use crate::defs::gates::metrics::{Criterion, Function, MetricGate};
 pub use crate::defs::gates::performance::{LoadTool, NotALatency, PerformanceGate};
+pub use crate::defs::gates::web::WebGate;
 pub use crate::plan::{Comparison, LatencyLimit, Outcome};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -84,6 +85,10 @@ pub struct AppmodService {
     /// Prometheus queries that decide whether the new version is healthy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<MetricGate>,
+    /// An HTTP endpoint's JSON answer that decides whether the new version is
+    /// healthy (Argo Rollouts' web provider), after the metrics gate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_gate: Option<WebGate>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]

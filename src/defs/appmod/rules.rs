@@ -4,7 +4,7 @@
 
 use super::props::{
     APPMOD_SERVICE, AbTestSettings, AppmodService, CanarySettings, Criterion, EnvVar, MetricGate,
-    PerformanceGate, QualityGate, Strategy, TrafficRouting,
+    PerformanceGate, QualityGate, Strategy, TrafficRouting, WebGate,
 };
 use super::{CheckedPerformance, CheckedService};
 use crate::check::duration::Kind;
@@ -77,6 +77,32 @@ pub(crate) fn check_component(
         return None;
     }
     let props: AppmodService = ctx.typed(&props_path, props_json)?;
+    let (performance, web) = read_gates(ctx, &props_path, &props)?;
+    let durations = match durations_of(&props) {
+        Ok(d) => d,
+        // The rules above reported it; reaching here is a gap between the two.
+        Err((at, why)) => {
+            ctx.error(Code::Internal, &props_path.join(&at), why.to_string());
+            return None;
+        }
+    };
+    Some(CheckedService {
+        name: component.name.clone(),
+        props,
+        traits,
+        performance,
+        web,
+        durations,
+    })
+}
+
+/// The performance and web gates, typed; the rules above reported anything
+/// that does not read, so `None` here is a gap between the two.
+fn read_gates(
+    ctx: &mut DocContext,
+    props_path: &DocPath,
+    props: &AppmodService,
+) -> Option<(Option<CheckedPerformance>, Option<gates::web::CheckedWeb>)> {
     let performance = match &props.performance_gate {
         None => None,
         Some(gate) => match gate.latency_limit() {
@@ -96,21 +122,19 @@ pub(crate) fn check_component(
             }
         },
     };
-    let durations = match durations_of(&props) {
-        Ok(d) => d,
-        // The rules above reported it; reaching here is a gap between the two.
-        Err((at, why)) => {
-            ctx.error(Code::Internal, &props_path.join(&at), why.to_string());
+    let web = match props.web_gate.as_ref().map(gates::web::read).transpose() {
+        Ok(web) => web,
+        // The rule below reported it; reaching here is a gap between the two.
+        Err(why) => {
+            ctx.error(
+                Code::Internal,
+                &props_path.join(&path!["webGate"]),
+                why.to_string(),
+            );
             return None;
         }
     };
-    Some(CheckedService {
-        name: component.name.clone(),
-        props,
-        traits,
-        performance,
-        durations,
-    })
+    Some((performance, web))
 }
 
 /// Every duration of the properties, read (or where one does not read).
@@ -148,6 +172,14 @@ fn durations_of(
             p.metrics.as_ref().map(|m| m.pause.as_str()),
         )?,
         intervals,
+        web: match &p.web_gate {
+            None => None,
+            Some(g) => Some((
+                read_pause(path!["webGate", "pause"], &g.pause)?,
+                go_duration(Kind::Go, &g.interval)
+                    .map_err(|why| (path!["webGate", "interval"], why))?,
+            )),
+        },
         ab_duration: go_duration(Kind::Go, &p.ab_test.duration)
             .map_err(|why| (path!["abTest", "duration"], why))?,
     })
@@ -339,7 +371,7 @@ fn check_container(ctx: &mut DocContext, p: &Props) {
     check_quantities(ctx, p);
 }
 
-/// The quality gates: the two Job gates and the metrics gate's criteria.
+/// The quality gates: the two Job gates, the metrics gate's criteria, the web gate.
 fn check_gates(ctx: &mut DocContext, p: &Props) {
     if let Some(gate) = p.part::<QualityGate>(&path!["functionalGate"]) {
         gates::functional::check(ctx, &p.at(&path!["functionalGate"]), &gate);
@@ -349,6 +381,9 @@ fn check_gates(ctx: &mut DocContext, p: &Props) {
     }
     if let Some(pause) = p.part::<String>(&path!["metrics", "pause"]) {
         check_duration(ctx, &p.at(&path!["metrics", "pause"]), Kind::Pause, &pause);
+    }
+    if let Some(gate) = p.part::<WebGate>(&path!["webGate"]) {
+        gates::web::check(ctx, &p.at(&path!["webGate"]), &gate);
     }
     let criteria = p
         .json

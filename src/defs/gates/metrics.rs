@@ -154,20 +154,10 @@ pub(crate) fn plan_metrics(name: &str, input: &MetricsInput, platform: &Platform
         selector.push_str(", ");
         selector.push_str(matcher);
     }
-    // Sharing a run, the gate starts with the other gates (argo-rollouts
-    // v1.9.1 `analysis/analysis.go`, `generateMetricTasks`: every metric of
-    // a run is due at once; an Experiment starts all its analyses together),
-    // so without a delay it reads before the load and the traffic. It waits
-    // its pause and, when the performance gate runs beside it, the longest
-    // a passing load lasts: it then reads what the load did.
-    let initial_delay = input.shared_run.then(|| {
-        // The whole seconds Argo waits for the pause, written as a Go duration.
-        let seconds = input
-            .pause
-            .seconds()
-            .saturating_add(load.map_or(0, |(seconds, _)| seconds));
-        GoDuration::new(format!("{seconds}s"), seconds.saturating_mul(1_000_000_000))
-    });
+    // Sharing a run, without a delay it would read before the load and the traffic.
+    let initial_delay = input
+        .shared_run
+        .then(|| super::shared_run_delay(input.pause, load));
     let metrics: Vec<MetricPlan> = m
         .evaluation_criteria
         .iter()

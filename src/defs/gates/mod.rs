@@ -6,6 +6,7 @@
 pub mod functional;
 pub mod metrics;
 pub mod performance;
+pub mod web;
 
 /// Each gate kind's template, name and built-in text: the registry of gates'
 /// templates, which the renderer adds to its own.
@@ -13,6 +14,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     functional::TEMPLATE,
     performance::TEMPLATE,
     metrics::TEMPLATE,
+    web::TEMPLATE,
 ];
 
 use crate::check::duration::Kind;
@@ -42,20 +44,18 @@ pub(crate) struct GatePlan {
 }
 
 impl GatePlan {
-    /// The arguments a run of this gate needs; job gates test `target`.
+    /// The arguments a run of this gate needs, one per argument its
+    /// template declares: the Service it tests (`target`), the namespace.
     pub(crate) fn args(&self, target: &str) -> Vec<ArgPlan> {
-        match self.gate {
-            Gate::Functional | Gate::Performance => vec![ArgPlan {
-                name: SERVICE_NAME_ARG.into(),
-                value: Some(target.to_owned()),
-                field_path: None,
-            }],
-            Gate::Metrics => vec![ArgPlan {
-                name: NAMESPACE_ARG.into(),
-                value: None,
-                field_path: Some("metadata.namespace".into()),
-            }],
-        }
+        self.template
+            .args
+            .iter()
+            .map(|name| ArgPlan {
+                name: name.clone(),
+                value: (name == SERVICE_NAME_ARG).then(|| target.to_owned()),
+                field_path: (name == NAMESPACE_ARG).then(|| "metadata.namespace".into()),
+            })
+            .collect()
     }
 
     pub(crate) fn step(&self, target: &str) -> StepPlan {
@@ -67,8 +67,26 @@ impl GatePlan {
     }
 }
 
-/// Where a Job gate sends its requests, and how long its Job may run.
+/// A gate sharing a run starts with the other gates (argo-rollouts v1.9.1
+/// `analysis/analysis.go`, `generateMetricTasks`: every metric of a run is
+/// due at once; an Experiment starts all its analyses together), so it
+/// waits its pause and, when the performance gate runs beside it, the
+/// longest a passing load lasts: it then reads what the load did. The whole
+/// seconds Argo waits for the pause, written as a Go duration.
+pub(crate) fn shared_run_delay(
+    pause: &PauseDuration,
+    load: Option<(u64, &'static str)>,
+) -> GoDuration {
+    let seconds = pause
+        .seconds()
+        .saturating_add(load.map_or(0, |(seconds, _)| seconds));
+    GoDuration::new(format!("{seconds}s"), seconds.saturating_mul(1_000_000_000))
+}
+
+/// Where a gate sends its requests to the new version, and how long a Job may run.
 pub(crate) struct GateReach {
+    /// `http://{{args.service-name}}:<port>`: the new version, through the gate's Service.
+    pub(crate) origin: String,
     /// appPath and one `/`, as upstream fetched it (`/java-app/`; `/` stays `/`).
     pub(crate) path: String,
     pub(crate) target_url: String,

@@ -1,0 +1,380 @@
+//! The web gate: Argo Rollouts' `web` provider. Each reading sends one HTTP
+//! request (to a path on the new version, or to a URL), takes one value out
+//! of the JSON answer with a JSONPath and compares it with a value.
+//!
+//! What the controller does with it (argo-rollouts v1.9.1,
+//! `metricproviders/webmetric/webmetric.go`): a status outside 2xx, a
+//! request error and a path that finds nothing are Error readings; four in a
+//! row error the run. An answer that is **not JSON** is a Successful reading
+//! whatever the conditions (`parseResponse`), which `plan` says.
+
+use super::{GatePlan, GateReach, SERVICE_NAME_ARG};
+use crate::check::duration::Kind;
+use crate::check::{DocContext, check_duration};
+use crate::diagnostic::Code;
+use crate::dom::DocPath;
+use crate::names;
+use crate::plan::jsonpath;
+use crate::plan::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Its template: the file name an override takes, and the built-in text.
+pub const TEMPLATE: (&str, &str) = (
+    "analysistemplate-web.yaml",
+    include_str!("../../../templates/analysistemplate-web.yaml"),
+);
+
+/// Ask an HTTP endpoint for JSON and compare one value of the answer.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebGate {
+    /// How long to wait at this step before the first request.
+    #[schemars(extend("x-oamc-format" = "pause"))]
+    #[serde(default = "defaults::pause")]
+    pub pause: String,
+    /// A path on the new version (`/healthz?verbose=1`, reached through the
+    /// gate's Service), or an absolute `http://` or `https://` URL.
+    #[schemars(length(min = 1, max = 2048))]
+    pub url: String,
+    /// `GET`, `POST` or `PUT`.
+    #[serde(default)]
+    pub method: WebMethod,
+    /// Request headers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 32))]
+    pub headers: Vec<WebHeader>,
+    /// The request body (`POST` and `PUT` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Seconds one request may take.
+    #[serde(default = "defaults::timeout_seconds")]
+    #[schemars(range(min = 1, max = 600))]
+    pub timeout_seconds: u32,
+    /// Skip TLS certificate verification.
+    #[serde(default)]
+    pub insecure: bool,
+    /// The value to compare, in the JSON answer: `{$.status}`,
+    /// `{$.checks[0]['db-ok']}`; `{$}` is the whole answer.
+    #[serde(default = "defaults::json_path")]
+    pub json_path: String,
+    /// How the value found is compared with `value`; `>`, `>=`, `<` and `<=` need a number.
+    #[serde(default = "defaults::comparison")]
+    pub comparison_type: Comparison,
+    /// What the value found is compared with: text, a number or true/false.
+    pub value: WebValue,
+    /// `success`: meeting the comparison passes. `fail`: meeting it fails the rollout.
+    #[serde(default)]
+    pub success_or_fail_condition: Outcome,
+    /// Time between readings (a Go duration).
+    #[schemars(extend("x-oamc-format" = "duration"))]
+    #[serde(default = "defaults::interval")]
+    pub interval: String,
+    /// Number of readings; every one must pass.
+    #[serde(default = "defaults::count")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub count: u32,
+}
+
+/// The web gate's defaults, named so the schema and the docs can show them.
+pub mod defaults {
+    use crate::plan::Comparison;
+    pub fn pause() -> String {
+        "1s".into()
+    }
+    /// Argo Rollouts' own default (`NewWebMetricHttpClient`).
+    pub fn timeout_seconds() -> u32 {
+        10
+    }
+    /// Argo Rollouts' own default (`NewWebMetricJsonParser`).
+    pub fn json_path() -> String {
+        "{$}".into()
+    }
+    pub fn comparison() -> Comparison {
+        Comparison::Eq
+    }
+    pub fn interval() -> String {
+        "1s".into()
+    }
+    pub fn count() -> u32 {
+        1
+    }
+}
+
+/// Why a `url` does not read, in words after the URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlRefused(String);
+
+impl std::fmt::Display for UrlRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The gate's target and path, read once by the checker.
+#[derive(Debug, Clone)]
+pub struct CheckedWeb {
+    pub target: WebTarget,
+    pub json_path: jsonpath::JsonPath,
+}
+
+/// Why a gate the rules passed does not read (a gap between the two).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unread(String);
+
+impl std::fmt::Display for Unread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The gate's url and jsonPath, typed.
+pub(crate) fn read(gate: &WebGate) -> Result<CheckedWeb, Unread> {
+    Ok(CheckedWeb {
+        target: target(&gate.url).map_err(|why| Unread(format!("url: {why}")))?,
+        json_path: jsonpath::parse(&gate.json_path)
+            .map_err(|why| Unread(format!("jsonPath: {why}")))?,
+    })
+}
+
+/// How the gate's `url` reads.
+fn target(url: &str) -> Result<WebTarget, UrlRefused> {
+    let refused = |why: &str| Err(UrlRefused(why.to_owned()));
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return refused("has a space or a control character");
+    }
+    if url.contains('#') {
+        return refused("has a fragment (`#`), which is never sent");
+    }
+    if url.starts_with('/') {
+        if url.starts_with("//") {
+            return refused("starts with `//`, which Go reads as a host");
+        }
+        return Ok(WebTarget::NewVersion {
+            path: url.to_owned(),
+        });
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return refused("is neither a path (`/healthz`) nor an absolute URL (`https://…`)");
+    };
+    if !matches!(scheme, "http" | "https") {
+        return Err(UrlRefused(format!(
+            "has the scheme `{scheme}`; Go's HTTP client sends http and https only"
+        )));
+    }
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return refused("carries credentials (`user@`), which would be in Git; send a header");
+    }
+    if authority.is_empty() || authority.starts_with(':') {
+        return refused("has no host");
+    }
+    Ok(WebTarget::Url(url.to_owned()))
+}
+
+/// An HTTP header name: RFC 9110 `token` (Go's `httpguts.ValidHeaderFieldName`).
+fn header_name(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// The gate's rules, at `at` (`…properties.webGate`).
+pub(crate) fn check(ctx: &mut DocContext, at: &DocPath, gate: &WebGate) {
+    check_duration(ctx, &at.key("pause"), Kind::Pause, &gate.pause);
+    check_duration(ctx, &at.key("interval"), Kind::Go, &gate.interval);
+    if let Err(why) = target(&gate.url) {
+        ctx.error(
+            Code::WebUrl,
+            &at.key("url"),
+            format!("the web gate's url `{}` {why}", gate.url),
+        )
+        .help =
+            Some("write a path on the new version (`/healthz`) or an absolute http(s) URL".into());
+    }
+    let braces = [
+        ("url", Some(gate.url.as_str())),
+        ("body", gate.body.as_deref()),
+    ];
+    for (key, text) in braces {
+        if text.is_some_and(|t| t.contains("{{")) {
+            braces_error(ctx, &at.key(key));
+        }
+    }
+    for (i, h) in gate.headers.iter().enumerate() {
+        let here = at.join(&crate::path!["headers", i]);
+        if !header_name(&h.key) {
+            ctx.error(
+                Code::WebRequest,
+                &here.key("key"),
+                format!(
+                    "`{}` is not an HTTP header name: Go's client refuses the request",
+                    h.key
+                ),
+            )
+            .help = Some("letters, digits and !#$%&'*+-.^_`|~ only".into());
+        }
+        if h.value.contains("{{") {
+            braces_error(ctx, &here.key("value"));
+        }
+    }
+    if gate.body.is_some() && gate.method == WebMethod::Get {
+        ctx.error(
+            Code::WebRequest,
+            &at.key("body"),
+            "a body with method GET: Argo Rollouts refuses every reading (\"Body/JSONBody can only be used with POST or PUT\")",
+        )
+        .help = Some("set `method: POST` or `PUT`, or remove the body".into());
+    }
+    if let Err(why) = jsonpath::parse(&gate.json_path) {
+        ctx.error(
+            Code::WebJsonPath,
+            &at.key("jsonPath"),
+            format!("jsonPath `{}` {why}", gate.json_path),
+        )
+        .help = Some("e.g. {$.status}, {$.checks[0].ok}, {$['db-ok']}".into());
+    }
+    let ordering = !matches!(gate.comparison_type, Comparison::Eq | Comparison::Ne);
+    if ordering && !matches!(gate.value, WebValue::Number(_)) {
+        ctx.error(
+            Code::WebComparison,
+            &at.key("comparisonType"),
+            format!(
+                "`{}` with the value {}: expr orders text character by character (\"10\" < \"9\") and errors on true/false or a number found",
+                gate.comparison_type.as_str(),
+                gate.value
+            ),
+        )
+        .help = Some("compare text and true/false with == or !=, or give a number (`value: 2`)".into());
+    }
+}
+
+fn braces_error(ctx: &mut DocContext, at: &DocPath) {
+    ctx.error(
+        Code::ArgoTemplateSyntax,
+        at,
+        "`{{` here would be read by Argo Rollouts as an argument placeholder and break the analysis",
+    )
+    .help = Some("remove the double braces".into());
+}
+
+/// The web gate as the checker read it.
+pub(crate) struct WebInput<'a> {
+    pub(crate) gate: &'a WebGate,
+    pub(crate) checked: &'a CheckedWeb,
+    pub(crate) pause: &'a PauseDuration,
+    pub(crate) interval: &'a GoDuration,
+    /// How long a passing load beside it lasts, and why.
+    pub(crate) load: Option<(u64, &'static str)>,
+    /// The gate starts with the other gates of its run (a blue/green
+    /// post-promotion run, an A/B Experiment) rather than as a step of its own.
+    pub(crate) shared_run: bool,
+}
+
+pub(crate) fn plan_web(name: &str, input: &WebInput, reach: &GateReach) -> GatePlan {
+    let (g, checked) = (input.gate, input.checked);
+    let initial_delay = input
+        .shared_run
+        .then(|| super::shared_run_delay(input.pause, input.load));
+    let when = match (&initial_delay, input.load) {
+        (Some(delay), Some((seconds, why))) => format!(
+            "starts with the other gates of its run and first asks {delay} after: webGate.pause ({}) plus {seconds}s, {why}; ",
+            g.pause
+        ),
+        (Some(delay), None) => format!(
+            "starts with the other gates of its run and first asks {delay} after (webGate.pause); "
+        ),
+        (None, _) => String::new(),
+    };
+    let (target, json_path) = (checked.target.clone(), checked.json_path.clone());
+    let (url, args) = match &target {
+        WebTarget::NewVersion { path } => (
+            format!("{}{path}", reach.origin),
+            vec![SERVICE_NAME_ARG.to_owned()],
+        ),
+        WebTarget::Url(url) => (url.clone(), Vec::new()),
+    };
+    let judge = WebJudge {
+        comparison: g.comparison_type,
+        value: g.value.clone(),
+        outcome: g.success_or_fail_condition,
+    };
+    let asked = match &target {
+        WebTarget::NewVersion { path } => format!("the new version's {path}"),
+        WebTarget::Url(url) => url.clone(),
+    };
+    let summary = format!(
+        "{when}{} {asked}, the answer's {} {} ({} x every {}); an answer that is not JSON passes (Argo Rollouts reads it as text and skips the conditions)",
+        g.method.as_str(),
+        g.json_path,
+        judge.summary(),
+        g.count,
+        input.interval
+    );
+    GatePlan {
+        gate: Gate::Web,
+        pause: input.pause.clone(),
+        template: AnalysisPlan {
+            name: names::web_template(name),
+            template: TEMPLATE.0,
+            summary,
+            args,
+            check: GateCheck::Web(WebPlan {
+                url,
+                target,
+                method: g.method,
+                headers: g.headers.clone(),
+                body: g.body.clone(),
+                timeout_seconds: g.timeout_seconds,
+                insecure: g.insecure,
+                json_path,
+                initial_delay,
+                interval: input.interval.clone(),
+                count: g.count,
+                success_condition: judge.success_condition(),
+                failure_condition: judge.failure_condition(),
+                judge,
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_read_as_a_path_or_an_absolute_url() {
+        assert_eq!(
+            target("/healthz?v=1"),
+            Ok(WebTarget::NewVersion {
+                path: "/healthz?v=1".into()
+            })
+        );
+        assert_eq!(
+            target("https://status.example.com/api"),
+            Ok(WebTarget::Url("https://status.example.com/api".into()))
+        );
+        for bad in [
+            "healthz",
+            "//host/x",
+            "ftp://h/x",
+            "http://",
+            "http://:80/x",
+            "http://u:p@h/x",
+            "/a b",
+            "/a#b",
+        ] {
+            assert!(target(bad).is_err(), "{bad} was read");
+        }
+    }
+
+    #[test]
+    fn header_names_are_tokens() {
+        assert!(header_name("X-Api-Key"));
+        assert!(!header_name("X Api"));
+        assert!(!header_name(""));
+        assert!(!header_name("a:b"));
+    }
+}
