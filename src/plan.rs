@@ -356,8 +356,9 @@ impl Serialize for PauseDuration {
     }
 }
 
-/// A gate kind; also `oamc gates --only`'s choices.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, clap::ValueEnum)]
+/// A gate kind; also `oamc gates --only`'s choices. The order is the
+/// gates' order in a component's plan (and in `diff`).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
 #[serde(rename_all = "camelCase")]
 pub enum Gate {
     Functional,
@@ -374,11 +375,6 @@ impl Gate {
             Gate::Metrics => "metrics",
             Gate::Web => "web",
         }
-    }
-
-    /// A gate whose Job runs in the cluster (its time is the application's).
-    pub fn runs_a_job(self) -> bool {
-        matches!(self, Gate::Functional | Gate::Performance)
     }
 }
 
@@ -404,6 +400,24 @@ pub struct PdbPlan {
     pub max_unavailable: u32,
 }
 
+/// A gate's own time, in whole seconds: least (every reading passes at
+/// once), most (before it passes or aborts, no person acting) and the
+/// earliest abort. Each gate kind computes it as the controller runs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GateTime {
+    pub min: u64,
+    pub max: u64,
+    pub fails_after: u64,
+}
+
+/// What the timeline says of a kind of gate, once however many gates have
+/// it: `rank` orders it among the others (readings before Jobs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TimeNote {
+    pub rank: u8,
+    pub text: &'static str,
+}
+
 /// One gate's AnalysisTemplate.
 #[derive(Debug, Clone)]
 pub struct AnalysisPlan {
@@ -416,6 +430,10 @@ pub struct AnalysisPlan {
     pub args: Vec<String>,
     /// What the gate runs, typed per gate kind.
     pub check: GateCheck,
+    /// How long it takes, as the controller runs it.
+    pub time: GateTime,
+    /// What the timeline says of this kind of gate.
+    pub note: TimeNote,
 }
 
 /// What a gate runs: a Job against the new version, or Prometheus queries.

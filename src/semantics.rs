@@ -3,7 +3,7 @@
 //! tests/it/controllers/.
 
 /// Argo Rollouts v1.9.1: a basic canary's pods at one weight; a metric's
-/// readings over time.
+/// readings and a Job over time.
 pub mod rollouts {
     /// The least time from an AnalysisRun's start to a metric's last
     /// reading, in nanoseconds: the first after `initialDelay`
@@ -13,6 +13,59 @@ pub mod rollouts {
     pub fn metric_window_nanos(initial_delay: u64, interval: u64, count: u32) -> u64 {
         let gaps = u64::from(count.max(1)) - 1;
         initial_delay.saturating_add(interval.saturating_mul(gaps))
+    }
+
+    use crate::plan::GateTime;
+
+    const NANOS: u64 = 1_000_000_000;
+
+    /// `analysis/analysis.go`: a measurement that errors is taken again
+    /// after `DefaultErrorRetryInterval` (10 s) instead of the interval, and
+    /// errors do not count towards `count`.
+    pub const ERROR_RETRY_SECONDS: u64 = 10;
+    /// `utils/defaults/defaults.go`, `DefaultConsecutiveErrorLimit`: the
+    /// fifth error in a row ends the run in Error
+    /// (`assessMetricFailureInconclusiveOrError`).
+    pub const CONSECUTIVE_ERROR_LIMIT: u64 = 4;
+
+    /// A metric: its readings' window ([`metric_window_nanos`]). With
+    /// `failureLimit: 0` the first failed reading fails the run; each reading
+    /// may first error four times, each retried after 10 s.
+    /// Durations in nanoseconds (`500ms` intervals add up), times in whole
+    /// seconds rounded up.
+    pub fn metric_time(initial_delay_ns: u64, interval_ns: u64, count: u32) -> GateTime {
+        let readings = u64::from(count.max(1));
+        let window = metric_window_nanos(initial_delay_ns, interval_ns, count);
+        let min = window.div_ceil(NANOS);
+        GateTime {
+            min,
+            max: min + readings * CONSECUTIVE_ERROR_LIMIT * ERROR_RETRY_SECONDS,
+            fails_after: initial_delay_ns.div_ceil(NANOS),
+        }
+    }
+
+    /// One Job (`backoffLimit: 0`): it ends when its requests end, or at
+    /// `activeDeadlineSeconds`, counted from the Job's start (pod start included).
+    pub fn job_time(load: u64, deadline: u32) -> GateTime {
+        let deadline = u64::from(deadline);
+        GateTime {
+            min: load.min(deadline),
+            max: deadline,
+            // ab and Artillery judge when the load is done; a request that
+            // cannot connect ends ab at once.
+            fails_after: 0,
+        }
+    }
+
+    /// Metrics of one run measured side by side (or gates of one
+    /// AnalysisRun or Experiment): the run ends with the slowest and aborts
+    /// with the first failure.
+    pub fn together(times: &[GateTime]) -> GateTime {
+        GateTime {
+            min: times.iter().map(|t| t.min).max().unwrap_or(0),
+            max: times.iter().map(|t| t.max).max().unwrap_or(0),
+            fails_after: times.iter().map(|t| t.fails_after).min().unwrap_or(0),
+        }
     }
 
     /// `defaults.DefaultMaxSurge` ("25"%), resolved as `resolveFenceposts`

@@ -8,20 +8,14 @@
 //! What no manifest fixes is named, not guessed: an image pull and a pod
 //! start, a Job's own run time, a person's decision, Git and Argo CD.
 
+pub use crate::plan::GateTime;
 use crate::plan::{
-    AnalysisPlan, AppPlan, Gate, GateCheck, LoadPlan, PromotionPlan, ServicePlan, StepPlan,
-    StrategyPlan,
+    AnalysisPlan, AppPlan, Gate, PromotionPlan, ServicePlan, StepPlan, StrategyPlan,
 };
-use crate::semantics::rollouts;
+use crate::semantics::rollouts::{self, together};
+pub use crate::semantics::rollouts::{CONSECUTIVE_ERROR_LIMIT, ERROR_RETRY_SECONDS};
 use serde::Serialize;
 
-/// argo-rollouts v1.9.1 `analysis/analysis.go`: a measurement that errors is
-/// taken again after `DefaultErrorRetryInterval` (10 s) instead of the
-/// interval, and errors do not count towards `count`.
-pub const ERROR_RETRY_SECONDS: u64 = 10;
-/// `utils/defaults/defaults.go`, `DefaultConsecutiveErrorLimit`: the fifth
-/// error in a row ends the run in Error (`assessMetricFailureInconclusiveOrError`).
-pub const CONSECUTIVE_ERROR_LIMIT: u64 = 4;
 /// `DefaultScaleDownDelaySeconds`: how long a canary with a traffic router
 /// keeps the old pods after the switch (oamc does not set the field).
 pub const CANARY_SCALE_DOWN_DELAY_SECONDS: u64 = 30;
@@ -182,106 +176,9 @@ pub fn canary_traffic(s: &ServicePlan, weight: u32) -> Traffic {
     }
 }
 
-const NANOS: u64 = 1_000_000_000;
-
-/// A gate's own time: least (every reading passes at once), most (before it
-/// passes or aborts, no person acting) and the earliest abort.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GateTime {
-    pub min: u64,
-    pub max: u64,
-    pub fails_after: u64,
-}
-
-/// A metric: its readings' window ([`rollouts::metric_window_nanos`]). With
-/// `failureLimit: 0` the first failed reading fails the run; each reading
-/// may first error four times, each retried after 10 s.
-/// Durations in nanoseconds (`500ms` intervals add up), times in whole
-/// seconds rounded up.
-pub fn metric_time(initial_delay_ns: u64, interval_ns: u64, count: u32) -> GateTime {
-    let readings = u64::from(count.max(1));
-    let window = rollouts::metric_window_nanos(initial_delay_ns, interval_ns, count);
-    let min = window.div_ceil(NANOS);
-    GateTime {
-        min,
-        max: min + readings * CONSECUTIVE_ERROR_LIMIT * ERROR_RETRY_SECONDS,
-        fails_after: initial_delay_ns.div_ceil(NANOS),
-    }
-}
-
+/// A gate's own time: computed by its kind when it was planned.
 pub fn gate_time(t: &AnalysisPlan) -> GateTime {
-    match &t.check {
-        // One Job (`backoffLimit: 0`): it ends when its requests end, or at
-        // `activeDeadlineSeconds`, counted from the Job's start (pod start included).
-        GateCheck::Functional { job, .. } => job_time(0, job.deadline_seconds),
-        GateCheck::Performance { job, load, .. } => {
-            let load_seconds = match load {
-                // ab's time is the application's latency: not known here.
-                LoadPlan::Ab { .. } => 0,
-                LoadPlan::Artillery { arrivals, .. } => {
-                    u64::from(arrivals.warm_up_seconds) + u64::from(arrivals.sustained_seconds)
-                }
-            };
-            job_time(load_seconds, job.deadline_seconds)
-        }
-        // The metrics of one run are measured side by side: the slowest decides.
-        GateCheck::Metrics(p) => {
-            let times: Vec<GateTime> = p
-                .metrics
-                .iter()
-                .map(|m| {
-                    metric_time(
-                        m.initial_delay
-                            .as_ref()
-                            .map_or(0, crate::plan::GoDuration::nanos),
-                        m.interval.nanos(),
-                        m.count,
-                    )
-                })
-                .collect();
-            together(&times)
-        }
-        GateCheck::Web(w) => web_time(w),
-    }
-}
-
-/// A web gate: a metric's readings, each a request that may take up to its
-/// timeout, and each of up to four errors in a row (a timeout is one) taken
-/// again after 10 s.
-pub fn web_time(w: &crate::plan::WebPlan) -> GateTime {
-    let delay = w
-        .initial_delay
-        .as_ref()
-        .map_or(0, crate::plan::GoDuration::nanos);
-    let t = metric_time(delay, w.interval.nanos(), w.count);
-    let (readings, timeout) = (u64::from(w.count.max(1)), u64::from(w.timeout_seconds));
-    GateTime {
-        max: t.min
-            + readings * (1 + CONSECUTIVE_ERROR_LIMIT) * timeout
-            + readings * CONSECUTIVE_ERROR_LIMIT * ERROR_RETRY_SECONDS,
-        ..t
-    }
-}
-
-fn job_time(load: u64, deadline: u32) -> GateTime {
-    let deadline = u64::from(deadline);
-    GateTime {
-        min: load.min(deadline),
-        max: deadline,
-        // ab and Artillery judge when the load is done; a request that
-        // cannot connect ends ab at once.
-        fails_after: 0,
-    }
-}
-
-/// Gates that run side by side in one AnalysisRun (or Experiment): the run
-/// ends with the slowest and aborts with the first failure.
-fn together(times: &[GateTime]) -> GateTime {
-    GateTime {
-        min: times.iter().map(|t| t.min).max().unwrap_or(0),
-        max: times.iter().map(|t| t.max).max().unwrap_or(0),
-        fails_after: times.iter().map(|t| t.fails_after).min().unwrap_or(0),
-    }
+    t.time
 }
 
 fn template<'a>(s: &'a ServicePlan, name: &str) -> Option<&'a AnalysisPlan> {
@@ -403,19 +300,10 @@ pub fn of_service(s: &ServicePlan) -> RolloutTimeline {
             kept = u64::from(*scale_down_delay_seconds);
         }
     }
-    let has_metrics = s
-        .analysis_templates
-        .iter()
-        .any(|t| t.gate() == Gate::Metrics);
-    if has_metrics {
-        notes.push("a metrics reading with no data is inconclusive and pauses the rollout for a person; each reading that errors is retried after 10 s, at most 4 times in a row (in the worst case)".into());
-    }
-    if s.analysis_templates.iter().any(|t| t.gate() == Gate::Web) {
-        notes.push("a web reading that errors (a status outside 2xx, a timeout, a path that finds nothing) is retried after 10 s, at most 4 times in a row; an answer that is not JSON passes whatever the comparison".into());
-    }
-    if s.analysis_templates.iter().any(|t| t.gate().runs_a_job()) {
-        notes.push("a Job gate's requests take what the application takes: the least time counts only Artillery's fixed phases, the most is the Job's deadline".into());
-    }
+    // Each kind of gate's note, once, readings before Jobs.
+    let kinds: std::collections::BTreeSet<crate::plan::TimeNote> =
+        s.analysis_templates.iter().map(|t| t.note).collect();
+    notes.extend(kinds.into_iter().map(|n| n.text.to_owned()));
     let waits_for_person = b.spans.iter().any(|s| s.max_seconds.is_none());
     RolloutTimeline {
         component: s.name.clone(),

@@ -198,12 +198,12 @@ fn compare_gates(
     fn find(s: &ServicePlan, gate: crate::plan::Gate) -> Option<&AnalysisPlan> {
         s.analysis_templates.iter().find(|t| t.gate() == gate)
     }
-    for gate in [
-        crate::plan::Gate::Functional,
-        crate::plan::Gate::Performance,
-        crate::plan::Gate::Metrics,
-        crate::plan::Gate::Web,
-    ] {
+    // Every kind of gate either side has, in the registry's order.
+    let kinds: std::collections::BTreeSet<crate::plan::Gate> = [b, h]
+        .iter()
+        .flat_map(|s| s.analysis_templates.iter().map(AnalysisPlan::gate))
+        .collect();
+    for gate in kinds {
         let label = format!("{} gate", gate.name());
         match (find(b, gate), find(h, gate)) {
             (None, None) => {}

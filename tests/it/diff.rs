@@ -102,12 +102,7 @@ fn scenario(name: &str) -> (PathBuf, String, String) {
     write(&dir, "apps/steady.yaml", &fixture("blue-green"));
     let ledger = fixture("promotion-pull-request");
     write(&dir, "apps/ledger.yaml", &ledger);
-    // Named apart from traits-alb-hpa's `orders`.
-    let web = edit(
-        &fixture("web-gate"),
-        "  name: orders\n",
-        "  name: webshop\n",
-    );
+    let web = fixture("web-gate");
     write(&dir, "apps/web.yaml", &web);
     let old = fixture("canary-custom-steps");
     write(&dir, "apps/old.yaml", &old);

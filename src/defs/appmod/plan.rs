@@ -7,7 +7,7 @@ use crate::defs::gates::functional::plan_functional;
 use crate::defs::gates::metrics::{MetricsInput, plan_metrics};
 use crate::defs::gates::performance::{load_seconds, plan_performance};
 use crate::defs::gates::web::{WebInput, plan_web};
-use crate::defs::gates::{GatePlan, GateReach, SERVICE_NAME_ARG};
+use crate::defs::gates::{GatePlan, GateReach, Phase, SERVICE_NAME_ARG};
 use crate::names;
 use crate::plan::*;
 use crate::platform::Platform;
@@ -162,8 +162,8 @@ fn pause_step(pause: &PauseDuration) -> StepPlan {
     }
 }
 
-/// The canary ladder: the functional gate after the first weight, a pause
-/// after each intermediate weight, the performance, metrics and web gates after the last.
+/// The canary ladder: the early gates (functional) after the first weight, a
+/// pause after each intermediate weight, the late ones after the last.
 /// `pause`: between intermediate weights (the platform's when unset).
 fn plan_canary(
     name: &str,
@@ -174,8 +174,8 @@ fn plan_canary(
     let preview = names::preview_service(name);
     let settings = &p.canary;
     let weights: Vec<u32> = settings.steps.iter().map(|w| w.0).collect();
-    let gated = |gate: Gate, steps: &mut Vec<StepPlan>| {
-        for g in gates.iter().filter(|g| g.gate == gate) {
+    let gated = |phase: Phase, steps: &mut Vec<StepPlan>| {
+        for g in gates.iter().filter(|g| g.phase == phase) {
             steps.push(pause_step(&g.pause));
             steps.push(g.step(&preview));
         }
@@ -185,14 +185,12 @@ fn plan_canary(
         steps.push(StepPlan::SetWeight { weight });
         let last = i + 1 == weights.len();
         if i == 0 {
-            gated(Gate::Functional, &mut steps);
+            gated(Phase::Early, &mut steps);
         } else if !last {
             steps.push(pause_step(pause));
         }
         if last {
-            gated(Gate::Performance, &mut steps);
-            gated(Gate::Metrics, &mut steps);
-            gated(Gate::Web, &mut steps);
+            gated(Phase::Late, &mut steps);
         }
     }
     let routing = settings.traffic_routing.as_ref();
@@ -224,11 +222,11 @@ fn plan_routing(r: &TrafficRouting, port: u32) -> TrafficRoutingPlan {
     }
 }
 
-/// Blue/green: the functional gate before the switch, performance, metrics and web after it.
+/// Blue/green: the early gates before the switch, the late ones after it.
 fn plan_blue_green(name: &str, p: &AppmodService, gates: &[GatePlan]) -> StrategyPlan {
     let preview = names::preview_service(name);
-    let block = |wanted: &[Gate]| -> Option<AnalysisBlockPlan> {
-        let chosen: Vec<&GatePlan> = gates.iter().filter(|g| wanted.contains(&g.gate)).collect();
+    let block = |phase: Phase| -> Option<AnalysisBlockPlan> {
+        let chosen: Vec<&GatePlan> = gates.iter().filter(|g| g.phase == phase).collect();
         (!chosen.is_empty()).then(|| AnalysisBlockPlan {
             gates: chosen.iter().map(|g| g.gate).collect(),
             templates: chosen.iter().map(|g| g.template.name.clone()).collect(),
@@ -236,8 +234,8 @@ fn plan_blue_green(name: &str, p: &AppmodService, gates: &[GatePlan]) -> Strateg
         })
     };
     let settings = &p.blue_green;
-    let pre_promotion = block(&[Gate::Functional]);
-    let post_promotion = block(&[Gate::Performance, Gate::Metrics, Gate::Web]);
+    let pre_promotion = block(Phase::Early);
+    let post_promotion = block(Phase::Late);
     StrategyPlan::BlueGreen {
         active_service: names::service(name),
         preview_service: preview,

@@ -65,12 +65,15 @@ pub(crate) fn plan_functional(
     };
     GatePlan {
         gate: Gate::Functional,
+        phase: super::Phase::Early,
         pause: pause.clone(),
         template: AnalysisPlan {
             name: names::functional_template(name),
             template: TEMPLATE.0,
             summary,
             args: vec![SERVICE_NAME_ARG.into()],
+            time: crate::semantics::rollouts::job_time(0, reach.deadline_seconds),
+            note: super::JOB_NOTE,
             check: GateCheck::Functional {
                 job: reach.job(&g.image),
                 expected_text: expected,

@@ -9,6 +9,7 @@ use crate::names;
 use crate::path;
 use crate::plan::*;
 use crate::platform::Platform;
+use crate::semantics::rollouts::{metric_time, together};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -180,6 +181,7 @@ pub(crate) fn plan_metrics(name: &str, input: &MetricsInput, platform: &Platform
     };
     GatePlan {
         gate: Gate::Metrics,
+        phase: super::Phase::Late,
         pause: input.pause.clone(),
         template: AnalysisPlan {
             name: names::metrics_template(name),
@@ -191,6 +193,20 @@ pub(crate) fn plan_metrics(name: &str, input: &MetricsInput, platform: &Platform
                     .collect::<Vec<_>>()
                     .join("; "),
             args: vec![NAMESPACE_ARG.into()],
+            // The metrics of one run are measured side by side: the slowest decides.
+            time: together(
+                &metrics
+                    .iter()
+                    .map(|m| {
+                        let delay = m.initial_delay.as_ref().map_or(0, GoDuration::nanos);
+                        metric_time(delay, m.interval.nanos(), m.count)
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            note: TimeNote {
+                rank: 0,
+                text: "a metrics reading with no data is inconclusive and pauses the rollout for a person; each reading that errors is retried after 10 s, at most 4 times in a row (in the worst case)",
+            },
             check: GateCheck::Metrics(PrometheusPlan {
                 variant_matcher,
                 address: platform.prometheus_address.clone(),

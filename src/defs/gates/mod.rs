@@ -33,12 +33,28 @@ pub mod defaults {
 }
 
 pub(crate) const SERVICE_NAME_ARG: &str = "service-name";
+
+/// What the timeline says of the Job gates (functional, performance).
+pub(crate) const JOB_NOTE: TimeNote = TimeNote {
+    rank: 2,
+    text: "a Job gate's requests take what the application takes: the least time counts only Artillery's fixed phases, the most is the Job's deadline",
+};
 /// The metrics gate's argument: the Rollout's namespace, which its queries select.
 pub const NAMESPACE_ARG: &str = "namespace";
+
+/// Where a gate runs in a rollout: an early gate checks the new version
+/// before it takes real traffic (after a canary's first weight, before a
+/// blue/green switch); a late one after the last weight or the switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Early,
+    Late,
+}
 
 /// One configured gate: its AnalysisTemplate and how a run of it is started.
 pub(crate) struct GatePlan {
     pub(crate) gate: Gate,
+    pub(crate) phase: Phase,
     pub(crate) pause: PauseDuration,
     pub(crate) template: AnalysisPlan,
 }

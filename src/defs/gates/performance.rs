@@ -10,6 +10,7 @@ use crate::model::TextOrNumber;
 use crate::names;
 use crate::plan::*;
 use crate::platform::Platform;
+use crate::semantics::rollouts::job_time;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -227,6 +228,7 @@ pub(crate) fn plan_performance(
     let path = &reach.path;
     GatePlan {
         gate: Gate::Performance,
+        phase: super::Phase::Late,
         pause: pause.clone(),
         template: AnalysisPlan {
             name: names::performance_template(name),
@@ -235,6 +237,17 @@ pub(crate) fn plan_performance(
                 "{tool}: {load_text} against GET {path}; no failed or non-2xx request; {limit}"
             ),
             args: vec![SERVICE_NAME_ARG.into()],
+            // ab's time is the application's latency: not known here.
+            time: job_time(
+                match &load {
+                    LoadPlan::Ab { .. } => 0,
+                    LoadPlan::Artillery { arrivals, .. } => {
+                        u64::from(arrivals.warm_up_seconds) + u64::from(arrivals.sustained_seconds)
+                    }
+                },
+                reach.deadline_seconds,
+            ),
+            note: super::JOB_NOTE,
             check: GateCheck::Performance {
                 job: reach.job(&g.image),
                 load,

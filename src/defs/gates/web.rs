@@ -314,12 +314,18 @@ pub(crate) fn plan_web(name: &str, input: &WebInput, reach: &GateReach) -> GateP
     );
     GatePlan {
         gate: Gate::Web,
+        phase: super::Phase::Late,
         pause: input.pause.clone(),
         template: AnalysisPlan {
             name: names::web_template(name),
             template: TEMPLATE.0,
             summary,
             args,
+            time: web_time(initial_delay.as_ref(), input.interval, g),
+            note: TimeNote {
+                rank: 1,
+                text: "a web reading that errors (a status outside 2xx, a timeout, a path that finds nothing) is retried after 10 s, at most 4 times in a row; an answer that is not JSON passes whatever the comparison",
+            },
             check: GateCheck::Web(WebPlan {
                 url,
                 target,
@@ -337,6 +343,25 @@ pub(crate) fn plan_web(name: &str, input: &WebInput, reach: &GateReach) -> GateP
                 judge,
             }),
         },
+    }
+}
+
+/// A metric's readings, each a request that may take up to its timeout,
+/// and each of up to four errors in a row (a timeout is one) taken again
+/// after 10 s.
+fn web_time(delay: Option<&GoDuration>, interval: &GoDuration, g: &WebGate) -> GateTime {
+    use crate::semantics::rollouts::{CONSECUTIVE_ERROR_LIMIT, ERROR_RETRY_SECONDS, metric_time};
+    let t = metric_time(
+        delay.map_or(0, GoDuration::nanos),
+        interval.nanos(),
+        g.count,
+    );
+    let (readings, timeout) = (u64::from(g.count.max(1)), u64::from(g.timeout_seconds));
+    GateTime {
+        max: t.min
+            + readings * (1 + CONSECUTIVE_ERROR_LIMIT) * timeout
+            + readings * CONSECUTIVE_ERROR_LIMIT * ERROR_RETRY_SECONDS,
+        ..t
     }
 }
 
