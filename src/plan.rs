@@ -428,30 +428,69 @@ pub struct AnalysisPlan {
     pub summary: String,
     /// Arguments the template declares; the Rollout step supplies each.
     pub args: Vec<String>,
-    /// What the gate runs, typed per gate kind.
-    pub check: GateCheck,
+    /// What the gate runs, typed by its kind.
+    pub check: std::sync::Arc<dyn GateCheck>,
     /// How long it takes, as the controller runs it.
     pub time: GateTime,
     /// What the timeline says of this kind of gate.
     pub note: TimeNote,
 }
 
-/// What a gate runs: a Job against the new version, or Prometheus queries.
+/// What a gate runs, as its kind planned it. Each kind
+/// (`defs::gates::<kind>`) implements this for its own plan type: which gate
+/// it is, its template's view, and how `diff` words a change of it.
+pub trait GateCheck: std::fmt::Debug + Send + Sync + 'static {
+    fn gate(&self) -> Gate;
+    /// `item.<key>` in the gate's template (`job`, `prometheus`, `web`) and its value.
+    fn view(&self) -> Result<(&'static str, serde_json::Value), serde_json::Error>;
+    /// How the check moved from `old` (a check of the same kind), part by part.
+    fn moves_from(&self, old: &dyn GateCheck) -> Vec<GateMove>;
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+/// One part of a gate that changed, for `diff`: looser (a version failed
+/// before may pass), tighter, or another change, with both values in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateMove {
+    pub way: Way,
+    pub what: String,
+    pub before: String,
+    pub after: String,
+}
+
+impl GateMove {
+    pub fn new(way: Way, what: String, before: String, after: String) -> GateMove {
+        GateMove {
+            way,
+            what,
+            before,
+            after,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Way {
+    Looser,
+    Tighter,
+    Other,
+}
+
+/// The functional gate's Job and the text it looks for.
 #[derive(Debug, Clone)]
-pub enum GateCheck {
-    Functional {
-        job: JobPlan,
-        /// The basic regular expression the response must match (empty: any 2xx).
-        expected_text: String,
-    },
-    Performance {
-        job: JobPlan,
-        load: LoadPlan,
-        /// The mean latency to stay below; `None`: no limit.
-        limit: Option<LatencyLimit>,
-    },
-    Metrics(PrometheusPlan),
-    Web(WebPlan),
+pub struct FunctionalCheck {
+    pub job: JobPlan,
+    /// The basic regular expression the response must match (empty: any 2xx).
+    pub expected_text: String,
+}
+
+/// The performance gate's Job, its load and its limit.
+#[derive(Debug, Clone)]
+pub struct PerformanceCheck {
+    pub job: JobPlan,
+    pub load: LoadPlan,
+    /// The mean latency to stay below; `None`: no limit.
+    pub limit: Option<LatencyLimit>,
 }
 
 /// The web gate: one HTTP request per reading, a JSONPath into the JSON
@@ -731,144 +770,41 @@ pub enum LoadPlan {
 
 impl AnalysisPlan {
     pub fn gate(&self) -> Gate {
-        match self.check {
-            GateCheck::Functional { .. } => Gate::Functional,
-            GateCheck::Performance { .. } => Gate::Performance,
-            GateCheck::Metrics(_) => Gate::Metrics,
-            GateCheck::Web(_) => Gate::Web,
-        }
+        self.check.gate()
+    }
+
+    /// The check, when it is of kind `T`.
+    pub fn check_as<T: GateCheck>(&self) -> Option<&T> {
+        self.check.as_any().downcast_ref::<T>()
     }
 
     /// The metrics gate's queries.
     pub fn prometheus(&self) -> Option<&PrometheusPlan> {
-        match &self.check {
-            GateCheck::Metrics(p) => Some(p),
-            _ => None,
-        }
+        self.check_as()
     }
 }
 
 /// The templates' view of a gate (`item`): `name`, `gate`, `summary`,
-/// `args`, and one of `job`, `prometheus` and `web`, the others none. A custom template reads
-/// these names, so they stay as they are whatever the types above become.
+/// `args`, `job` and `prometheus` (none unless the gate is of that kind),
+/// and the view of any other kind under its own key (`web`). A custom
+/// template reads these names, so they stay as they are.
 impl Serialize for AnalysisPlan {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        /// `item.job`: a field a gate kind does not have is none.
-        #[derive(Serialize)]
-        struct JobView<'a> {
-            image: &'a str,
-            target_url: &'a str,
-            path: &'a str,
-            expected_text: Option<&'a str>,
-            /// `ab` or `artillery`.
-            tool: Option<&'static str>,
-            max_mean_latency_ms: Option<String>,
-            requests: Option<u32>,
-            concurrency: Option<u32>,
-            artillery_config: Option<&'a str>,
-            arrivals: Option<&'a ArrivalPlan>,
-            deadline_seconds: u32,
-        }
-        fn view(job: &JobPlan) -> JobView<'_> {
-            JobView {
-                image: &job.image,
-                target_url: &job.target_url,
-                path: &job.path,
-                expected_text: None,
-                tool: None,
-                max_mean_latency_ms: None,
-                requests: None,
-                concurrency: None,
-                artillery_config: None,
-                arrivals: None,
-                deadline_seconds: job.deadline_seconds,
-            }
-        }
-        let web = web_view(&self.check);
-        let (job, prometheus) = match &self.check {
-            GateCheck::Functional { job, expected_text } => (
-                Some(JobView {
-                    expected_text: Some(expected_text),
-                    ..view(job)
-                }),
-                None,
-            ),
-            GateCheck::Performance { job, load, limit } => {
-                let max_mean_latency_ms = limit.map(|ms| ms.to_string());
-                let job = match load {
-                    LoadPlan::Ab {
-                        requests,
-                        concurrency,
-                    } => JobView {
-                        tool: Some("ab"),
-                        max_mean_latency_ms,
-                        requests: Some(*requests),
-                        concurrency: Some(*concurrency),
-                        ..view(job)
-                    },
-                    LoadPlan::Artillery { arrivals, config } => JobView {
-                        tool: Some("artillery"),
-                        max_mean_latency_ms,
-                        artillery_config: Some(config),
-                        arrivals: Some(arrivals),
-                        ..view(job)
-                    },
-                };
-                (Some(job), None)
-            }
-            GateCheck::Metrics(prometheus) => (None, Some(prometheus)),
-            GateCheck::Web(_) => (None, None),
-        };
-        use serde::ser::SerializeStruct;
+        use serde::ser::{Error, SerializeStruct};
+        let (key, view) = self.check.view().map_err(S::Error::custom)?;
         let mut out = serializer.serialize_struct("AnalysisPlan", 7)?;
         out.serialize_field("name", &self.name)?;
         out.serialize_field("gate", &self.gate())?;
         out.serialize_field("summary", &self.summary)?;
         out.serialize_field("args", &self.args)?;
-        out.serialize_field("job", &job)?;
-        out.serialize_field("prometheus", &prometheus)?;
-        // Only the web gate has it: the other gates' JSON plan stays as it was.
-        match &web {
-            Some(web) => out.serialize_field("web", web)?,
-            None => out.skip_field("web")?,
+        let none = serde_json::Value::Null;
+        for shared in ["job", "prometheus"] {
+            out.serialize_field(shared, if key == shared { &view } else { &none })?;
+        }
+        if !matches!(key, "job" | "prometheus") {
+            out.serialize_field(key, &view)?;
         }
         out.end()
-    }
-}
-
-/// `item.web`: the request, the path and the conditions.
-#[derive(Serialize)]
-struct WebView<'a> {
-    url: &'a str,
-    method: &'static str,
-    headers: &'a [WebHeader],
-    body: Option<&'a str>,
-    timeout_seconds: u32,
-    insecure: bool,
-    json_path: &'a str,
-    initial_delay: Option<&'a GoDuration>,
-    interval: &'a GoDuration,
-    count: u32,
-    success_condition: &'a str,
-    failure_condition: &'a str,
-}
-fn web_view(check: &GateCheck) -> Option<WebView<'_>> {
-    match check {
-        GateCheck::Web(w) => Some(WebView {
-            url: &w.url,
-            method: w.method.as_str(),
-            headers: &w.headers,
-            body: w.body.as_deref(),
-            timeout_seconds: w.timeout_seconds,
-            insecure: w.insecure,
-            json_path: &w.json_path.text,
-            initial_delay: w.initial_delay.as_ref(),
-            interval: &w.interval,
-            count: w.count,
-            success_condition: &w.success_condition,
-            failure_condition: &w.failure_condition,
-        }),
-        _ => None,
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::report::{PlanChange, Risk};
 use super::risk;
-use crate::plan::{AnalysisPlan, AppPlan, GateCheck, PromotionPlan, ServicePlan, StrategyPlan};
+use crate::plan::{AnalysisPlan, AppPlan, GateMove, PromotionPlan, ServicePlan, StrategyPlan, Way};
 use crate::timeline;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -180,14 +180,6 @@ pub fn idle_weights(s: &ServicePlan) -> BTreeSet<u32> {
     idle
 }
 
-/// Which way a gate moved: a looser gate lets more through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Way {
-    Looser,
-    Tighter,
-    Other,
-}
-
 fn compare_gates(
     scope: &str,
     b: &ServicePlan,
@@ -230,7 +222,13 @@ fn compare_gates(
                 ));
             }
             (Some(old), Some(new)) => {
-                for (way, what, before, after) in gate_moves(old, new) {
+                for GateMove {
+                    way,
+                    what,
+                    before,
+                    after,
+                } in gate_moves(old, new)
+                {
                     let (code, text) = match way {
                         Way::Looser => ("gate-loosened", format!("{label} loosened: {what}")),
                         Way::Tighter => ("gate-tightened", format!("{label} tightened: {what}")),
@@ -252,335 +250,18 @@ fn compare_gates(
     }
 }
 
-type Move = (Way, String, String, String);
-
-/// How a gate's check moved, each part with its values.
-fn gate_moves(old: &AnalysisPlan, new: &AnalysisPlan) -> Vec<Move> {
-    let mut moves = Vec::new();
-    match (&old.check, &new.check) {
-        (
-            GateCheck::Functional {
-                expected_text: a,
-                job: ja,
-            },
-            GateCheck::Functional {
-                expected_text: b,
-                job: jb,
-            },
-        ) => functional_moves((a, ja), (b, jb), &mut moves),
-        (
-            GateCheck::Performance {
-                limit: la,
-                load: a,
-                job: ja,
-            },
-            GateCheck::Performance {
-                limit: lb,
-                load: b,
-                job: jb,
-            },
-        ) => performance_moves((la, a, ja), (lb, b, jb), &mut moves),
-        (GateCheck::Metrics(a), GateCheck::Metrics(b)) => metrics_moves(a, b, &mut moves),
-        (GateCheck::Web(a), GateCheck::Web(b)) => web_moves(a, b, &mut moves),
-        _ => moves.push((
+/// How a gate's check moved, each part with its values: the gate's kind
+/// words it (`GateCheck::moves_from`).
+fn gate_moves(old: &AnalysisPlan, new: &AnalysisPlan) -> Vec<GateMove> {
+    if old.gate() != new.gate() {
+        return vec![GateMove::new(
             Way::Other,
             "check".into(),
             old.summary.clone(),
             new.summary.clone(),
-        )),
+        )];
     }
-    moves
-}
-
-/// The functional gate: its expected response, and its Job.
-fn functional_moves(
-    (a, ja): (&str, &crate::plan::JobPlan),
-    (b, jb): (&str, &crate::plan::JobPlan),
-    moves: &mut Vec<Move>,
-) {
-    let shown = |t: &str| {
-        if t.is_empty() {
-            "any 2xx response".to_owned()
-        } else {
-            format!("a response matching {t}")
-        }
-    };
-    if a != b {
-        let way = if b.is_empty() {
-            Way::Looser
-        } else if a.is_empty() {
-            Way::Tighter
-        } else {
-            Way::Other
-        };
-        moves.push((way, "expected response".into(), shown(a), shown(b)));
-    }
-    job_moves(ja, jb, moves);
-}
-
-type PerformanceSide<'a> = (
-    &'a Option<crate::plan::LatencyLimit>,
-    &'a crate::plan::LoadPlan,
-    &'a crate::plan::JobPlan,
-);
-
-/// The performance gate: its latency limit, its load, and its Job.
-fn performance_moves(
-    (la, a, ja): PerformanceSide,
-    (lb, b, jb): PerformanceSide,
-    moves: &mut Vec<Move>,
-) {
-    let shown = |l: &Option<crate::plan::LatencyLimit>| {
-        l.map_or("no limit".to_owned(), |l| {
-            format!("mean latency below {l} ms")
-        })
-    };
-    let way = match (la, lb) {
-        (Some(x), Some(y)) if y.ms() > x.ms() => Way::Looser,
-        (Some(x), Some(y)) if y.ms() < x.ms() => Way::Tighter,
-        (Some(_), None) => Way::Looser,
-        (None, Some(_)) => Way::Tighter,
-        _ => Way::Other,
-    };
-    if shown(la) != shown(lb) {
-        moves.push((way, "latency limit".into(), shown(la), shown(lb)));
-    }
-    let load = |l: &crate::plan::LoadPlan| match l {
-        crate::plan::LoadPlan::Ab {
-            requests,
-            concurrency,
-        } => format!("ab: {requests} requests, {concurrency} at a time"),
-        crate::plan::LoadPlan::Artillery { arrivals, .. } => format!(
-            "Artillery: {} s warm-up, {} s at {} arrivals/s",
-            arrivals.warm_up_seconds, arrivals.sustained_seconds, arrivals.rate
-        ),
-    };
-    if load(a) != load(b) {
-        moves.push((Way::Other, "load".into(), load(a), load(b)));
-    }
-    job_moves(ja, jb, moves);
-}
-
-/// The metrics gate: each criterion, and the Prometheus it asks.
-fn metrics_moves(
-    a: &crate::plan::PrometheusPlan,
-    b: &crate::plan::PrometheusPlan,
-    moves: &mut Vec<Move>,
-) {
-    let by_name = |p: &crate::plan::PrometheusPlan| -> BTreeMap<String, crate::plan::MetricPlan> {
-        p.metrics
-            .iter()
-            .map(|m| (m.name.clone(), m.clone()))
-            .collect()
-    };
-    let (ma, mb) = (by_name(a), by_name(b));
-    for (name, m) in &ma {
-        match mb.get(name) {
-            None => moves.push((
-                Way::Looser,
-                format!("criterion {name} removed"),
-                m.summary.clone(),
-                "none".into(),
-            )),
-            Some(n) => metric_moves(name, m, n, moves),
-        }
-    }
-    for (name, n) in mb.iter().filter(|(k, _)| !ma.contains_key(*k)) {
-        moves.push((
-            Way::Tighter,
-            format!("criterion {name} added"),
-            "none".into(),
-            n.summary.clone(),
-        ));
-    }
-    if a.address != b.address {
-        moves.push((
-            Way::Other,
-            "Prometheus address".into(),
-            a.address.clone(),
-            b.address.clone(),
-        ));
-    }
-}
-
-/// The web gate: where it asks, what it reads, how it compares, how often.
-fn web_moves(a: &crate::plan::WebPlan, b: &crate::plan::WebPlan, moves: &mut Vec<Move>) {
-    let request = |w: &crate::plan::WebPlan| {
-        let headers: Vec<String> = w
-            .headers
-            .iter()
-            .map(|h| format!("{}: {}", h.key, h.value))
-            .collect();
-        format!(
-            "{} {} [{}] body {}",
-            w.method.as_str(),
-            w.url,
-            headers.join(", "),
-            w.body
-                .as_deref()
-                .map_or("none".to_owned(), |b| format!("{b:?}"))
-        )
-    };
-    let (ra, rb) = (request(a), request(b));
-    if ra != rb {
-        moves.push((Way::Other, "request".into(), ra, rb));
-    }
-    if a.json_path != b.json_path {
-        moves.push((
-            Way::Other,
-            "jsonPath".into(),
-            a.json_path.text.clone(),
-            b.json_path.text.clone(),
-        ));
-    }
-    let (ja, jb) = (&a.judge, &b.judge);
-    if (ja.comparison, &ja.value, ja.outcome) != (jb.comparison, &jb.value, jb.outcome) {
-        moves.push((
-            web_judge_way(ja, jb),
-            "comparison".into(),
-            ja.summary(),
-            jb.summary(),
-        ));
-    }
-    let readings = |w: &crate::plan::WebPlan| format!("{} x every {}", w.count, w.interval);
-    if a.count != b.count || a.interval != b.interval {
-        // Fewer readings let a short fault pass unseen.
-        let way = match b.count.cmp(&a.count) {
-            std::cmp::Ordering::Less => Way::Looser,
-            std::cmp::Ordering::Greater => Way::Tighter,
-            std::cmp::Ordering::Equal => Way::Other,
-        };
-        moves.push((way, "number of readings".into(), readings(a), readings(b)));
-    }
-    if a.timeout_seconds != b.timeout_seconds || a.insecure != b.insecure {
-        let way = if b.timeout_seconds > a.timeout_seconds || (b.insecure && !a.insecure) {
-            Way::Looser
-        } else {
-            Way::Tighter
-        };
-        let shown = |w: &crate::plan::WebPlan| {
-            format!(
-                "timeout {}s{}",
-                w.timeout_seconds,
-                if w.insecure { ", TLS not verified" } else { "" }
-            )
-        };
-        moves.push((way, "request limits".into(), shown(a), shown(b)));
-    }
-}
-
-/// A numeric threshold moved under the same comparison is looser or
-/// tighter; any other change of the comparison is a change.
-fn web_judge_way(a: &crate::plan::WebJudge, b: &crate::plan::WebJudge) -> Way {
-    use crate::plan::{Comparison, Outcome, WebValue};
-    let (WebValue::Number(x), WebValue::Number(y)) = (&a.value, &b.value) else {
-        return Way::Other;
-    };
-    let (Some(x), Some(y)) = (x.as_f64(), y.as_f64()) else {
-        return Way::Other;
-    };
-    if a.comparison != b.comparison || a.outcome != b.outcome || x == y {
-        return Way::Other;
-    }
-    // Success above the threshold: raising it passes fewer values.
-    let raised_tightens = match a.comparison {
-        Comparison::Gt | Comparison::Ge => true,
-        Comparison::Lt | Comparison::Le => false,
-        Comparison::Eq | Comparison::Ne => return Way::Other,
-    } == (a.outcome == Outcome::Success);
-    if (y > x) == raised_tightens {
-        Way::Tighter
-    } else {
-        Way::Looser
-    }
-}
-
-fn job_moves(a: &crate::plan::JobPlan, b: &crate::plan::JobPlan, moves: &mut Vec<Move>) {
-    if a.path != b.path {
-        moves.push((Way::Other, "path".into(), a.path.clone(), b.path.clone()));
-    }
-    if a.image != b.image {
-        moves.push((
-            Way::Other,
-            "Job image".into(),
-            a.image.clone(),
-            b.image.clone(),
-        ));
-    }
-    if a.deadline_seconds != b.deadline_seconds {
-        let way = if b.deadline_seconds > a.deadline_seconds {
-            Way::Looser
-        } else {
-            Way::Tighter
-        };
-        moves.push((
-            way,
-            "Job deadline".into(),
-            format!("{} s", a.deadline_seconds),
-            format!("{} s", b.deadline_seconds),
-        ));
-    }
-}
-
-/// A criterion's threshold moved: looser when fewer values fail it.
-fn metric_moves(
-    name: &str,
-    a: &crate::plan::MetricPlan,
-    b: &crate::plan::MetricPlan,
-    moves: &mut Vec<Move>,
-) {
-    use crate::plan::{Comparison as C, Outcome as O};
-    let (ja, jb) = (&a.judge, &b.judge);
-    if a.summary != b.summary {
-        let (ta, tb) = (ja.threshold.as_f64(), jb.threshold.as_f64());
-        let way = match (
-            ja.comparison == jb.comparison && ja.outcome == jb.outcome,
-            ta,
-            tb,
-        ) {
-            (true, Some(x), Some(y)) if x != y => {
-                // Fails above the threshold (or succeeds below it): a higher one is looser.
-                let higher_is_looser = matches!(
-                    (ja.outcome, ja.comparison),
-                    (O::Fail, C::Gt | C::Ge) | (O::Success, C::Lt | C::Le)
-                );
-                let lower_is_looser = matches!(
-                    (ja.outcome, ja.comparison),
-                    (O::Fail, C::Lt | C::Le) | (O::Success, C::Gt | C::Ge)
-                );
-                match (y > x, higher_is_looser, lower_is_looser) {
-                    (true, true, _) | (false, _, true) => Way::Looser,
-                    (true, _, true) | (false, true, _) => Way::Tighter,
-                    _ => Way::Other,
-                }
-            }
-            _ => Way::Other,
-        };
-        moves.push((
-            way,
-            format!("criterion {name}"),
-            a.summary.clone(),
-            b.summary.clone(),
-        ));
-    }
-    let measured =
-        |m: &crate::plan::MetricPlan| format!("{} readings every {}", m.count, m.interval);
-    if measured(a) != measured(b) {
-        moves.push((
-            Way::Other,
-            format!("criterion {name} measurements"),
-            measured(a),
-            measured(b),
-        ));
-    }
-    if a.query != b.query {
-        moves.push((
-            Way::Other,
-            format!("criterion {name} query"),
-            a.query.clone(),
-            b.query.clone(),
-        ));
-    }
+    new.check.moves_from(&*old.check)
 }
 
 fn compare_promotion(

@@ -18,8 +18,8 @@ pub mod web;
 pub use metrics::fill_args;
 
 use crate::plan::{
-    AppPlan, Gate, GateCheck, JobPlan, LatencyLimit, LoadPlan, PrometheusPlan, ServicePlan,
-    Verdict, WebPlan, WebTarget,
+    AppPlan, FunctionalCheck, Gate, JobPlan, LatencyLimit, LoadPlan, PerformanceCheck,
+    PrometheusPlan, ServicePlan, Verdict, WebPlan, WebTarget,
 };
 use serde::Serialize;
 use std::time::Duration;
@@ -251,6 +251,8 @@ enum Planned<'p> {
         /// The URL asked from here.
         url: String,
     },
+    /// A gate kind `oamc gates` cannot run.
+    NotRunHere(Gate),
 }
 
 /// Where a web gate's request goes from here: the app's `--url` with the
@@ -313,31 +315,34 @@ fn planned<'p>(selected: &'p Selected, request: &Request) -> Result<Vec<Planned<
         if request.only.is_some_and(|g| g != t.gate()) {
             continue;
         }
-        out.push(match &t.check {
-            GateCheck::Functional { job, expected_text } => Planned::Functional {
-                job,
-                expected: expected_text,
+        out.push(if let Some(c) = t.check_as::<FunctionalCheck>() {
+            Planned::Functional {
+                job: &c.job,
+                expected: &c.expected_text,
                 app: cached(&mut app, || app_url(request))?,
-            },
-            GateCheck::Performance { job, load, limit } => Planned::Performance {
-                job,
-                load,
-                limit: *limit,
-                app: cached(&mut app, || app_url(request))?,
-            },
-            GateCheck::Metrics(p) => {
-                let (base, namespace) =
-                    cached(&mut prometheus, || prometheus_url(selected, request))?;
-                Planned::Metrics {
-                    prometheus: p,
-                    base,
-                    namespace,
-                }
             }
-            GateCheck::Web(web) => Planned::Web {
+        } else if let Some(c) = t.check_as::<PerformanceCheck>() {
+            Planned::Performance {
+                job: &c.job,
+                load: &c.load,
+                limit: c.limit,
+                app: cached(&mut app, || app_url(request))?,
+            }
+        } else if let Some(p) = t.prometheus() {
+            let (base, namespace) = cached(&mut prometheus, || prometheus_url(selected, request))?;
+            Planned::Metrics {
+                prometheus: p,
+                base,
+                namespace,
+            }
+        } else if let Some(web) = t.check_as::<WebPlan>() {
+            Planned::Web {
                 web,
                 url: web_url(web, request, &mut app)?,
-            },
+            }
+        } else {
+            // A kind this runner has no check for is said, never skipped.
+            Planned::NotRunHere(t.gate())
         });
     }
     if out.is_empty() {
@@ -369,6 +374,7 @@ impl Planned<'_> {
             Planned::Performance { .. } => Gate::Performance,
             Planned::Metrics { .. } => Gate::Metrics,
             Planned::Web { .. } => Gate::Web,
+            Planned::NotRunHere(gate) => *gate,
         }
     }
 }
@@ -421,6 +427,18 @@ pub fn run(selected: Selected, request: &Request) -> Result<Vec<GateResult>, Usa
                 results.extend(metrics::run(prometheus, &args, &reach(&base)));
             }
             Planned::Web { web, url } => results.push(web::run(web, &url, &reach(&url))),
+            Planned::NotRunHere(gate) => results.push(GateResult {
+                gate,
+                name: gate.name().into(),
+                verdict: Verdict::Inconclusive,
+                measured: format!(
+                    "not run: oamc gates has no check for a {} gate",
+                    gate.name()
+                ),
+                value: None,
+                threshold: String::new(),
+                target: String::new(),
+            }),
         }
     }
     Ok(results)

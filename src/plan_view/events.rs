@@ -157,13 +157,12 @@ fn ab_test_events(
         let selects = template
             .and_then(|t| t.prometheus())
             .map(|p| p.variant_matcher.clone());
-        let asks = template.and_then(|t| match &t.check {
-            crate::plan::GateCheck::Web(w) => match &w.target {
+        let asks = template
+            .and_then(|t| t.check_as::<crate::plan::WebPlan>())
+            .and_then(|w| match &w.target {
                 crate::plan::WebTarget::Url(url) => Some(url.clone()),
                 crate::plan::WebTarget::NewVersion { .. } => None,
-            },
-            _ => None,
-        });
+            });
         let on = match (a.gate, selects) {
             (Gate::Web, _) if asks.is_some() => {
                 format!("{}, which knows nothing of the variants unless it is told", asks.unwrap_or_default())

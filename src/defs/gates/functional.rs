@@ -74,10 +74,68 @@ pub(crate) fn plan_functional(
             args: vec![SERVICE_NAME_ARG.into()],
             time: crate::semantics::rollouts::job_time(0, reach.deadline_seconds),
             note: super::JOB_NOTE,
-            check: GateCheck::Functional {
+            check: std::sync::Arc::new(FunctionalCheck {
                 job: reach.job(&g.image),
                 expected_text: expected,
-            },
+            }),
         },
     }
+}
+
+/// The functional gate: its expected response, and its Job.
+impl GateCheck for FunctionalCheck {
+    fn gate(&self) -> Gate {
+        Gate::Functional
+    }
+
+    fn view(&self) -> Result<(&'static str, serde_json::Value), serde_json::Error> {
+        let job = super::JobView {
+            expected_text: Some(&self.expected_text),
+            ..super::JobView::of(&self.job)
+        };
+        Ok(("job", serde_json::to_value(job)?))
+    }
+
+    fn moves_from(&self, old: &dyn GateCheck) -> Vec<GateMove> {
+        let mut moves = Vec::new();
+        if let Some(old) = old.as_any().downcast_ref::<FunctionalCheck>() {
+            let (a, b) = (old.expected_text.as_str(), self.expected_text.as_str());
+            functional_moves((a, &old.job), (b, &self.job), &mut moves);
+        }
+        moves
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+fn functional_moves(
+    (a, ja): (&str, &JobPlan),
+    (b, jb): (&str, &JobPlan),
+    moves: &mut Vec<GateMove>,
+) {
+    let shown = |t: &str| {
+        if t.is_empty() {
+            "any 2xx response".to_owned()
+        } else {
+            format!("a response matching {t}")
+        }
+    };
+    if a != b {
+        let way = if b.is_empty() {
+            Way::Looser
+        } else if a.is_empty() {
+            Way::Tighter
+        } else {
+            Way::Other
+        };
+        moves.push(GateMove::new(
+            way,
+            "expected response".into(),
+            shown(a),
+            shown(b),
+        ));
+    }
+    super::job_moves(ja, jb, moves);
 }

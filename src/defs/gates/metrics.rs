@@ -207,7 +207,7 @@ pub(crate) fn plan_metrics(name: &str, input: &MetricsInput, platform: &Platform
                 rank: 0,
                 text: "a metrics reading with no data is inconclusive and pauses the rollout for a person; each reading that errors is retried after 10 s, at most 4 times in a row (in the worst case)",
             },
-            check: GateCheck::Metrics(PrometheusPlan {
+            check: std::sync::Arc::new(PrometheusPlan {
                 variant_matcher,
                 address: platform.prometheus_address.clone(),
                 sigv4_region: platform.prometheus_sigv4_region.clone(),
@@ -285,5 +285,120 @@ fn metric_plan(index: usize, c: &Criterion, interval: &GoDuration, selector: &st
         success_condition: judge.success_condition(),
         failure_condition: judge.failure_condition(),
         judge,
+    }
+}
+
+impl GateCheck for PrometheusPlan {
+    fn gate(&self) -> Gate {
+        Gate::Metrics
+    }
+
+    fn view(&self) -> Result<(&'static str, serde_json::Value), serde_json::Error> {
+        Ok(("prometheus", serde_json::to_value(self)?))
+    }
+
+    fn moves_from(&self, old: &dyn GateCheck) -> Vec<GateMove> {
+        let mut moves = Vec::new();
+        if let Some(old) = old.as_any().downcast_ref::<PrometheusPlan>() {
+            metrics_moves(old, self, &mut moves);
+        }
+        moves
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// The metrics gate: each criterion, and the Prometheus it asks.
+fn metrics_moves(a: &PrometheusPlan, b: &PrometheusPlan, moves: &mut Vec<GateMove>) {
+    let by_name = |p: &PrometheusPlan| -> std::collections::BTreeMap<String, MetricPlan> {
+        p.metrics
+            .iter()
+            .map(|m| (m.name.clone(), m.clone()))
+            .collect()
+    };
+    let (ma, mb) = (by_name(a), by_name(b));
+    for (name, m) in &ma {
+        match mb.get(name) {
+            None => moves.push(GateMove::new(
+                Way::Looser,
+                format!("criterion {name} removed"),
+                m.summary.clone(),
+                "none".into(),
+            )),
+            Some(n) => metric_moves(name, m, n, moves),
+        }
+    }
+    for (name, n) in mb.iter().filter(|(k, _)| !ma.contains_key(*k)) {
+        moves.push(GateMove::new(
+            Way::Tighter,
+            format!("criterion {name} added"),
+            "none".into(),
+            n.summary.clone(),
+        ));
+    }
+    if a.address != b.address {
+        moves.push(GateMove::new(
+            Way::Other,
+            "Prometheus address".into(),
+            a.address.clone(),
+            b.address.clone(),
+        ));
+    }
+}
+
+/// A criterion's threshold moved: looser when fewer values fail it.
+fn metric_moves(name: &str, a: &MetricPlan, b: &MetricPlan, moves: &mut Vec<GateMove>) {
+    use {Comparison as C, Outcome as O};
+    let (ja, jb) = (&a.judge, &b.judge);
+    if a.summary != b.summary {
+        let (ta, tb) = (ja.threshold.as_f64(), jb.threshold.as_f64());
+        let way = match (
+            ja.comparison == jb.comparison && ja.outcome == jb.outcome,
+            ta,
+            tb,
+        ) {
+            (true, Some(x), Some(y)) if x != y => {
+                // Fails above the threshold (or succeeds below it): a higher one is looser.
+                let higher_is_looser = matches!(
+                    (ja.outcome, ja.comparison),
+                    (O::Fail, C::Gt | C::Ge) | (O::Success, C::Lt | C::Le)
+                );
+                let lower_is_looser = matches!(
+                    (ja.outcome, ja.comparison),
+                    (O::Fail, C::Lt | C::Le) | (O::Success, C::Gt | C::Ge)
+                );
+                match (y > x, higher_is_looser, lower_is_looser) {
+                    (true, true, _) | (false, _, true) => Way::Looser,
+                    (true, _, true) | (false, true, _) => Way::Tighter,
+                    _ => Way::Other,
+                }
+            }
+            _ => Way::Other,
+        };
+        moves.push(GateMove::new(
+            way,
+            format!("criterion {name}"),
+            a.summary.clone(),
+            b.summary.clone(),
+        ));
+    }
+    let measured = |m: &MetricPlan| format!("{} readings every {}", m.count, m.interval);
+    if measured(a) != measured(b) {
+        moves.push(GateMove::new(
+            Way::Other,
+            format!("criterion {name} measurements"),
+            measured(a),
+            measured(b),
+        ));
+    }
+    if a.query != b.query {
+        moves.push(GateMove::new(
+            Way::Other,
+            format!("criterion {name} query"),
+            a.query.clone(),
+            b.query.clone(),
+        ));
     }
 }

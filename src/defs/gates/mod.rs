@@ -130,3 +130,65 @@ pub(crate) fn check_job_gate(ctx: &mut DocContext, gate_path: &DocPath, pause: &
         );
     }
 }
+
+/// `item.job` of a Job gate's template: a field a gate kind does not have is none.
+#[derive(serde::Serialize, Default)]
+pub(crate) struct JobView<'a> {
+    pub(crate) image: &'a str,
+    pub(crate) target_url: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) expected_text: Option<&'a str>,
+    /// `ab` or `artillery`.
+    pub(crate) tool: Option<&'static str>,
+    pub(crate) max_mean_latency_ms: Option<String>,
+    pub(crate) requests: Option<u32>,
+    pub(crate) concurrency: Option<u32>,
+    pub(crate) artillery_config: Option<&'a str>,
+    pub(crate) arrivals: Option<&'a ArrivalPlan>,
+    pub(crate) deadline_seconds: u32,
+}
+
+impl<'a> JobView<'a> {
+    pub(crate) fn of(job: &'a JobPlan) -> JobView<'a> {
+        JobView {
+            image: &job.image,
+            target_url: &job.target_url,
+            path: &job.path,
+            deadline_seconds: job.deadline_seconds,
+            ..JobView::default()
+        }
+    }
+}
+
+/// A Job gate's Job: its path, image and deadline.
+pub(crate) fn job_moves(a: &JobPlan, b: &JobPlan, moves: &mut Vec<GateMove>) {
+    if a.path != b.path {
+        moves.push(GateMove::new(
+            Way::Other,
+            "path".into(),
+            a.path.clone(),
+            b.path.clone(),
+        ));
+    }
+    if a.image != b.image {
+        moves.push(GateMove::new(
+            Way::Other,
+            "Job image".into(),
+            a.image.clone(),
+            b.image.clone(),
+        ));
+    }
+    if a.deadline_seconds != b.deadline_seconds {
+        let way = if b.deadline_seconds > a.deadline_seconds {
+            Way::Looser
+        } else {
+            Way::Tighter
+        };
+        moves.push(GateMove::new(
+            way,
+            "Job deadline".into(),
+            format!("{} s", a.deadline_seconds),
+            format!("{} s", b.deadline_seconds),
+        ));
+    }
+}

@@ -248,11 +248,11 @@ pub(crate) fn plan_performance(
                 reach.deadline_seconds,
             ),
             note: super::JOB_NOTE,
-            check: GateCheck::Performance {
+            check: std::sync::Arc::new(PerformanceCheck {
                 job: reach.job(&g.image),
                 load,
                 limit: perf.limit,
-            },
+            }),
         },
     }
 }
@@ -309,4 +309,94 @@ fn artillery_config(target_url: &str, limit: Option<LatencyLimit>, a: ArrivalPla
         }],
     })
     .to_string()
+}
+
+impl GateCheck for PerformanceCheck {
+    fn gate(&self) -> Gate {
+        Gate::Performance
+    }
+
+    fn view(&self) -> Result<(&'static str, serde_json::Value), serde_json::Error> {
+        let max_mean_latency_ms = self.limit.map(|ms| ms.to_string());
+        let job = match &self.load {
+            LoadPlan::Ab {
+                requests,
+                concurrency,
+            } => super::JobView {
+                tool: Some("ab"),
+                max_mean_latency_ms,
+                requests: Some(*requests),
+                concurrency: Some(*concurrency),
+                ..super::JobView::of(&self.job)
+            },
+            LoadPlan::Artillery { arrivals, config } => super::JobView {
+                tool: Some("artillery"),
+                max_mean_latency_ms,
+                artillery_config: Some(config),
+                arrivals: Some(arrivals),
+                ..super::JobView::of(&self.job)
+            },
+        };
+        Ok(("job", serde_json::to_value(job)?))
+    }
+
+    fn moves_from(&self, old: &dyn GateCheck) -> Vec<GateMove> {
+        let mut moves = Vec::new();
+        if let Some(old) = old.as_any().downcast_ref::<PerformanceCheck>() {
+            performance_moves(
+                (&old.limit, &old.load, &old.job),
+                (&self.limit, &self.load, &self.job),
+                &mut moves,
+            );
+        }
+        moves
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+type PerformanceSide<'a> = (&'a Option<LatencyLimit>, &'a LoadPlan, &'a JobPlan);
+
+/// The performance gate: its latency limit, its load, and its Job.
+fn performance_moves(
+    (la, a, ja): PerformanceSide,
+    (lb, b, jb): PerformanceSide,
+    moves: &mut Vec<GateMove>,
+) {
+    let shown = |l: &Option<LatencyLimit>| {
+        l.map_or("no limit".to_owned(), |l| {
+            format!("mean latency below {l} ms")
+        })
+    };
+    let way = match (la, lb) {
+        (Some(x), Some(y)) if y.ms() > x.ms() => Way::Looser,
+        (Some(x), Some(y)) if y.ms() < x.ms() => Way::Tighter,
+        (Some(_), None) => Way::Looser,
+        (None, Some(_)) => Way::Tighter,
+        _ => Way::Other,
+    };
+    if shown(la) != shown(lb) {
+        moves.push(GateMove::new(
+            way,
+            "latency limit".into(),
+            shown(la),
+            shown(lb),
+        ));
+    }
+    let load = |l: &LoadPlan| match l {
+        LoadPlan::Ab {
+            requests,
+            concurrency,
+        } => format!("ab: {requests} requests, {concurrency} at a time"),
+        LoadPlan::Artillery { arrivals, .. } => format!(
+            "Artillery: {} s warm-up, {} s at {} arrivals/s",
+            arrivals.warm_up_seconds, arrivals.sustained_seconds, arrivals.rate
+        ),
+    };
+    if load(a) != load(b) {
+        moves.push(GateMove::new(Way::Other, "load".into(), load(a), load(b)));
+    }
+    super::job_moves(ja, jb, moves);
 }

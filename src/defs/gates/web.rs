@@ -326,7 +326,7 @@ pub(crate) fn plan_web(name: &str, input: &WebInput, reach: &GateReach) -> GateP
                 rank: 1,
                 text: "a web reading that errors (a status outside 2xx, a timeout, a path that finds nothing) is retried after 10 s, at most 4 times in a row; an answer that is not JSON passes whatever the comparison",
             },
-            check: GateCheck::Web(WebPlan {
+            check: std::sync::Arc::new(WebPlan {
                 url,
                 target,
                 method: g.method,
@@ -343,6 +343,161 @@ pub(crate) fn plan_web(name: &str, input: &WebInput, reach: &GateReach) -> GateP
                 judge,
             }),
         },
+    }
+}
+
+/// `item.web`: the request, the path and the conditions.
+#[derive(Serialize)]
+struct WebView<'a> {
+    url: &'a str,
+    method: &'static str,
+    headers: &'a [WebHeader],
+    body: Option<&'a str>,
+    timeout_seconds: u32,
+    insecure: bool,
+    json_path: &'a str,
+    initial_delay: Option<&'a GoDuration>,
+    interval: &'a GoDuration,
+    count: u32,
+    success_condition: &'a str,
+    failure_condition: &'a str,
+}
+
+impl GateCheck for WebPlan {
+    fn gate(&self) -> Gate {
+        Gate::Web
+    }
+
+    fn view(&self) -> Result<(&'static str, serde_json::Value), serde_json::Error> {
+        let view = WebView {
+            url: &self.url,
+            method: self.method.as_str(),
+            headers: &self.headers,
+            body: self.body.as_deref(),
+            timeout_seconds: self.timeout_seconds,
+            insecure: self.insecure,
+            json_path: &self.json_path.text,
+            initial_delay: self.initial_delay.as_ref(),
+            interval: &self.interval,
+            count: self.count,
+            success_condition: &self.success_condition,
+            failure_condition: &self.failure_condition,
+        };
+        Ok(("web", serde_json::to_value(view)?))
+    }
+
+    fn moves_from(&self, old: &dyn GateCheck) -> Vec<GateMove> {
+        let mut moves = Vec::new();
+        if let Some(old) = old.as_any().downcast_ref::<WebPlan>() {
+            web_moves(old, self, &mut moves);
+        }
+        moves
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// The web gate: where it asks, what it reads, how it compares, how often.
+fn web_moves(a: &WebPlan, b: &WebPlan, moves: &mut Vec<GateMove>) {
+    let request = |w: &WebPlan| {
+        let headers: Vec<String> = w
+            .headers
+            .iter()
+            .map(|h| format!("{}: {}", h.key, h.value))
+            .collect();
+        format!(
+            "{} {} [{}] body {}",
+            w.method.as_str(),
+            w.url,
+            headers.join(", "),
+            w.body
+                .as_deref()
+                .map_or("none".to_owned(), |b| format!("{b:?}"))
+        )
+    };
+    let (ra, rb) = (request(a), request(b));
+    if ra != rb {
+        moves.push(GateMove::new(Way::Other, "request".into(), ra, rb));
+    }
+    if a.json_path != b.json_path {
+        moves.push(GateMove::new(
+            Way::Other,
+            "jsonPath".into(),
+            a.json_path.text.clone(),
+            b.json_path.text.clone(),
+        ));
+    }
+    let (ja, jb) = (&a.judge, &b.judge);
+    if (ja.comparison, &ja.value, ja.outcome) != (jb.comparison, &jb.value, jb.outcome) {
+        moves.push(GateMove::new(
+            web_judge_way(ja, jb),
+            "comparison".into(),
+            ja.summary(),
+            jb.summary(),
+        ));
+    }
+    let readings = |w: &WebPlan| format!("{} x every {}", w.count, w.interval);
+    if a.count != b.count || a.interval != b.interval {
+        // Fewer readings let a short fault pass unseen.
+        let way = match b.count.cmp(&a.count) {
+            std::cmp::Ordering::Less => Way::Looser,
+            std::cmp::Ordering::Greater => Way::Tighter,
+            std::cmp::Ordering::Equal => Way::Other,
+        };
+        moves.push(GateMove::new(
+            way,
+            "number of readings".into(),
+            readings(a),
+            readings(b),
+        ));
+    }
+    if a.timeout_seconds != b.timeout_seconds || a.insecure != b.insecure {
+        let way = if b.timeout_seconds > a.timeout_seconds || (b.insecure && !a.insecure) {
+            Way::Looser
+        } else {
+            Way::Tighter
+        };
+        let shown = |w: &WebPlan| {
+            format!(
+                "timeout {}s{}",
+                w.timeout_seconds,
+                if w.insecure { ", TLS not verified" } else { "" }
+            )
+        };
+        moves.push(GateMove::new(
+            way,
+            "request limits".into(),
+            shown(a),
+            shown(b),
+        ));
+    }
+}
+
+/// A numeric threshold moved under the same comparison is looser or
+/// tighter; any other change of the comparison is a change.
+fn web_judge_way(a: &WebJudge, b: &WebJudge) -> Way {
+    use {Comparison, Outcome, WebValue};
+    let (WebValue::Number(x), WebValue::Number(y)) = (&a.value, &b.value) else {
+        return Way::Other;
+    };
+    let (Some(x), Some(y)) = (x.as_f64(), y.as_f64()) else {
+        return Way::Other;
+    };
+    if a.comparison != b.comparison || a.outcome != b.outcome || x == y {
+        return Way::Other;
+    }
+    // Success above the threshold: raising it passes fewer values.
+    let raised_tightens = match a.comparison {
+        Comparison::Gt | Comparison::Ge => true,
+        Comparison::Lt | Comparison::Le => false,
+        Comparison::Eq | Comparison::Ne => return Way::Other,
+    } == (a.outcome == Outcome::Success);
+    if (y > x) == raised_tightens {
+        Way::Tighter
+    } else {
+        Way::Looser
     }
 }
 
