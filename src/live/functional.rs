@@ -4,7 +4,8 @@
 use super::bre::{Bre, BreError};
 use super::http;
 use super::{GateResult, Target};
-use crate::plan::{Gate, JobPlan, Verdict};
+use crate::defs::gates::JobPlan;
+use crate::plan::{Gate, Verdict};
 
 /// `expected`: the basic regular expression the answer must match (empty: any 2xx).
 pub fn run(job: &JobPlan, expected: &str, target: &Target) -> GateResult {

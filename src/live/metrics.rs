@@ -4,7 +4,8 @@
 
 use super::http::RequestError;
 use super::{GateResult, Target};
-use crate::plan::{Gate, MetricPlan, PrometheusPlan, Verdict};
+use crate::defs::gates::metrics::{MetricPlan, PrometheusPlan};
+use crate::plan::{Gate, Verdict};
 use serde::Deserialize;
 
 /// Queries one run sends at most: a metrics gate of 200 criteria against a
@@ -207,7 +208,8 @@ mod tests {
 mod unfilled {
     use super::*;
     use crate::defs::appmod::{Comparison, Outcome};
-    use crate::plan::{GoDuration, MetricJudge};
+    use crate::defs::gates::metrics::MetricJudge;
+    use crate::plan::GoDuration;
 
     /// A query whose argument oamc cannot fill is reported, not sent.
     #[test]

@@ -17,10 +17,12 @@ pub mod web;
 
 pub use metrics::fill_args;
 
-use crate::plan::{
-    AppPlan, FunctionalCheck, Gate, JobPlan, LatencyLimit, LoadPlan, PerformanceCheck,
-    PrometheusPlan, ServicePlan, Verdict, WebPlan, WebTarget,
-};
+use crate::defs::gates::JobPlan;
+use crate::defs::gates::functional::FunctionalCheck;
+use crate::defs::gates::metrics::PrometheusPlan;
+use crate::defs::gates::performance::{LatencyLimit, LoadPlan, PerformanceCheck};
+use crate::defs::gates::web::{WebPlan, WebTarget};
+use crate::plan::{AppPlan, Gate, ServicePlan, Verdict};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -328,7 +330,7 @@ fn planned<'p>(selected: &'p Selected, request: &Request) -> Result<Vec<Planned<
                 limit: c.limit,
                 app: cached(&mut app, || app_url(request))?,
             }
-        } else if let Some(p) = t.prometheus() {
+        } else if let Some(p) = t.check_as::<PrometheusPlan>() {
             let (base, namespace) = cached(&mut prometheus, || prometheus_url(selected, request))?;
             Planned::Metrics {
                 prometheus: p,

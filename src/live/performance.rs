@@ -6,7 +6,9 @@
 
 use super::http;
 use super::{GateResult, Target};
-use crate::plan::{ArrivalPlan, Gate, JobPlan, LatencyLimit, LoadPlan, Verdict};
+use crate::defs::gates::JobPlan;
+use crate::defs::gates::performance::{ArrivalPlan, LatencyLimit, LoadPlan};
+use crate::plan::{Gate, Verdict};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};

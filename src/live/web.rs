@@ -8,8 +8,9 @@
 
 use super::http::{self, Outgoing};
 use super::{GateResult, Target};
-use crate::plan::jsonpath::JsonPath;
-use crate::plan::{Gate, Verdict, WebPhase, WebPlan};
+use crate::defs::gates::web::jsonpath::JsonPath;
+use crate::defs::gates::web::{WebPhase, WebPlan};
+use crate::plan::{Gate, Verdict};
 
 /// What the provider reads out of one answer, before any condition.
 #[derive(Debug, Clone, PartialEq)]

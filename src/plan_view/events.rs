@@ -155,13 +155,13 @@ fn ab_test_events(
     for a in analyses {
         let template = s.analysis_templates.iter().find(|t| t.name == a.template);
         let selects = template
-            .and_then(|t| t.prometheus())
+            .and_then(|t| t.check_as::<crate::defs::gates::metrics::PrometheusPlan>())
             .map(|p| p.variant_matcher.clone());
         let asks = template
-            .and_then(|t| t.check_as::<crate::plan::WebPlan>())
+            .and_then(|t| t.check_as::<crate::defs::gates::web::WebPlan>())
             .and_then(|w| match &w.target {
-                crate::plan::WebTarget::Url(url) => Some(url.clone()),
-                crate::plan::WebTarget::NewVersion { .. } => None,
+                crate::defs::gates::web::WebTarget::Url(url) => Some(url.clone()),
+                crate::defs::gates::web::WebTarget::NewVersion { .. } => None,
             });
         let on = match (a.gate, selects) {
             (Gate::Web, _) if asks.is_some() => {

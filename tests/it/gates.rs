@@ -262,7 +262,7 @@ fn prometheus_accepts_every_query_form(base: &str) {
         let prometheus = plans[0].services[0]
             .analysis_templates
             .iter()
-            .find_map(|t| t.prometheus())
+            .find_map(|t| t.check_as::<oamc::defs::gates::metrics::PrometheusPlan>())
             .unwrap();
         for m in &prometheus.metrics {
             let query = oamc::live::fill_args(&m.query, &[("namespace", "shop")]);

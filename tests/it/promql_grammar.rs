@@ -176,7 +176,7 @@ fn every_generated_query_parses() {
             let metrics = service
                 .analysis_templates
                 .iter()
-                .find_map(|t| t.prometheus())
+                .find_map(|t| t.check_as::<oamc::defs::gates::metrics::PrometheusPlan>())
                 .expect("a metrics gate");
             assert_eq!(metrics.metrics.len(), criteria.len());
             assert!(matches!(service.strategy, StrategyPlan::Canary { .. }));

@@ -6,9 +6,10 @@
 pub use crate::defs::env::EnvVar;
 pub use crate::defs::gates::functional::QualityGate;
 pub use crate::defs::gates::metrics::{Criterion, Function, MetricGate};
+pub use crate::defs::gates::performance::LatencyLimit;
 pub use crate::defs::gates::performance::{LoadTool, NotALatency, PerformanceGate};
 pub use crate::defs::gates::web::WebGate;
-pub use crate::plan::{Comparison, LatencyLimit, Outcome};
+pub use crate::plan::{Comparison, Outcome};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -1,5 +1,6 @@
 //! The functional gate: a Job fetches the new version and looks for a text.
 
+use super::JobPlan;
 use super::{GatePlan, GateReach, SERVICE_NAME_ARG};
 use crate::check::DocContext;
 use crate::check::numbers::check_number_as_text;
@@ -138,4 +139,12 @@ fn functional_moves(
         ));
     }
     super::job_moves(ja, jb, moves);
+}
+
+/// The functional gate's Job and the text it looks for.
+#[derive(Debug, Clone)]
+pub struct FunctionalCheck {
+    pub job: JobPlan,
+    /// The basic regular expression the response must match (empty: any 2xx).
+    pub expected_text: String,
 }

@@ -402,3 +402,106 @@ fn metric_moves(name: &str, a: &MetricPlan, b: &MetricPlan, moves: &mut Vec<Gate
         ));
     }
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PrometheusPlan {
+    /// The matcher that selects the A/B canary variant's series (`ab_variant="canary"`),
+    /// when the platform names the label; else the queries measure every variant.
+    pub variant_matcher: Option<String>,
+    pub address: String,
+    pub sigv4_region: Option<String>,
+    pub metrics: Vec<MetricPlan>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricPlan {
+    pub name: String,
+    /// How long after its AnalysisRun starts the first reading is taken: set
+    /// where the metrics gate shares a run (or an Experiment) with other gates.
+    pub initial_delay: Option<GoDuration>,
+    /// The criterion in words, e.g. `avg(latency) > 3 fails the rollout`.
+    pub summary: String,
+    pub interval: GoDuration,
+    pub count: u32,
+    pub query: String,
+    /// Argo Rollouts' conditions (expr), written from `judge`.
+    pub success_condition: String,
+    pub failure_condition: String,
+    /// How a result is judged: the conditions above as data (`oamc gates` applies it).
+    pub judge: MetricJudge,
+}
+
+/// The comparison of a criterion and what meeting it means. The AnalysisTemplate's
+/// conditions are written from it, and `oamc gates` judges with it, so the
+/// two cannot differ.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricJudge {
+    pub comparison: Comparison,
+    pub threshold: serde_json::Number,
+    pub outcome: Outcome,
+    /// The query keeps one series per pod or label set (a criterion without
+    /// `function`): every series is judged, not only the first. Argo Rollouts'
+    /// Prometheus provider passes a vector as one value per series
+    /// (`metricproviders/prometheus/prometheus.go`, `processResponse`, v1.9.1).
+    pub every_series: bool,
+}
+
+/// Only a result with a first value that is a number is compared: an empty
+/// or NaN result meets neither condition, so the measurement is Inconclusive
+/// and the Rollout pauses for a person (instead of erroring on `result[0]` or passing).
+const RESULT_GUARD: &str = "len(result) > 0 && !isNaN(result[0])";
+
+impl MetricJudge {
+    /// One value: compared when it is a number. Every series: success when
+    /// each is a number that passes, failure when any number fails (expr-lang's
+    /// `all` and `any`); an empty result or a NaN among passing values meets
+    /// neither (Inconclusive).
+    fn condition(&self, comparison: Comparison, success: bool) -> String {
+        let (op, threshold) = (comparison.as_str(), &self.threshold);
+        if !self.every_series {
+            return format!("{RESULT_GUARD} && result[0] {op} {threshold}");
+        }
+        let each = if success { "all" } else { "any" };
+        format!("len(result) > 0 && {each}(result, {{!isNaN(#) && # {op} {threshold}}})")
+    }
+
+    /// The comparison that must hold for the measurement to succeed, and the one that fails it.
+    fn comparisons(&self) -> (Comparison, Comparison) {
+        let (holds, not) = (self.comparison, self.comparison.negated());
+        match self.outcome {
+            Outcome::Success => (holds, not),
+            Outcome::Fail => (not, holds),
+        }
+    }
+
+    pub fn success_condition(&self) -> String {
+        self.condition(self.comparisons().0, true)
+    }
+
+    pub fn failure_condition(&self) -> String {
+        self.condition(self.comparisons().1, false)
+    }
+
+    /// What Argo Rollouts decides for a Prometheus vector result (its
+    /// values, in order): both conditions evaluated, failure first.
+    pub fn verdict(&self, result: &[f64]) -> Verdict {
+        let threshold = self.threshold.as_f64().unwrap_or(f64::NAN);
+        let value = |v: &f64| !v.is_nan();
+        let meets = |comparison: Comparison, success: bool| {
+            let each = |v: &f64| value(v) && comparison.holds(*v, threshold);
+            match (self.every_series, success) {
+                (false, _) => result.first().is_some_and(each),
+                (true, true) => !result.is_empty() && result.iter().all(each),
+                (true, false) => !result.is_empty() && result.iter().any(each),
+            }
+        };
+        let (success, failure) = self.comparisons();
+        if meets(failure, false) {
+            Verdict::Fail
+        } else if meets(success, true) {
+            Verdict::Pass
+        } else {
+            Verdict::Inconclusive
+        }
+    }
+}

@@ -144,7 +144,7 @@ pub(crate) struct JobView<'a> {
     pub(crate) requests: Option<u32>,
     pub(crate) concurrency: Option<u32>,
     pub(crate) artillery_config: Option<&'a str>,
-    pub(crate) arrivals: Option<&'a ArrivalPlan>,
+    pub(crate) arrivals: Option<&'a performance::ArrivalPlan>,
     pub(crate) deadline_seconds: u32,
 }
 
@@ -191,4 +191,15 @@ pub(crate) fn job_moves(a: &JobPlan, b: &JobPlan, moves: &mut Vec<GateMove>) {
             format!("{} s", b.deadline_seconds),
         ));
     }
+}
+
+/// A gate's Job: a container that requests the new version.
+#[derive(Debug, Clone)]
+pub struct JobPlan {
+    pub image: String,
+    /// URL of the new version, with the preview Service as an analysis argument.
+    pub target_url: String,
+    /// The path of `target_url`: appPath and one `/` (`oamc gates` appends it to its URL).
+    pub path: String,
+    pub deadline_seconds: u32,
 }

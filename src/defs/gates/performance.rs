@@ -1,6 +1,7 @@
 //! The performance gate: a Job loads the new version (ab or Artillery) and
 //! judges the answers.
 
+use super::JobPlan;
 use super::{GatePlan, GateReach, SERVICE_NAME_ARG};
 use crate::check::DocContext;
 use crate::check::numbers::check_number_as_text;
@@ -399,4 +400,56 @@ fn performance_moves(
         moves.push(GateMove::new(Way::Other, "load".into(), load(a), load(b)));
     }
     super::job_moves(ja, jb, moves);
+}
+
+/// The performance gate's Job, its load and its limit.
+#[derive(Debug, Clone)]
+pub struct PerformanceCheck {
+    pub job: JobPlan,
+    pub load: LoadPlan,
+    /// The mean latency to stay below; `None`: no limit.
+    pub limit: Option<LatencyLimit>,
+}
+
+/// The performance gate's load.
+#[derive(Debug, Clone)]
+pub enum LoadPlan {
+    /// `requests` requests, `concurrency` at a time.
+    Ab { requests: u32, concurrency: u32 },
+    /// Artillery's arrivals, and its script (JSON).
+    Artillery {
+        arrivals: ArrivalPlan,
+        config: String,
+    },
+}
+
+/// Artillery's load: a warm-up ramping from 1 to `rate` new requests a
+/// second, then `sustained_seconds` at `rate`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ArrivalPlan {
+    pub warm_up_seconds: u32,
+    pub sustained_seconds: u32,
+    pub rate: u32,
+}
+
+/// A mean latency in milliseconds: positive and finite.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LatencyLimit(f64);
+
+impl LatencyLimit {
+    /// Checked by the caller (`props`): positive and finite.
+    pub(crate) fn new(ms: f64) -> LatencyLimit {
+        LatencyLimit(ms)
+    }
+
+    pub fn ms(self) -> f64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for LatencyLimit {
+    /// The shortest decimal form (`160`, `0.5`): what `awk` and Artillery read.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
 }

@@ -13,9 +13,10 @@
 //!   phase must be what `WebJudge::phase` (what `oamc gates` reports) says.
 
 use crate::common::*;
+use oamc::defs::gates::web::jsonpath;
+use oamc::defs::gates::web::{WebJudge, WebPhase, WebValue};
 use oamc::live::web::{Measured, go_json, measure};
-use oamc::plan::jsonpath;
-use oamc::plan::{Comparison, Outcome, WebJudge, WebPhase, WebValue};
+use oamc::plan::{Comparison, Outcome};
 use serde_json::{Value, json};
 
 /// Rows about request features oamc never writes (OAuth2, `jsonBody`).

@@ -14,7 +14,7 @@ use crate::check::{DocContext, check_duration};
 use crate::diagnostic::Code;
 use crate::dom::DocPath;
 use crate::names;
-use crate::plan::jsonpath;
+pub mod jsonpath;
 use crate::plan::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 /// Its template: the file name an override takes, and the built-in text.
 pub const TEMPLATE: (&str, &str) = (
     "analysistemplate-web.yaml",
-    include_str!("../../../templates/analysistemplate-web.yaml"),
+    include_str!("../../../../templates/analysistemplate-web.yaml"),
 );
 
 /// Ask an HTTP endpoint for JSON and compare one value of the answer.
@@ -517,6 +517,258 @@ fn web_time(delay: Option<&GoDuration>, interval: &GoDuration, g: &WebGate) -> G
             + readings * (1 + CONSECUTIVE_ERROR_LIMIT) * timeout
             + readings * CONSECUTIVE_ERROR_LIMIT * ERROR_RETRY_SECONDS,
         ..t
+    }
+}
+
+/// The web gate: one HTTP request per reading, a JSONPath into the JSON
+/// answer, and one comparison of the value found (Argo Rollouts' `web` provider).
+#[derive(Debug, Clone)]
+pub struct WebPlan {
+    /// As the template writes it: a path on the new version is reached
+    /// through the gate's Service (`{{args.service-name}}`).
+    pub url: String,
+    /// Where the request goes, for `oamc gates`.
+    pub target: WebTarget,
+    pub method: WebMethod,
+    pub headers: Vec<WebHeader>,
+    pub body: Option<String>,
+    pub timeout_seconds: u32,
+    pub insecure: bool,
+    pub json_path: jsonpath::JsonPath,
+    pub initial_delay: Option<GoDuration>,
+    pub interval: GoDuration,
+    pub count: u32,
+    pub judge: WebJudge,
+    /// Argo Rollouts' conditions (expr), written from `judge`.
+    pub success_condition: String,
+    pub failure_condition: String,
+}
+
+/// Where a web gate's request goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebTarget {
+    /// A path (and query) on the new version.
+    NewVersion { path: String },
+    /// An absolute URL, as written.
+    Url(String),
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum WebMethod {
+    #[default]
+    #[serde(rename = "GET")]
+    Get,
+    #[serde(rename = "POST")]
+    Post,
+    #[serde(rename = "PUT")]
+    Put,
+}
+
+impl WebMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebMethod::Get => "GET",
+            WebMethod::Post => "POST",
+            WebMethod::Put => "PUT",
+        }
+    }
+}
+
+/// A request header (`key: value`).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WebHeader {
+    /// The header's name, e.g. `Accept`.
+    pub key: String,
+    pub value: String,
+}
+
+/// The value a web gate compares with: text, a number or true/false.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum WebValue {
+    Bool(bool),
+    Number(serde_json::Number),
+    Text(String),
+}
+
+impl WebValue {
+    /// The value as an expr literal: text quoted and escaped as expr's lexer
+    /// reads a double-quoted string (`\\`, `\"`).
+    pub fn expr_literal(&self) -> String {
+        match self {
+            WebValue::Bool(b) => b.to_string(),
+            WebValue::Number(n) => n.to_string(),
+            WebValue::Text(t) => {
+                let mut out = String::from('"');
+                for c in t.chars() {
+                    if matches!(c, '"' | '\\') {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                out.push('"');
+                out
+            }
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            WebValue::Bool(_) => "true/false",
+            WebValue::Number(_) => "a number",
+            WebValue::Text(_) => "text",
+        }
+    }
+}
+
+impl std::fmt::Display for WebValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.expr_literal())
+    }
+}
+
+/// What a web gate's reading came to (Argo Rollouts' measurement phase).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebPhase {
+    Successful,
+    Failed,
+    /// Neither condition held (not reached: one negates the other).
+    Inconclusive,
+    /// The reading errored (expr could not compare, the path found nothing);
+    /// after four in a row the run errors and the rollout aborts.
+    Error(String),
+}
+
+/// The comparison of a web gate and what meeting it means. The
+/// AnalysisTemplate's conditions are written from it and `oamc gates` judges
+/// with it, so the two cannot differ. The failure condition is the negation
+/// of the success condition, so a value is never Inconclusive.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebJudge {
+    pub comparison: Comparison,
+    pub value: WebValue,
+    pub outcome: Outcome,
+}
+
+impl WebJudge {
+    fn comparisons(&self) -> (Comparison, Comparison) {
+        let (holds, not) = (self.comparison, self.comparison.negated());
+        match self.outcome {
+            Outcome::Success => (holds, not),
+            Outcome::Fail => (not, holds),
+        }
+    }
+
+    pub fn success_condition(&self) -> String {
+        format!(
+            "result {} {}",
+            self.comparisons().0.as_str(),
+            self.value.expr_literal()
+        )
+    }
+
+    pub fn failure_condition(&self) -> String {
+        format!(
+            "result {} {}",
+            self.comparisons().1.as_str(),
+            self.value.expr_literal()
+        )
+    }
+
+    /// The criterion in words: `the value == "ok" passes`.
+    pub fn summary(&self) -> String {
+        let verdict = match self.outcome {
+            Outcome::Success => "passes",
+            Outcome::Fail => "fails the rollout",
+        };
+        format!("{} {} {verdict}", self.comparison.as_str(), self.value)
+    }
+
+    /// What expr v1.15 makes of `result <op> <value>` for a JSON value as
+    /// `encoding/json` decodes it: numbers compare as numbers, text as
+    /// bytes; `==` and `!=` of different kinds are false and true
+    /// (`runtime.Equal`); ordering anything else is a run-time error
+    /// (`runtime.Less`: "invalid operation").
+    fn holds(
+        comparison: Comparison,
+        found: &serde_json::Value,
+        value: &WebValue,
+    ) -> Result<bool, Unordered> {
+        use serde_json::Value;
+        let equal = match (found, value) {
+            (Value::String(a), WebValue::Text(b))
+                if !matches!(comparison, Comparison::Eq | Comparison::Ne) =>
+            {
+                let order = a.as_bytes().cmp(b.as_bytes());
+                return Ok(match comparison {
+                    Comparison::Gt => order.is_gt(),
+                    Comparison::Ge => order.is_ge(),
+                    Comparison::Lt => order.is_lt(),
+                    _ => order.is_le(),
+                });
+            }
+            (Value::Number(a), WebValue::Number(b)) => {
+                let (a, b) = (
+                    a.as_f64().unwrap_or(f64::NAN),
+                    b.as_f64().unwrap_or(f64::NAN),
+                );
+                // Both sides numbers: every comparison is defined.
+                return Ok(comparison.holds(a, b));
+            }
+            (Value::String(a), WebValue::Text(b)) => a == b,
+            (Value::Bool(a), WebValue::Bool(b)) => a == b,
+            _ => false,
+        };
+        match comparison {
+            Comparison::Eq => Ok(equal),
+            Comparison::Ne => Ok(!equal),
+            c => Err(Unordered(format!(
+                "expr cannot order {} and {} with `{}`",
+                json_kind(found),
+                value.kind(),
+                c.as_str()
+            ))),
+        }
+    }
+
+    /// The phase Argo Rollouts gives a reading whose JSONPath found `found`
+    /// (`utils/evaluate/evaluate.go`, `EvaluateResult`: an error in either
+    /// condition is an Error; failure before success).
+    pub fn phase(&self, found: &serde_json::Value) -> WebPhase {
+        let (success, failure) = self.comparisons();
+        let failed = match Self::holds(failure, found, &self.value) {
+            Ok(f) => f,
+            Err(why) => return WebPhase::Error(why.0),
+        };
+        let succeeded = match Self::holds(success, found, &self.value) {
+            Ok(s) => s,
+            Err(why) => return WebPhase::Error(why.0),
+        };
+        if failed {
+            WebPhase::Failed
+        } else if succeeded {
+            WebPhase::Successful
+        } else {
+            WebPhase::Inconclusive
+        }
+    }
+}
+
+/// expr's run-time error ordering two values that are not both numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unordered(pub String);
+
+/// A JSON value's kind, in words.
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "true/false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
     }
 }
 
