@@ -180,6 +180,65 @@ fn written_conditions_give_the_phase_oamc_gates_reports() {
     assert_eq!(checked, 13 * 2 * (2 * 6 + 4 * 2));
 }
 
+/// The rendered web AnalysisTemplates, read back: the answer each fixture's
+/// service gives is judged by the emitted jsonPath and conditions, as Argo
+/// Rollouts would (the provider's reading, then `EvaluateResult`).
+#[test]
+fn rendered_web_gates_judge_answers_as_written() {
+    for (case, answers) in [
+        (
+            "web-gate",
+            &[
+                (r#"{"checks": [{"db-ok": 0.995}]}"#, "Successful"),
+                (r#"{"checks": [{"db-ok": 0.99}]}"#, "Successful"),
+                (r#"{"checks": [{"db-ok": 0.5}]}"#, "Failed"),
+                (r#"{"checks": [{"db-ok": "0.995"}]}"#, "Error"),
+                (r#"{"checks": []}"#, "Error"),
+                ("<html>maintenance</html>", "Successful"),
+            ][..],
+        ),
+        (
+            "web-gate-blue-green",
+            &[
+                (r#"{"verdict": "red"}"#, "Failed"),
+                (r#"{"verdict": "green"}"#, "Successful"),
+                (r#"{"verdict": null}"#, "Successful"),
+                (r#"{"other": "red"}"#, "Error"),
+            ][..],
+        ),
+    ] {
+        let out = oamc(
+            &[
+                "render",
+                &format!("fixtures/render/{case}/application.yaml"),
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{case}: {}", text(&out.stderr));
+        let docs = yaml_docs(&text(&out.stdout));
+        let metric = docs
+            .iter()
+            .filter(|d| d["kind"] == "AnalysisTemplate")
+            .flat_map(|d| d["spec"]["metrics"].as_array().unwrap())
+            .find(|m| m["provider"]["web"].is_object())
+            .unwrap_or_else(|| panic!("{case}: no web metric"));
+        let web = &metric["provider"]["web"];
+        let path = jsonpath::parse(web["jsonPath"].as_str().unwrap()).unwrap();
+        let (success, failure) = (
+            metric["successCondition"].as_str().unwrap(),
+            metric["failureCondition"].as_str().unwrap(),
+        );
+        for (body, wanted) in answers {
+            let phase = match measure(&path, 200, body.as_bytes()) {
+                Measured::Error(_) => "Error".to_owned(),
+                Measured::Text(_) => "Successful".to_owned(),
+                Measured::Found(found) => evaluate_result(&found, success, failure),
+            };
+            assert_eq!(phase, *wanted, "{case}: {body}");
+        }
+    }
+}
+
 /// `EvaluateResult`: an error in either condition is an Error; with one
 /// condition the other is its negation; failure wins; neither: Inconclusive.
 fn evaluate_result(result: &Value, success: &str, failure: &str) -> String {
