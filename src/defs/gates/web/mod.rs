@@ -218,6 +218,18 @@ pub(crate) fn check(ctx: &mut DocContext, at: &DocPath, gate: &WebGate) {
         if h.value.contains("{{") {
             braces_error(ctx, &here.key("value"));
         }
+        // Go's `httpguts.ValidHeaderFieldValue`: no control character but a tab.
+        if h.value.chars().any(|c| c.is_ascii_control() && c != '\t') {
+            ctx.error(
+                Code::WebRequest,
+                &here.key("value"),
+                format!(
+                    "the value of header `{}` holds a line break or another control character: Go's client refuses the request",
+                    h.key
+                ),
+            )
+            .help = Some("write the header value on one line".into());
+        }
     }
     if gate.body.is_some() && gate.method == WebMethod::Get {
         ctx.error(
