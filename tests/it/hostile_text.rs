@@ -86,7 +86,9 @@ fn app_with(field: usize, text: &str) -> Value {
                     "successOrFailCondition": "fail",
                     "metric": "rocket_http_requests_duration_seconds_sum",
                     "comparisonType": ">", "threshold": 3
-                }]}
+                }]},
+                "webGate": {"url": "/status", "jsonPath": "{$.status}", "value": "ok",
+                    "headers": [{"key": "Accept", "value": "application/json"}]}
             }
         }]}
     });
@@ -104,6 +106,10 @@ fn app_with(field: usize, text: &str) -> Value {
         8 => props["metrics"]["evaluationCriteria"][0]["metric"] = text,
         9 => props["functionalGate"]["pause"] = text,
         10 => app["metadata"]["namespace"] = text,
+        11 => props["webGate"]["url"] = text,
+        12 => props["webGate"]["jsonPath"] = text,
+        13 => props["webGate"]["value"] = text,
+        14 => props["webGate"]["headers"][0]["value"] = text,
         _ => {
             props
                 .as_object_mut()
@@ -232,7 +238,7 @@ proptest! {
 
     #[test]
     fn any_text_in_any_field_keeps_every_output_well_formed(
-        field in 0usize..12,
+        field in 0usize..16,
         text in hostile(),
         in_name in any::<bool>(),
     ) {
@@ -251,7 +257,7 @@ fn sarif_for_any_text_passes_the_sarif_multitool() {
     use proptest::test_runner::{Config, TestRunner};
     let dir = tempdir("oamc-hostile-sarif");
     let mut runner = TestRunner::new(Config::default());
-    let strategy = (0usize..12, hostile(), any::<bool>());
+    let strategy = (0usize..16, hostile(), any::<bool>());
     const LOGS: usize = 256;
     for i in 0..LOGS {
         let (field, text, in_name) = strategy.new_tree(&mut runner).unwrap().current();
@@ -279,7 +285,7 @@ fn sarif_for_any_text_passes_the_sarif_multitool() {
 #[test]
 fn the_reported_forgeries_are_escaped() {
     for (field, text) in [
-        (11, "x\r::error file=README.md,line=1::approved"),
+        (15, "x\r::error file=README.md,line=1::approved"),
         (3, "ro\u{1b}[31mcket"),
         (5, "x\n::error file=README.md::forged"),
         (0, "rocket\u{202e}-shop"),
@@ -290,7 +296,9 @@ fn the_reported_forgeries_are_escaped() {
         (5, "a\n::add-mask::Rollout\n::stop-commands::x"),
         (5, "a\n    ::add-mask::Rollout\n\t ::stop-commands::x"),
         (5, "x ##[add-mask]Service"),
-        (11, "  ::error file=README.md::forged"),
+        (15, "  ::error file=README.md::forged"),
+        (13, "x\n::error file=README.md::forged"),
+        (14, "x\r\n::add-mask::Rollout"),
         (0, "x\u{a0}::stop-commands::y"),
     ] {
         let file = Arc::new(SourceFile {
@@ -333,7 +341,7 @@ proptest! {
     /// one field: in every format (text, Markdown, JSON) and on stderr, no
     /// line GitHub's runner reads as a command (issue 45).
     #[test]
-    fn diff_prints_no_runner_command_for_any_text(field in 0usize..12, text in hostile()) {
+    fn diff_prints_no_runner_command_for_any_text(field in 0usize..16, text in hostile()) {
         let dir = tempdir("oamc-hostile-diff");
         std::fs::create_dir_all(dir.join("old")).unwrap();
         std::fs::create_dir_all(dir.join("new")).unwrap();

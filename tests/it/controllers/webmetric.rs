@@ -127,6 +127,7 @@ fn written_conditions_give_the_phase_oamc_gates_reports() {
         json!("OK"),
         json!("1"),
         json!(""),
+        json!("two\nlines\tand a bell \u{7}"),
         json!(true),
         json!(false),
         json!(null),
@@ -138,6 +139,7 @@ fn written_conditions_give_the_phase_oamc_gates_reports() {
         WebValue::Number(serde_json::Number::from_f64(0.5).unwrap()),
         WebValue::Text("ok".into()),
         WebValue::Text("say \"hi\" \\ there".into()),
+        WebValue::Text("two\nlines\tand a bell \u{7}".into()),
         WebValue::Bool(true),
         WebValue::Bool(false),
     ];
@@ -177,7 +179,7 @@ fn written_conditions_give_the_phase_oamc_gates_reports() {
             }
         }
     }
-    assert_eq!(checked, 13 * 2 * (2 * 6 + 4 * 2));
+    assert_eq!(checked, 14 * 2 * (2 * 6 + 5 * 2));
 }
 
 /// The rendered web AnalysisTemplates, read back: the answer each fixture's
@@ -243,7 +245,7 @@ fn rendered_web_gates_judge_answers_as_written() {
 /// condition the other is its negation; failure wins; neither: Inconclusive.
 fn evaluate_result(result: &Value, success: &str, failure: &str) -> String {
     let eval = |c: &str| -> Result<bool, String> {
-        match Expr::parse(c).eval(result, None)? {
+        match Expr::parse(c)?.eval(result, None)? {
             V::Bool(b) => Ok(b),
             other => Err(format!("expected bool, but got {other:?}")),
         }
@@ -318,7 +320,7 @@ struct Parser {
     at: usize,
 }
 
-fn tokens(src: &str) -> Vec<String> {
+fn tokens(src: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let cs: Vec<char> = src.chars().collect();
     let mut i = 0;
@@ -327,13 +329,32 @@ fn tokens(src: &str) -> Vec<String> {
         if c.is_whitespace() {
             i += 1;
         } else if c == '"' {
+            // `scanString`: a raw line break or the end ends nothing: an error.
             let mut s = String::from('"');
             i += 1;
-            while cs[i] != '"' {
-                if cs[i] == '\\' {
-                    i += 1;
+            while cs.get(i) != Some(&'"') {
+                match cs.get(i) {
+                    None | Some('\n') => return Err("literal not terminated".into()),
+                    Some('\\') => {
+                        // `unescapeChar`, the escapes oamc writes.
+                        i += 1;
+                        match cs.get(i) {
+                            Some('n') => s.push('\n'),
+                            Some('r') => s.push('\r'),
+                            Some('t') => s.push('\t'),
+                            Some('u') => {
+                                let hex: String = cs[i + 1..i + 5].iter().collect();
+                                s.push(
+                                    char::from_u32(u32::from_str_radix(&hex, 16).unwrap()).unwrap(),
+                                );
+                                i += 4;
+                            }
+                            Some(c) => s.push(*c),
+                            None => return Err("\\ at the end".into()),
+                        }
+                    }
+                    Some(c) => s.push(*c),
                 }
-                s.push(cs[i]);
                 i += 1;
             }
             i += 1;
@@ -365,18 +386,19 @@ fn tokens(src: &str) -> Vec<String> {
             }
         }
     }
-    out
+    Ok(out)
 }
 
 impl Expr {
-    fn parse(src: &str) -> Expr {
+    /// `expr.Compile`: a condition that does not lex is an error.
+    fn parse(src: &str) -> Result<Expr, String> {
         let mut p = Parser {
-            toks: tokens(src),
+            toks: tokens(src)?,
             at: 0,
         };
         let e = p.or();
         assert_eq!(p.at, p.toks.len(), "unread input in {src}");
-        e
+        Ok(e)
     }
 
     fn eval(&self, result: &Value, hash: Option<&Value>) -> Result<V, String> {

@@ -605,8 +605,8 @@ pub enum WebValue {
 }
 
 impl WebValue {
-    /// The value as an expr literal: text quoted and escaped as expr's lexer
-    /// reads a double-quoted string (`\\`, `\"`).
+    /// The value as an expr literal: text quoted and escaped as expr v1.15's
+    /// lexer reads a double-quoted string (`\\`, `\"`, `\n`, `\u0007`).
     pub fn expr_literal(&self) -> String {
         match self {
             WebValue::Bool(b) => b.to_string(),
@@ -614,10 +614,20 @@ impl WebValue {
             WebValue::Text(t) => {
                 let mut out = String::from('"');
                 for c in t.chars() {
-                    if matches!(c, '"' | '\\') {
-                        out.push('\\');
+                    match c {
+                        '"' | '\\' => {
+                            out.push('\\');
+                            out.push(c);
+                        }
+                        // expr's lexer ends a literal at a raw line break
+                        // ("literal not terminated", `scanString`); its
+                        // `unescapeChar` reads these escapes.
+                        '\n' => out.push_str("\\n"),
+                        '\r' => out.push_str("\\r"),
+                        '\t' => out.push_str("\\t"),
+                        c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+                        c => out.push(c),
                     }
-                    out.push(c);
                 }
                 out.push('"');
                 out
