@@ -15,8 +15,23 @@ const MAX_REDIRECTS: usize = 20;
 /// `fresh_connections`: a new connection per request, as `ab` (without `-k`)
 /// and Artillery (one request per virtual user) open them.
 pub fn agent(timeout: Duration, fresh_connections: bool) -> Agent {
+    agent_with(timeout, fresh_connections, false)
+}
+
+/// An agent that does not verify TLS certificates, for a web gate written
+/// `insecure: true` (Argo Rollouts' `InsecureSkipVerify`), so `oamc gates`
+/// reaches what the controller reaches.
+pub fn insecure_agent(timeout: Duration) -> Agent {
+    agent_with(timeout, false, true)
+}
+
+fn agent_with(timeout: Duration, fresh_connections: bool, insecure: bool) -> Agent {
     let idle = if fresh_connections { 0 } else { 3 };
+    let tls = ureq::tls::TlsConfig::builder()
+        .disable_verification(insecure)
+        .build();
     Agent::config_builder()
+        .tls_config(tls)
         .timeout_global(Some(timeout))
         .max_idle_connections(idle)
         .max_idle_connections_per_host(idle)

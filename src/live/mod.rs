@@ -428,7 +428,13 @@ pub fn run(selected: Selected, request: &Request) -> Result<Vec<GateResult>, Usa
                 let args = [(crate::defs::appmod::NAMESPACE_ARG, namespace.as_str())];
                 results.extend(metrics::run(prometheus, &args, &reach(&base)));
             }
-            Planned::Web { web, url } => results.push(web::run(web, &url, &reach(&url))),
+            Planned::Web { web, url } => {
+                let mut target = reach(&url);
+                if web.insecure {
+                    target.agent = http::insecure_agent(request.timeout);
+                }
+                results.push(web::run(web, &url, &target));
+            }
             Planned::NotRunHere(gate) => results.push(GateResult {
                 gate,
                 name: gate.name().into(),
