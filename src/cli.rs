@@ -427,7 +427,7 @@ fn render(args: &RenderArgs) -> Result<i32, clap::Error> {
     // problems come with the rest, in the chosen format.
     let mut diagnostics = compilation.diagnostics.clone();
     let layout = match (&args.output, compilation.has_errors()) {
-        (Some(_), false) => match crate::output::layout(&compilation) {
+        (Some(_), false) => match crate::out_dir::layout(&compilation) {
             Ok(files) => Some(files),
             Err(problems) => {
                 diagnostics.extend(problems);
@@ -646,7 +646,7 @@ fn write_dir(
     allow_links: bool,
     files: &std::collections::BTreeMap<PathBuf, String>,
 ) -> Result<(), Diagnostic> {
-    let io = |e: crate::output::OutputError| Diagnostic::error(Code::OutputIo, e.to_string());
+    let io = |e: crate::out_dir::OutputError| Diagnostic::error(Code::OutputIo, e.to_string());
     if !allow_links && let Some(link) = load::linked_folder(dir) {
         return Err(Diagnostic::error(Code::OutputIo, format!(
             "the output folder {} is under the symbolic link {}; oamc writes only into real folders",
@@ -656,7 +656,7 @@ fn write_dir(
         .help("give the folder the link leads to, or pass --allow-linked-folders if the link is meant"));
     }
     if check {
-        return match crate::output::check(dir, files).map_err(io)? {
+        return match crate::out_dir::check(dir, files).map_err(io)? {
             None => Ok(()),
             Some(diff) => {
                 print!("{diff}");
@@ -674,7 +674,7 @@ fn write_dir(
             }
         };
     }
-    let written = crate::output::write(dir, files).map_err(io)?;
+    let written = crate::out_dir::write(dir, files).map_err(io)?;
     for kept in &written.kept {
         eprintln!(
             "kept {}: no longer rendered, but not what oamc wrote there (delete it by hand if it is stale)",

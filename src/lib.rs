@@ -39,7 +39,7 @@ pub mod live;
 pub mod load;
 pub mod model;
 pub mod names;
-pub mod output;
+pub mod out_dir;
 pub mod plan;
 pub mod plan_view;
 pub mod platform;

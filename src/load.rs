@@ -189,7 +189,7 @@ pub fn linked_folder(path: &Path) -> Option<PathBuf> {
     None
 }
 
-/// The index a rendered-manifests tree (`render -o`, `output::INDEX`) holds:
+/// The index a rendered-manifests tree (`render -o`, `out_dir::INDEX`) holds:
 /// a folder with it is oamc's output, not input.
 pub const RENDERED_TREE_INDEX: &str = ".oamc-rendered";
 

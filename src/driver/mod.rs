@@ -3,11 +3,11 @@
 //! whole run can see (an empty stream, duplicate resources). Nothing below
 //! it imports it.
 
-mod checker;
+mod file_check;
 mod others;
 mod timings;
-pub use checker::is_application;
-pub use checker::{Checker, FileReport, OtherDocument};
+pub use file_check::is_application;
+pub use file_check::{Checker, FileReport, OtherDocument};
 pub use timings::{Phase, Timings};
 
 use crate::check::CheckOptions;
@@ -175,7 +175,7 @@ fn empty_output(files: &[Arc<SourceFile>]) -> Diagnostic {
         [file] => {
             let pos = dom::parse_stream(&file.text).ok().and_then(|docs| {
                 docs.iter()
-                    .find(|doc| checker::is_application(&doc.to_json()))
+                    .find(|doc| file_check::is_application(&doc.to_json()))
                     .map(|doc| doc.locate(&path!["metadata", "name"]).pos)
             });
             d.at(file, pos)
@@ -510,7 +510,7 @@ type ResourceKey<'a> = (
 fn name_position(file: &SourceFile, name: &str) -> Option<dom::Pos> {
     let docs = dom::parse_stream(&file.text).ok()?;
     docs.iter()
-        .filter(|doc| checker::is_application(&doc.to_json()))
+        .filter(|doc| file_check::is_application(&doc.to_json()))
         .map(|doc| doc.locate(&path!["metadata", "name"]))
         .find(|node| node.as_str() == Some(name))
         .map(|node| node.pos)
