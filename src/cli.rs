@@ -186,6 +186,10 @@ pub struct GatesArgs {
     /// (e.g. http://localhost:8081); the url's path and query are kept.
     #[arg(long, value_name = "URL")]
     pub web: Option<String>,
+    /// The value of a web gate header the rollout reads from a Secret
+    /// (`NAME=VALUE`, repeatable): oamc does not read the cluster.
+    #[arg(long = "web-header", value_name = "NAME=VALUE")]
+    pub web_headers: Vec<String>,
     /// Run only this gate.
     #[arg(long, value_enum)]
     pub only: Option<crate::plan::Gate>,
@@ -623,6 +627,7 @@ fn gates(args: &GatesArgs) -> Result<i32, clap::Error> {
         url: args.url.clone(),
         prometheus: args.prometheus.clone(),
         web: args.web.clone(),
+        web_headers: args.web_headers.clone(),
         namespace: args.settings.namespace.clone(),
         only: args.only,
         timeout: std::time::Duration::from_secs(args.timeout),

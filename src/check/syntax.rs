@@ -177,6 +177,27 @@ pub fn dns1123_subdomain(s: &str) -> Result<(), Invalid> {
     s.split('.').try_for_each(label_characters)
 }
 
+/// A key of a Secret's or a ConfigMap's data (apimachinery `IsConfigMapKey`):
+/// letters, digits, `-`, `_` and `.`, at most 253, not `.` or `..`.
+pub fn config_map_key(s: &str) -> Result<(), Invalid> {
+    if s.is_empty() {
+        return Err(Invalid::Empty);
+    }
+    if s.len() > 253 {
+        return Err(Invalid::TooLong {
+            len: s.len(),
+            limit: 253,
+        });
+    }
+    let ok = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.');
+    if !s.bytes().all(ok) || s == "." || s == ".." {
+        return Err(Invalid::Alphabet(
+            "letters, digits, '-', '_' and '.' (not `.` or `..`)",
+        ));
+    }
+    Ok(())
+}
+
 /// A host name a client can resolve: a subdomain whose labels are each at
 /// most 63 characters (RFC 1035 §2.3.4; the API server does not count them).
 pub fn host_name(s: &str) -> Result<(), Invalid> {

@@ -91,6 +91,8 @@ pub struct Request {
     pub prometheus: Option<String>,
     /// Where a web gate's host answers from here (its path and query kept).
     pub web: Option<String>,
+    /// `NAME=VALUE`: the values of web gate headers read from a Secret.
+    pub web_headers: Vec<String>,
     /// The namespace the app runs in (`{{args.namespace}}`); else the Application's.
     pub namespace: Option<String>,
     pub only: Option<Gate>,
@@ -138,6 +140,12 @@ pub enum UsageError {
     NeedWeb {
         url: String,
     },
+    /// A web gate header comes from a Secret, and no `--web-header` gives it.
+    NeedWebHeader {
+        header: String,
+        secret: String,
+        key: String,
+    },
     NeedNamespace,
     /// A URL given on the command line that is not one; why.
     Url(http::RequestError),
@@ -174,6 +182,14 @@ impl std::fmt::Display for UsageError {
             UsageError::NeedWeb { url } => write!(
                 f,
                 "the web gate asks {url}: give --web URL, where that host answers from here (e.g. http://localhost:8081 after `kubectl port-forward`); its path and query are kept"
+            ),
+            UsageError::NeedWebHeader {
+                header,
+                secret,
+                key,
+            } => write!(
+                f,
+                "the web gate's header {header} comes from Secret {secret} (key {key}) when the rollout runs: give --web-header '{header}=VALUE' (oamc does not read the cluster)"
             ),
             UsageError::NeedNamespace => f.write_str(
                 "the metrics gate's queries select the app's namespace: give -n NAMESPACE",
@@ -252,9 +268,35 @@ enum Planned<'p> {
         web: &'p WebPlan,
         /// The URL asked from here.
         url: String,
+        /// Each header with its value: a Secret's from `--web-header`.
+        headers: Vec<(String, String)>,
     },
     /// A gate kind `oamc gates` cannot run.
     NotRunHere(Gate),
+}
+
+/// A web gate's headers with their values: a header the rollout reads from
+/// a Secret takes the value `--web-header NAME=VALUE` gives (names compared
+/// as HTTP compares them, without case), else it is a usage error: never
+/// sent without it.
+fn web_headers(web: &WebPlan, request: &Request) -> Result<Vec<(String, String)>, UsageError> {
+    web.headers
+        .iter()
+        .map(|h| match &h.secret {
+            None => Ok((h.key.clone(), h.value.clone())),
+            Some(s) => request
+                .web_headers
+                .iter()
+                .filter_map(|given| given.split_once('='))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case(&h.key))
+                .map(|(_, value)| (h.key.clone(), value.to_owned()))
+                .ok_or_else(|| UsageError::NeedWebHeader {
+                    header: h.key.clone(),
+                    secret: s.secret.clone(),
+                    key: s.key.clone(),
+                }),
+        })
+        .collect()
 }
 
 /// Where a web gate's request goes from here: the app's `--url` with the
@@ -341,6 +383,7 @@ fn planned<'p>(selected: &'p Selected, request: &Request) -> Result<Vec<Planned<
             Planned::Web {
                 web,
                 url: web_url(web, request, &mut app)?,
+                headers: web_headers(web, request)?,
             }
         } else {
             // A kind this runner has no check for is said, never skipped.
@@ -428,12 +471,12 @@ pub fn run(selected: Selected, request: &Request) -> Result<Vec<GateResult>, Usa
                 let args = [(crate::defs::appmod::NAMESPACE_ARG, namespace.as_str())];
                 results.extend(metrics::run(prometheus, &args, &reach(&base)));
             }
-            Planned::Web { web, url } => {
+            Planned::Web { web, url, headers } => {
                 let mut target = reach(&url);
                 if web.insecure {
                     target.agent = http::insecure_agent(request.timeout);
                 }
-                results.push(web::run(web, &url, &target));
+                results.push(web::run(web, &url, &headers, &target));
             }
             Planned::NotRunHere(gate) => results.push(GateResult {
                 gate,

@@ -132,7 +132,8 @@ fn go_string(s: &str, out: &mut String) {
 
 /// `url`: where the request goes from here (the app's `--url` with the
 /// path, or the gate's URL moved to `--web`).
-pub fn run(web: &WebPlan, url: &str, target: &Target) -> GateResult {
+/// `headers`: the template's, a Secret's value given on the command line.
+pub fn run(web: &WebPlan, url: &str, headers: &[(String, String)], target: &Target) -> GateResult {
     let threshold = format!("{} {}", web.json_path.text, web.judge.summary());
     let result = |verdict, measured: String| GateResult {
         gate: Gate::Web,
@@ -143,14 +144,9 @@ pub fn run(web: &WebPlan, url: &str, target: &Target) -> GateResult {
         threshold: threshold.clone(),
         target: format!("{} {url}", web.method.as_str()),
     };
-    let headers: Vec<(String, String)> = web
-        .headers
-        .iter()
-        .map(|h| (h.key.clone(), h.value.clone()))
-        .collect();
     let out = Outgoing {
         method: web.method.as_str(),
-        headers: &headers,
+        headers,
         body: web.body.as_deref(),
     };
     let answer = match http::send_following(target, &out, url) {

@@ -778,6 +778,27 @@ fn web_gate_reads_the_json_answer_as_argo_rollouts_does() {
         let (code, result) = web_run(gate, &on_web);
         assert_eq!(code, 0, "{path}: {result:#}");
     }
+    // A header the rollout reads from a Secret is sent only with the value
+    // --web-header gives (oamc does not read the cluster).
+    let mut secret = post.clone();
+    secret["headers"] = json!([{"key": "X-Token", "valueFrom": {"secretKeyRef": {"name": "status-api", "key": "token"}}}]);
+    secret["jsonPath"] = json!("{$.token}");
+    secret["value"] = json!("from-the-secret");
+    let out = oamc(&["gates", "-", "--web", &url], Some(&web(secret.clone())));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--web-header 'X-Token=VALUE'"),
+        "{}",
+        text(&out.stderr)
+    );
+    let given = [
+        "--web",
+        url.as_str(),
+        "--web-header",
+        "x-token=from-the-secret",
+    ];
+    let (code, result) = web_run(secret, &given);
+    assert_eq!(code, 0, "{result:#}");
     // A 303 turns the POST into a GET without its body, as Go's client does.
     let mut see_other = post.clone();
     see_other["url"] = json!("https://status.example.com/see-other");

@@ -18,6 +18,10 @@ const NOT_IN_THE_SCHEMA: &[(&str, &str)] = &[
         "a body only with POST or PUT is a relation between values; a header name's token grammar is not in the schema",
     ),
     (
+        "web-gate-header-secret.yaml",
+        "exactly one of value and valueFrom is a relation between properties; a Secret's name and key grammars are not in the schema",
+    ),
+    (
         "web-gate-json-path.yaml",
         "the JSONPath subset is a grammar the schema does not hold",
     ),

@@ -111,11 +111,12 @@ impl std::fmt::Display for UrlRefused {
     }
 }
 
-/// The gate's target and path, read once by the checker.
+/// The gate's target, path and headers, read once by the checker.
 #[derive(Debug, Clone)]
 pub struct CheckedWeb {
     pub target: WebTarget,
     pub json_path: jsonpath::JsonPath,
+    pub headers: Vec<HeaderPlan>,
 }
 
 /// Why a gate the rules passed does not read (a gap between the two).
@@ -134,6 +135,7 @@ pub(crate) fn read(gate: &WebGate) -> Result<CheckedWeb, Unread> {
         target: target(&gate.url).map_err(|why| Unread(format!("url: {why}")))?,
         json_path: jsonpath::parse(&gate.json_path)
             .map_err(|why| Unread(format!("jsonPath: {why}")))?,
+        headers: header_plans(&gate.headers)?,
     })
 }
 
@@ -215,21 +217,7 @@ pub(crate) fn check(ctx: &mut DocContext, at: &DocPath, gate: &WebGate) {
             )
             .help = Some("letters, digits and !#$%&'*+-.^_`|~ only".into());
         }
-        if h.value.contains("{{") {
-            braces_error(ctx, &here.key("value"));
-        }
-        // Go's `httpguts.ValidHeaderFieldValue`: no control character but a tab.
-        if h.value.chars().any(|c| c.is_ascii_control() && c != '\t') {
-            ctx.error(
-                Code::WebRequest,
-                &here.key("value"),
-                format!(
-                    "the value of header `{}` holds a line break or another control character: Go's client refuses the request",
-                    h.key
-                ),
-            )
-            .help = Some("write the header value on one line".into());
-        }
+        check_header_value(ctx, &here, h);
     }
     if gate.body.is_some() && gate.method == WebMethod::Get {
         ctx.error(
@@ -259,6 +247,92 @@ pub(crate) fn check(ctx: &mut DocContext, at: &DocPath, gate: &WebGate) {
             ),
         )
         .help = Some("compare text and true/false with == or !=, or give a number (`value: 2`)".into());
+    }
+}
+
+/// Each header as written; a Secret's value becomes the argument
+/// `web-header-<i>`, which the template declares with its `valueFrom`.
+fn header_plans(headers: &[WebHeader]) -> Result<Vec<HeaderPlan>, Unread> {
+    headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| match (&h.value, &h.value_from) {
+            (None, Some(from)) => {
+                let arg = format!("web-header-{i}");
+                Ok(HeaderPlan {
+                    key: h.key.clone(),
+                    value: format!("{{{{args.{arg}}}}}"),
+                    secret: Some(SecretArg {
+                        arg,
+                        secret: from.secret_key_ref.name.clone(),
+                        key: from.secret_key_ref.key.clone(),
+                    }),
+                })
+            }
+            (Some(value), None) => Ok(HeaderPlan {
+                key: h.key.clone(),
+                value: value.clone(),
+                secret: None,
+            }),
+            _ => Err(Unread(format!(
+                "headers[{i}]: exactly one of value and valueFrom"
+            ))),
+        })
+        .collect()
+}
+
+/// A header's value: exactly one of `value` and `valueFrom`, each as Go's
+/// client and Kubernetes take it.
+fn check_header_value(ctx: &mut DocContext, here: &DocPath, h: &WebHeader) {
+    match (&h.value, &h.value_from) {
+        (Some(_), Some(_)) | (None, None) => {
+            ctx.error(
+                Code::WebRequest,
+                here,
+                format!(
+                    "header `{}` needs exactly one of value and valueFrom",
+                    h.key
+                ),
+            )
+            .help = Some(
+                "write the value, or read it from a Secret with valueFrom.secretKeyRef".into(),
+            );
+        }
+        (Some(value), None) => {
+            if value.contains("{{") {
+                braces_error(ctx, &here.key("value"));
+            }
+            // Go's `httpguts.ValidHeaderFieldValue`: no control character but a tab.
+            if value.chars().any(|c| c.is_ascii_control() && c != '\t') {
+                ctx.error(
+                    Code::WebRequest,
+                    &here.key("value"),
+                    format!(
+                        "the value of header `{}` holds a line break or another control character: Go's client refuses the request",
+                        h.key
+                    ),
+                )
+                .help = Some("write the header value on one line".into());
+            }
+        }
+        (None, Some(from)) => {
+            let at = here.join(&crate::path!["valueFrom", "secretKeyRef"]);
+            let r = &from.secret_key_ref;
+            if let Err(why) = crate::check::syntax::dns1123_subdomain(&r.name) {
+                ctx.error(
+                    Code::Name,
+                    &at.key("name"),
+                    format!("Secret name `{}` {why}", r.name),
+                );
+            }
+            if let Err(why) = crate::check::syntax::config_map_key(&r.key) {
+                ctx.error(
+                    Code::Name,
+                    &at.key("key"),
+                    format!("Secret key `{}` {why}", r.key),
+                );
+            }
+        }
     }
 }
 
@@ -316,8 +390,16 @@ pub(crate) fn plan_web(name: &str, input: &WebInput, reach: &GateReach) -> GateP
         WebTarget::NewVersion { path } => format!("the new version's {path}"),
         WebTarget::Url(url) => url.clone(),
     };
+    // A missing Secret or key errors the run as it starts ("Unable to
+    // resolve metric arguments", `analysis/analysis.go`), aborting the rollout.
+    let secrets: String = checked
+        .headers
+        .iter()
+        .filter(|h| h.secret.is_some())
+        .map(|h| format!("; header {}, read when the analysis starts (a missing Secret or key errors the run and aborts the rollout)", h.shown()))
+        .collect();
     let summary = format!(
-        "{when}{} {asked}, the answer's {} {} ({} x every {}); an answer that is not JSON passes (Argo Rollouts reads it as text and skips the conditions)",
+        "{when}{} {asked}, the answer's {} {} ({} x every {}){secrets}; an answer that is not JSON passes (Argo Rollouts reads it as text and skips the conditions)",
         g.method.as_str(),
         g.json_path,
         judge.summary(),
@@ -342,7 +424,7 @@ pub(crate) fn plan_web(name: &str, input: &WebInput, reach: &GateReach) -> GateP
                 url,
                 target,
                 method: g.method,
-                headers: g.headers.clone(),
+                headers: checked.headers.clone(),
                 body: g.body.clone(),
                 timeout_seconds: g.timeout_seconds,
                 insecure: g.insecure,
@@ -363,7 +445,8 @@ pub(crate) fn plan_web(name: &str, input: &WebInput, reach: &GateReach) -> GateP
 struct WebView<'a> {
     url: &'a str,
     method: &'static str,
-    headers: &'a [WebHeader],
+    headers: &'a [HeaderPlan],
+    secret_args: Vec<&'a SecretArg>,
     body: Option<&'a str>,
     timeout_seconds: u32,
     insecure: bool,
@@ -385,6 +468,11 @@ impl GateCheck for WebPlan {
             url: &self.url,
             method: self.method.as_str(),
             headers: &self.headers,
+            secret_args: self
+                .headers
+                .iter()
+                .filter_map(|h| h.secret.as_ref())
+                .collect(),
             body: self.body.as_deref(),
             timeout_seconds: self.timeout_seconds,
             insecure: self.insecure,
@@ -414,11 +502,7 @@ impl GateCheck for WebPlan {
 /// The web gate: where it asks, what it reads, how it compares, how often.
 fn web_moves(a: &WebPlan, b: &WebPlan, moves: &mut Vec<GateMove>) {
     let request = |w: &WebPlan| {
-        let headers: Vec<String> = w
-            .headers
-            .iter()
-            .map(|h| format!("{}: {}", h.key, h.value))
-            .collect();
+        let headers: Vec<String> = w.headers.iter().map(HeaderPlan::shown).collect();
         format!(
             "{} {} [{}] body {}",
             w.method.as_str(),
@@ -542,7 +626,7 @@ pub struct WebPlan {
     /// Where the request goes, for `oamc gates`.
     pub target: WebTarget,
     pub method: WebMethod,
-    pub headers: Vec<WebHeader>,
+    pub headers: Vec<HeaderPlan>,
     pub body: Option<String>,
     pub timeout_seconds: u32,
     pub insecure: bool,
@@ -586,13 +670,63 @@ impl WebMethod {
     }
 }
 
-/// A request header (`key: value`).
+/// A request header: its value written here, or read from a Secret.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WebHeader {
     /// The header's name, e.g. `Accept`.
     pub key: String,
+    /// The value, in Git.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// The value from a Secret in the Rollout's namespace, which Argo
+    /// Rollouts reads when the analysis starts (a token stays out of Git).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_from: Option<HeaderValueFrom>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HeaderValueFrom {
+    pub secret_key_ref: SecretKeyRef,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SecretKeyRef {
+    /// The Secret's name.
+    pub name: String,
+    /// The key of its data.
+    pub key: String,
+}
+
+/// A header as the template writes it: a Secret's value is an analysis
+/// argument of the template (`valueFrom.secretKeyRef`), which Argo Rollouts
+/// resolves in the run's namespace (`analysis/analysis.go`, `resolveArgs`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HeaderPlan {
+    pub key: String,
+    /// The text written: the value, or `{{args.<arg>}}`.
     pub value: String,
+    pub secret: Option<SecretArg>,
+}
+
+/// A template argument read from a Secret.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SecretArg {
+    pub arg: String,
+    pub secret: String,
+    pub key: String,
+}
+
+impl HeaderPlan {
+    /// In words, for `plan` and `diff`: a Secret's value is never shown.
+    pub fn shown(&self) -> String {
+        match &self.secret {
+            Some(s) => format!("{}: from Secret {} key {}", self.key, s.secret, s.key),
+            None => format!("{}: {}", self.key, self.value),
+        }
+    }
 }
 
 /// The value a web gate compares with: text, a number or true/false.
