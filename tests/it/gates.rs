@@ -749,8 +749,12 @@ fn web_gate_reads_the_json_answer_as_argo_rollouts_does() {
         let seen = result["measured"].as_str().unwrap();
         assert!(seen.contains(measured), "{gate}: {seen}");
     }
-    // A URL on another host is asked through --web, its path, query,
-    // method, headers and body kept.
+    a_url_is_asked_through_web(&url);
+}
+
+/// A URL on another host is asked through --web, its path, query, method,
+/// headers and body kept; a Secret's header only with --web-header.
+fn a_url_is_asked_through_web(url: &str) {
     let post = json!({
         "url": "https://status.example.com/echo?service=web",
         "method": "POST",
@@ -759,7 +763,7 @@ fn web_gate_reads_the_json_answer_as_argo_rollouts_does() {
         "jsonPath": "{$.body}",
         "value": "{\"window\": \"5m\"}",
     });
-    let on_web = ["--web", url.as_str()];
+    let on_web = ["--web", url];
     let (code, result) = web_run(post.clone(), &on_web);
     assert_eq!(
         (code, &result["verdict"]),
@@ -784,19 +788,14 @@ fn web_gate_reads_the_json_answer_as_argo_rollouts_does() {
     secret["headers"] = json!([{"key": "X-Token", "valueFrom": {"secretKeyRef": {"name": "status-api", "key": "token"}}}]);
     secret["jsonPath"] = json!("{$.token}");
     secret["value"] = json!("from-the-secret");
-    let out = oamc(&["gates", "-", "--web", &url], Some(&web(secret.clone())));
+    let out = oamc(&["gates", "-", "--web", url], Some(&web(secret.clone())));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("--web-header 'X-Token=VALUE'"),
         "{}",
         text(&out.stderr)
     );
-    let given = [
-        "--web",
-        url.as_str(),
-        "--web-header",
-        "x-token=from-the-secret",
-    ];
+    let given = ["--web", url, "--web-header", "x-token=from-the-secret"];
     let (code, result) = web_run(secret, &given);
     assert_eq!(code, 0, "{result:#}");
     // A 303 turns the POST into a GET without its body, as Go's client does.
@@ -806,7 +805,7 @@ fn web_gate_reads_the_json_answer_as_argo_rollouts_does() {
     see_other["value"] = json!("GET");
     assert_eq!(web_run(see_other, &on_web).0, 0);
     // Without --web, the other host is not asked: a usage error.
-    let out = oamc(&["gates", "-", "--url", &url], Some(&web(post)));
+    let out = oamc(&["gates", "-", "--url", url], Some(&web(post)));
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("--web"), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty());
