@@ -437,13 +437,17 @@ pub struct AnalysisPlan {
 /// What a gate runs, as its kind planned it. Each kind
 /// (`defs::gates::<kind>`) implements this for its own plan type: which gate
 /// it is, its template's view, and how `diff` words a change of it.
-pub trait GateCheck: std::fmt::Debug + Send + Sync + 'static {
+pub trait GateCheck: std::any::Any + std::fmt::Debug + Send + Sync {
     fn gate(&self) -> Gate;
     /// `item.<key>` in the gate's template (`job`, `prometheus`, `web`) and its value.
     fn view(&self) -> Result<(&'static str, serde_json::Value), serde_json::Error>;
     /// How the check moved from `old` (a check of the same kind), part by part.
     fn moves_from(&self, old: &dyn GateCheck) -> Vec<GateMove>;
-    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+/// `check` as the kind `T`, if it is one.
+pub fn check_of<T: GateCheck>(check: &dyn GateCheck) -> Option<&T> {
+    (check as &dyn std::any::Any).downcast_ref::<T>()
 }
 
 /// One part of a gate that changed, for `diff`: looser (a version failed
@@ -481,7 +485,7 @@ impl AnalysisPlan {
 
     /// The check, when it is of kind `T`.
     pub fn check_as<T: GateCheck>(&self) -> Option<&T> {
-        self.check.as_any().downcast_ref::<T>()
+        check_of(&*self.check)
     }
 }
 

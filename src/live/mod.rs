@@ -140,6 +140,9 @@ pub enum UsageError {
     NeedWeb {
         url: String,
     },
+    /// A `--web-header` that is not `NAME=VALUE`, or names no header the
+    /// chosen web gate reads from a Secret.
+    WebHeaderUnused(String),
     /// A web gate header comes from a Secret, and no `--web-header` gives it.
     NeedWebHeader {
         header: String,
@@ -190,6 +193,10 @@ impl std::fmt::Display for UsageError {
             } => write!(
                 f,
                 "the web gate's header {header} comes from Secret {secret} (key {key}) when the rollout runs: give --web-header '{header}=VALUE' (oamc does not read the cluster)"
+            ),
+            UsageError::WebHeaderUnused(given) => write!(
+                f,
+                "--web-header {given:?} is not NAME=VALUE for a header the web gate reads from a Secret"
             ),
             UsageError::NeedNamespace => f.write_str(
                 "the metrics gate's queries select the app's namespace: give -n NAMESPACE",
@@ -280,16 +287,27 @@ enum Planned<'p> {
 /// as HTTP compares them, without case), else it is a usage error: never
 /// sent without it.
 fn web_headers(web: &WebPlan, request: &Request) -> Result<Vec<(String, String)>, UsageError> {
+    let secret = |name: &str| {
+        web.headers
+            .iter()
+            .any(|h| h.secret.is_some() && h.key.eq_ignore_ascii_case(name))
+    };
+    // Every value given names one: a typo is said, not ignored.
+    let mut given = Vec::new();
+    for arg in &request.web_headers {
+        match arg.split_once('=') {
+            Some((name, value)) if secret(name.trim()) => given.push((name.trim(), value)),
+            _ => return Err(UsageError::WebHeaderUnused(arg.clone())),
+        }
+    }
     web.headers
         .iter()
         .map(|h| match &h.secret {
             None => Ok((h.key.clone(), h.value.clone())),
-            Some(s) => request
-                .web_headers
+            Some(s) => given
                 .iter()
-                .filter_map(|given| given.split_once('='))
-                .find(|(name, _)| name.trim().eq_ignore_ascii_case(&h.key))
-                .map(|(_, value)| (h.key.clone(), value.to_owned()))
+                .find(|(name, _)| name.eq_ignore_ascii_case(&h.key))
+                .map(|(_, value)| (h.key.clone(), (*value).to_owned()))
                 .ok_or_else(|| UsageError::NeedWebHeader {
                     header: h.key.clone(),
                     secret: s.secret.clone(),
@@ -389,6 +407,12 @@ fn planned<'p>(selected: &'p Selected, request: &Request) -> Result<Vec<Planned<
             // A kind this runner has no check for is said, never skipped.
             Planned::NotRunHere(t.gate())
         });
+    }
+    // A Secret's header value with no web gate chosen would be dropped unsaid.
+    if let Some(given) = request.web_headers.first()
+        && !out.iter().any(|p| matches!(p, Planned::Web { .. }))
+    {
+        return Err(UsageError::WebHeaderUnused(given.clone()));
     }
     if out.is_empty() {
         return Err(UsageError::NoGate {

@@ -163,14 +163,14 @@ fn ab_test_events(
                 crate::defs::gates::web::WebTarget::Url(url) => Some(url.clone()),
                 crate::defs::gates::web::WebTarget::NewVersion { .. } => None,
             });
-        let on = match (a.gate, selects) {
-            (Gate::Web, _) if asks.is_some() => {
-                format!("{}, which knows nothing of the variants unless it is told", asks.unwrap_or_default())
+        let on = match (a.gate, selects, asks) {
+            (Gate::Web, _, Some(url)) => {
+                format!("{url}, which knows nothing of the variants unless it is told")
             }
-            (Gate::Metrics, Some(Some(matcher))) => {
+            (Gate::Metrics, Some(Some(matcher)), _) => {
                 format!("the canary variant's series only ({matcher})")
             }
-            (Gate::Metrics, _) => "every pod of the container in the namespace, both variants and the stable version: the query selects no variant; --prometheus-variant-label makes it select the canary's".to_owned(),
+            (Gate::Metrics, _, _) => "every pod of the container in the namespace, both variants and the stable version: the query selects no variant; --prometheus-variant-label makes it select the canary's".to_owned(),
             _ => format!("the canary variant, through Service {canary_service}"),
         };
         out.push(Event::Gate {

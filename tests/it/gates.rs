@@ -795,6 +795,19 @@ fn a_url_is_asked_through_web(url: &str) {
         "{}",
         text(&out.stderr)
     );
+    // A value that names no Secret header, or is not NAME=VALUE, is refused.
+    for wrong in ["x-tokn=from-the-secret", "x-token"] {
+        let out = oamc(
+            &["gates", "-", "--web", url, "--web-header", wrong],
+            Some(&web(secret.clone())),
+        );
+        assert_eq!(out.status.code(), Some(2), "{wrong}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("is not NAME=VALUE"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
     let given = ["--web", url, "--web-header", "x-token=from-the-secret"];
     let (code, result) = web_run(secret, &given);
     assert_eq!(code, 0, "{result:#}");

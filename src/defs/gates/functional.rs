@@ -99,15 +99,11 @@ impl GateCheck for FunctionalCheck {
 
     fn moves_from(&self, old: &dyn GateCheck) -> Vec<GateMove> {
         let mut moves = Vec::new();
-        if let Some(old) = old.as_any().downcast_ref::<FunctionalCheck>() {
+        if let Some(old) = check_of::<FunctionalCheck>(old) {
             let (a, b) = (old.expected_text.as_str(), self.expected_text.as_str());
             functional_moves((a, &old.job), (b, &self.job), &mut moves);
         }
         moves
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 }
 

@@ -169,16 +169,12 @@ pub(crate) fn plan_metrics(name: &str, input: &MetricsInput, platform: &Platform
             ..metric_plan(i, c, interval, &selector)
         })
         .collect();
-    let when = match (&initial_delay, load) {
-        (Some(delay), Some((seconds, why))) => format!(
-            "starts with the other gates of its run and first reads Prometheus {delay} after: metrics.pause ({}) plus {seconds}s, {why}; ",
-            m.pause
-        ),
-        (Some(delay), None) => format!(
-            "starts with the other gates of its run and first reads Prometheus {delay} after (metrics.pause); "
-        ),
-        (None, _) => String::new(),
-    };
+    let when = super::shared_run_words(
+        initial_delay.as_ref(),
+        load,
+        "reads Prometheus",
+        ("metrics.pause", &m.pause),
+    );
     GatePlan {
         gate: Gate::Metrics,
         phase: super::Phase::Late,
@@ -299,14 +295,10 @@ impl GateCheck for PrometheusPlan {
 
     fn moves_from(&self, old: &dyn GateCheck) -> Vec<GateMove> {
         let mut moves = Vec::new();
-        if let Some(old) = old.as_any().downcast_ref::<PrometheusPlan>() {
+        if let Some(old) = check_of::<PrometheusPlan>(old) {
             metrics_moves(old, self, &mut moves);
         }
         moves
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 }
 

@@ -99,6 +99,26 @@ pub(crate) fn shared_run_delay(
     GoDuration::new(format!("{seconds}s"), seconds.saturating_mul(1_000_000_000))
 }
 
+/// What `plan` says of a gate that shares its run: when it first reads, and
+/// why (`verb`: "reads Prometheus", "asks"; `pause`: the property and its text).
+pub(crate) fn shared_run_words(
+    delay: Option<&GoDuration>,
+    load: Option<(u64, &'static str)>,
+    verb: &str,
+    pause: (&str, &str),
+) -> String {
+    let (key, text) = pause;
+    match (delay, load) {
+        (Some(delay), Some((seconds, why))) => format!(
+            "starts with the other gates of its run and first {verb} {delay} after: {key} ({text}) plus {seconds}s, {why}; "
+        ),
+        (Some(delay), None) => format!(
+            "starts with the other gates of its run and first {verb} {delay} after ({key}); "
+        ),
+        (None, _) => String::new(),
+    }
+}
+
 /// Where a gate sends its requests to the new version, and how long a Job may run.
 pub(crate) struct GateReach {
     /// `http://{{args.service-name}}:<port>`: the new version, through the gate's Service.

@@ -343,7 +343,7 @@ impl GateCheck for PerformanceCheck {
 
     fn moves_from(&self, old: &dyn GateCheck) -> Vec<GateMove> {
         let mut moves = Vec::new();
-        if let Some(old) = old.as_any().downcast_ref::<PerformanceCheck>() {
+        if let Some(old) = check_of::<PerformanceCheck>(old) {
             performance_moves(
                 (&old.limit, &old.load, &old.job),
                 (&self.limit, &self.load, &self.job),
@@ -351,10 +351,6 @@ impl GateCheck for PerformanceCheck {
             );
         }
         moves
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 }
 

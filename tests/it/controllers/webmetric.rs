@@ -241,6 +241,100 @@ fn rendered_web_gates_judge_answers_as_written() {
     }
 }
 
+/// The request each rendered web template holds, as Argo Rollouts builds it
+/// (`webmetric.go` `Run`; args resolved by `analysis/analysis.go`
+/// `resolveArgs` from the Rollout's step and the template's `valueFrom`).
+#[test]
+fn rendered_web_requests_are_what_the_gates_say() {
+    let docs = |case: &str| {
+        let out = oamc(
+            &[
+                "render",
+                &format!("fixtures/render/{case}/application.yaml"),
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{case}: {}", text(&out.stderr));
+        yaml_docs(&text(&out.stdout))
+    };
+    let template = |docs: &[Value], name: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == "AnalysisTemplate" && d["metadata"]["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    // A path on the new version: through the preview Service the step names.
+    let canary = docs("web-gate");
+    let t = template(&canary, "web-gate-orders-api");
+    let web = &t["spec"]["metrics"][0]["provider"]["web"];
+    assert_eq!(
+        web["url"],
+        "http://{{args.service-name}}:80/healthz?verbose=1"
+    );
+    assert_eq!(web["method"], "GET");
+    assert_eq!(
+        web["headers"],
+        json!([{"key": "Accept", "value": "application/json"}])
+    );
+    assert_eq!(web["timeoutSeconds"], 5);
+    assert!(web.get("body").is_none() && web.get("insecure").is_none());
+    assert_eq!(t["spec"]["metrics"][0]["count"], 3);
+    assert_eq!(t["spec"]["metrics"][0]["interval"], "10s");
+    let rollout = canary.iter().find(|d| d["kind"] == "Rollout").unwrap();
+    let step = rollout["spec"]["strategy"]["canary"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["analysis"]["templates"][0]["templateName"] == "web-gate-orders-api")
+        .unwrap();
+    assert_eq!(
+        step["analysis"]["args"],
+        json!([{"name": "service-name", "value": "orders-api-preview"}])
+    );
+    // A URL, a POST with a body, a header from a Secret declared as the
+    // argument its value names, and the delay of a shared run (15 s + ab's 30 s).
+    let bg = docs("web-gate-blue-green");
+    let t = template(&bg, "web-gate-billing-api");
+    let metric = &t["spec"]["metrics"][0];
+    let web = &metric["provider"]["web"];
+    assert_eq!(
+        web["url"],
+        "https://status.example.com/api/v1/verdict?service=billing"
+    );
+    assert_eq!(web["method"], "POST");
+    assert_eq!(web["body"], r#"{"service": "billing", "window": "5m"}"#);
+    assert_eq!(metric["initialDelay"], "45s");
+    assert_eq!(web["headers"][1]["key"], "Authorization");
+    let used = web["headers"][1]["value"].as_str().unwrap();
+    let arg = used
+        .strip_prefix("{{args.")
+        .and_then(|a| a.strip_suffix("}}"))
+        .unwrap();
+    assert_eq!(
+        t["spec"]["args"],
+        json!([{"name": arg, "valueFrom": {"secretKeyRef": {"name": "status-api", "key": "bearer"}}}])
+    );
+}
+
+/// A web gate on a URL takes no argument: the Experiment's analysis is
+/// written without `args` (not `args: null`), and so is its template.
+#[test]
+fn a_url_web_gate_alone_is_written_without_arguments() {
+    let app = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: ab, namespace: ab}\nspec:\n  components:\n    - name: web\n      type: appmod-service\n      properties:\n        image: example.com/a:1.0.0\n        image_name: a\n        strategy: abTest\n        webGate: {url: 'https://status.example.com/v', value: ok}\n";
+    let out = oamc(&["render", "-"], Some(app));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let docs = yaml_docs(&text(&out.stdout));
+    let rollout = docs.iter().find(|d| d["kind"] == "Rollout").unwrap();
+    let analysis = &rollout["spec"]["strategy"]["canary"]["steps"][0]["experiment"]["analyses"][0];
+    assert_eq!(analysis["templateName"], "web-gate-web");
+    assert!(analysis.get("args").is_none(), "{analysis}");
+    let template = docs
+        .iter()
+        .find(|d| d["kind"] == "AnalysisTemplate")
+        .unwrap();
+    assert!(template["spec"].get("args").is_none(), "{template}");
+}
+
 /// `EvaluateResult`: an error in either condition is an Error; with one
 /// condition the other is its negation; failure wins; neither: Inconclusive.
 fn evaluate_result(result: &Value, success: &str, failure: &str) -> String {

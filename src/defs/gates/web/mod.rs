@@ -164,7 +164,7 @@ fn target(url: &str) -> Result<WebTarget, UrlRefused> {
             "has the scheme `{scheme}`; Go's HTTP client sends http and https only"
         )));
     }
-    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let authority = rest.find(['/', '?']).map_or(rest, |end| &rest[..end]);
     if authority.contains('@') {
         return refused("carries credentials (`user@`), which would be in Git; send a header");
     }
@@ -363,16 +363,12 @@ pub(crate) fn plan_web(name: &str, input: &WebInput, reach: &GateReach) -> GateP
     let initial_delay = input
         .shared_run
         .then(|| super::shared_run_delay(input.pause, input.load));
-    let when = match (&initial_delay, input.load) {
-        (Some(delay), Some((seconds, why))) => format!(
-            "starts with the other gates of its run and first asks {delay} after: webGate.pause ({}) plus {seconds}s, {why}; ",
-            g.pause
-        ),
-        (Some(delay), None) => format!(
-            "starts with the other gates of its run and first asks {delay} after (webGate.pause); "
-        ),
-        (None, _) => String::new(),
-    };
+    let when = super::shared_run_words(
+        initial_delay.as_ref(),
+        input.load,
+        "asks",
+        ("webGate.pause", &g.pause),
+    );
     let (target, json_path) = (checked.target.clone(), checked.json_path.clone());
     let (url, args) = match &target {
         WebTarget::NewVersion { path } => (
@@ -488,14 +484,10 @@ impl GateCheck for WebPlan {
 
     fn moves_from(&self, old: &dyn GateCheck) -> Vec<GateMove> {
         let mut moves = Vec::new();
-        if let Some(old) = old.as_any().downcast_ref::<WebPlan>() {
+        if let Some(old) = check_of::<WebPlan>(old) {
             web_moves(old, self, &mut moves);
         }
         moves
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 }
 
